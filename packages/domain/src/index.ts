@@ -1,1 +1,8 @@
-export const hello = (n: number): string => `hi ${n}`;
+export * from './errors.ts';
+export * from './model.ts';
+export * from './events.ts';
+export * from './transitions.ts';
+export * from './validate.ts';
+export * from './render.ts';
+export * from './cursor.ts';
+export * from './views.ts';

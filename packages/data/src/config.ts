@@ -1,0 +1,90 @@
+// The only module that reads process.env. Every option is declared once below with its default,
+// parsed and validated at start-up, and the result is frozen. Secrets are marked so that
+// `describeConfig` (what gets logged) never prints them.
+
+type Kind = 'string' | 'int' | 'bool' | 'url';
+interface Option<K extends Kind> {
+  env: string;
+  kind: K;
+  default: K extends 'int' ? number : K extends 'bool' ? boolean : string | undefined;
+  secret?: boolean;
+  min?: number;
+  max?: number;
+  doc: string;
+}
+
+const option = <K extends Kind>(o: Option<K>): Option<K> => o;
+
+export const options = {
+  port: option({ env: 'PORT', kind: 'int', default: 3000, min: 0, max: 65535, doc: 'HTTP port of the API (and the realtime endpoint)' }),
+  host: option({ env: 'HOST', kind: 'string', default: '127.0.0.1', doc: 'interface the API listens on' }),
+  databaseUrl: option({ env: 'DATABASE_URL', kind: 'url', default: undefined, secret: true, doc: 'external Postgres; unset = embedded Postgres under PARLEY_DATA_DIR' }),
+  dataDir: option({ env: 'PARLEY_DATA_DIR', kind: 'string', default: '.data', doc: 'where the embedded Postgres keeps its files' }),
+  embeddedPgPort: option({ env: 'PARLEY_EMBEDDED_PG_PORT', kind: 'int', default: 5433, min: 1, max: 65535, doc: 'loopback port of the embedded Postgres' }),
+  adminToken: option({ env: 'PARLEY_ADMIN_TOKEN', kind: 'string', default: undefined, secret: true, doc: 'admin bearer token; generated and printed in embedded mode when unset' }),
+  logLevel: option({ env: 'LOG_LEVEL', kind: 'string', default: 'info', doc: 'fatal|error|warn|info|debug|trace|silent' }),
+  dbPoolSize: option({ env: 'PARLEY_DB_POOL_SIZE', kind: 'int', default: 10, min: 1, max: 500, doc: 'connections per database alias and process' }),
+  bodyLimitBytes: option({ env: 'PARLEY_BODY_LIMIT_BYTES', kind: 'int', default: 131072, min: 1024, max: 10485760, doc: 'largest request body accepted' }),
+  maxMessageLength: option({ env: 'PARLEY_MAX_MESSAGE_LENGTH', kind: 'int', default: 20000, min: 1, max: 1000000, doc: 'longest comment, in characters' }),
+  pageSizeDefault: option({ env: 'PARLEY_PAGE_SIZE_DEFAULT', kind: 'int', default: 50, min: 1, max: 1000, doc: 'page size when the request gives no limit' }),
+  pageSizeMax: option({ env: 'PARLEY_PAGE_SIZE_MAX', kind: 'int', default: 100, min: 1, max: 1000, doc: 'largest page a request may ask for' }),
+  writeRatePerMinute: option({ env: 'PARLEY_WRITE_RATE_PER_MINUTE', kind: 'int', default: 120, min: 0, max: 100000000, doc: 'writes per client address per minute (0 = unlimited)' }),
+  sessionTtlDays: option({ env: 'PARLEY_SESSION_TTL_DAYS', kind: 'int', default: 30, min: 1, max: 3650, doc: 'how long a user token stays valid' }),
+  trustProxy: option({ env: 'PARLEY_TRUST_PROXY', kind: 'bool', default: false, doc: 'take the client address from X-Forwarded-For (behind HAProxy)' }),
+};
+
+type OptionValue<O> = O extends Option<infer K>
+  ? K extends 'int' ? number : K extends 'bool' ? boolean : O extends { default: string } ? string : string | undefined
+  : never;
+export type Config = { readonly [K in keyof typeof options]: OptionValue<(typeof options)[K]> };
+
+export class ConfigError extends Error {}
+
+function parse(o: Option<Kind>, raw: string | undefined): unknown {
+  if (raw === undefined || raw === '') return o.default;
+  switch (o.kind) {
+    case 'int': {
+      if (!/^-?\d+$/.test(raw)) throw new ConfigError(`${o.env} must be a whole number, got "${o.secret ? '***' : raw}"`);
+      const n = Number(raw);
+      if ((o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max)) {
+        throw new ConfigError(`${o.env} must be between ${o.min} and ${o.max}, got ${n}`);
+      }
+      return n;
+    }
+    case 'bool':
+      if (/^(1|true|yes|on)$/i.test(raw)) return true;
+      if (/^(0|false|no|off)$/i.test(raw)) return false;
+      throw new ConfigError(`${o.env} must be true or false`);
+    case 'url':
+      try {
+        new URL(raw);
+      } catch {
+        throw new ConfigError(`${o.env} must be a URL (postgres://user:pass@host:port/db)`);
+      }
+      return raw;
+    default:
+      return raw;
+  }
+}
+
+/** Reads the environment once. `overrides` lets tests and the start script set options in code. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
+  const out: Record<string, unknown> = {};
+  for (const [key, o] of Object.entries(options) as [string, Option<Kind>][]) {
+    out[key] = key in overrides ? (overrides as Record<string, unknown>)[key] : parse(o, env[o.env]);
+  }
+  if ((out.pageSizeDefault as number) > (out.pageSizeMax as number)) {
+    throw new ConfigError('PARLEY_PAGE_SIZE_DEFAULT must not exceed PARLEY_PAGE_SIZE_MAX');
+  }
+  return Object.freeze(out) as Config;
+}
+
+/** The config as it may be logged: secrets masked. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, o] of Object.entries(options) as [string, Option<Kind>][]) {
+    const v = (config as Record<string, unknown>)[key];
+    out[o.env] = o.secret && v !== undefined ? '***' : v;
+  }
+  return out;
+}

@@ -1,0 +1,140 @@
+// The one data-access seam. Every SQL statement in Parley goes through `Database.exec` or
+// `Database.tx`, which pick a pool by route: application area (the seed's vertical partitions),
+// content shard (horizontal partitions by forum) and read or write. Nothing else knows where a
+// table lives, so adding shards and replicas is a topology change, not a code change.
+import pg from 'pg';
+
+export type Area = 'accounts' | 'forums' | 'content';
+export type Mode = 'read' | 'write';
+
+export interface Route {
+  area: Area;
+  /** content shard; ignored for other areas */
+  shard?: number;
+  mode: Mode;
+  /** read-your-writes: a read that must see this request's own writes goes to the primary */
+  fresh?: boolean;
+}
+
+export interface Executor {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+export interface AreaNodes {
+  primary: string;
+  replicas?: string[];
+}
+
+/** Connection strings per area; content has one entry per shard. */
+export interface Topology {
+  accounts: AreaNodes;
+  forums: AreaNodes;
+  content: Record<number, AreaNodes>;
+}
+
+export const singleDatabase = (url: string): Topology => ({
+  accounts: { primary: url },
+  forums: { primary: url },
+  content: { 0: { primary: url } },
+});
+
+export type QueryListener = (alias: string, text: string) => void;
+
+export class Database {
+  private readonly pools = new Map<string, pg.Pool>();
+  private readonly listeners = new Set<QueryListener>();
+  private readonly topology: Topology;
+  private readonly poolSize: number;
+  private rr = 0;
+
+  constructor(topology: Topology, opts: { poolSize?: number } = {}) {
+    this.topology = topology;
+    this.poolSize = opts.poolSize ?? 10;
+  }
+
+  /** The alias a route resolves to, e.g. `content.0` or `content.0.replica1`. */
+  alias(route: Route): string {
+    const nodes = this.nodes(route);
+    const base = route.area === 'content' ? `content.${route.shard ?? 0}` : route.area;
+    const replicas = nodes.replicas ?? [];
+    if (route.mode === 'write' || route.fresh || replicas.length === 0) return base;
+    this.rr = (this.rr + 1) % replicas.length;
+    return `${base}.replica${this.rr + 1}`;
+  }
+
+  async exec<R extends pg.QueryResultRow = pg.QueryResultRow>(route: Route, text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    const alias = this.alias(route);
+    this.emit(alias, text);
+    return this.pool(alias, route).query<R>(text, values);
+  }
+
+  /** Runs `fn` in one transaction on the route's primary. Keep network calls out of `fn`. */
+  async tx<T>(route: Omit<Route, 'mode'>, fn: (ex: Executor) => Promise<T>): Promise<T> {
+    const primary: Route = { ...route, mode: 'write' };
+    const alias = this.alias(primary);
+    const client = await this.pool(alias, primary).connect();
+    const ex: Executor = {
+      query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => {
+        this.emit(alias, text);
+        return client.query<R>(text, values);
+      },
+    };
+    let broken = false;
+    try {
+      await ex.query('BEGIN');
+      const result = await fn(ex);
+      await ex.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw err;
+    } finally {
+      client.release(broken ? true : undefined);
+    }
+  }
+
+  /** Every distinct content shard, for jobs that must visit all of them. */
+  shards(): number[] {
+    return Object.keys(this.topology.content).map(Number);
+  }
+
+  onQuery(listener: QueryListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.end()));
+  }
+
+  private emit(alias: string, text: string): void {
+    for (const l of this.listeners) l(alias, text);
+  }
+
+  private nodes(route: Route): AreaNodes {
+    if (route.area !== 'content') return this.topology[route.area];
+    const nodes = this.topology.content[route.shard ?? 0];
+    if (!nodes) throw new Error(`no database configured for content shard ${route.shard}`);
+    return nodes;
+  }
+
+  private pool(alias: string, route: Route): pg.Pool {
+    let pool = this.pools.get(alias);
+    if (!pool) {
+      const nodes = this.nodes(route);
+      const m = /\.replica(\d+)$/.exec(alias);
+      const url = m ? nodes.replicas![Number(m[1]) - 1] : nodes.primary;
+      pool = new pg.Pool({ connectionString: url, max: this.poolSize, application_name: `parley:${alias}` });
+      // An idle client that errors (server restart) must not crash the process; the pool drops it.
+      pool.on('error', () => {});
+      this.pools.set(alias, pool);
+    }
+    return pool;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './config.ts';
+export * from './db.ts';
+export * from './migrate.ts';

@@ -1,0 +1,69 @@
+// The error registry: every error a client can see has a stable code, an HTTP status and a
+// message a person can act on. `details` may go to the client; `internal` only to the log.
+
+export const errorCodes = {
+  // request shape (400)
+  invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
+  validation_failed: { status: 400, message: 'The request does not match the expected shape.' },
+  unsupported_media_type: { status: 415, message: 'Send the request body as application/json.' },
+  body_too_large: { status: 413, message: 'The request body is too large.' },
+  invalid_slug: { status: 400, message: 'A forum slug is 2 to 64 characters of lowercase letters, digits and hyphens.' },
+  invalid_settings: { status: 400, message: 'The forum settings are not valid.' },
+  invalid_id: { status: 400, message: 'That id is not valid.' },
+  message_empty: { status: 400, message: 'Write a comment before posting.' },
+  message_too_long: { status: 400, message: 'The comment is too long.' },
+  invalid_email: { status: 400, message: 'That email address does not look right.' },
+  invalid_author: { status: 400, message: 'Give your name (and an email address) to comment as a guest, or sign in.' },
+  invalid_username: { status: 400, message: 'A username is 2 to 32 characters of letters, digits, underscores and hyphens.' },
+  weak_password: { status: 400, message: 'A password needs at least 8 characters.' },
+  invalid_cursor: { status: 400, message: 'That page cursor is not valid; start again from the first page.' },
+  invalid_vote: { status: 400, message: 'A vote is 1, -1 or 0.' },
+  invalid_voter: { status: 400, message: 'Sign in to vote, or send a guest voter key (X-Parley-Voter, 16 to 128 characters).' },
+  // identity (401/403)
+  unauthorized: { status: 401, message: 'This needs a valid credential in the Authorization header (Bearer <token>).' },
+  invalid_credentials: { status: 401, message: 'That username and password do not match.' },
+  forbidden: { status: 403, message: 'This credential is not allowed to do that.' },
+  edit_window_closed: { status: 403, message: 'The time to edit this comment has passed.' },
+  // missing things (404)
+  route_not_found: { status: 404, message: 'There is no such endpoint.' },
+  forum_not_found: { status: 404, message: 'There is no forum with that slug.' },
+  thread_not_found: { status: 404, message: 'There is no thread with that id.' },
+  post_not_found: { status: 404, message: 'There is no comment with that id.' },
+  parent_not_found: { status: 404, message: 'The comment you are replying to does not exist.' },
+  // state conflicts (409/422)
+  slug_taken: { status: 409, message: 'A forum with that slug already exists.' },
+  username_taken: { status: 409, message: 'That username is taken.' },
+  thread_closed: { status: 409, message: 'This thread is closed to new comments.' },
+  invalid_transition: { status: 409, message: 'The comment is not in a state that allows this.' },
+  parent_in_other_thread: { status: 422, message: 'The comment you are replying to belongs to another thread.' },
+  parent_not_visible: { status: 422, message: 'You can only reply to a published comment.' },
+  // load (429)
+  rate_limited: { status: 429, message: 'Too many requests; wait a moment and try again.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class ParleyError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details?: Record<string, unknown>;
+  /** for the log only: never sent to a client */
+  readonly internal?: unknown;
+
+  constructor(code: ErrorCode, opts: { message?: string; details?: Record<string, unknown>; internal?: unknown } = {}) {
+    super(opts.message ?? errorCodes[code].message);
+    this.name = 'ParleyError';
+    this.code = code;
+    this.status = errorCodes[code].status;
+    this.details = opts.details;
+    this.internal = opts.internal;
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+  }
+}
+
+export const fail = (code: ErrorCode, opts?: ConstructorParameters<typeof ParleyError>[1]): never => {
+  throw new ParleyError(code, opts);
+};

@@ -1,0 +1,97 @@
+// The model: forums (sites), threads (pages), posts (comments), users, guests, votes.
+
+export const postStatuses = ['pending', 'approved', 'spam', 'deleted'] as const;
+export type PostStatus = (typeof postStatuses)[number];
+
+export const threadStatuses = ['open', 'closed'] as const;
+export type ThreadStatus = (typeof threadStatuses)[number];
+
+export interface ForumSettings {
+  /** how long an author may edit a post, in seconds */
+  editWindowSeconds: number;
+  /** new posts from non-moderators wait for approval */
+  preModeration: boolean;
+  /** deepest reply level; a deeper reply attaches to the deepest allowed ancestor */
+  maxDepth: number;
+  /** origins allowed to embed the widget; empty = any */
+  allowedOrigins: string[];
+}
+
+export const defaultForumSettings: Readonly<ForumSettings> = Object.freeze({
+  editWindowSeconds: 900,
+  preModeration: false,
+  maxDepth: 6,
+  allowedOrigins: [],
+});
+
+export interface Forum {
+  id: string;
+  slug: string;
+  name: string;
+  settings: ForumSettings;
+  shard: number;
+  createdAt: Date;
+}
+
+export interface Thread {
+  id: string;
+  forumId: string;
+  identifier: string;
+  url: string | null;
+  title: string | null;
+  status: ThreadStatus;
+  lastSeq: string;
+  createdAt: Date;
+}
+
+/** A post as stored; this record is the snapshot carried by post events. */
+export interface PostRecord {
+  id: string;
+  threadId: string;
+  forumId: string;
+  parentId: string | null;
+  depth: number;
+  path: string[];
+  authorUserId: string | null;
+  authorName: string;
+  message: string;
+  html: string;
+  status: PostStatus;
+  initialStatus: Exclude<PostStatus, 'deleted'>;
+  revision: number;
+  score: number;
+  notify: boolean;
+  createdAt: Date;
+  editedAt: Date | null;
+}
+
+export interface User {
+  id: string;
+  username: string;
+  createdAt: Date;
+}
+
+export interface GuestAuthor {
+  name: string;
+  email: string;
+}
+
+export type VoteValue = -1 | 0 | 1;
+
+/** Who did something: recorded on every event. */
+export type Actor =
+  | { kind: 'admin' }
+  | { kind: 'moderator'; forumId: string }
+  | { kind: 'user'; userId: string }
+  | { kind: 'guest'; key: string }
+  | { kind: 'public' };
+
+export const actorLabel = (a: Actor): string => {
+  switch (a.kind) {
+    case 'admin': return 'admin';
+    case 'moderator': return `moderator:${a.forumId}`;
+    case 'user': return `user:${a.userId}`;
+    case 'guest': return `guest:${a.key}`;
+    case 'public': return 'public';
+  }
+};

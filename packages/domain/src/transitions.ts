@@ -1,0 +1,45 @@
+// Allowed post status transitions. The SQL layer turns `allowedFrom` into the WHERE clause of
+// one conditional UPDATE, so a transition is checked and applied atomically.
+import type { PostStatus } from './model.ts';
+
+export type ModerationAction = 'approve' | 'spam' | 'delete' | 'restore';
+
+interface Transition {
+  from: readonly PostStatus[];
+  to: PostStatus;
+  event: 'PostApproved' | 'PostMarkedSpam' | 'PostDeleted' | 'PostRestored';
+}
+
+export const transitions: Readonly<Record<ModerationAction, Transition>> = {
+  approve: { from: ['pending', 'spam'], to: 'approved', event: 'PostApproved' },
+  spam: { from: ['pending', 'approved'], to: 'spam', event: 'PostMarkedSpam' },
+  delete: { from: ['pending', 'approved', 'spam'], to: 'deleted', event: 'PostDeleted' },
+  // a restored post comes back published: restoring is a moderator's decision to show it
+  restore: { from: ['deleted'], to: 'approved', event: 'PostRestored' },
+};
+
+/** An author edits while the post is pending or published; spam and deleted posts are frozen. */
+export const editableStatuses: readonly PostStatus[] = ['pending', 'approved'];
+
+/** Votes count only on published posts. */
+export const votableStatuses: readonly PostStatus[] = ['approved'];
+
+export const moderationActions = Object.keys(transitions) as ModerationAction[];
+
+export const canTransition = (action: ModerationAction, from: PostStatus): boolean => transitions[action].from.includes(from);
+
+/** The status a new post starts in. */
+export function initialStatus(opts: { preModeration: boolean; byModerator: boolean }): 'pending' | 'approved' {
+  return opts.preModeration && !opts.byModerator ? 'pending' : 'approved';
+}
+
+/**
+ * Where a reply lands. Depth 0 is a top-level post. A reply to a post at the forum's max depth
+ * attaches to that post's ancestor at depth maxDepth - 1, so it shows at maxDepth, after its parent.
+ * `parentPath` holds the ids from the root down to the parent.
+ */
+export function placeReply(parentPath: readonly string[], maxDepth: number): { parentId: string | null; depth: number; ancestors: string[] } {
+  const keep = Math.min(parentPath.length, maxDepth);
+  const ancestors = parentPath.slice(0, keep);
+  return { parentId: ancestors.length ? ancestors[ancestors.length - 1] : null, depth: ancestors.length, ancestors };
+}

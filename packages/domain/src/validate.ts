@@ -1,0 +1,90 @@
+// Domain validation beyond JSON shape: the rules a person can break with well-formed input.
+import { ParleyError } from './errors.ts';
+import { defaultForumSettings, type ForumSettings, type GuestAuthor } from './model.ts';
+
+export const slugPattern = /^[a-z0-9-]{2,64}$/;
+export const usernamePattern = /^[A-Za-z0-9_-]{2,32}$/;
+// Deliberately plain: one @, no spaces, a dot in the domain. Deliverability is the mailer's job.
+const emailPattern = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:.]{2,}$/;
+/** Ids are decimal bigints. */
+export const idPattern = /^[1-9][0-9]{0,18}$/;
+
+export function checkSlug(slug: string): string {
+  if (!slugPattern.test(slug)) throw new ParleyError('invalid_slug', { details: { slug } });
+  return slug;
+}
+
+export function checkId(id: string, what = 'id'): string {
+  if (!idPattern.test(id) || BigInt(id) > 9223372036854775807n) {
+    throw new ParleyError('invalid_id', { message: `The ${what} "${id.slice(0, 40)}" is not a valid id.` });
+  }
+  return id;
+}
+
+export function checkMessage(message: string, maxLength: number): string {
+  if (message.trim().length === 0) throw new ParleyError('message_empty');
+  const length = [...message].length;
+  if (length > maxLength) {
+    throw new ParleyError('message_too_long', {
+      message: `The comment is ${length} characters long; the limit is ${maxLength}.`,
+      details: { length, maxLength },
+    });
+  }
+  return message;
+}
+
+export function checkEmail(email: string): string {
+  if (email.length > 254 || !emailPattern.test(email)) throw new ParleyError('invalid_email', { details: { email: email.slice(0, 100) } });
+  return email;
+}
+
+export function checkGuestAuthor(author: { name?: string; email?: string }): GuestAuthor {
+  const name = (author.name ?? '').trim();
+  if (name.length === 0 || name.length > 64) {
+    throw new ParleyError('invalid_author', { message: 'A guest name is 1 to 64 characters.' });
+  }
+  if (author.email === undefined) throw new ParleyError('invalid_author', { message: 'A guest needs an email address (it is never shown).' });
+  return { name, email: checkEmail(author.email.trim()) };
+}
+
+export function checkUsername(username: string): string {
+  if (!usernamePattern.test(username)) throw new ParleyError('invalid_username');
+  return username;
+}
+
+export function checkPassword(password: string): string {
+  if (password.length < 8) throw new ParleyError('weak_password');
+  return password;
+}
+
+const settingsLimits = {
+  editWindowSeconds: [0, 7 * 24 * 3600],
+  maxDepth: [0, 20],
+} as const;
+
+/** Merges a partial settings change over the current settings and checks the result. */
+export function mergeSettings(current: ForumSettings, change: Partial<ForumSettings> = {}): ForumSettings {
+  const next: ForumSettings = { ...defaultForumSettings, ...current, ...change };
+  for (const [key, [min, max]] of Object.entries(settingsLimits) as [keyof typeof settingsLimits, readonly [number, number]][]) {
+    const v = next[key];
+    if (!Number.isInteger(v) || v < min || v > max) {
+      throw new ParleyError('invalid_settings', { message: `${key} must be a whole number from ${min} to ${max}.`, details: { [key]: v } });
+    }
+  }
+  for (const origin of next.allowedOrigins) {
+    let ok = false;
+    try {
+      const u = new URL(origin);
+      ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === origin;
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      throw new ParleyError('invalid_settings', {
+        message: `allowedOrigins entries are origins like https://example.com (no path or trailing slash); got "${String(origin).slice(0, 100)}".`,
+      });
+    }
+  }
+  if (next.allowedOrigins.length > 50) throw new ParleyError('invalid_settings', { message: 'allowedOrigins holds at most 50 origins.' });
+  return next;
+}

@@ -1,0 +1,105 @@
+// What each viewer may see of a post or an event. The read API, the event log and the realtime
+// tier all shape posts here, so a post has one JSON shape everywhere.
+import type { ParleyEvent } from './events.ts';
+import { postOf } from './events.ts';
+import type { PostRecord, PostStatus, Thread } from './model.ts';
+
+export interface Viewer {
+  /** holds the forum's moderator key (or the admin token) */
+  moderator: boolean;
+}
+
+export interface PostView {
+  id: string;
+  parentId: string | null;
+  depth: number;
+  author: { name: string } | null;
+  html: string;
+  status: PostStatus;
+  score: number;
+  revision: number;
+  createdAt: string;
+  editedAt: string | null;
+  /** a removed post kept in place because it has visible replies */
+  tombstone?: true;
+}
+
+const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+export const isPublic = (status: PostStatus): boolean => status === 'approved';
+
+/** Statuses the public never sees, not even as a tombstone in an event. */
+export const isHiddenFromPublic = (status: PostStatus): boolean => status === 'pending' || status === 'spam';
+
+export function postView(p: PostRecord, viewer: Viewer): PostView {
+  if (viewer.moderator || isPublic(p.status)) {
+    return {
+      id: p.id,
+      parentId: p.parentId,
+      depth: p.depth,
+      author: { name: p.authorName },
+      html: p.status === 'deleted' && !viewer.moderator ? '' : p.html,
+      status: p.status,
+      score: p.score,
+      revision: p.revision,
+      createdAt: iso(p.createdAt)!,
+      editedAt: iso(p.editedAt),
+    };
+  }
+  return tombstone(p);
+}
+
+/** A removed post as the public sees it: its place in the tree, nothing of its content. */
+export function tombstone(p: PostRecord): PostView {
+  return {
+    id: p.id,
+    parentId: p.parentId,
+    depth: p.depth,
+    author: null,
+    html: '',
+    status: 'deleted',
+    score: 0,
+    revision: p.revision,
+    createdAt: iso(p.createdAt)!,
+    editedAt: null,
+    tombstone: true,
+  };
+}
+
+export function threadView(t: Thread): Record<string, unknown> {
+  return {
+    id: t.id,
+    forumId: t.forumId,
+    identifier: t.identifier,
+    url: t.url,
+    title: t.title,
+    status: t.status,
+    lastSeq: Number(t.lastSeq),
+    createdAt: iso(t.createdAt),
+  };
+}
+
+export interface EventView {
+  seq: number;
+  type: string;
+  at?: string;
+  post?: PostView;
+  postId?: string;
+  thread?: Record<string, unknown>;
+  value?: number;
+}
+
+/**
+ * An event as a viewer sees it. Anything about a pending or spam post reaches the public as
+ * `{seq, type: "hidden", postId}`: the sequence stays gap-free and a client that shows that post
+ * knows to take it down, but nothing of its content leaks.
+ */
+export function eventView(seq: number, at: Date, event: ParleyEvent, viewer: Viewer): EventView {
+  const post = postOf(event);
+  if (post && !viewer.moderator && isHiddenFromPublic(post.status)) return { seq, type: 'hidden', postId: post.id };
+  const base: EventView = { seq, type: event.type, at: iso(at)! };
+  if (post) base.post = postView(post, viewer);
+  if (event.type === 'ThreadCreated') base.thread = threadView(event.snapshot);
+  if (event.type === 'VoteCast' && viewer.moderator) base.value = event.snapshot.value;
+  return base;
+}
