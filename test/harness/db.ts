@@ -1,0 +1,68 @@
+// A fresh, migrated database per test: `CREATE DATABASE t_<random> TEMPLATE parley_template`, on
+// the throwaway server that test/run.ts starts (it passes PARLEY_TEST_PG_URL and
+// PARLEY_TEST_TEMPLATE). Cloning a template takes milliseconds, so tests never share state.
+// On teardown the pools close and the database is dropped only if the test passed; a failing
+// test leaves its database to inspect (PARLEY_TEST_KEEP_DATA=1 keeps the whole cluster).
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Test } from 'tap';
+import { Database, singleDatabase } from '@parley/data';
+
+export interface TestDatabase {
+  /** connection string of this test's own database */
+  url: string;
+  db: Database;
+}
+
+/** The subset of a tap test this needs: the top-level `t` and every subtest fit. */
+export type TapTest = Pick<Test, 'teardown' | 'passing' | 'comment'>;
+
+function harnessEnv(): { adminUrl: string; template: string } {
+  const adminUrl = process.env.PARLEY_TEST_PG_URL;
+  const template = process.env.PARLEY_TEST_TEMPLATE;
+  if (!adminUrl || !template) {
+    throw new Error('PARLEY_TEST_PG_URL / PARLEY_TEST_TEMPLATE are unset: run tests through `pnpm test:only` (test/run.ts)');
+  }
+  return { adminUrl, template };
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: harnessEnv().adminUrl });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates a database from the template; the caller owns dropping it. */
+export async function createDatabase(): Promise<{ name: string; url: string }> {
+  const { adminUrl, template } = harnessEnv();
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  await admin((c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)} TEMPLATE ${c.escapeIdentifier(template)}`));
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString() };
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  // FORCE ends sessions a test left open (a pool not closed, a worker still polling).
+  await admin((c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`));
+}
+
+export async function databaseExists(name: string): Promise<boolean> {
+  const found = await admin((c) => c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]));
+  return found.rowCount === 1;
+}
+
+export async function testDatabase(t: TapTest, opts: { poolSize?: number } = {}): Promise<TestDatabase> {
+  const { name, url } = await createDatabase();
+  const db = new Database(singleDatabase(url), { poolSize: opts.poolSize ?? 5 });
+  t.teardown(async () => {
+    await db.close();
+    if (t.passing()) await dropDatabase(name);
+    else t.comment(`test failed: kept database ${name} (${url})`);
+  });
+  return { url, db };
+}

@@ -1,0 +1,169 @@
+// The test command (`pnpm test:only`, and `npm test` after installing). In order:
+//   1. typecheck (tsc --noEmit) and lint (eslint .); each failure counts as one failed test;
+//   2. a throwaway Postgres on a free loopback port, with a migrated `parley_template` database
+//      that each test file clones (see test/harness/db.ts);
+//   3. tap over every *.test.ts outside node_modules, TAP streamed through;
+//   4. the last line printed is exactly `N passed, N failed`; the exit status is non-zero on failure.
+//
+// Usage: node test/run.ts [--no-check] [file-or-substring ...]
+//   --no-check           skip typecheck and lint (quick local loops)
+//   file-or-substring    run only test files whose path contains one of these
+// Env (test wiring only): PARLEY_TEST_KEEP_DATA=1 keeps the Postgres cluster directory after the run.
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { migrate } from '../packages/data/src/migrate.ts';
+import { freePort, startEmbeddedPostgres, type EmbeddedPg } from '../scripts/lib/embedded-postgres.ts';
+import { TapCounter } from './harness/tap-counter.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(root, 'node_modules', '.bin');
+const TEMPLATE = 'parley_template';
+const SKIP_DIRS = new Set(['node_modules', 'dist', 'coverage', 'fixtures']);
+
+const args = process.argv.slice(2);
+const runChecks = !args.includes('--no-check');
+const filters = args.filter((a) => !a.startsWith('--'));
+
+const counter = new TapCounter();
+let failedChecks = 0;
+let pgServer: EmbeddedPg | undefined;
+let clusterDir: string | undefined;
+let tapChild: ReturnType<typeof spawn> | undefined;
+
+const say = (line: string) => process.stdout.write(`# run: ${line}\n`);
+
+async function main(): Promise<void> {
+  const checks = runChecks
+    ? Promise.all([
+        check('typecheck', 'tsc', ['--noEmit', '-p', 'tsconfig.json']),
+        check('lint', 'eslint', ['.']),
+      ])
+    : Promise.resolve([]);
+
+  clusterDir = await mkdtemp(join(tmpdir(), 'parley-test-'));
+  await chmod(clusterDir, 0o755); // postgres runs as its own user when we are root
+  const port = await freePort();
+  pgServer = await startEmbeddedPostgres({
+    dir: join(clusterDir, 'pg'),
+    port,
+    password: randomBytes(12).toString('hex'),
+    flags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=400'],
+    log: say,
+  });
+  await pgServer.ensureDatabase(TEMPLATE);
+  await migrate(pgServer.url(TEMPLATE), say);
+
+  // Typecheck and lint ran while Postgres started; print their verdicts before the suites.
+  for (const r of await checks) {
+    process.stdout.write(r.output);
+    say(`${r.name}: ${r.ok ? 'ok' : 'FAILED'}`);
+    if (!r.ok) failedChecks++;
+  }
+
+  const files = (await findTests(root)).filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+  if (files.length === 0) {
+    say('no test files found');
+    return;
+  }
+  say(`${files.length} test files`);
+  const code = await runTap(files, {
+    PARLEY_TEST_PG_URL: pgServer.url('postgres'),
+    PARLEY_TEST_TEMPLATE: TEMPLATE,
+  });
+  counter.finish(code);
+}
+
+interface CheckResult {
+  name: string;
+  ok: boolean;
+  output: string;
+}
+
+function check(name: string, tool: string, toolArgs: string[]): Promise<CheckResult> {
+  return new Promise((resolve) => {
+    const child = spawn(join(bin, tool), toolArgs, { cwd: root, env: withBinOnPath(process.env) });
+    let output = '';
+    child.stdout.on('data', (c) => (output += c));
+    child.stderr.on('data', (c) => (output += c));
+    child.on('error', (err) => resolve({ name, ok: false, output: `${err.message}\n` }));
+    child.on('close', (code) => resolve({ name, ok: code === 0, output }));
+  });
+}
+
+function runTap(files: string[], extraEnv: Record<string, string>): Promise<number> {
+  return new Promise((resolve) => {
+    tapChild = spawn(
+      join(bin, 'tap'),
+      ['--reporter=tap', '--jobs=2', '--timeout=120', ...files],
+      { cwd: root, env: { ...withBinOnPath(process.env), ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let partial = '';
+    tapChild.stdout!.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) counter.line(line);
+    });
+    tapChild.on('error', (err) => {
+      say(`could not run tap: ${err.message}`);
+      resolve(1);
+    });
+    tapChild.on('close', (code, signal) => {
+      if (partial) counter.line(partial);
+      resolve(code ?? (signal ? 1 : 0));
+    });
+  });
+}
+
+/** Node 24 (node_modules/.bin/node) first on PATH, so every child runs the pinned Node. */
+function withBinOnPath(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...env, PATH: `${bin}${delimiter}${env.PATH ?? ''}` };
+}
+
+async function findTests(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.') || SKIP_DIRS.has(entry.name)) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await findTests(path)));
+    else if (entry.name.endsWith('.test.ts')) out.push(relative(root, path));
+  }
+  return out.sort();
+}
+
+async function cleanUp(): Promise<void> {
+  await pgServer?.stop().catch((err: Error) => say(`stopping Postgres: ${err.message}`));
+  if (!clusterDir) return;
+  if (process.env.PARLEY_TEST_KEEP_DATA === '1') say(`kept the test cluster in ${clusterDir}`);
+  else await rm(clusterDir, { recursive: true, force: true });
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    say(`${signal}: stopping`);
+    tapChild?.kill('SIGTERM');
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+let exitCode = 0;
+try {
+  await main();
+} catch (err) {
+  say(`harness error: ${(err as Error).stack ?? err}`);
+  counter.harnessFailure();
+}
+await cleanUp();
+const passed = counter.passed;
+const failed = counter.failed + failedChecks;
+if (failed > 0 || counter.harnessFailed) exitCode = 1;
+process.stdout.write(`${passed} passed, ${failed} failed\n`);
+// embedded-postgres's exit hook would otherwise swallow the exit code.
+process.exit(exitCode);
