@@ -1,3 +1,11 @@
 export * from './config.ts';
 export * from './db.ts';
 export * from './migrate.ts';
+export * from './codec.ts';
+export * from './sql/rows.ts';
+export * from './sql/events.ts';
+export * as postSql from './sql/posts.ts';
+export * as voteSql from './sql/votes.ts';
+export * as threadSql from './sql/threads.ts';
+export * as forumSql from './sql/forums.ts';
+export * as userSql from './sql/users.ts';

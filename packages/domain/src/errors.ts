@@ -5,6 +5,11 @@ export const errorCodes = {
   // request shape (400)
   invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
   validation_failed: { status: 400, message: 'The request does not match the expected shape.' },
+  unknown_field: { status: 400, message: 'The request has a field this endpoint does not take.' },
+  missing_field: { status: 400, message: 'The request is missing a required field.' },
+  invalid_field: { status: 400, message: 'A field in the request has the wrong type or value.' },
+  invalid_sort: { status: 400, message: 'sort must be oldest, newest or top.' },
+  invalid_limit: { status: 400, message: 'limit is out of range.' },
   unsupported_media_type: { status: 415, message: 'Send the request body as application/json.' },
   body_too_large: { status: 413, message: 'The request body is too large.' },
   invalid_slug: { status: 400, message: 'A forum slug is 2 to 64 characters of lowercase letters, digits and hyphens.' },
@@ -23,6 +28,7 @@ export const errorCodes = {
   unauthorized: { status: 401, message: 'This needs a valid credential in the Authorization header (Bearer <token>).' },
   invalid_credentials: { status: 401, message: 'That username and password do not match.' },
   forbidden: { status: 403, message: 'This credential is not allowed to do that.' },
+  origin_not_allowed: { status: 403, message: 'This site is not allowed to use this forum; add its origin to the forum\'s allowedOrigins.' },
   edit_window_closed: { status: 403, message: 'The time to edit this comment has passed.' },
   // missing things (404)
   route_not_found: { status: 404, message: 'There is no such endpoint.' },
@@ -39,6 +45,8 @@ export const errorCodes = {
   parent_not_visible: { status: 422, message: 'You can only reply to a published comment.' },
   // load (429)
   rate_limited: { status: 429, message: 'Too many requests; wait a moment and try again.' },
+  // ours (500): never for bad input
+  internal: { status: 500, message: 'Something went wrong on our side; try again in a moment.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -1,0 +1,76 @@
+// The API as a fastify app. Order: validation and errors, then app services (rate limit, docs),
+// then routes. The server file only listens and closes.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import { Ajv } from 'ajv';
+import type { Config, Database } from '@parley/data';
+import { ParleyError } from '@parley/domain';
+import { registerErrorHandling } from './errors.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { makeServices, type Services } from './services.ts';
+import forumRoutes from './routes/forums.ts';
+import threadRoutes from './routes/threads.ts';
+import postRoutes from './routes/posts.ts';
+import userRoutes from './routes/users.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  logger?: FastifyServerOptions['logger'];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    parley: Services;
+  }
+}
+
+// Bodies are checked as sent: no type coercion, no silently dropped fields. Query strings and
+// path params arrive as text, so those coerce ("20" → 20).
+const bodyAjv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
+const textAjv = new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, db } = deps;
+  const app = Fastify({
+    logger: deps.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-parley-voter"]'] }),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
+  registerErrorHandling(app);
+
+  const services = makeServices(config, db);
+  app.decorate('parley', services);
+
+  const limiter = new RateLimiter(config.writeRatePerMinute);
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+    const wait = limiter.take(req.ip);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new ParleyError('rate_limited', { message: `Too many writes from your address; try again in ${wait} s.` });
+    }
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Parley API', version: '1.0.0', description: 'Self-hosted comments: forums, threads, posts, votes, events.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => {
+    await db.exec({ area: 'content', shard: 0, mode: 'read' }, 'SELECT 1');
+    return { ok: true };
+  });
+  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+
+  forumRoutes(app, services);
+  threadRoutes(app, services);
+  postRoutes(app, services);
+  userRoutes(app, services);
+  return app;
+}

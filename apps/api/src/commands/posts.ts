@@ -1,0 +1,192 @@
+// Post writes. Each is: checks that need no lock (input, credential, immutable facts such as the
+// parent's place), then one transaction holding the conditional statement and the event. When
+// the statement touches nothing, `explain` reads why, after the rollback.
+import { appendThreadEvent, postFromRow, postSql, type Executor } from '@parley/data';
+import {
+  actorLabel,
+  checkGuestAuthor,
+  checkId,
+  checkMessage,
+  editableStatuses,
+  initialStatus,
+  makeEvent,
+  ParleyError,
+  placeReply,
+  renderMessage,
+  transitions,
+  type ModerationAction,
+  type ParleyEvent,
+  type PostRecord,
+} from '@parley/domain';
+import { actorOf, moderates, type Credential } from '../auth.ts';
+import { hashToken, newToken } from '../secrets.ts';
+import { shardOfId } from '../shards.ts';
+import type { Services } from '../services.ts';
+import type { CreatePostBody } from '../schemas.ts';
+import { checkOrigin } from './origin.ts';
+import { threadFromRow } from '@parley/data';
+
+export interface WriteResult {
+  post: PostRecord;
+  seq: number;
+}
+
+const contentRoute = (id: string) => ({ area: 'content' as const, shard: shardOfId(id) });
+
+/** Runs one post write: `change` returns the new row or nothing; the event follows in the same transaction. */
+async function writePost(
+  s: Services,
+  postId: string,
+  cred: Credential,
+  change: (ex: Executor) => Promise<Record<string, unknown> | undefined>,
+  toEvent: (post: PostRecord) => ParleyEvent,
+): Promise<WriteResult | undefined> {
+  return s.db.tx(contentRoute(postId), async (ex) => {
+    const row = await change(ex);
+    if (!row) return undefined;
+    const post = postFromRow(row);
+    const { seq } = await appendThreadEvent(ex, { threadId: post.threadId, actor: actorLabel(actorOf(cred)), postId: post.id, event: toEvent(post) });
+    return { post, seq };
+  });
+}
+
+export async function createPost(
+  s: Services,
+  cred: Credential,
+  threadId: string,
+  body: CreatePostBody,
+  origin: string | undefined,
+): Promise<WriteResult & { editToken?: string }> {
+  checkId(threadId, 'thread id');
+  const parentId = body.parentId ?? null;
+  if (parentId !== null) checkId(parentId, 'parent id');
+  const message = checkMessage(body.message, s.config.maxMessageLength);
+  if (cred.kind === 'edit') throw new ParleyError('forbidden', { message: 'An edit token only edits its own comment; post as a guest or a user.' });
+  const guest = cred.kind === 'user' ? undefined : body.author ? checkGuestAuthor(body.author) : undefined;
+  if (cred.kind !== 'user' && !guest) throw new ParleyError('invalid_author');
+
+  const route = contentRoute(threadId);
+  const { rows } = await s.db.exec({ ...route, mode: 'read', fresh: true }, postSql.selectThreadWithParent, [threadId, parentId]);
+  if (rows.length === 0) throw new ParleyError('thread_not_found', { details: { threadId } });
+  const thread = threadFromRow(rows[0]);
+  const forum = await s.forums.byId(thread.forumId);
+  if (!forum) throw new ParleyError('forum_not_found');
+  checkOrigin(forum, origin);
+  if (thread.status === 'closed') throw new ParleyError('thread_closed');
+  const byModerator = moderates(cred, forum.id);
+  let ancestors: string[] = [];
+  if (parentId !== null) {
+    const r = rows[0];
+    if (r.parent_path === null) throw new ParleyError('parent_not_found', { details: { parentId } });
+    if (r.parent_thread_id !== threadId) throw new ParleyError('parent_in_other_thread', { details: { parentId } });
+    if (r.parent_status !== 'approved' && !byModerator) throw new ParleyError('parent_not_visible', { details: { parentId } });
+    ancestors = placeReply(r.parent_path as string[], forum.settings.maxDepth).ancestors;
+  }
+  const depth = ancestors.length;
+  const status = initialStatus({ preModeration: forum.settings.preModeration, byModerator });
+  const editToken = cred.kind === 'user' ? undefined : newToken('edit');
+  const html = renderMessage(message);
+  const result = await s.db.tx(route, async (ex) => {
+    const ins = await ex.query(postSql.insertPost, [
+      threadId,
+      forum.id,
+      ancestors.length ? ancestors[ancestors.length - 1] : null,
+      depth,
+      ancestors,
+      cred.kind === 'user' ? cred.user.id : null,
+      cred.kind === 'user' ? cred.user.username : guest!.name,
+      guest?.email ?? null,
+      editToken ? hashToken(editToken) : null,
+      body.notify ?? false,
+      message,
+      html,
+      status,
+    ]);
+    const post = postFromRow(ins.rows[0]);
+    const { seq } = await appendThreadEvent(ex, { threadId, actor: actorLabel(actorOf(cred)), postId: post.id, event: makeEvent('PostCreated', post) });
+    return { post, seq };
+  });
+  return { ...result, ...(editToken ? { editToken } : {}) };
+}
+
+/** Why a conditional change touched nothing. */
+async function explain(s: Services, postId: string, cred: Credential, need: 'author' | 'moderator', allowed: readonly string[]): Promise<never> {
+  const { rows } = await s.db.exec({ ...contentRoute(postId), mode: 'read', fresh: true }, postSql.explainPost, [postId]);
+  if (rows.length === 0) throw new ParleyError('post_not_found', { details: { postId } });
+  const p = rows[0];
+  if (need === 'moderator' && !moderates(cred, p.forum_id as string)) {
+    throw new ParleyError('forbidden', { message: "This needs the moderator key of this comment's forum." });
+  }
+  if (need === 'author' && !isAuthor(cred, p)) throw new ParleyError('forbidden', { message: 'Only the author can change this comment.' });
+  if (!allowed.includes(p.status as string)) {
+    throw new ParleyError('invalid_transition', { message: `The comment is ${p.status as string}; that is not possible now.`, details: { status: p.status } });
+  }
+  throw new ParleyError('edit_window_closed');
+}
+
+function isAuthor(cred: Credential, p: Record<string, unknown>): boolean {
+  if (cred.kind === 'user') return p.author_user_id === cred.user.id;
+  if (cred.kind === 'edit') return p.edit_token_hash !== null && (p.edit_token_hash as Buffer).equals(cred.hash);
+  return false;
+}
+
+function requireAuthorCredential(cred: Credential): void {
+  if (cred.kind !== 'user' && cred.kind !== 'edit') {
+    throw new ParleyError('unauthorized', { message: "Editing needs the author's user token or the comment's edit token." });
+  }
+}
+
+export async function editPost(s: Services, cred: Credential, postId: string, rawMessage: string): Promise<WriteResult> {
+  checkId(postId, 'comment id');
+  const message = checkMessage(rawMessage, s.config.maxMessageLength);
+  requireAuthorCredential(cred);
+  // The window is a forum setting; the post's forum never changes, so reading it first is safe.
+  const { rows } = await s.db.exec({ ...contentRoute(postId), mode: 'read' }, postSql.explainPost, [postId]);
+  if (rows.length === 0) throw new ParleyError('post_not_found', { details: { postId } });
+  const forum = await s.forums.byId(rows[0].forum_id as string);
+  const windowSeconds = forum?.settings.editWindowSeconds ?? 0;
+  const html = renderMessage(message);
+  const userId = cred.kind === 'user' ? cred.user.id : null;
+  const tokenHash = cred.kind === 'edit' ? cred.hash : null;
+  const done = await writePost(
+    s,
+    postId,
+    cred,
+    async (ex) => (await ex.query(postSql.editPost, [postId, message, html, editableStatuses, userId, tokenHash, windowSeconds])).rows[0],
+    (post) => makeEvent('PostEdited', post),
+  );
+  return done ?? explain(s, postId, cred, 'author', editableStatuses);
+}
+
+export async function moderatePost(s: Services, cred: Credential, postId: string, action: ModerationAction): Promise<WriteResult> {
+  checkId(postId, 'comment id');
+  const t = transitions[action];
+  if (action === 'delete' && (cred.kind === 'user' || cred.kind === 'edit')) {
+    const userId = cred.kind === 'user' ? cred.user.id : null;
+    const tokenHash = cred.kind === 'edit' ? cred.hash : null;
+    const done = await writePost(
+      s,
+      postId,
+      cred,
+      async (ex) => (await ex.query(postSql.authorDeletePost, [postId, t.from, userId, tokenHash])).rows[0],
+      (post) => makeEvent(t.event, post),
+    );
+    return done ?? explain(s, postId, cred, 'author', t.from);
+  }
+  if (cred.kind === 'none') throw new ParleyError('unauthorized', { message: "This needs the forum's moderator key." });
+  let forumId: string;
+  if (cred.kind === 'moderator') forumId = cred.forum.id;
+  else if (cred.kind === 'admin') {
+    const { rows } = await s.db.exec({ ...contentRoute(postId), mode: 'read' }, postSql.explainPost, [postId]);
+    if (rows.length === 0) throw new ParleyError('post_not_found', { details: { postId } });
+    forumId = rows[0].forum_id as string;
+  } else throw new ParleyError('forbidden', { message: "This needs the moderator key of this comment's forum." });
+  const done = await writePost(
+    s,
+    postId,
+    cred,
+    async (ex) => (await ex.query(postSql.moderatePost, [postId, t.to, t.from, forumId])).rows[0],
+    (post) => makeEvent(t.event, post),
+  );
+  return done ?? explain(s, postId, cred, 'moderator', t.from);
+}

@@ -1,0 +1,53 @@
+import { encodeSnapshot, threadFromRow, threadSql } from '@parley/data';
+import { actorLabel, checkId, makeEvent, ParleyError, type Forum, type Thread, type ThreadCreated } from '@parley/domain';
+import { actorOf, type Credential } from '../auth.ts';
+import { shardOfId } from '../shards.ts';
+import type { Services } from '../services.ts';
+import type { CreateThreadBody } from '../schemas.ts';
+import { checkOrigin } from './origin.ts';
+
+function checkUrl(url: string | undefined): string | null {
+  if (url === undefined || url === '') return null;
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'http:' || u.protocol === 'https:') return u.toString();
+  } catch {
+    // falls through to the error
+  }
+  throw new ParleyError('invalid_field', { message: 'url must be an absolute http(s) URL.', details: { field: 'body.url' } });
+}
+
+/** Get-or-create: the widget calls this on a page's first view. */
+export async function getOrCreateThread(
+  s: Services,
+  cred: Credential,
+  forum: Forum,
+  body: CreateThreadBody,
+  origin: string | undefined,
+): Promise<{ thread: Thread; created: boolean }> {
+  checkOrigin(forum, origin);
+  const identifier = body.identifier.trim();
+  if (identifier.length === 0) throw new ParleyError('invalid_field', { message: 'identifier must not be blank.', details: { field: 'body.identifier' } });
+  const url = checkUrl(body.url);
+  const route = { area: 'content' as const, shard: forum.shard };
+  const existing = await s.db.exec({ ...route, mode: 'read' }, threadSql.selectThreadByIdentifier, [forum.id, identifier]);
+  if (existing.rows.length) return { thread: threadFromRow(existing.rows[0]), created: false };
+  const made = await s.db.tx(route, async (ex) => {
+    const { rows } = await ex.query(threadSql.insertThread, [forum.id, identifier, url, body.title?.trim() || null]);
+    if (rows.length === 0) return undefined; // created concurrently by someone else
+    const thread = threadFromRow(rows[0]);
+    const event = makeEvent<ThreadCreated>('ThreadCreated', thread);
+    await ex.query(threadSql.insertThreadCreatedEvent, [forum.id, thread.id, event.type, event.version, actorLabel(actorOf(cred)), encodeSnapshot(thread)]);
+    return thread;
+  });
+  if (made) return { thread: made, created: true };
+  const again = await s.db.exec({ ...route, mode: 'read', fresh: true }, threadSql.selectThreadByIdentifier, [forum.id, identifier]);
+  return { thread: threadFromRow(again.rows[0]), created: false };
+}
+
+export async function getThread(s: Services, threadId: string): Promise<Thread> {
+  checkId(threadId, 'thread id');
+  const { rows } = await s.db.exec({ area: 'content', shard: shardOfId(threadId), mode: 'read' }, threadSql.selectThread, [threadId]);
+  if (rows.length === 0) throw new ParleyError('thread_not_found', { details: { threadId } });
+  return threadFromRow(rows[0]);
+}

@@ -1,0 +1,37 @@
+import { appendEvent, userFromRow, userSql } from '@parley/data';
+import { checkEmail, checkPassword, checkUsername, makeEvent, ParleyError, type User, type UserRegistered } from '@parley/domain';
+import { hashPassword, hashToken, newToken, verifyPassword } from '../secrets.ts';
+import { pgCode, type Services } from '../services.ts';
+import type { CreateSessionBody, CreateUserBody } from '../schemas.ts';
+
+export const userView = (u: User): Record<string, unknown> => ({ id: u.id, username: u.username, createdAt: u.createdAt.toISOString() });
+
+export async function registerUser(s: Services, body: CreateUserBody): Promise<{ user: User; token: string }> {
+  const username = checkUsername(body.username);
+  const email = checkEmail(body.email.trim());
+  const passwordHash = await hashPassword(checkPassword(body.password));
+  const token = newToken('user');
+  try {
+    const user = await s.db.tx({ area: 'accounts' }, async (ex) => {
+      const { rows } = await ex.query(userSql.insertUser, [username, email, passwordHash]);
+      const user = userFromRow(rows[0]);
+      await ex.query(userSql.insertSession, [hashToken(token), user.id, s.config.sessionTtlDays]);
+      await appendEvent(ex, { forumId: null, actor: `user:${user.id}`, event: makeEvent<UserRegistered>('UserRegistered', user) });
+      return user;
+    });
+    return { user, token };
+  } catch (err) {
+    if (pgCode(err).constraint === 'users_username_key') throw new ParleyError('username_taken');
+    throw err;
+  }
+}
+
+export async function login(s: Services, body: CreateSessionBody): Promise<{ user: User; token: string }> {
+  const { rows } = await s.db.exec({ area: 'accounts', mode: 'read', fresh: true }, userSql.selectUserForLogin, [body.username]);
+  const ok = await verifyPassword(body.password, rows[0]?.password_hash as string | undefined);
+  if (!ok) throw new ParleyError('invalid_credentials');
+  const user = userFromRow(rows[0]);
+  const token = newToken('user');
+  await s.db.exec({ area: 'accounts', mode: 'write' }, userSql.insertSession, [hashToken(token), user.id, s.config.sessionTtlDays]);
+  return { user, token };
+}

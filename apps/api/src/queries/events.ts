@@ -1,0 +1,22 @@
+// A thread's event log, in sequence order, as this viewer may see it.
+import { readEvent, selectThreadEvents, storedEventFromRow } from '@parley/data';
+import { eventView, ParleyError, type EventView, type Thread } from '@parley/domain';
+import { shardOfId } from '../shards.ts';
+import type { Services } from '../services.ts';
+
+export async function listEvents(
+  s: Services,
+  thread: Thread,
+  q: { after?: number; limit?: number },
+  moderator: boolean,
+): Promise<{ events: EventView[]; nextAfter: number }> {
+  const after = q.after ?? 0;
+  const limit = q.limit ?? 100;
+  if (limit < 1 || limit > 1000) throw new ParleyError('invalid_limit', { message: 'limit must be from 1 to 1000.' });
+  const { rows } = await s.db.exec({ area: 'content', shard: shardOfId(thread.id), mode: 'read' }, selectThreadEvents, [thread.id, after, limit]);
+  const events = rows.map((r) => {
+    const e = storedEventFromRow(r);
+    return eventView(e.seq, e.at, readEvent(e.type, e.version, e.snapshot), { moderator });
+  });
+  return { events, nextAfter: events.length ? events[events.length - 1].seq : after };
+}

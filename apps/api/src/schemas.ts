@@ -1,0 +1,88 @@
+// Request schemas, one source for validation, types and the OpenAPI document. Unknown fields are
+// refused (additionalProperties: false); domain rules with their own error codes (slug, message,
+// email, ids, sort, limit, vote value) are checked by the domain so each gets its own message.
+import { Type, type Static } from '@sinclair/typebox';
+
+const strict = { additionalProperties: false } as const;
+
+export const ForumSettingsPatch = Type.Object(
+  {
+    editWindowSeconds: Type.Optional(Type.Integer()),
+    preModeration: Type.Optional(Type.Boolean()),
+    maxDepth: Type.Optional(Type.Integer()),
+    allowedOrigins: Type.Optional(Type.Array(Type.String({ maxLength: 300 }), { maxItems: 50 })),
+  },
+  strict,
+);
+
+export const CreateForumBody = Type.Object(
+  { slug: Type.String(), name: Type.String({ minLength: 1, maxLength: 100 }), settings: Type.Optional(ForumSettingsPatch) },
+  strict,
+);
+export type CreateForumBody = Static<typeof CreateForumBody>;
+
+export const PatchForumBody = Type.Object(
+  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), settings: Type.Optional(ForumSettingsPatch) },
+  strict,
+);
+export type PatchForumBody = Static<typeof PatchForumBody>;
+
+export const SlugParams = Type.Object({ slug: Type.String() });
+export const ThreadParams = Type.Object({ threadId: Type.String() });
+export const PostParams = Type.Object({ postId: Type.String() });
+
+export const CreateThreadBody = Type.Object(
+  {
+    identifier: Type.String({ minLength: 1, maxLength: 200 }),
+    url: Type.Optional(Type.String({ maxLength: 2000 })),
+    title: Type.Optional(Type.String({ maxLength: 300 })),
+  },
+  strict,
+);
+export type CreateThreadBody = Static<typeof CreateThreadBody>;
+
+export const ListPostsQuery = Type.Object(
+  { sort: Type.Optional(Type.String()), cursor: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer()) },
+  strict,
+);
+export type ListPostsQuery = Static<typeof ListPostsQuery>;
+
+export const EventsQuery = Type.Object(
+  { after: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer()) },
+  strict,
+);
+export type EventsQuery = Static<typeof EventsQuery>;
+
+export const CreatePostBody = Type.Object(
+  {
+    message: Type.String(),
+    parentId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    author: Type.Optional(Type.Object({ name: Type.String({ maxLength: 200 }), email: Type.String({ maxLength: 300 }) }, strict)),
+    notify: Type.Optional(Type.Boolean()),
+  },
+  strict,
+);
+export type CreatePostBody = Static<typeof CreatePostBody>;
+
+export const EditPostBody = Type.Object({ message: Type.String() }, strict);
+export type EditPostBody = Static<typeof EditPostBody>;
+
+export const VoteBody = Type.Object({ value: Type.Integer() }, strict);
+export type VoteBody = Static<typeof VoteBody>;
+
+export const CreateUserBody = Type.Object(
+  { username: Type.String({ maxLength: 64 }), email: Type.String({ maxLength: 300 }), password: Type.String({ maxLength: 1000 }) },
+  strict,
+);
+export type CreateUserBody = Static<typeof CreateUserBody>;
+
+export const CreateSessionBody = Type.Object(
+  { username: Type.String({ maxLength: 64 }), password: Type.String({ maxLength: 1000 }) },
+  strict,
+);
+export type CreateSessionBody = Static<typeof CreateSessionBody>;
+
+export const ModerationParams = Type.Object({
+  postId: Type.String(),
+  action: Type.Union([Type.Literal('approve'), Type.Literal('spam'), Type.Literal('delete'), Type.Literal('restore')]),
+});

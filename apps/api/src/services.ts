@@ -1,0 +1,23 @@
+import type { Config, Database } from '@parley/data';
+import { ForumCache } from './forum-cache.ts';
+import type { AuthDeps } from './auth.ts';
+
+/** What commands and queries need; built once per app. */
+export interface Services extends AuthDeps {
+  config: Config;
+  db: Database;
+  forums: ForumCache;
+}
+
+export const makeServices = (config: Config, db: Database): Services => ({
+  config,
+  db,
+  forums: new ForumCache(db),
+  adminToken: config.adminToken,
+});
+
+/** Translates a Postgres error by its code and constraint, or rethrows it. */
+export function pgCode(err: unknown): { code?: string; constraint?: string } {
+  const e = err as { code?: string; constraint?: string };
+  return { code: e?.code, constraint: e?.constraint };
+}

@@ -1,0 +1,9 @@
+const forumColumns = 'id, slug, name, settings, shard, created_at';
+export const insertForum = `INSERT INTO forums (slug, name, settings, moderator_key_hash, shard) VALUES ($1, $2, $3, $4, $5)
+  RETURNING ${forumColumns}`;
+export const selectForumBySlug = `SELECT ${forumColumns} FROM forums WHERE slug = $1`;
+export const selectForumById = `SELECT ${forumColumns} FROM forums WHERE id = $1`;
+export const selectForumByKey = `SELECT ${forumColumns} FROM forums WHERE moderator_key_hash = $1`;
+/** Settings change by jsonb merge in the statement itself: no read-modify-write. */
+export const updateForum = `UPDATE forums SET name = coalesce($2, name), settings = settings || $3::jsonb, updated_at = now()
+  WHERE slug = $1 RETURNING ${forumColumns}`;

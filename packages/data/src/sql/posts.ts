@@ -1,0 +1,68 @@
+// Post statements. Every change is one conditional statement that returns the new row; the
+// WHERE clause carries the allowed from-states and the authorization, so a change that is no
+// longer allowed touches nothing instead of overwriting someone else's.
+import { postColumns } from './rows.ts';
+
+export const insertPost = `WITH n AS (SELECT nextval(pg_get_serial_sequence('posts', 'id')) AS id)
+  INSERT INTO posts (id, thread_id, forum_id, parent_id, depth, path, author_user_id, author_name, author_email,
+                     edit_token_hash, notify, message, html, status, initial_status)
+  SELECT n.id, $1, $2, $3, $4, $5::bigint[] || n.id, $6, $7, $8, $9, $10, $11, $12, $13, $13 FROM n
+  RETURNING ${postColumns}`;
+
+/** $1 id, $2 message, $3 html, $4 editable statuses, $5 user id, $6 edit token hash, $7 window seconds */
+export const editPost = `UPDATE posts SET message = $2, html = $3, revision = revision + 1, edited_at = now()
+  WHERE id = $1 AND status = ANY($4::text[])
+    AND ((author_user_id IS NOT NULL AND author_user_id = $5) OR (edit_token_hash IS NOT NULL AND edit_token_hash = $6))
+    AND created_at > now() - make_interval(secs => $7)
+  RETURNING ${postColumns}`;
+
+/** A moderator's transition: $1 id, $2 to, $3 allowed from, $4 the moderator's forum */
+export const moderatePost = `UPDATE posts SET status = $2, status_changed_at = now()
+  WHERE id = $1 AND status = ANY($3::text[]) AND forum_id = $4
+  RETURNING ${postColumns}`;
+
+/** An author deleting their own post: $1 id, $2 allowed from, $3 user id, $4 edit token hash */
+export const authorDeletePost = `UPDATE posts SET status = 'deleted', status_changed_at = now()
+  WHERE id = $1 AND status = ANY($2::text[])
+    AND ((author_user_id IS NOT NULL AND author_user_id = $3) OR (edit_token_hash IS NOT NULL AND edit_token_hash = $4))
+  RETURNING ${postColumns}`;
+
+/** Adds a vote's delta to the score of a published post: $1 id, $2 delta, $3 votable statuses */
+export const addScore = `UPDATE posts SET score = score + $2 WHERE id = $1 AND status = ANY($3::text[])
+  RETURNING ${postColumns}`;
+
+/** Why did a conditional change touch nothing? Only on the error path. */
+export const explainPost = `SELECT id, forum_id, thread_id, status, author_user_id, edit_token_hash, created_at FROM posts WHERE id = $1`;
+
+export const selectPost = `SELECT ${postColumns} FROM posts WHERE id = $1`;
+
+/** The thread and, when replying, the parent: placement needs only the parent's immutable path. */
+export const selectThreadWithParent = `SELECT t.*, p.path AS parent_path, p.thread_id AS parent_thread_id, p.status AS parent_status
+  FROM threads t LEFT JOIN posts p ON p.id = $2 WHERE t.id = $1`;
+
+// Listing. Moderators see everything. The public sees published posts, plus any other post
+// that has published descendants, as a tombstone (its subtree is the key range (path, path||max)).
+const publicFilter = `AND (p.status = 'approved' OR EXISTS (
+    SELECT 1 FROM posts d WHERE d.thread_id = p.thread_id AND d.path > p.path
+      AND d.path < p.path || 9223372036854775807::bigint AND d.status = 'approved'))`;
+
+const listSelect = `SELECT ${postColumns.replace(/(^|,\s*)(\w+)/g, '$1p.$2')}`;
+
+export function listPosts(sort: 'oldest' | 'newest' | 'top', opts: { moderator: boolean; after: boolean }): string {
+  const visible = opts.moderator ? '' : publicFilter;
+  switch (sort) {
+    case 'oldest':
+      // $1 thread, $2 limit, $3 cursor path
+      return `${listSelect} FROM posts p WHERE p.thread_id = $1 ${opts.after ? 'AND p.path > $3::bigint[]' : ''} ${visible}
+        ORDER BY p.path LIMIT $2`;
+    case 'newest':
+      return `${listSelect} FROM posts p WHERE p.thread_id = $1
+        ${opts.after ? 'AND (-p.path[1], p.path) > (-($3::bigint[])[1], $3::bigint[])' : ''} ${visible}
+        ORDER BY -p.path[1], p.path LIMIT $2`;
+    case 'top':
+      // roots by score, then newest root first; $4 the cursor root's score
+      return `${listSelect}, r.score AS root_score FROM posts p JOIN posts r ON r.id = p.path[1] WHERE p.thread_id = $1
+        ${opts.after ? 'AND (-r.score, -p.path[1], p.path) > (-$4::int, -($3::bigint[])[1], $3::bigint[])' : ''} ${visible}
+        ORDER BY -r.score, -p.path[1], p.path LIMIT $2`;
+  }
+}

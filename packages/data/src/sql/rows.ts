@@ -1,0 +1,55 @@
+// Row → record mappers. Column names stay snake_case in SQL; records are camelCase.
+import type { Forum, ForumSettings, PostRecord, Thread, User } from '@parley/domain';
+import { defaultForumSettings } from '@parley/domain';
+
+type Row = Record<string, unknown>;
+
+export const forumFromRow = (r: Row): Forum => ({
+  id: r.id as string,
+  slug: r.slug as string,
+  name: r.name as string,
+  settings: { ...defaultForumSettings, ...(r.settings as Partial<ForumSettings>) },
+  shard: r.shard as number,
+  createdAt: r.created_at as Date,
+});
+
+export const threadFromRow = (r: Row): Thread => ({
+  id: r.id as string,
+  forumId: r.forum_id as string,
+  identifier: r.identifier as string,
+  url: (r.url as string | null) ?? null,
+  title: (r.title as string | null) ?? null,
+  status: r.status as Thread['status'],
+  lastSeq: String(r.last_seq),
+  createdAt: r.created_at as Date,
+});
+
+export const postFromRow = (r: Row): PostRecord => ({
+  id: r.id as string,
+  threadId: r.thread_id as string,
+  forumId: r.forum_id as string,
+  parentId: (r.parent_id as string | null) ?? null,
+  depth: r.depth as number,
+  path: r.path as string[],
+  authorUserId: (r.author_user_id as string | null) ?? null,
+  authorName: r.author_name as string,
+  message: r.message as string,
+  html: r.html as string,
+  status: r.status as PostRecord['status'],
+  initialStatus: r.initial_status as PostRecord['initialStatus'],
+  revision: r.revision as number,
+  score: r.score as number,
+  notify: r.notify as boolean,
+  createdAt: r.created_at as Date,
+  editedAt: (r.edited_at as Date | null) ?? null,
+});
+
+export const userFromRow = (r: Row): User => ({
+  id: r.id as string,
+  username: r.username as string,
+  createdAt: r.created_at as Date,
+});
+
+/** Columns of a post that may leave the database (never the email or the edit token hash). */
+export const postColumns = `id, thread_id, forum_id, parent_id, depth, path, author_user_id, author_name, message, html,
+  status, initial_status, revision, score, notify, created_at, edited_at`;

@@ -1,0 +1,7 @@
+export const selectThread = `SELECT * FROM threads WHERE id = $1`;
+export const selectThreadByIdentifier = `SELECT * FROM threads WHERE forum_id = $1 AND identifier = $2`;
+/** A new thread starts at sequence 1: its ThreadCreated event. */
+export const insertThread = `INSERT INTO threads (forum_id, identifier, url, title, last_seq) VALUES ($1, $2, $3, $4, 1)
+  ON CONFLICT (forum_id, identifier) DO NOTHING RETURNING *`;
+export const insertThreadCreatedEvent = `INSERT INTO events (forum_id, thread_id, seq, type, schema_version, actor, snapshot)
+  VALUES ($1, $2, 1, $3, $4, $5, $6)`;
