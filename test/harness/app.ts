@@ -1,0 +1,77 @@
+// The API on a test's own database, driven with `inject` (no sockets), plus small helpers that
+// make forums, threads and posts through the public routes.
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '@parley/api';
+import { loadConfig, type Config, type Database } from '@parley/data';
+import { testDatabase, type TapTest } from './db.ts';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export interface Reply<B = any> {
+  status: number;
+  body: B;
+  headers: Record<string, unknown>;
+}
+
+export interface TestApi {
+  app: FastifyInstance;
+  db: Database;
+  url: string;
+  config: Config;
+  req<B = any>(method: string, path: string, opts?: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: string }): Promise<Reply<B>>;
+  forum(slug?: string, settings?: Record<string, unknown>): Promise<{ forum: any; moderatorKey: string }>;
+  thread(slug: string, identifier?: string): Promise<any>;
+  post(threadId: string, body?: Record<string, unknown>, token?: string): Promise<{ post: any; editToken?: string }>;
+}
+
+let seq = 0;
+
+export async function testApi(t: TapTest, overrides: Partial<Config> = {}): Promise<TestApi> {
+  const { db, url } = await testDatabase(t);
+  const config = loadConfig({}, { adminToken: ADMIN_TOKEN, logLevel: 'silent', writeRatePerMinute: 0, ...overrides });
+  const app = await buildApp({ config, db });
+  t.teardown(() => app.close());
+
+  const req: TestApi['req'] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let payload: string | undefined = opts.raw;
+    if (opts.body !== undefined) payload = JSON.stringify(opts.body);
+    if (payload !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const res = await app.inject({ method: method as 'GET', url: path, headers, payload });
+    let body: unknown = res.body;
+    try {
+      body = JSON.parse(res.body);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.statusCode, body, headers: res.headers };
+  };
+
+  const api: TestApi = {
+    app,
+    db,
+    url,
+    config,
+    req,
+    async forum(slug, settings) {
+      const r = await req('POST', '/v1/forums', { token: ADMIN_TOKEN, body: { slug: slug ?? `forum-${process.pid}-${++seq}`, name: 'Test forum', ...(settings ? { settings } : {}) } });
+      if (r.status !== 201) throw new Error(`forum: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body;
+    },
+    async thread(slug, identifier) {
+      const r = await req('POST', `/v1/forums/${slug}/threads`, { body: { identifier: identifier ?? `page-${++seq}`, title: 'A page', url: 'https://example.com/page' } });
+      if (r.status !== 201 && r.status !== 200) throw new Error(`thread: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body.thread;
+    },
+    async post(threadId, body = {}, token) {
+      const r = await req('POST', `/v1/threads/${threadId}/posts`, {
+        token,
+        body: { message: `comment ${++seq}`, ...(token ? {} : { author: { name: 'Guest', email: 'guest@example.com' } }), ...body },
+      });
+      if (r.status !== 201) throw new Error(`post: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body;
+    },
+  };
+  return api;
+}
