@@ -16,7 +16,8 @@ import { delimiter, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { migrate } from '../packages/data/src/migrate.ts';
-import { freePort, startEmbeddedPostgres, type EmbeddedPg } from '../scripts/lib/embedded-postgres.ts';
+import { startEmbeddedPostgres, type EmbeddedPg } from '../scripts/lib/embedded-postgres.ts';
+import { freePort } from '../scripts/lib/free-port.ts';
 import { TapCounter } from './harness/tap-counter.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -1,0 +1,34 @@
+// `pnpm migrate`: applies migrations/*.sql to DATABASE_URL, or to the embedded Postgres under
+// PARLEY_DATA_DIR (started for the occasion, created if missing, stopped afterwards).
+import { join, resolve } from 'node:path';
+import { mkdir, chmod } from 'node:fs/promises';
+import { describeConfig, loadConfig, migrate } from '../packages/data/src/index.ts';
+import { readOrCreateSecret } from './lib/secret-file.ts';
+
+const log = (line: string) => process.stdout.write(`[migrate] ${line}\n`);
+
+const config = loadConfig();
+log(`config ${JSON.stringify(describeConfig(config))}`);
+let stop = async () => {};
+let code = 0;
+try {
+  let url = config.databaseUrl;
+  if (!url) {
+    const dataDir = resolve(config.dataDir ?? '.data');
+    await mkdir(dataDir, { recursive: true });
+    await chmod(dataDir, 0o755);
+    const { startEmbeddedPostgres } = await import('./lib/embedded-postgres.ts');
+    const password = await readOrCreateSecret(join(dataDir, 'pg-password'));
+    const pg = await startEmbeddedPostgres({ dir: join(dataDir, 'pg'), port: config.embeddedPgPort, password: password.value, log });
+    stop = () => pg.stop();
+    await pg.ensureDatabase('parley');
+    url = pg.url('parley');
+  }
+  const applied = await migrate(url, log);
+  log(applied.length ? `${applied.length} migrations applied` : 'up to date');
+} catch (err) {
+  log(`failed: ${(err as Error).message}`);
+  code = 1;
+}
+await stop();
+process.exit(code);

@@ -1,0 +1,135 @@
+// `pnpm start`: everything on one machine, in one process. Without DATABASE_URL it runs an
+// embedded Postgres whose files live in <PARLEY_DATA_DIR>/pg and survive restarts. Phases:
+// config → Postgres → database → migrations → admin token → API + realtime + worker → demo forum.
+// SIGINT/SIGTERM close everything in order: API (with realtime), worker, pools, Postgres.
+import { chmod, mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Database, describeConfig, loadConfig, migrate, singleDatabase, type Config } from '../packages/data/src/index.ts';
+import { startApi } from '../apps/api/src/index.ts';
+import { startWorker, type Worker } from '../apps/worker/src/index.ts';
+import { attachRealtime, REALTIME_PATH, type Realtime } from '../apps/realtime/src/index.ts';
+import type { EmbeddedPg } from './lib/embedded-postgres.ts';
+import { readOrCreateSecret } from './lib/secret-file.ts';
+import { ensureDemo, DEMO_SLUG, DEMO_THREAD, type Demo } from './lib/demo.ts';
+
+const log = (line: string) => process.stdout.write(`[parley] ${line}\n`);
+
+let embedded: EmbeddedPg | undefined;
+let db: Database | undefined;
+let api: Awaited<ReturnType<typeof startApi>> | undefined;
+let realtime: Realtime | undefined;
+let worker: Worker | undefined;
+let stopping = false;
+
+async function main(): Promise<void> {
+  const env = loadConfig();
+  log(`config ${JSON.stringify(describeConfig(env))}`);
+  const dataDir = resolve(env.dataDir ?? '.data');
+  await mkdir(dataDir, { recursive: true });
+  await chmod(dataDir, 0o755); // as root, the postgres user must be able to enter it
+
+  let databaseUrl = env.databaseUrl;
+  if (databaseUrl) {
+    log('database: DATABASE_URL (external Postgres)');
+  } else {
+    log(`database: embedded Postgres in ${join(dataDir, 'pg')} on 127.0.0.1:${env.embeddedPgPort}`);
+    const { startEmbeddedPostgres } = await import('./lib/embedded-postgres.ts');
+    const password = await readOrCreateSecret(join(dataDir, 'pg-password'));
+    embedded = await startEmbeddedPostgres({ dir: join(dataDir, 'pg'), port: env.embeddedPgPort, password: password.value, log });
+    if (await embedded.ensureDatabase('parley')) log('database: created database "parley"');
+    databaseUrl = embedded.url('parley');
+  }
+  if (stopping) return;
+
+  const applied = await migrate(databaseUrl, (line) => log(`migrations: ${line}`));
+  log(`migrations: ${applied.length ? `${applied.length} applied` : 'up to date'}`);
+
+  let adminToken = env.adminToken;
+  let tokenSource = 'PARLEY_ADMIN_TOKEN';
+  if (!adminToken && embedded) {
+    const file = join(dataDir, 'admin-token');
+    const token = await readOrCreateSecret(file, () => `pat_${randomBytes(32).toString('hex')}`);
+    adminToken = token.value;
+    tokenSource = `${file}${token.created ? ', just generated' : ''}`;
+  }
+  const config: Config = loadConfig(process.env, { databaseUrl, adminToken });
+  if (stopping) return;
+
+  db = new Database(singleDatabase(databaseUrl), { poolSize: config.dbPoolSize });
+  log('worker: starting');
+  worker = await startWorker({ config, connectionString: databaseUrl, log });
+  api = await startApi({ config, db });
+  log(`api: listening on ${api.url}`);
+  realtime = attachRealtime(api.app.server, { config, db, log });
+  log(`realtime: attached at ${REALTIME_PATH}`);
+  if (stopping) return;
+
+  let demo: Demo = {};
+  if (adminToken) demo = await ensureDemo(api.url, adminToken, join(dataDir, 'demo.json'), log);
+  else log('demo: skipped (no admin token: set PARLEY_ADMIN_TOKEN to enable admin routes)');
+
+  const wsUrl = `${api.url.replace(/^http/, 'ws')}${REALTIME_PATH}`;
+  log('ready');
+  process.stdout.write(
+    [
+      '',
+      `  Parley is running at ${api.url}`,
+      `  realtime:        ${wsUrl}`,
+      `  API docs:        ${api.url}/docs/json`,
+      `  admin token:     ${env.adminToken ? '(from PARLEY_ADMIN_TOKEN)' : (adminToken ?? '(none)')}${env.adminToken ? '' : `  (${tokenSource})`}`,
+      `  demo forum:      ${DEMO_SLUG}, thread "${DEMO_THREAD}"${demo.threadId ? ` (id ${demo.threadId})` : ''}`,
+      `  moderator key:   ${demo.moderatorKey ?? '(not on file: the demo forum predates demo.json)'}`,
+      '  Ctrl-C stops everything; data stays in the data directory.',
+      '',
+      '',
+    ].join('\n'),
+  );
+}
+
+/** Closes whatever has started, API first (new requests end there), Postgres last. */
+async function shutdown(reason: string): Promise<number> {
+  stopping = true;
+  log(`stopping (${reason})`);
+  let code = 0;
+  const step = async (name: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+      log(`stopped ${name}`);
+    } catch (err) {
+      code = 1;
+      log(`stopping ${name} failed: ${(err as Error).message}`);
+    }
+  };
+  // Upgraded websockets keep the HTTP server from closing, so realtime closes alongside the API.
+  const apiClosed = api ? step('api', () => api!.close()) : undefined;
+  if (realtime) await step('realtime', () => realtime!.close());
+  await apiClosed;
+  if (worker) await step('worker', () => worker!.close());
+  if (db) await step('database pools', () => db!.close());
+  if (embedded) await step('embedded Postgres', () => embedded!.stop());
+  return code;
+}
+
+let signalled = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (signalled) {
+      log(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    signalled = true;
+    void shutdown(signal).then((code) => process.exit(code));
+  });
+}
+
+try {
+  await main();
+} catch (err) {
+  log(`start failed: ${(err as Error).stack ?? err}`);
+  if (!signalled) {
+    signalled = true;
+    await shutdown('start failed');
+    process.exit(1);
+  }
+}

@@ -1,0 +1,93 @@
+// `scripts/start.ts` as a whole process: embedded Postgres, API, realtime and worker come up, the
+// demo forum is created once, SIGINT/SIGTERM stop everything with exit 0, and a restart reuses
+// the data, the admin token and the demo's moderator key.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../scripts/lib/free-port.ts';
+
+const script = fileURLToPath(new URL('../scripts/start.ts', import.meta.url));
+
+interface Running {
+  out: () => string;
+  url: string;
+  adminToken: string;
+  moderatorKey: string;
+  stop(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+async function start(dataDir: string, pgPort: number): Promise<Running> {
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, PARLEY_DATA_DIR: dataDir, PARLEY_EMBEDDED_PG_PORT: String(pgPort), PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: '', PARLEY_ADMIN_TOKEN: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (out += c));
+  const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
+  await new Promise<void>((ok, fail) => {
+    const timer = setInterval(() => {
+      if (out.includes('Ctrl-C stops everything')) {
+        clearInterval(timer);
+        ok();
+      }
+    }, 50);
+    void exited.then((code) => {
+      clearInterval(timer);
+      fail(new Error(`start.ts exited (${code}) before it was ready:\n${out}`));
+    });
+  });
+  const field = (re: RegExp) => re.exec(out)?.[1] ?? '';
+  return {
+    out: () => out,
+    url: field(/running at (http:\/\/\S+)/),
+    adminToken: field(/admin token:\s+(\S+)/),
+    moderatorKey: field(/moderator key:\s+(\S+)/),
+    async stop(signal) {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+t.test('start, use, stop, restart with the same data', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'parley-start-'));
+  await chmod(dataDir, 0o755);
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const pgPort = await freePort();
+
+  const first = await start(dataDir, pgPort);
+  t.match(first.adminToken, /^pat_[0-9a-f]{64}$/, 'admin token generated and printed');
+  t.match(first.moderatorKey, /^pmk_/, 'demo moderator key printed');
+  t.notMatch(first.out(), /"DATABASE_URL":"postgres/, 'config printed without secrets');
+  t.equal((await stat(join(dataDir, 'admin-token'))).mode & 0o777, 0o600, 'admin token file is 0600');
+  const demo = JSON.parse(await readFile(join(dataDir, 'demo.json'), 'utf8'));
+  t.equal(demo.moderatorKey, first.moderatorKey, 'demo.json holds the moderator key');
+
+  t.equal((await fetch(`${first.url}/healthz`)).status, 200, 'healthz');
+  const forum = await fetch(`${first.url}/v1/forums/demo`);
+  t.equal(forum.status, 200, 'demo forum exists');
+
+  // Node's built-in WebSocket client (the browser API)
+  const ws = new WebSocket(`${first.url.replace('http', 'ws')}/v1/realtime`);
+  const hello = await new Promise<string>((ok) => ws.addEventListener('message', (e) => ok(String(e.data)), { once: true }));
+  t.same(JSON.parse(hello), { op: 'hello', protocol: 1 }, 'realtime attached');
+  const wsClosed = new Promise<number>((ok) => ws.addEventListener('close', (e) => ok(e.code)));
+
+  t.equal(await first.stop('SIGINT'), 0, 'SIGINT exits 0');
+  t.equal(await wsClosed, 1012, 'websocket clients were told to reconnect');
+  t.match(first.out(), /stopped api[\s\S]*stopped realtime[\s\S]*stopped worker[\s\S]*stopped database pools[\s\S]*stopped embedded Postgres/, 'stopped in order');
+
+  const second = await start(dataDir, pgPort);
+  t.equal(second.adminToken, first.adminToken, 'same admin token after restart');
+  t.equal(second.moderatorKey, first.moderatorKey, 'moderator key read back from demo.json');
+  t.match(second.out(), /migrations: up to date/);
+  t.notMatch(second.out(), /initialising a new Postgres cluster/, 'no re-init');
+  t.notMatch(second.out(), /created the demo forum/, 'demo not created twice');
+  const thread = await fetch(`${second.url}/v1/threads/${demo.threadId}`);
+  t.equal(thread.status, 200, 'the demo thread survived the restart');
+  t.equal(await second.stop('SIGTERM'), 0, 'SIGTERM exits 0');
+});
