@@ -38,6 +38,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
     return503OnClosing: true,
     forceCloseConnections: true,
+    // errors fastify raises before routing (a URL that doesn't decode, say) get our error shape too
+    frameworkErrors: (err, _req, reply) => {
+      reply.status(400).send(new ParleyError('validation_failed', { message: `The request URL is not valid: ${err.message}` }).toJSON());
+    },
   });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
   registerErrorHandling(app);

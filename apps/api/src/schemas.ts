@@ -48,7 +48,7 @@ export const ListPostsQuery = Type.Object(
 export type ListPostsQuery = Static<typeof ListPostsQuery>;
 
 export const EventsQuery = Type.Object(
-  { after: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer()) },
+  { after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })), limit: Type.Optional(Type.Integer()) },
   strict,
 );
 export type EventsQuery = Static<typeof EventsQuery>;

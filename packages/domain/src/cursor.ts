@@ -4,6 +4,8 @@
 import { ParleyError } from './errors.ts';
 import { idPattern } from './validate.ts';
 
+const MAX_BIGINT = 9223372036854775807n;
+
 export const sorts = ['oldest', 'newest', 'top'] as const;
 export type Sort = (typeof sorts)[number];
 
@@ -35,7 +37,9 @@ export function decodeCursor(raw: string, sort: Sort): Cursor {
   if (s !== sort) {
     throw new ParleyError('invalid_cursor', { message: `This cursor belongs to sort=${String(s)}; start again from the first page of sort=${sort}.` });
   }
-  if (!Array.isArray(p) || p.length === 0 || p.length > 64 || !p.every((x) => typeof x === 'string' && idPattern.test(x))) bad();
-  if (sort === 'top' && (typeof r !== 'number' || !Number.isSafeInteger(r))) bad();
+  const isId = (x: unknown) => typeof x === 'string' && idPattern.test(x) && BigInt(x) <= MAX_BIGINT;
+  if (!Array.isArray(p) || p.length === 0 || p.length > 64 || !p.every(isId)) bad();
+  // scores are Postgres integers
+  if (sort === 'top' && (typeof r !== 'number' || !Number.isInteger(r) || Math.abs(r) > 2147483647)) bad();
   return { sort, path: p as string[], ...(sort === 'top' ? { rootScore: r as number } : {}) };
 }
