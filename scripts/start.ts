@@ -112,13 +112,18 @@ async function shutdown(reason: string): Promise<number> {
 }
 
 let signalled = false;
+let signalledAt = 0;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (signalled) {
+      // Ctrl-C reaches us twice at once (from the terminal, and forwarded by npm/pnpm); only a
+      // deliberate second Ctrl-C, later on, skips the orderly shutdown.
+      if (Date.now() - signalledAt < 1000) return;
       log(`${signal} again: exiting now`);
       process.exit(1);
     }
     signalled = true;
+    signalledAt = Date.now();
     void shutdown(signal).then((code) => process.exit(code));
   });
 }
