@@ -1,6 +1,6 @@
 // The API as a fastify app. Order: validation and errors, then app services (rate limit, docs),
 // then routes. The server file only listens and closes.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
 import type { Config, Database } from '@parley/data';
@@ -40,7 +40,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     forceCloseConnections: true,
     // errors fastify raises before routing (a URL that doesn't decode, say) get our error shape too
     frameworkErrors: (err, _req, reply) => {
-      reply.status(400).send(new ParleyError('validation_failed', { message: `The request URL is not valid: ${err.message}` }).toJSON());
+      const body = new ParleyError('validation_failed', { message: `The request URL is not valid: ${err.message}` }).toJSON();
+      (reply as unknown as FastifyReply).status(400).send(body);
     },
   });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));

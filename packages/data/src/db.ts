@@ -102,6 +102,10 @@ export class Database {
     return Object.keys(this.topology.content).map(Number);
   }
 
+  hasShard(shard: number): boolean {
+    return Object.hasOwn(this.topology.content, shard);
+  }
+
   onQuery(listener: QueryListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

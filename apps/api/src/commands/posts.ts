@@ -20,7 +20,7 @@ import {
 } from '@parley/domain';
 import { actorOf, moderates, type Credential } from '../auth.ts';
 import { hashToken, newToken } from '../secrets.ts';
-import { shardOfId } from '../shards.ts';
+import { contentRoute as routeOf } from '../shards.ts';
 import type { Services } from '../services.ts';
 import type { CreatePostBody } from '../schemas.ts';
 import { checkOrigin } from './origin.ts';
@@ -31,7 +31,7 @@ export interface WriteResult {
   seq: number;
 }
 
-const contentRoute = (id: string) => ({ area: 'content' as const, shard: shardOfId(id) });
+
 
 /** Runs one post write: `change` returns the new row or nothing; the event follows in the same transaction. */
 async function writePost(
@@ -41,7 +41,7 @@ async function writePost(
   change: (ex: Executor) => Promise<Record<string, unknown> | undefined>,
   toEvent: (post: PostRecord) => ParleyEvent,
 ): Promise<WriteResult | undefined> {
-  return s.db.tx(contentRoute(postId), async (ex) => {
+  return s.db.tx(routeOf(s.db, postId, 'post_not_found'), async (ex) => {
     const row = await change(ex);
     if (!row) return undefined;
     const post = postFromRow(row);
@@ -65,7 +65,7 @@ export async function createPost(
   const guest = cred.kind === 'user' ? undefined : body.author ? checkGuestAuthor(body.author) : undefined;
   if (cred.kind !== 'user' && !guest) throw new ParleyError('invalid_author');
 
-  const route = contentRoute(threadId);
+  const route = routeOf(s.db, threadId, 'thread_not_found');
   const { rows } = await s.db.exec({ ...route, mode: 'read', fresh: true }, postSql.selectThreadWithParent, [threadId, parentId]);
   if (rows.length === 0) throw new ParleyError('thread_not_found', { details: { threadId } });
   const thread = threadFromRow(rows[0]);
@@ -111,7 +111,7 @@ export async function createPost(
 
 /** Why a conditional change touched nothing. */
 async function explain(s: Services, postId: string, cred: Credential, need: 'author' | 'moderator', allowed: readonly string[]): Promise<never> {
-  const { rows } = await s.db.exec({ ...contentRoute(postId), mode: 'read', fresh: true }, postSql.explainPost, [postId]);
+  const { rows } = await s.db.exec({ ...routeOf(s.db, postId, 'post_not_found'), mode: 'read', fresh: true }, postSql.explainPost, [postId]);
   if (rows.length === 0) throw new ParleyError('post_not_found', { details: { postId } });
   const p = rows[0];
   if (need === 'moderator' && !moderates(cred, p.forum_id as string)) {
@@ -141,7 +141,7 @@ export async function editPost(s: Services, cred: Credential, postId: string, ra
   const message = checkMessage(rawMessage, s.config.maxMessageLength);
   requireAuthorCredential(cred);
   // The window is a forum setting; the post's forum never changes, so reading it first is safe.
-  const { rows } = await s.db.exec({ ...contentRoute(postId), mode: 'read' }, postSql.explainPost, [postId]);
+  const { rows } = await s.db.exec({ ...routeOf(s.db, postId, 'post_not_found'), mode: 'read' }, postSql.explainPost, [postId]);
   if (rows.length === 0) throw new ParleyError('post_not_found', { details: { postId } });
   const forum = await s.forums.byId(rows[0].forum_id as string);
   const windowSeconds = forum?.settings.editWindowSeconds ?? 0;
@@ -177,7 +177,7 @@ export async function moderatePost(s: Services, cred: Credential, postId: string
   let forumId: string;
   if (cred.kind === 'moderator') forumId = cred.forum.id;
   else if (cred.kind === 'admin') {
-    const { rows } = await s.db.exec({ ...contentRoute(postId), mode: 'read' }, postSql.explainPost, [postId]);
+    const { rows } = await s.db.exec({ ...routeOf(s.db, postId, 'post_not_found'), mode: 'read' }, postSql.explainPost, [postId]);
     if (rows.length === 0) throw new ParleyError('post_not_found', { details: { postId } });
     forumId = rows[0].forum_id as string;
   } else throw new ParleyError('forbidden', { message: "This needs the moderator key of this comment's forum." });

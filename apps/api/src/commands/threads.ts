@@ -1,7 +1,7 @@
 import { encodeSnapshot, threadFromRow, threadSql } from '@parley/data';
 import { actorLabel, checkId, makeEvent, ParleyError, type Forum, type Thread, type ThreadCreated } from '@parley/domain';
 import { actorOf, type Credential } from '../auth.ts';
-import { shardOfId } from '../shards.ts';
+import { contentRoute } from '../shards.ts';
 import type { Services } from '../services.ts';
 import type { CreateThreadBody } from '../schemas.ts';
 import { checkOrigin } from './origin.ts';
@@ -47,7 +47,7 @@ export async function getOrCreateThread(
 
 export async function getThread(s: Services, threadId: string): Promise<Thread> {
   checkId(threadId, 'thread id');
-  const { rows } = await s.db.exec({ area: 'content', shard: shardOfId(threadId), mode: 'read' }, threadSql.selectThread, [threadId]);
+  const { rows } = await s.db.exec({ ...contentRoute(s.db, threadId, 'thread_not_found'), mode: 'read' }, threadSql.selectThread, [threadId]);
   if (rows.length === 0) throw new ParleyError('thread_not_found', { details: { threadId } });
   return threadFromRow(rows[0]);
 }

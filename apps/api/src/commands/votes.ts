@@ -4,7 +4,7 @@ import { appendThreadEvent, postFromRow, postSql, voteSql } from '@parley/data';
 import { actorLabel, checkId, makeEvent, ParleyError, votableStatuses, type VoteCast, type VoteValue } from '@parley/domain';
 import { createHash } from 'node:crypto';
 import { actorOf, type Credential } from '../auth.ts';
-import { shardOfId } from '../shards.ts';
+import { contentRoute } from '../shards.ts';
 import { pgCode, type Services } from '../services.ts';
 import type { WriteResult } from './posts.ts';
 
@@ -25,7 +25,7 @@ export async function vote(s: Services, cred: Credential, postId: string, value:
   if (value !== 1 && value !== -1 && value !== 0) throw new ParleyError('invalid_vote', { details: { value } });
   if (cred.kind !== 'user' && cred.kind !== 'none') throw new ParleyError('forbidden', { message: 'Vote with a user token or a guest voter key (X-Parley-Voter).' });
   const { voter, label } = voterOf(cred, guestKey);
-  const route = { area: 'content' as const, shard: shardOfId(postId) };
+  const route = contentRoute(s.db, postId, 'post_not_found');
   try {
     return await s.db.tx(route, async (ex) => {
       const v = await ex.query<{ value: number; prev: number }>(voteSql.upsertVote, [postId, voter, value]);
@@ -48,7 +48,7 @@ export async function vote(s: Services, cred: Credential, postId: string, value:
 }
 
 export async function currentPost(s: Services, postId: string) {
-  const { rows } = await s.db.exec({ area: 'content', shard: shardOfId(postId), mode: 'read', fresh: true }, postSql.selectPost, [postId]);
+  const { rows } = await s.db.exec({ ...contentRoute(s.db, postId, 'post_not_found'), mode: 'read', fresh: true }, postSql.selectPost, [postId]);
   if (rows.length === 0) throw new ParleyError('post_not_found', { details: { postId } });
   return postFromRow(rows[0]);
 }

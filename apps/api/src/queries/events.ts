@@ -1,7 +1,7 @@
 // A thread's event log, in sequence order, as this viewer may see it.
 import { readEvent, selectThreadEvents, storedEventFromRow } from '@parley/data';
 import { eventView, ParleyError, type EventView, type Thread } from '@parley/domain';
-import { shardOfId } from '../shards.ts';
+import { contentRoute } from '../shards.ts';
 import type { Services } from '../services.ts';
 
 export async function listEvents(
@@ -13,7 +13,7 @@ export async function listEvents(
   const after = q.after ?? 0;
   const limit = q.limit ?? 100;
   if (limit < 1 || limit > 1000) throw new ParleyError('invalid_limit', { message: 'limit must be from 1 to 1000.' });
-  const { rows } = await s.db.exec({ area: 'content', shard: shardOfId(thread.id), mode: 'read' }, selectThreadEvents, [thread.id, after, limit]);
+  const { rows } = await s.db.exec({ ...contentRoute(s.db, thread.id, 'thread_not_found'), mode: 'read' }, selectThreadEvents, [thread.id, after, limit]);
   const events = rows.map((r) => {
     const e = storedEventFromRow(r);
     return eventView(e.seq, e.at, readEvent(e.type, e.version, e.snapshot), { moderator });

@@ -1,7 +1,7 @@
 // A thread's posts, one keyset page at a time, in reading order: each reply follows its parent.
 import { postFromRow, postSql } from '@parley/data';
 import { decodeCursor, encodeCursor, ParleyError, postView, sorts, type PostView, type Sort, type Thread } from '@parley/domain';
-import { shardOfId } from '../shards.ts';
+import { contentRoute } from '../shards.ts';
 import type { Services } from '../services.ts';
 
 export interface Page {
@@ -36,7 +36,7 @@ export async function listPosts(
   if (cursor) values.push(cursor.path);
   if (cursor && sort === 'top') values.push(cursor.rootScore);
   const sql = postSql.listPosts(sort, { moderator, after: cursor !== undefined });
-  const { rows } = await s.db.exec({ area: 'content', shard: shardOfId(thread.id), mode: 'read' }, sql, values);
+  const { rows } = await s.db.exec({ ...contentRoute(s.db, thread.id, 'thread_not_found'), mode: 'read' }, sql, values);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];
