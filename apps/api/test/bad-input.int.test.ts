@@ -44,6 +44,8 @@ t.test('bad input gets a 4xx with a stable code and loses nothing', async (t) =>
     ['malformed thread id', 'GET', '/v1/threads/abc', {}, 400, 'invalid_id'],
     ['thread id beyond bigint', 'GET', '/v1/threads/99999999999999999999', {}, 400, 'invalid_id'],
     ['unknown thread', 'GET', '/v1/threads/987654321', {}, 404, 'thread_not_found'],
+    ['thread id on a shard that does not exist', 'GET', '/v1/threads/9223372036854775807/posts', {}, 404, 'thread_not_found'],
+    ['post id on a shard that does not exist', 'PUT', '/v1/posts/281474976710657/vote', { headers: { 'x-parley-voter': 'voter-key-000000001' }, body: { value: 1 } }, 404, 'post_not_found'],
     ['post to unknown thread', 'POST', '/v1/threads/987654321/posts', { body: { message: 'hi', author: guest } }, 404, 'thread_not_found'],
     ['unknown post edit', 'PATCH', '/v1/posts/987654321', { token: editToken, body: { message: 'x' } }, 404, 'post_not_found'],
     ['unknown post approve', 'POST', '/v1/posts/987654321/approve', { token: moderatorKey }, 404, 'post_not_found'],
