@@ -14,7 +14,7 @@ let code = 0;
 try {
   let url = config.databaseUrl;
   if (!url) {
-    const dataDir = resolve(config.dataDir ?? '.data');
+    const dataDir = resolve(config.dataDir);
     await mkdir(dataDir, { recursive: true });
     await chmod(dataDir, 0o755);
     const { startEmbeddedPostgres } = await import('./lib/embedded-postgres.ts');

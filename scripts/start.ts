@@ -25,7 +25,7 @@ let stopping = false;
 async function main(): Promise<void> {
   const env = loadConfig();
   log(`config ${JSON.stringify(describeConfig(env))}`);
-  const dataDir = resolve(env.dataDir ?? '.data');
+  const dataDir = resolve(env.dataDir);
   await mkdir(dataDir, { recursive: true });
   await chmod(dataDir, 0o755); // as root, the postgres user must be able to enter it
 

@@ -3,17 +3,18 @@
 // `describeConfig` (what gets logged) never prints them.
 
 type Kind = 'string' | 'int' | 'bool' | 'url';
-interface Option<K extends Kind> {
+type Value<K extends Kind> = K extends 'int' ? number : K extends 'bool' ? boolean : string;
+interface Option<K extends Kind, D extends Value<K> | undefined = Value<K> | undefined> {
   env: string;
   kind: K;
-  default: K extends 'int' ? number : K extends 'bool' ? boolean : string | undefined;
+  default: D;
   secret?: boolean;
   min?: number;
   max?: number;
   doc: string;
 }
 
-const option = <K extends Kind>(o: Option<K>): Option<K> => o;
+const option = <K extends Kind, D extends Value<K> | undefined>(o: Option<K, D>): Option<K, D> => o;
 
 export const options = {
   port: option({ env: 'PORT', kind: 'int', default: 3000, min: 0, max: 65535, doc: 'HTTP port of the API (and the realtime endpoint)' }),
@@ -34,14 +35,12 @@ export const options = {
   workerHealthPort: option({ env: 'PARLEY_WORKER_HEALTH_PORT', kind: 'int', default: 3001, min: 0, max: 65535, doc: 'port of the standalone worker\'s /healthz (apps/worker/src/main.ts; 0 = pick a free port)' }),
 };
 
-type OptionValue<O> = O extends Option<infer K>
-  ? K extends 'int' ? number : K extends 'bool' ? boolean : O extends { default: string } ? string : string | undefined
-  : never;
+type OptionValue<O> = O extends Option<infer K, infer D> ? (undefined extends D ? Value<K> | undefined : Value<K>) : never;
 export type Config = { readonly [K in keyof typeof options]: OptionValue<(typeof options)[K]> };
 
 export class ConfigError extends Error {}
 
-function parse(o: Option<Kind>, raw: string | undefined): unknown {
+function parse(o: Option<Kind, Value<Kind> | undefined>, raw: string | undefined): unknown {
   if (raw === undefined || raw === '') return o.default;
   switch (o.kind) {
     case 'int': {
@@ -71,7 +70,7 @@ function parse(o: Option<Kind>, raw: string | undefined): unknown {
 /** Reads the environment once. `overrides` lets tests and the start script set options in code. */
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
   const out: Record<string, unknown> = {};
-  for (const [key, o] of Object.entries(options) as [string, Option<Kind>][]) {
+  for (const [key, o] of Object.entries(options) as [string, Option<Kind, Value<Kind> | undefined>][]) {
     out[key] = key in overrides ? (overrides as Record<string, unknown>)[key] : parse(o, env[o.env]);
   }
   if ((out.pageSizeDefault as number) > (out.pageSizeMax as number)) {
@@ -83,7 +82,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /** The config as it may be logged: secrets masked. */
 export function describeConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, o] of Object.entries(options) as [string, Option<Kind>][]) {
+  for (const [key, o] of Object.entries(options) as [string, Option<Kind, Value<Kind> | undefined>][]) {
     const v = (config as Record<string, unknown>)[key];
     out[o.env] = o.secret && v !== undefined ? '***' : v;
   }

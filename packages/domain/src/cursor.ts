@@ -35,7 +35,7 @@ export function decodeCursor(raw: string, sort: Sort): Cursor {
   if (typeof body !== 'object' || body === null) return bad();
   const { s, p, r } = body as { s?: unknown; p?: unknown; r?: unknown };
   if (s !== sort) {
-    throw new ParleyError('invalid_cursor', { message: `This cursor belongs to sort=${String(s)}; start again from the first page of sort=${sort}.` });
+    throw new ParleyError('invalid_cursor', { message: `This cursor belongs to sort=${String(s).slice(0, 20)}; start again from the first page of sort=${sort}.` });
   }
   const isId = (x: unknown) => typeof x === 'string' && idPattern.test(x) && BigInt(x) <= MAX_BIGINT;
   if (!Array.isArray(p) || p.length === 0 || p.length > 64 || !p.every(isId)) bad();

@@ -29,15 +29,21 @@ const sanitizeOptions: sanitizeHtml.IOptions = {
   allowProtocolRelative: false,
   disallowedTagsMode: 'escape',
   transformTags: {
-    a: sanitizeHtml.simpleTransform('a', { rel: 'nofollow ugc noopener noreferrer', target: '_blank' }),
+    // Only absolute http(s) and mailto links keep their href: a relative link would resolve against
+    // whichever page embeds the widget.
+    a: (tagName, attribs) => {
+      const out: sanitizeHtml.Attributes = {};
+      if (/^(https?:\/\/|mailto:)/i.test(attribs.href ?? '')) out.href = attribs.href;
+      return { tagName, attribs: { ...out, rel: 'nofollow ugc noopener noreferrer', target: '_blank' } };
+    },
   },
 };
 
-export function renderMessage(message: string): string {
-  return sanitizeHtml(md.render(message), sanitizeOptions).trim();
+/** The security boundary, exported so its allowlist is tested on its own. */
+export function sanitizeCommentHtml(html: string): string {
+  return sanitizeHtml(html, sanitizeOptions).trim();
 }
 
-/** For places that need the text only (emails, SEO fragments). */
-export function plainText(html: string): string {
-  return sanitizeHtml(html, { allowedTags: [], allowedAttributes: {} });
+export function renderMessage(message: string): string {
+  return sanitizeCommentHtml(md.render(message));
 }

@@ -38,7 +38,7 @@ export function postView(p: PostRecord, viewer: Viewer): PostView {
       parentId: p.parentId,
       depth: p.depth,
       author: { name: p.authorName },
-      html: p.status === 'deleted' && !viewer.moderator ? '' : p.html,
+      html: p.html,
       status: p.status,
       score: p.score,
       revision: p.revision,
