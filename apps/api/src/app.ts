@@ -36,6 +36,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-parley-voter"]'] }),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
+    // one line per request is debug detail; errors and refusals are still logged
+    disableRequestLogging: !['debug', 'trace'].includes(config.logLevel),
     return503OnClosing: true,
     forceCloseConnections: true,
     // errors fastify raises before routing (a URL that doesn't decode, say) get our error shape too
