@@ -1,0 +1,95 @@
+// One load phase with autocannon: N keep-alive connections, pipelining 1, a fixed duration,
+// a progress line every few seconds, and a summary of throughput, latency and failures.
+import autocannon from 'autocannon';
+
+export interface LoadOptions {
+  label: string;
+  url: string;
+  connections: number;
+  seconds: number;
+  method?: 'GET' | 'POST';
+  body?: string;
+  headers?: Record<string, string>;
+  /** called per request: the path to hit (lets a write spread over many threads) */
+  path?: () => string;
+  log: (line: string) => void;
+  progressEvery?: number;
+}
+
+export interface LoadResult {
+  label: string;
+  connections: number;
+  seconds: number;
+  ok: number;
+  rate: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  bytesPerResponse: number;
+}
+
+export const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-';
+
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const every = o.progressEvery ?? 5;
+  let responses = 0;
+  let bad = 0;
+  // Without a callback autocannon returns its event emitter with the result promise's `then`.
+  const instance = autocannon({
+    url: o.url,
+    connections: o.connections,
+    pipelining: 1,
+    duration: o.seconds,
+    timeout: 10,
+    requests: [
+      {
+        method: o.method ?? 'GET',
+        body: o.body,
+        headers: o.headers,
+        ...(o.path ? { setupRequest: (req: autocannon.Request) => ({ ...req, path: o.path!() }) } : {}),
+      },
+    ],
+  }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
+  instance.on('response', (_client: unknown, status: number) => {
+    responses++;
+    if (status < 200 || status > 299) bad++;
+  });
+  const started = performance.now();
+  let last = { at: started, n: 0 };
+  const timer = setInterval(() => {
+    const now = performance.now();
+    const rate = ((responses - last.n) * 1000) / (now - last.at);
+    o.log(`${o.label}: ${fmt((now - started) / 1000)} s, ${fmt(responses)} responses, ${fmt(rate)}/s over the last ${every} s, ${fmt(bad)} not 2xx`);
+    last = { at: now, n: responses };
+  }, every * 1000);
+  try {
+    const r = await instance;
+    const ok = r['2xx'];
+    return {
+      label: o.label,
+      connections: o.connections,
+      seconds: r.duration,
+      ok,
+      rate: ok / r.duration,
+      p50: r.latency.p50,
+      p90: r.latency.p90,
+      p99: r.latency.p99,
+      max: r.latency.max,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      non2xx: r.non2xx,
+      bytesPerResponse: r.requests.total ? r.throughput.total / r.requests.total : 0,
+    };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export const describeLoad = (r: LoadResult, unit = 'req/s') =>
+  `${fmt(r.rate)} ${unit}, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, max ${fmt(r.max)} ms, ` +
+  `${fmt(r.ok)} ok in ${fmt(r.seconds, 1)} s, errors ${r.errors} (timeouts ${r.timeouts}), non-2xx ${r.non2xx}`;

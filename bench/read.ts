@@ -1,0 +1,181 @@
+// `pnpm bench:read`: a thread of 1,000 comments read a page at a time. Page 1 and page 20 (by
+// keyset cursor) of GET /v1/threads/:id/posts?limit=50, beside plain node:http ceilings in the
+// same run: a 5-byte hello, and the very bytes of page 1 served from memory.
+//
+//   node bench/read.ts [--connections=32] [--seconds=20] [--warmup=5] [--posts=1000] [--pool=16]
+//                      [--named-statements]   (an experiment: see lib/api-server.ts)
+//
+// There is no HTTP or query cache in front of the API, so every request here runs its queries.
+import { randomBytes } from 'node:crypto';
+import { writeFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { decodeCursor } from '../packages/domain/src/index.ts';
+import { postSql } from '../packages/data/src/index.ts';
+import { api, args, benchMain, intList, log, machineInfo, onCleanup, pool } from './lib/run.ts';
+import { startBenchPostgres } from './lib/postgres.ts';
+import { spawnServer } from './lib/child.ts';
+import { describeLoad, fmt, runLoad, type LoadResult } from './lib/load.ts';
+import { countQueries } from './lib/query-count.ts';
+import { coresUsed, sampleCpu, waitForQuiet, type CoresUsed } from './lib/cpu.ts';
+
+const TARGET_PAGE20_COST = 1.2;
+const a = args();
+const connections = intList(a.get('connections'), [32]);
+const seconds = Number(a.get('seconds') ?? 20);
+const warmup = Number(a.get('warmup') ?? 5);
+const postCount = Number(a.get('posts') ?? 1000);
+const poolSize = Number(a.get('pool') ?? 16);
+const PAGE = 50;
+/** experiment: the API process sends named (prepared) statements; see lib/api-server.ts */
+const namedStatements = a.has('named-statements');
+const pause = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+
+benchMain('bench:read', 240 + connections.length * 4 * (seconds + warmup + 70), async () => {
+  const machine = machineInfo();
+  log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memory}, Node ${machine.node}`);
+  const pg = await startBenchPostgres({ log: (l) => log(`postgres: ${l}`) });
+  onCleanup(pg.stop);
+  log(`postgres ${pg.version}: ${Object.entries(pg.settings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+
+  const adminToken = `pat_${randomBytes(24).toString('hex')}`;
+  const server = await spawnServer(new URL('./lib/api-server.ts', import.meta.url), namedStatements ? ['--named-statements'] : [], {
+    PORT: '0', HOST: '127.0.0.1', DATABASE_URL: pg.url, PARLEY_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent',
+    PARLEY_WRITE_RATE_PER_MINUTE: '0', PARLEY_DB_POOL_SIZE: String(poolSize),
+  });
+  onCleanup(server.stop);
+  log(`api: ${server.url} (pid ${server.pid}, PARLEY_DB_POOL_SIZE=${poolSize})`);
+
+  await api(server.url, 'POST', '/v1/forums', { slug: 'bench', name: 'Bench' }, adminToken);
+  const { thread } = await api<{ thread: { id: string } }>(server.url, 'POST', '/v1/forums/bench/threads', { identifier: 'big-thread', title: 'A thread of many comments' });
+  const shape = await seedThread(server.url, thread.id);
+  log(`setup: thread ${thread.id} with ${postCount} comments: ${shape}`);
+  // What autovacuum would have done by now on a live server; without it the planner guesses at a
+  // fresh table's statistics and page 1 may sort the whole thread instead of walking the index.
+  await pg.query('ANALYZE');
+
+  // Walk the cursors once: page 20 is reached the way a reader would reach it.
+  const base = `/v1/threads/${thread.id}/posts?limit=${PAGE}`;
+  const pages: { url: string; posts: number; body: string }[] = [];
+  let url: string | undefined = base;
+  while (url && pages.length < 20) {
+    const res = await fetch(server.url + url);
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`GET ${url} → ${res.status}: ${text.slice(0, 300)}`);
+    const page = JSON.parse(text) as { posts: unknown[]; nextCursor: string | null };
+    pages.push({ url, posts: page.posts.length, body: text });
+    url = page.nextCursor ? `${base}&cursor=${page.nextCursor}` : undefined;
+  }
+  if (pages.length < 20) throw new Error(`only ${pages.length} pages of ${PAGE}; need 20 (is --posts at least ${20 * PAGE}?)`);
+  const page1 = pages[0];
+  const page20 = pages[19];
+  log(`page 1: ${page1.posts} posts, ${fmt(page1.body.length)} bytes; page 20: ${page20.posts} posts, ${fmt(page20.body.length)} bytes`);
+
+  const counted = await countQueries(pg.url, [
+    { label: 'page 1', method: 'GET', url: page1.url },
+    { label: 'page 20', method: 'GET', url: page20.url },
+  ]);
+  for (const c of counted) log(`statements for ${c.label}: ${c.queries.length} (${c.queries.join(' | ')})`);
+  const plans = await explainPages(pg.query, thread.id, page20.url);
+  log(`EXPLAIN ANALYZE page 1: ${plans.page1}; page 20: ${plans.page20}`);
+
+  const pageFile = join(tmpdir(), `parley-bench-page-${process.pid}.json`);
+  await writeFile(pageFile, page1.body);
+  onCleanup(() => rm(pageFile, { force: true }));
+  const ceiling = await spawnServer(new URL('./lib/hello-server.ts', import.meta.url), [pageFile], {});
+  onCleanup(ceiling.stop);
+
+  const results: { label: string; r: LoadResult; cpu: CoresUsed }[] = [];
+  const phase = async (label: string, target: string, path: string, c: number, pid: number) => {
+    await pause(1000);
+    await waitForQuiet(log);
+    await runLoad({ label: `${label} warm-up`, url: target + path, connections: c, seconds: warmup, log });
+    const before = sampleCpu({ api: pid, postmaster: pg.postmasterPid });
+    const r = await runLoad({ label: `${label} ${c} conns`, url: target + path, connections: c, seconds, log });
+    results.push({ label, r, cpu: coresUsed(before, sampleCpu({ api: pid, postmaster: pg.postmasterPid })) });
+    log(`${label} ${c} conns: ${describeLoad(r)}`);
+  };
+  for (const c of connections) {
+    await phase('API page 1', server.url, page1.url, c, server.pid);
+    await phase('API page 20', server.url, page20.url, c, server.pid);
+    await phase('node:http hello', ceiling.url, '/hello', c, ceiling.pid);
+    await phase('node:http page-1 bytes', ceiling.url, '/page', c, ceiling.pid);
+  }
+
+  const line = (s = '') => process.stdout.write(`${s}\n`);
+  line();
+  line(`== bench:read summary, ${new Date().toISOString()} ==`);
+  line(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memory}, Node ${machine.node}, PostgreSQL ${pg.version}`);
+  line(`api: one process${namedStatements ? ' (EXPERIMENT: named prepared statements, not how Parley runs)' : ''}, PARLEY_DB_POOL_SIZE=${poolSize}; thread of ${postCount} comments (${shape}); limit=${PAGE}; ${seconds} s per phase after a ${warmup} s warm-up`);
+  line(`page 1 ${fmt(page1.body.length)} bytes, page 20 ${fmt(page20.body.length)} bytes; statements per page: ${counted.map((c) => `${c.label} ${c.queries.length}`).join(', ')}`);
+  line(`EXPLAIN ANALYZE (listing statement only): page 1 ${plans.page1}; page 20 ${plans.page20}`);
+  line();
+  for (const { label, r, cpu } of results) {
+    const server = label.startsWith('API') ? 'api' : 'server';
+    line(`${label.padEnd(24)} ${String(r.connections).padStart(3)} conns: ${describeLoad(r)}`);
+    line(`${''.padEnd(28)}cores: ${server} ${fmt(cpu.api, 2)}, postgres ${fmt(cpu.postgres, 2)}, autocannon ${fmt(cpu.loadgen, 2)}, other processes ${fmt(cpu.other, 2)}; ` +
+      `${server} CPU ${fmt((cpu.api / Math.max(1, r.rate)) * 1e6)} µs per request`);
+  }
+  line();
+  for (const c of connections) {
+    const get = (label: string) => results.find((x) => x.label === label && x.r.connections === c)!.r;
+    const p1 = get('API page 1');
+    const p20 = get('API page 20');
+    const hello = get('node:http hello');
+    const bytes = get('node:http page-1 bytes');
+    const cost = p1.rate / p20.rate;
+    line(`${c} conns: page 20 costs ${fmt(cost, 2)}× page 1 (req/s ${fmt(p20.rate)} vs ${fmt(p1.rate)}; p99 ${fmt(p20.p99, 1)} vs ${fmt(p1.p99, 1)} ms)  ` +
+      `target ≤ ${TARGET_PAGE20_COST}: ${cost <= TARGET_PAGE20_COST ? 'MET' : `MISSED by ${fmt((cost / TARGET_PAGE20_COST - 1) * 100)}%`}`);
+    line(`${c} conns: API page 1 / node:http hello = ${fmt(p1.rate / hello.rate, 3)}; API page 1 / node:http same bytes = ${fmt(p1.rate / bytes.rate, 3)}`);
+  }
+});
+
+/** 1,000 comments: about a third top-level, the rest replies, some several levels deep. */
+async function seedThread(base: string, threadId: string): Promise<string> {
+  let seed = 42;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const parents: (number | null)[] = [];
+  for (let i = 0; i < postCount; i++) {
+    if (i < 5 || rand() < 0.35) parents.push(null);
+    // replies favour recent comments, so some chains grow deep
+    else parents.push(rand() < 0.5 ? i - 1 - Math.floor(rand() * Math.min(i, 5)) : Math.floor(rand() * i));
+  }
+  const ids: Promise<string>[] = new Array(postCount);
+  const depth: number[] = new Array(postCount).fill(0);
+  const started = performance.now();
+  let done = 0;
+  await pool([...parents.keys()], 8, async (i) => {
+    const parent = parents[i];
+    ids[i] = (async () => {
+      const parentId = parent === null ? null : await ids[parent];
+      const { post } = await api<{ post: { id: string; depth: number } }>(base, 'POST', `/v1/threads/${threadId}/posts`, {
+        message: `Comment ${i}: ${'a reasonably long sentence about the article, '.repeat(4)}with a [link](https://example.com/${i}).`,
+        author: { name: `Reader ${i % 37}`, email: `reader${i % 37}@example.com` },
+        parentId,
+      }, undefined, [201]);
+      depth[i] = post.depth;
+      if (++done % 250 === 0) log(`seed: ${done}/${postCount} comments, ${fmt((done * 1000) / (performance.now() - started))}/s`);
+      return post.id;
+    })();
+    await ids[i];
+  });
+  const top = parents.filter((p) => p === null).length;
+  const hist = new Map<number, number>();
+  for (const d of depth) hist.set(d, (hist.get(d) ?? 0) + 1);
+  return `${top} top-level, ${postCount - top} replies; by depth ${[...hist].sort((x, y) => x[0] - y[0]).map(([d, n]) => `${d}:${n}`).join(' ')}`;
+}
+
+async function explainPages(query: (t: string, v?: unknown[]) => Promise<Record<string, unknown>[]>, threadId: string, page20Url: string) {
+  const cursor = decodeCursor(new URL(page20Url, 'http://x').searchParams.get('cursor')!, 'oldest');
+  const run = async (sql: string, values: unknown[]) => {
+    const [row] = await query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, values);
+    type Node = { 'Node Type': string; 'Index Name'?: string; 'Shared Hit Blocks': number; 'Shared Read Blocks': number; Plans?: Node[] };
+    const plan = (row['QUERY PLAN'] as { 'Execution Time': number; Plan: Node }[])[0];
+    const shape = (n: Node): string => `${n['Node Type']}${n['Index Name'] ? ` ${n['Index Name']}` : ''}${n.Plans?.length ? ` > ${shape(n.Plans[0])}` : ''}`;
+    return `${fmt(plan['Execution Time'], 3)} ms, ${plan.Plan['Shared Hit Blocks'] + plan.Plan['Shared Read Blocks']} buffers (${shape(plan.Plan)})`;
+  };
+  return {
+    page1: await run(postSql.listPosts('oldest', { moderator: false, after: false }), [threadId, PAGE + 1]),
+    page20: await run(postSql.listPosts('oldest', { moderator: false, after: true }), [threadId, PAGE + 1, cursor.path]),
+  };
+}
