@@ -175,7 +175,7 @@ async function explainPages(query: (t: string, v?: unknown[]) => Promise<Record<
     return `${fmt(plan['Execution Time'], 3)} ms, ${plan.Plan['Shared Hit Blocks'] + plan.Plan['Shared Read Blocks']} buffers (${shape(plan.Plan)})`;
   };
   return {
-    page1: await run(postSql.listPosts('oldest', { moderator: false, after: false }), [threadId, PAGE + 1]),
-    page20: await run(postSql.listPosts('oldest', { moderator: false, after: true }), [threadId, PAGE + 1, cursor.path]),
+    page1: await run(postSql.listPosts('oldest', { moderator: false, after: false }).text, [threadId, PAGE + 1]),
+    page20: await run(postSql.listPosts('oldest', { moderator: false, after: true }).text, [threadId, PAGE + 1, cursor.path]),
   };
 }

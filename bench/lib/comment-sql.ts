@@ -24,8 +24,8 @@ function toPgbench(sql: string, params: Param[]): { text: string; vars: Record<s
 async function captureAppend(post: Record<string, unknown>): Promise<{ text: string; values: unknown[] }> {
   let captured: { text: string; values: unknown[] } | undefined;
   const recorder: Executor = {
-    query: (async (text: string, values?: unknown[]) => {
-      captured = { text, values: values ?? [] };
+    query: (async (sql: string | { text: string }, values?: unknown[]) => {
+      captured = { text: typeof sql === 'string' ? sql : sql.text, values: values ?? [] };
       return { rows: [{ id: '1', seq: '1', at: new Date() }] };
     }) as Executor['query'],
   };
@@ -53,18 +53,16 @@ export async function writeCommentScript(file: string, o: {
   authorEmail: string;
   message: string;
   html: string;
-  /** also the API's read before the transaction (thread and parent), as the API sends it */
-  withPreRead?: boolean;
 }): Promise<CommentScript> {
   const ids = o.threadIds.map(Number).sort((a, b) => a - b);
   const contiguous = ids.every((id, i) => i === 0 || id === ids[i - 1] + 1);
   if (!contiguous) throw new Error('bench threads are not contiguous ids; pgbench picks them with random(min, max)');
-  const insert = toPgbench(postSql.insertPost, [
+  const insert = toPgbench(postSql.insertPost.text, [
     { var: 'tid', value: '' },
     { var: 'forum', value: o.forumId },
     { literal: 'NULL' }, // parent: a top-level comment
-    { var: 'depth', value: '0' },
-    { var: 'path', value: '{}' },
+    { var: 'maxdepth', value: '6' },
+    { var: 'bymod', value: 'false' },
     { literal: 'NULL' }, // author_user_id: a guest
     { var: 'name', value: o.authorName },
     { var: 'email', value: o.authorEmail },
@@ -87,10 +85,8 @@ export async function writeCommentScript(file: string, o: {
   delete insert.vars.tid;
   delete event.vars.tid;
   delete event.vars.p_id;
-  const preRead = toPgbench(postSql.selectThreadWithParent, [{ var: 'tid', value: '' }, { literal: 'NULL' }]);
   const script = [
     `\\set tid random(${ids[0]}, ${ids[ids.length - 1]})`,
-    ...(o.withPreRead ? [`${preRead.text.trim()};`] : []),
     'BEGIN;',
     `${insert.text.trim()} \\gset p_`,
     `${event.text.trim()};`,

@@ -26,8 +26,9 @@ export interface TestApi {
 
 let seq = 0;
 
-export async function testApi(t: TapTest, overrides: Partial<Config> = {}): Promise<TestApi> {
-  const { db, url } = await testDatabase(t);
+/** `shared` runs a second app (another "process") on an existing test database. */
+export async function testApi(t: TapTest, overrides: Partial<Config> = {}, shared?: Database): Promise<TestApi> {
+  const { db, url } = shared ? { db: shared, url: '' } : await testDatabase(t);
   const config = loadConfig({}, { adminToken: ADMIN_TOKEN, logLevel: 'silent', writeRatePerMinute: 0, ...overrides });
   const app = await buildApp({ config, db });
   t.teardown(() => app.close());

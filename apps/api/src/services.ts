@@ -1,5 +1,6 @@
 import type { Config, Database } from '@parley/data';
 import { ForumCache } from './forum-cache.ts';
+import { ThreadDirectory } from './thread-directory.ts';
 import type { AuthDeps } from './auth.ts';
 
 /** What commands and queries need; built once per app. */
@@ -7,12 +8,14 @@ export interface Services extends AuthDeps {
   config: Config;
   db: Database;
   forums: ForumCache;
+  threads: ThreadDirectory;
 }
 
 export const makeServices = (config: Config, db: Database): Services => ({
   config,
   db,
   forums: new ForumCache(db),
+  threads: new ThreadDirectory(db),
   adminToken: config.adminToken,
 });
 

@@ -16,8 +16,17 @@ export interface Route {
   fresh?: boolean;
 }
 
+/**
+ * A statement: plain text, or text with a name. A named statement is parsed and planned once per
+ * connection (a server-side prepared statement); hot statements are named.
+ */
+export type Sql = string | { name: string; text: string };
+
+const textOf = (sql: Sql): string => (typeof sql === 'string' ? sql : sql.text);
+const toQuery = (sql: Sql, values?: unknown[]): pg.QueryConfig => (typeof sql === 'string' ? { text: sql, values } : { name: sql.name, text: sql.text, values });
+
 export interface Executor {
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: Sql, values?: unknown[]): Promise<pg.QueryResult<R>>;
 }
 
 export interface AreaNodes {
@@ -62,10 +71,10 @@ export class Database {
     return `${base}.replica${this.rr + 1}`;
   }
 
-  async exec<R extends pg.QueryResultRow = pg.QueryResultRow>(route: Route, text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+  async exec<R extends pg.QueryResultRow = pg.QueryResultRow>(route: Route, sql: Sql, values?: unknown[]): Promise<pg.QueryResult<R>> {
     const alias = this.alias(route);
-    this.emit(alias, text);
-    return this.pool(alias, route).query<R>(text, values);
+    this.emit(alias, textOf(sql));
+    return this.pool(alias, route).query<R>(toQuery(sql, values));
   }
 
   /** Runs `fn` in one transaction on the route's primary. Keep network calls out of `fn`. */
@@ -74,9 +83,9 @@ export class Database {
     const alias = this.alias(primary);
     const client = await this.pool(alias, primary).connect();
     const ex: Executor = {
-      query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => {
-        this.emit(alias, text);
-        return client.query<R>(text, values);
+      query: <R extends pg.QueryResultRow>(sql: Sql, values?: unknown[]) => {
+        this.emit(alias, textOf(sql));
+        return client.query<R>(toQuery(sql, values));
       },
     };
     let broken = false;

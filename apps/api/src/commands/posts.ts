@@ -11,7 +11,6 @@ import {
   initialStatus,
   makeEvent,
   ParleyError,
-  placeReply,
   renderMessage,
   transitions,
   type ModerationAction,
@@ -24,7 +23,6 @@ import { contentRoute as routeOf } from '../shards.ts';
 import type { Services } from '../services.ts';
 import type { CreatePostBody } from '../schemas.ts';
 import { checkOrigin } from './origin.ts';
-import { threadFromRow } from '@parley/data';
 
 export interface WriteResult {
   post: PostRecord;
@@ -66,23 +64,10 @@ export async function createPost(
   if (cred.kind !== 'user' && !guest) throw new ParleyError('invalid_author');
 
   const route = routeOf(s.db, threadId, 'thread_not_found');
-  const { rows } = await s.db.exec({ ...route, mode: 'read', fresh: true }, postSql.selectThreadWithParent, [threadId, parentId]);
-  if (rows.length === 0) throw new ParleyError('thread_not_found', { details: { threadId } });
-  const thread = threadFromRow(rows[0]);
-  const forum = await s.forums.byId(thread.forumId);
+  const forum = await s.forums.byId(await s.threads.forumOf(threadId));
   if (!forum) throw new ParleyError('forum_not_found');
   checkOrigin(forum, origin);
-  if (thread.status === 'closed') throw new ParleyError('thread_closed');
   const byModerator = moderates(cred, forum.id);
-  let ancestors: string[] = [];
-  if (parentId !== null) {
-    const r = rows[0];
-    if (r.parent_path === null) throw new ParleyError('parent_not_found', { details: { parentId } });
-    if (r.parent_thread_id !== threadId) throw new ParleyError('parent_in_other_thread', { details: { parentId } });
-    if (r.parent_status !== 'approved' && !byModerator) throw new ParleyError('parent_not_visible', { details: { parentId } });
-    ancestors = placeReply(r.parent_path as string[], forum.settings.maxDepth).ancestors;
-  }
-  const depth = ancestors.length;
   const status = initialStatus({ preModeration: forum.settings.preModeration, byModerator });
   const editToken = cred.kind === 'user' ? undefined : newToken('edit');
   const html = renderMessage(message);
@@ -90,9 +75,9 @@ export async function createPost(
     const ins = await ex.query(postSql.insertPost, [
       threadId,
       forum.id,
-      ancestors.length ? ancestors[ancestors.length - 1] : null,
-      depth,
-      ancestors,
+      parentId,
+      forum.settings.maxDepth,
+      byModerator,
       cred.kind === 'user' ? cred.user.id : null,
       cred.kind === 'user' ? cred.user.username : guest!.name,
       guest?.email ?? null,
@@ -102,11 +87,28 @@ export async function createPost(
       html,
       status,
     ]);
+    if (ins.rows.length === 0) return undefined;
     const post = postFromRow(ins.rows[0]);
     const { seq } = await appendThreadEvent(ex, { threadId, actor: actorLabel(actorOf(cred)), postId: post.id, event: makeEvent('PostCreated', post) });
     return { post, seq };
   });
+  if (!result) return explainRefusedPost(s, threadId, parentId, byModerator);
   return { ...result, ...(editToken ? { editToken } : {}) };
+}
+
+/** Why the insert placed nothing: the thread is closed, or the parent is missing, elsewhere or hidden. */
+async function explainRefusedPost(s: Services, threadId: string, parentId: string | null, byModerator: boolean): Promise<never> {
+  const route = routeOf(s.db, threadId, 'thread_not_found');
+  const { rows } = await s.db.exec({ ...route, mode: 'read', fresh: true }, postSql.selectThreadWithParent, [threadId, parentId]);
+  if (rows.length === 0) throw new ParleyError('thread_not_found', { details: { threadId } });
+  const r = rows[0];
+  if (r.status === 'closed') throw new ParleyError('thread_closed');
+  if (parentId !== null) {
+    if (r.parent_path === null) throw new ParleyError('parent_not_found', { details: { parentId } });
+    if (r.parent_thread_id !== threadId) throw new ParleyError('parent_in_other_thread', { details: { parentId } });
+    if (r.parent_status !== 'approved' && !byModerator) throw new ParleyError('parent_not_visible', { details: { parentId } });
+  }
+  throw new Error(`post insert into thread ${threadId} placed nothing, and nothing explains why`);
 }
 
 /** Why a conditional change touched nothing. */

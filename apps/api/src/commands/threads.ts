@@ -31,7 +31,11 @@ export async function getOrCreateThread(
   const url = checkUrl(body.url);
   const route = { area: 'content' as const, shard: forum.shard };
   const existing = await s.db.exec({ ...route, mode: 'read' }, threadSql.selectThreadByIdentifier, [forum.id, identifier]);
-  if (existing.rows.length) return { thread: threadFromRow(existing.rows[0]), created: false };
+  if (existing.rows.length) {
+    const thread = threadFromRow(existing.rows[0]);
+    s.threads.remember(thread.id, forum.id);
+    return { thread, created: false };
+  }
   const made = await s.db.tx(route, async (ex) => {
     const { rows } = await ex.query(threadSql.insertThread, [forum.id, identifier, url, body.title?.trim() || null]);
     if (rows.length === 0) return undefined; // created concurrently by someone else
@@ -40,7 +44,10 @@ export async function getOrCreateThread(
     await ex.query(threadSql.insertThreadCreatedEvent, [forum.id, thread.id, event.type, event.version, actorLabel(actorOf(cred)), encodeSnapshot(thread)]);
     return thread;
   });
-  if (made) return { thread: made, created: true };
+  if (made) {
+    s.threads.remember(made.id, forum.id);
+    return { thread: made, created: true };
+  }
   const again = await s.db.exec({ ...route, mode: 'read', fresh: true }, threadSql.selectThreadByIdentifier, [forum.id, identifier]);
   return { thread: threadFromRow(again.rows[0]), created: false };
 }

@@ -1,6 +1,6 @@
 // A thread's posts, one keyset page at a time, in reading order: each reply follows its parent.
 import { postFromRow, postSql } from '@parley/data';
-import { decodeCursor, encodeCursor, ParleyError, postView, sorts, type PostView, type Sort, type Thread } from '@parley/domain';
+import { decodeCursor, encodeCursor, ParleyError, postView, sorts, type PostView, type Sort } from '@parley/domain';
 import { contentRoute } from '../shards.ts';
 import type { Services } from '../services.ts';
 
@@ -25,18 +25,18 @@ export function parseSort(sort: string | undefined): Sort {
 
 export async function listPosts(
   s: Services,
-  thread: Thread,
+  threadId: string,
   q: { sort?: string; cursor?: string; limit?: number },
   moderator: boolean,
 ): Promise<Page> {
   const sort = parseSort(q.sort);
   const limit = pageLimit(s, q.limit);
   const cursor = q.cursor !== undefined && q.cursor !== '' ? decodeCursor(q.cursor, sort) : undefined;
-  const values: unknown[] = [thread.id, limit + 1];
+  const values: unknown[] = [threadId, limit + 1];
   if (cursor) values.push(cursor.path);
   if (cursor && sort === 'top') values.push(cursor.rootScore);
   const sql = postSql.listPosts(sort, { moderator, after: cursor !== undefined });
-  const { rows } = await s.db.exec({ ...contentRoute(s.db, thread.id, 'thread_not_found'), mode: 'read' }, sql, values);
+  const { rows } = await s.db.exec({ ...contentRoute(s.db, threadId, 'thread_not_found'), mode: 'read' }, sql, values);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];

@@ -20,8 +20,8 @@ export default function threadRoutes(app: FastifyInstance, s: Services): void {
     { schema: { tags: ['posts'], params: ThreadParams, querystring: ListPostsQuery } },
     async (req) => {
       const cred = await credential(req, s);
-      const thread = await getThread(s, req.params.threadId);
-      return listPosts(s, thread, req.query, moderates(cred, thread.forumId));
+      const forumId = await s.threads.forumOf(req.params.threadId);
+      return listPosts(s, req.params.threadId, req.query, moderates(cred, forumId));
     },
   );
 
@@ -39,8 +39,8 @@ export default function threadRoutes(app: FastifyInstance, s: Services): void {
     { schema: { tags: ['events'], params: ThreadParams, querystring: EventsQuery } },
     async (req) => {
       const cred = await credential(req, s);
-      const thread = await getThread(s, req.params.threadId);
-      return listEvents(s, thread, req.query, moderates(cred, thread.forumId));
+      const forumId = await s.threads.forumOf(req.params.threadId);
+      return listEvents(s, req.params.threadId, req.query, moderates(cred, forumId));
     },
   );
 }

@@ -16,15 +16,21 @@ export async function appendThreadEvent(
   e: { threadId: string; actor: string; postId?: string | null; event: ParleyEvent },
 ): Promise<AppendedEvent> {
   const { rows } = await ex.query<{ id: string; seq: string; at: Date }>(
-    `WITH t AS (UPDATE threads SET last_seq = last_seq + 1 WHERE id = $1 RETURNING forum_id, last_seq)
-     INSERT INTO events (forum_id, thread_id, seq, type, schema_version, actor, post_id, snapshot)
-     SELECT t.forum_id, $1, t.last_seq, $2, $3, $4, $5, $6 FROM t
-     RETURNING id, seq, at`,
+    appendThreadEventSql,
     [e.threadId, e.event.type, e.event.version, e.actor, e.postId ?? null, encodeSnapshot(e.event.snapshot)],
   );
   if (rows.length === 0) throw new Error(`thread ${e.threadId} vanished inside a write`);
   return { id: rows[0].id, seq: Number(rows[0].seq), at: rows[0].at };
 }
+
+/** $1 thread, $2 type, $3 schema version, $4 actor, $5 post, $6 snapshot */
+export const appendThreadEventSql = {
+  name: 'parley_append_thread_event',
+  text: `WITH t AS (UPDATE threads SET last_seq = last_seq + 1 WHERE id = $1 RETURNING forum_id, last_seq)
+     INSERT INTO events (forum_id, thread_id, seq, type, schema_version, actor, post_id, snapshot)
+     SELECT t.forum_id, $1, t.last_seq, $2, $3, $4, $5, $6 FROM t
+     RETURNING id, seq, at`,
+};
 
 /** Events with no thread (forum and account events). */
 export async function appendEvent(ex: Executor, e: { forumId: string | null; actor: string; event: ParleyEvent }): Promise<AppendedEvent> {
@@ -45,8 +51,10 @@ export interface StoredEvent {
   snapshot: Buffer;
 }
 
-export const selectThreadEvents = `SELECT id, seq, type, schema_version, actor, at, snapshot FROM events
-  WHERE thread_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`;
+export const selectThreadEvents = {
+  name: 'parley_select_thread_events',
+  text: `SELECT id, seq, type, schema_version, actor, at, snapshot FROM events WHERE thread_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+};
 
 export const storedEventFromRow = (r: Record<string, unknown>): StoredEvent => ({
   id: r.id as string,

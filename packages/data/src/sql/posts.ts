@@ -3,11 +3,30 @@
 // longer allowed touches nothing instead of overwriting someone else's.
 import { postColumns } from './rows.ts';
 
-export const insertPost = `WITH n AS (SELECT nextval(pg_get_serial_sequence('posts', 'id')) AS id)
+/**
+ * A new post, placed and checked in the statement itself: the thread must be open, and a parent
+ * must be in the same thread and published (or the poster a moderator). A reply to a post at the
+ * forum's max depth attaches to its ancestor at maxDepth - 1 (the rule `placeReply` states in the
+ * domain): the new path keeps the parent's first maxDepth ids. No row means a check failed; the
+ * caller then reads why.
+ * $1 thread, $2 forum, $3 parent or null, $4 max depth, $5 by a moderator, $6 user id, $7 author
+ * name, $8 author email, $9 edit token hash, $10 notify, $11 message, $12 html, $13 status
+ */
+export const insertPost = {
+  name: 'parley_insert_post',
+  text: `WITH placed AS (
+    SELECT CASE WHEN $3::bigint IS NULL THEN '{}'::bigint[]
+      ELSE (SELECT pp.path[1:$4::int] FROM posts pp
+            WHERE pp.id = $3::bigint AND pp.thread_id = $1 AND (pp.status = 'approved' OR $5::boolean)) END AS ancestors
+  ), n AS (SELECT nextval(pg_get_serial_sequence('posts', 'id')) AS id)
   INSERT INTO posts (id, thread_id, forum_id, parent_id, depth, path, author_user_id, author_name, author_email,
                      edit_token_hash, notify, message, html, status, initial_status)
-  SELECT n.id, $1, $2, $3, $4, $5::bigint[] || n.id, $6, $7, $8, $9, $10, $11, $12, $13, $13 FROM n
-  RETURNING ${postColumns}`;
+  SELECT n.id, $1, $2, placed.ancestors[cardinality(placed.ancestors)], cardinality(placed.ancestors),
+         placed.ancestors || n.id, $6, $7, $8, $9, $10, $11, $12, $13, $13
+  FROM placed, n
+  WHERE placed.ancestors IS NOT NULL AND EXISTS (SELECT 1 FROM threads WHERE id = $1 AND status = 'open')
+  RETURNING ${postColumns}`,
+};
 
 /** $1 id, $2 message, $3 html, $4 editable statuses, $5 user id, $6 edit token hash, $7 window seconds */
 export const editPost = `UPDATE posts SET message = $2, html = $3, revision = revision + 1, edited_at = now()
@@ -48,7 +67,17 @@ const publicFilter = `AND (p.status = 'approved' OR EXISTS (
 
 const listSelect = `SELECT ${postColumns.replace(/(^|,\s*)(\w+)/g, '$1p.$2')}`;
 
-export function listPosts(sort: 'oldest' | 'newest' | 'top', opts: { moderator: boolean; after: boolean }): string {
+const listStatements = new Map<string, { name: string; text: string }>();
+
+/** The listing statement for a sort and viewer, named so each connection plans it once. */
+export function listPosts(sort: 'oldest' | 'newest' | 'top', opts: { moderator: boolean; after: boolean }): { name: string; text: string } {
+  const name = `parley_list_${sort}_${opts.moderator ? 'mod' : 'pub'}_${opts.after ? 'after' : 'first'}`;
+  let st = listStatements.get(name);
+  if (!st) listStatements.set(name, (st = { name, text: listPostsText(sort, opts) }));
+  return st;
+}
+
+function listPostsText(sort: 'oldest' | 'newest' | 'top', opts: { moderator: boolean; after: boolean }): string {
   const visible = opts.moderator ? '' : publicFilter;
   switch (sort) {
     case 'oldest':

@@ -1,4 +1,4 @@
-export const selectThread = `SELECT * FROM threads WHERE id = $1`;
+export const selectThread = { name: 'parley_select_thread', text: `SELECT * FROM threads WHERE id = $1` };
 export const selectThreadByIdentifier = `SELECT * FROM threads WHERE forum_id = $1 AND identifier = $2`;
 /** A new thread starts at sequence 1: its ThreadCreated event. */
 export const insertThread = `INSERT INTO threads (forum_id, identifier, url, title, last_seq) VALUES ($1, $2, $3, $4, 1)
