@@ -16,7 +16,7 @@ export const insertPost = {
   name: 'parley_insert_post',
   text: `WITH placed AS (
     SELECT CASE WHEN $3::bigint IS NULL THEN '{}'::bigint[]
-      ELSE (SELECT pp.path[1:$4::int] FROM posts pp
+      ELSE (SELECT pp.path[1 : $4::int] FROM posts pp
             WHERE pp.id = $3::bigint AND pp.thread_id = $1 AND (pp.status = 'approved' OR $5::boolean)) END AS ancestors
   ), n AS (SELECT nextval(pg_get_serial_sequence('posts', 'id')) AS id)
   INSERT INTO posts (id, thread_id, forum_id, parent_id, depth, path, author_user_id, author_name, author_email,
@@ -65,7 +65,8 @@ const publicFilter = `AND (p.status = 'approved' OR EXISTS (
     SELECT 1 FROM posts d WHERE d.thread_id = p.thread_id AND d.path > p.path
       AND d.path < p.path || 9223372036854775807::bigint AND d.status = 'approved'))`;
 
-const listSelect = `SELECT ${postColumns.replace(/(^|,\s*)(\w+)/g, '$1p.$2')}`;
+// Pages show the rendered HTML, never the raw message: leave it in the table (it comes back as '').
+const listSelect = `SELECT ${postColumns.replace(/(^|,\s*)message,/, '$1').replace(/(^|,\s*)(\w+)/g, '$1p.$2')}`;
 
 const listStatements = new Map<string, { name: string; text: string }>();
 

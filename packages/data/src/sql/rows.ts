@@ -33,7 +33,7 @@ export const postFromRow = (r: Row): PostRecord => ({
   path: r.path as string[],
   authorUserId: (r.author_user_id as string | null) ?? null,
   authorName: r.author_name as string,
-  message: r.message as string,
+  message: (r.message as string | undefined) ?? '',
   html: r.html as string,
   status: r.status as PostRecord['status'],
   initialStatus: r.initial_status as PostRecord['initialStatus'],
