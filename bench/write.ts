@@ -4,10 +4,9 @@
 //   node bench/write.ts [--connections=32,64] [--seconds=20] [--warmup=5] [--threads=100]
 //                       [--pool=16] [--pgbench-clients=16] [--synchronous-commit=off]
 //
-// pgbench runs the comment transaction (-M prepared) at 16 clients and at each HTTP connection
-// count: that is the ceiling for the targets. It then runs the API's traffic exactly (the read
-// before the transaction too, unnamed statements as node-pg sends them) to show how much of the
-// gap is SQL and how much is Node, HTTP and the driver.
+// pgbench runs the API's own comment transaction (BEGIN; insert; sequence + event; COMMIT),
+// -M prepared as the API sends it, at 16 clients and at each HTTP connection count: that is the
+// ceiling for the targets.
 //
 // Postgres runs with its defaults (fsync, synchronous_commit, full_page_writes on) unless
 // --synchronous-commit=off is given, which the summary then says on every line.
