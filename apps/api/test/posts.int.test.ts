@@ -33,7 +33,7 @@ t.test('replies sit under their parent, in reading order', async (t) => {
   const newest = await walk(api, thread.id, 'sort=newest');
   t.same(newest.map((p) => p.id), [b.id, b1.id, a.id, a1.id, a1x.id, a2.id], 'newest roots first, each with its replies');
   const p = oldest[0];
-  t.same(Object.keys(p).sort(), ['author', 'createdAt', 'depth', 'editedAt', 'html', 'id', 'parentId', 'revision', 'score', 'status'].sort());
+  t.same(Object.keys(p).sort(), ['author', 'createdAt', 'depth', 'editedAt', 'html', 'id', 'parentId', 'replyCount', 'revision', 'score', 'status'].sort());
   t.same(p.author, { name: 'Guest' });
   t.equal(p.html, '<p>A</p>');
 });

@@ -58,8 +58,12 @@ export interface PostRecord {
   html: string;
   status: PostStatus;
   initialStatus: Exclude<PostStatus, 'deleted'>;
+  /** the status a moderation change replaced; set by status changes only (null until the first) */
+  prevStatus: PostStatus | null;
   revision: number;
   score: number;
+  /** published replies, kept by the worker */
+  replyCount: number;
   notify: boolean;
   createdAt: Date;
   editedAt: Date | null;

@@ -17,6 +17,8 @@ export interface PostView {
   html: string;
   status: PostStatus;
   score: number;
+  /** published replies, counted by the worker (eventually consistent) */
+  replyCount: number;
   revision: number;
   createdAt: string;
   editedAt: string | null;
@@ -41,6 +43,7 @@ export function postView(p: PostRecord, viewer: Viewer): PostView {
       html: p.html,
       status: p.status,
       score: p.score,
+      replyCount: p.replyCount,
       revision: p.revision,
       createdAt: iso(p.createdAt)!,
       editedAt: iso(p.editedAt),
@@ -59,6 +62,7 @@ export function tombstone(p: PostRecord): PostView {
     html: '',
     status: 'deleted',
     score: 0,
+    replyCount: p.replyCount,
     revision: p.revision,
     createdAt: iso(p.createdAt)!,
     editedAt: null,

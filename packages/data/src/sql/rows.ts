@@ -37,8 +37,10 @@ export const postFromRow = (r: Row): PostRecord => ({
   html: r.html as string,
   status: r.status as PostRecord['status'],
   initialStatus: r.initial_status as PostRecord['initialStatus'],
+  prevStatus: (r.prev_status as PostRecord['prevStatus']) ?? null,
   revision: r.revision as number,
   score: r.score as number,
+  replyCount: (r.reply_count as number | undefined) ?? 0,
   notify: r.notify as boolean,
   createdAt: r.created_at as Date,
   editedAt: (r.edited_at as Date | null) ?? null,
@@ -52,4 +54,4 @@ export const userFromRow = (r: Row): User => ({
 
 /** Columns of a post that may leave the database (never the email or the edit token hash). */
 export const postColumns = `id, thread_id, forum_id, parent_id, depth, path, author_user_id, author_name, message, html,
-  status, initial_status, revision, score, notify, created_at, edited_at`;
+  status, initial_status, prev_status, revision, score, reply_count, notify, created_at, edited_at`;
