@@ -9,3 +9,5 @@ export * as voteSql from './sql/votes.ts';
 export * as threadSql from './sql/threads.ts';
 export * as forumSql from './sql/forums.ts';
 export * as userSql from './sql/users.ts';
+export * as signalSql from './sql/signals.ts';
+export { claimEvents } from './sql/signals.ts';
