@@ -58,7 +58,7 @@ async function main(): Promise<void> {
 
   db = new Database(singleDatabase(databaseUrl), { poolSize: config.dbPoolSize });
   log('worker: starting');
-  worker = await startWorker({ config, connectionString: databaseUrl, log });
+  worker = await startWorker({ config, connectionString: databaseUrl, db, log });
   api = await startApi({ config, db });
   log(`api: listening on ${api.url}`);
   realtime = attachRealtime(api.app.server, { config, db, log });

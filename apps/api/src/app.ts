@@ -1,6 +1,6 @@
 // The API as a fastify app. Order: validation and errors, then app services (rate limit, docs),
 // then routes. The server file only listens and closes.
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
 import type { Config, Database } from '@parley/data';
@@ -37,7 +37,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     // one line per request is debug detail; errors and refusals are still logged
-    disableRequestLogging: !['debug', 'trace'].includes(config.logLevel),
+    logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(config.logLevel) }),
     return503OnClosing: true,
     forceCloseConnections: true,
     // errors fastify raises before routing (a URL that doesn't decode, say) get our error shape too

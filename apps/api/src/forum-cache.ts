@@ -26,7 +26,9 @@ export class ForumCache {
     return this.get(`id:${id}`, forumSql.selectForumById, [id]);
   }
 
-  bySlug(slug: string): Promise<Forum | undefined> {
+  /** `fresh` reads through the cache (the public forum view shows live counters). */
+  bySlug(slug: string, opts: { fresh?: boolean } = {}): Promise<Forum | undefined> {
+    if (opts.fresh) this.byKey.delete(`slug:${slug}`);
     return this.get(`slug:${slug}`, forumSql.selectForumBySlug, [slug]);
   }
 

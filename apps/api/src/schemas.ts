@@ -86,3 +86,9 @@ export const ModerationParams = Type.Object({
   postId: Type.String(),
   action: Type.Union([Type.Literal('approve'), Type.Literal('spam'), Type.Literal('delete'), Type.Literal('restore')]),
 });
+
+export const CountsBody = Type.Object(
+  { forum: Type.String(), identifiers: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 200 }) },
+  strict,
+);
+export type CountsBody = Static<typeof CountsBody>;

@@ -1,43 +1,55 @@
-// The worker tier: pg-boss on the same Postgres as the data. Thin for now; delayed-signal
-// handlers (counters, notifications, cache refills) register here in a later issue.
-import { PgBoss } from 'pg-boss';
-import type { Config } from '@parley/data';
+// The worker tier: a relay from the event log into pg-boss, and consumers that run the
+// delayed-signal handlers (counters, notifications, webhooks, cache refills) in batches.
+import { Database, singleDatabase, type Config } from '@parley/data';
+import { defaultRegistry } from './handlers.ts';
+import { SignalRuntime } from './signals/runtime.ts';
+import type { SignalRegistry } from './signals/registry.ts';
+
+export { SignalRuntime, SIGNALS_QUEUE, deadQueue } from './signals/runtime.ts';
+export { SignalRegistry } from './signals/registry.ts';
+export type { SignalEvent, SignalHandler, SignalContext, QueueDefinition } from './signals/registry.ts';
+export { defaultRegistry } from './handlers.ts';
 
 export interface Worker {
   healthy(): boolean;
+  runtime: SignalRuntime;
   close(): Promise<void>;
 }
 
 export interface WorkerOptions {
   config: Config;
   connectionString: string;
+  /** the data seam; one is made (and closed) from connectionString when absent */
+  db?: Database;
+  registry?: SignalRegistry;
   log?: (line: string) => void;
 }
 
-export async function startWorker({ config, connectionString, log = () => {} }: WorkerOptions): Promise<Worker> {
-  const boss = new PgBoss({
+export async function startWorker({ config, connectionString, db, registry, log = () => {} }: WorkerOptions): Promise<Worker> {
+  const ownDb = db === undefined;
+  const database = db ?? new Database(singleDatabase(connectionString), { poolSize: Math.min(config.dbPoolSize, 6) });
+  const runtime = await SignalRuntime.create({
+    registry: registry ?? defaultRegistry(),
+    ctx: { config, db: database, log },
     connectionString,
-    application_name: 'parley:worker',
-    max: Math.min(config.dbPoolSize, 10),
+    concurrency: config.workerConcurrency,
   });
-  let running = false;
-  // Without a listener an 'error' event would crash the process; pg-boss retries on its own.
-  boss.on('error', (err) => log(`worker: pg-boss error: ${err.message}`));
-  boss.on('stopped', () => {
+  let running = true;
+  runtime.boss.on('stopped', () => {
     running = false;
   });
-  await boss.start();
-  running = true;
-  log('worker: pg-boss started');
+  await runtime.start();
+  log('worker: pg-boss started, relaying and consuming signals');
 
   let closing: Promise<void> | undefined;
   return {
     healthy: () => running,
+    runtime,
     close() {
       closing ??= (async () => {
         running = false;
-        // graceful: let active jobs finish (up to the timeout), then close the pool.
-        await boss.stop({ graceful: true, close: true, timeout: 10_000 });
+        await runtime.stop(10_000);
+        if (ownDb) await database.close();
         log('worker: stopped');
       })();
       return closing;

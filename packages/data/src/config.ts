@@ -33,6 +33,7 @@ export const options = {
   sessionTtlDays: option({ env: 'PARLEY_SESSION_TTL_DAYS', kind: 'int', default: 30, min: 1, max: 3650, doc: 'how long a user token stays valid' }),
   trustProxy: option({ env: 'PARLEY_TRUST_PROXY', kind: 'bool', default: false, doc: 'take the client address from X-Forwarded-For (behind HAProxy)' }),
   workerHealthPort: option({ env: 'PARLEY_WORKER_HEALTH_PORT', kind: 'int', default: 3001, min: 0, max: 65535, doc: 'port of the standalone worker\'s /healthz (apps/worker/src/main.ts; 0 = pick a free port)' }),
+  workerConcurrency: option({ env: 'PARLEY_WORKER_CONCURRENCY', kind: 'int', default: 2, min: 1, max: 64, doc: 'signal batches one worker process runs at once' }),
 };
 
 type OptionValue<O> = O extends Option<infer K, infer D> ? (undefined extends D ? Value<K> | undefined : Value<K>) : never;

@@ -47,6 +47,13 @@ export const singleDatabase = (url: string): Topology => ({
   content: { 0: { primary: url } },
 });
 
+/**
+ * Which content shard holds an id: ids carry their shard in the bits above 2^48 (each shard's
+ * sequences start at shard * 2^48; see docs/adr/0001). The one-machine default is shard 0.
+ */
+export const SHARD_SHIFT = 48n;
+export const shardOfId = (id: string): number => Number(BigInt(id) >> SHARD_SHIFT);
+
 export type QueryListener = (alias: string, text: string) => void;
 
 export class Database {

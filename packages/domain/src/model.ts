@@ -30,6 +30,8 @@ export interface Forum {
   name: string;
   settings: ForumSettings;
   shard: number;
+  postCount: number;
+  pendingCount: number;
   createdAt: Date;
 }
 
@@ -41,6 +43,10 @@ export interface Thread {
   title: string | null;
   status: ThreadStatus;
   lastSeq: string;
+  /** published posts, replies included (kept by the worker) */
+  postCount: number;
+  /** posts waiting for moderation (moderators only) */
+  pendingCount: number;
   createdAt: Date;
 }
 

@@ -70,8 +70,9 @@ export function tombstone(p: PostRecord): PostView {
   };
 }
 
-export function threadView(t: Thread): Record<string, unknown> {
+export function threadView(t: Thread, viewer: Viewer = { moderator: false }): Record<string, unknown> {
   return {
+    ...(viewer.moderator ? { pendingCount: t.pendingCount } : {}),
     id: t.id,
     forumId: t.forumId,
     identifier: t.identifier,
@@ -79,6 +80,7 @@ export function threadView(t: Thread): Record<string, unknown> {
     title: t.title,
     status: t.status,
     lastSeq: Number(t.lastSeq),
+    postCount: t.postCount,
     createdAt: iso(t.createdAt),
   };
 }

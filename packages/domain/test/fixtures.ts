@@ -38,6 +38,8 @@ export function aThread(overrides: Partial<Thread> = {}): Thread {
     title: 'Hello',
     status: 'open',
     lastSeq: '12',
+    postCount: 4,
+    pendingCount: 1,
     createdAt,
     ...overrides,
   };

@@ -11,6 +11,7 @@ export const forumView = (f: Forum): Record<string, unknown> => ({
   slug: f.slug,
   name: f.name,
   settings: f.settings,
+  postCount: f.postCount,
   createdAt: f.createdAt.toISOString(),
 });
 
@@ -33,8 +34,8 @@ export async function createForum(s: Services, cred: Credential, body: CreateFor
   }
 }
 
-export async function getForum(s: Services, slug: string): Promise<Forum> {
-  const forum = await s.forums.bySlug(checkSlug(slug));
+export async function getForum(s: Services, slug: string, opts: { fresh?: boolean } = {}): Promise<Forum> {
+  const forum = await s.forums.bySlug(checkSlug(slug), opts);
   if (!forum) throw new ParleyError('forum_not_found', { details: { slug } });
   return forum;
 }

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { credential } from '../auth.ts';
 import { createForum, forumView, getForum, patchForum } from '../commands/forums.ts';
 import { getOrCreateThread } from '../commands/threads.ts';
-import { CreateForumBody, CreateThreadBody, PatchForumBody, SlugParams } from '../schemas.ts';
+import { CountsBody, CreateForumBody, CreateThreadBody, PatchForumBody, SlugParams } from '../schemas.ts';
+import { threadSql } from '@parley/data';
 import type { Services } from '../services.ts';
 import { threadView } from '@parley/domain';
 
@@ -13,7 +14,7 @@ export default function forumRoutes(app: FastifyInstance, s: Services): void {
   });
 
   app.get<{ Params: { slug: string } }>('/v1/forums/:slug', { schema: { tags: ['forums'], params: SlugParams } }, async (req) => ({
-    forum: forumView(await getForum(s, req.params.slug)),
+    forum: forumView(await getForum(s, req.params.slug, { fresh: true })),
   }));
 
   app.patch<{ Params: { slug: string }; Body: PatchForumBody }>(
@@ -31,4 +32,13 @@ export default function forumRoutes(app: FastifyInstance, s: Services): void {
       return reply.status(created ? 201 : 200).send({ thread: threadView(thread) });
     },
   );
+
+  // Comment counts for a listing page, many threads in one request; unknown identifiers count 0.
+  app.post<{ Body: CountsBody }>('/v1/counts', { schema: { tags: ['threads'], body: CountsBody } }, async (req) => {
+    const forum = await getForum(s, req.body.forum);
+    const { rows } = await s.db.exec({ area: 'content', shard: forum.shard, mode: 'read' }, threadSql.selectCounts, [forum.id, req.body.identifiers]);
+    const counts: Record<string, number> = Object.fromEntries(req.body.identifiers.map((id) => [id, 0]));
+    for (const r of rows) counts[r.identifier as string] = r.post_count as number;
+    return { counts };
+  });
 }

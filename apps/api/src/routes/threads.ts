@@ -11,9 +11,11 @@ import type { Services } from '../services.ts';
 type P = { Params: { threadId: string } };
 
 export default function threadRoutes(app: FastifyInstance, s: Services): void {
-  app.get<P>('/v1/threads/:threadId', { schema: { tags: ['threads'], params: ThreadParams } }, async (req) => ({
-    thread: threadView(await getThread(s, req.params.threadId)),
-  }));
+  app.get<P>('/v1/threads/:threadId', { schema: { tags: ['threads'], params: ThreadParams } }, async (req) => {
+    const cred = await credential(req, s);
+    const thread = await getThread(s, req.params.threadId);
+    return { thread: threadView(thread, { moderator: moderates(cred, thread.forumId) }) };
+  });
 
   app.get<P & { Querystring: ListPostsQuery }>(
     '/v1/threads/:threadId/posts',

@@ -10,6 +10,8 @@ export const forumFromRow = (r: Row): Forum => ({
   name: r.name as string,
   settings: { ...defaultForumSettings, ...(r.settings as Partial<ForumSettings>) },
   shard: r.shard as number,
+  postCount: (r.post_count as number | undefined) ?? 0,
+  pendingCount: (r.pending_count as number | undefined) ?? 0,
   createdAt: r.created_at as Date,
 });
 
@@ -21,6 +23,8 @@ export const threadFromRow = (r: Row): Thread => ({
   title: (r.title as string | null) ?? null,
   status: r.status as Thread['status'],
   lastSeq: String(r.last_seq),
+  postCount: (r.post_count as number | undefined) ?? 0,
+  pendingCount: (r.pending_count as number | undefined) ?? 0,
   createdAt: r.created_at as Date,
 });
 

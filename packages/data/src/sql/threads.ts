@@ -5,3 +5,5 @@ export const insertThread = `INSERT INTO threads (forum_id, identifier, url, tit
   ON CONFLICT (forum_id, identifier) DO NOTHING RETURNING *`;
 export const insertThreadCreatedEvent = `INSERT INTO events (forum_id, thread_id, seq, type, schema_version, actor, snapshot)
   VALUES ($1, $2, 1, $3, $4, $5, $6)`;
+/** Counts for a listing page: $1 forum, $2 identifiers */
+export const selectCounts = { name: 'parley_select_counts', text: `SELECT identifier, post_count FROM threads WHERE forum_id = $1 AND identifier = ANY($2::text[])` };

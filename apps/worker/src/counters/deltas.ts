@@ -1,0 +1,50 @@
+// What a post event does to the counters, from its snapshot alone: a created post counts in its
+// status; a status change (whose snapshot carries the status it replaced) moves the post from
+// one count to another. Edits and votes count nothing.
+import type { PostRecord, PostStatus } from '@parley/domain';
+import type { SignalEvent } from '../signals/registry.ts';
+
+export interface PostDelta {
+  post: PostRecord;
+  /** change in published posts */
+  approved: number;
+  /** change in posts waiting for moderation */
+  pending: number;
+}
+
+const weight = (s: PostStatus | null | undefined) => ({ approved: s === 'approved' ? 1 : 0, pending: s === 'pending' ? 1 : 0 });
+
+export function postDelta(e: SignalEvent): PostDelta | undefined {
+  switch (e.event.type) {
+    case 'PostCreated': {
+      const post = e.event.snapshot;
+      return { post, ...weight(post.status) };
+    }
+    case 'PostApproved':
+    case 'PostMarkedSpam':
+    case 'PostDeleted':
+    case 'PostRestored': {
+      const post = e.event.snapshot;
+      const now = weight(post.status);
+      const before = weight(post.prevStatus);
+      return { post, approved: now.approved - before.approved, pending: now.pending - before.pending };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Sums deltas per key; keys with nothing left to add are dropped. */
+export function sumBy(deltas: PostDelta[], key: (d: PostDelta) => string | null): Map<string, { approved: number; pending: number }> {
+  const out = new Map<string, { approved: number; pending: number }>();
+  for (const d of deltas) {
+    const k = key(d);
+    if (k === null) continue;
+    const acc = out.get(k) ?? { approved: 0, pending: 0 };
+    acc.approved += d.approved;
+    acc.pending += d.pending;
+    out.set(k, acc);
+  }
+  for (const [k, v] of out) if (v.approved === 0 && v.pending === 0) out.delete(k);
+  return out;
+}

@@ -1,0 +1,202 @@
+// The worker runtime. A relay moves events from the log into pg-boss in chunks; consumers run
+// the registry's handlers on batches of chunks, and every follow-up queue (webhooks, email) on
+// batches of its jobs. Failures retry with backoff; a job that keeps failing lands in its dead
+// letter queue (`<queue>.dead`), which `pnpm dlq` lists, shows and replays.
+import { PgBoss } from 'pg-boss';
+import type { Job } from 'pg-boss';
+import { signalSql, type Executor } from '@parley/data';
+import type { QueueDefinition, SignalContext, SignalEvent, SignalRegistry } from './registry.ts';
+import { decodeWire, wireFromRow, type SignalsJob, type WireEvent } from './wire.ts';
+
+export const SIGNALS_QUEUE = 'parley.signals';
+export const deadQueue = (name: string): string => `${name}.dead`;
+
+export interface RuntimeOptions {
+  registry: SignalRegistry;
+  ctx: Omit<SignalContext, 'boss'>;
+  connectionString: string;
+  /** events read from the log per relay step */
+  relayBatchSize?: number;
+  /** events per signals job */
+  chunkSize?: number;
+  /** signals jobs per consumer batch */
+  consumerBatchSize?: number;
+  /** consumer loops per process */
+  concurrency?: number;
+  relayIdleMs?: number;
+  signalsRetry?: { limit: number; delay: number };
+}
+
+/** pg-boss statements inside one of our transactions. */
+export const bossDb = (ex: Executor) => ({ executeSql: (text: string, values?: unknown[]) => ex.query(text, values) });
+
+export class SignalRuntime {
+  readonly boss: PgBoss;
+  private readonly o: Required<Omit<RuntimeOptions, 'signalsRetry'>> & Pick<RuntimeOptions, 'signalsRetry'>;
+  private running = false;
+  private relayLoop?: Promise<void>;
+  private wake?: () => void;
+
+  private constructor(boss: PgBoss, o: RuntimeOptions) {
+    this.boss = boss;
+    this.o = { relayBatchSize: 2000, chunkSize: 200, consumerBatchSize: 10, concurrency: 2, relayIdleMs: 50, ...o };
+  }
+
+  static async create(o: RuntimeOptions): Promise<SignalRuntime> {
+    const boss = new PgBoss({ connectionString: o.connectionString, application_name: 'parley:worker', max: 6, schedule: false });
+    boss.on('error', (err) => o.ctx.log(`worker: pg-boss error: ${err.message}`));
+    await boss.start();
+    const rt = new SignalRuntime(boss, o);
+    await rt.createQueues();
+    return rt;
+  }
+
+  get ctx(): SignalContext {
+    return { ...this.o.ctx, boss: this.boss };
+  }
+
+  private async createQueues(): Promise<void> {
+    const retry = this.o.signalsRetry ?? { limit: 10, delay: 2 };
+    const defs: { name: string; retryLimit: number; retryDelay: number; retryBackoff: boolean }[] = [
+      { name: SIGNALS_QUEUE, retryLimit: retry.limit, retryDelay: retry.delay, retryBackoff: true },
+      ...this.o.registry.queues,
+    ];
+    const existing = new Set((await this.boss.getQueues()).map((q) => q.name));
+    for (const d of defs) {
+      if (!existing.has(deadQueue(d.name))) await this.boss.createQueue(deadQueue(d.name));
+      const opts = { retryLimit: d.retryLimit, retryDelay: d.retryDelay, retryBackoff: d.retryBackoff, deadLetter: deadQueue(d.name) };
+      if (existing.has(d.name)) await this.boss.updateQueue(d.name, opts);
+      else await this.boss.createQueue(d.name, opts);
+    }
+  }
+
+  /**
+   * One relay step per shard: read events past the cursor below the commit horizon, enqueue them
+   * in chunks and move the cursor, in one transaction. The cursor row's lock (taken by the upsert)
+   * serializes relays across processes, so any number of workers may run one.
+   */
+  async relayOnce(): Promise<number> {
+    let moved = 0;
+    for (const shard of this.o.ctx.db.shards()) {
+      moved += await this.o.ctx.db.tx({ area: 'content', shard }, async (ex) => {
+        const name = `signals:${shard}`;
+        const cur = (await ex.query<{ txid: string; event_id: string }>(signalSql.readRelayCursor, [name])).rows[0];
+        const { rows } = await ex.query(signalSql.relayBatch, [cur.txid, cur.event_id, this.o.relayBatchSize]);
+        if (rows.length === 0) return 0;
+        const jobs: { data: SignalsJob }[] = [];
+        for (let i = 0; i < rows.length; i += this.o.chunkSize) {
+          jobs.push({ data: { v: 1, events: rows.slice(i, i + this.o.chunkSize).map(wireFromRow) } });
+        }
+        await this.boss.insert(SIGNALS_QUEUE, jobs, { db: bossDb(ex) });
+        const last = rows[rows.length - 1];
+        await ex.query(signalSql.advanceRelayCursor, [name, last.txid, last.id]);
+        return rows.length;
+      });
+    }
+    return moved;
+  }
+
+  /** Runs the handlers on a batch of signals jobs; a poison event goes to the dead queue alone. */
+  async processSignals(jobs: Pick<Job<SignalsJob>, 'id' | 'data'>[]): Promise<number> {
+    const events: SignalEvent[] = [];
+    const poison: { wire: WireEvent; error: string }[] = [];
+    for (const job of jobs) {
+      for (const w of job.data?.events ?? []) {
+        try {
+          events.push(decodeWire(w));
+        } catch (err) {
+          poison.push({ wire: w, error: (err as Error).message });
+        }
+      }
+    }
+    for (const p of poison) {
+      this.o.ctx.log(`worker: event ${p.wire.id} (${p.wire.type} v${p.wire.version}) cannot be read, dead-lettered: ${p.error}`);
+      await this.boss.send(deadQueue(SIGNALS_QUEUE), { v: 1, events: [p.wire], error: p.error }, { singletonKey: `poison:${p.wire.id}` });
+    }
+    await this.o.registry.dispatch(events, this.ctx);
+    return events.length;
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    const work = { batchSize: this.o.consumerBatchSize, pollingIntervalSeconds: 0.5, localConcurrency: this.o.concurrency };
+    await this.boss.work<SignalsJob>(SIGNALS_QUEUE, work, async (jobs) => {
+      await this.processSignals(jobs);
+    });
+    for (const q of this.o.registry.queues) {
+      await this.boss.work<object>(q.name, { batchSize: q.batchSize, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+        await q.handle(jobs, this.ctx);
+      });
+    }
+    this.relayLoop = this.runRelay();
+  }
+
+  private async runRelay(): Promise<void> {
+    while (this.running) {
+      let moved = 0;
+      try {
+        moved = await this.relayOnce();
+      } catch (err) {
+        this.o.ctx.log(`worker: relay step failed, retrying: ${(err as Error).message}`);
+        moved = 0;
+      }
+      if (moved < this.o.relayBatchSize && this.running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, moved === 0 ? this.o.relayIdleMs : 5);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    }
+  }
+
+  /**
+   * For tests (the seed's `workers = ['fire_signal']`): relay and run every queue in this call
+   * until nothing is left, so a test asserts on effects without sleeping. Jobs waiting for a
+   * retry delay are not due yet and are left alone.
+   */
+  async drain(maxRounds = 1000): Promise<{ events: number; jobs: number }> {
+    let events = 0;
+    let jobs = 0;
+    for (let round = 0; round < maxRounds; round++) {
+      let did = await this.relayOnce();
+      const signals = await this.boss.fetch<SignalsJob>(SIGNALS_QUEUE, { batchSize: this.o.consumerBatchSize });
+      if (signals.length) {
+        did += signals.length;
+        jobs += signals.length;
+        try {
+          events += await this.processSignals(signals);
+          await this.boss.complete(SIGNALS_QUEUE, signals.map((j) => j.id));
+        } catch (err) {
+          await this.boss.fail(SIGNALS_QUEUE, signals.map((j) => j.id), { message: (err as Error).message });
+        }
+      }
+      for (const q of this.o.registry.queues) {
+        const batch = await this.boss.fetch<object>(q.name, { batchSize: q.batchSize });
+        if (!batch.length) continue;
+        did += batch.length;
+        jobs += batch.length;
+        try {
+          await q.handle(batch, this.ctx);
+          await this.boss.complete(q.name, batch.map((j) => j.id));
+        } catch (err) {
+          await this.boss.fail(q.name, batch.map((j) => j.id), { message: (err as Error).message });
+        }
+      }
+      if (did === 0) return { events, jobs };
+    }
+    throw new Error(`drain: still busy after ${maxRounds} rounds`);
+  }
+
+  /** Graceful: stop relaying, let in-flight batches finish (or release them at the timeout). */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.relayLoop;
+    await this.boss.stop({ graceful: true, close: true, timeout: timeoutMs });
+  }
+}
+
+export type { QueueDefinition };
