@@ -39,7 +39,7 @@ t.test('threads: get-or-create by identifier', async (t) => {
   const first = await api.req('POST', '/v1/forums/site/threads', { body: { identifier: 'post-42', url: 'https://site.example/post-42', title: 'Post 42' } });
   t.equal(first.status, 201);
   t.same({ ...first.body.thread, id: undefined, createdAt: undefined }, {
-    id: undefined, forumId: forum.id, identifier: 'post-42', url: 'https://site.example/post-42', title: 'Post 42', status: 'open', lastSeq: 1, createdAt: undefined,
+    id: undefined, forumId: forum.id, identifier: 'post-42', url: 'https://site.example/post-42', title: 'Post 42', status: 'open', lastSeq: 1, postCount: 0, createdAt: undefined,
   });
   const again = await api.req('POST', '/v1/forums/site/threads', { body: { identifier: 'post-42' } });
   t.equal(again.status, 200);

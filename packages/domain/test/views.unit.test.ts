@@ -96,8 +96,11 @@ t.test('threadView', async (t) => {
     title: 'Hello',
     status: 'open',
     lastSeq: 12,
+    postCount: 4,
     createdAt: createdAt.toISOString(),
   });
+  t.equal(threadView(aThread(), everyone).pendingCount, undefined, 'the public does not see how many posts wait');
+  t.equal(threadView(aThread(), moderator).pendingCount, 1, 'moderators do');
 });
 
 t.test('eventView', async (t) => {
