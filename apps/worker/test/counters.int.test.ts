@@ -85,3 +85,33 @@ t.test('counts show in the read API and in POST /v1/counts', async (t) => {
   const unknown = await api.req('POST', '/v1/counts', { body: { forum: 'no-such-forum', identifiers: ['x'] } });
   t.same([unknown.status, unknown.body.error.code], [404, 'forum_not_found']);
 });
+
+t.test('counters:rebuild recomputes every counter from the event log', async (t) => {
+  const { rebuildCounters } = await import('../src/counters/rebuild.ts');
+  const api = await testApi(t);
+  const worker = await testWorker(t, api);
+  const { forum, moderatorKey } = await api.forum();
+  const user = (await api.req('POST', '/v1/users', { body: { username: 'rebuilt', email: 'r@example.com', password: 'password-1' } })).body.token;
+  const th = await api.thread(forum.slug);
+  const ids: string[] = [];
+  for (let i = 0; i < 12; i++) ids.push((await api.post(th.id, { message: `r${i}`, ...(i % 3 ? { parentId: ids[0] } : {}) }, i % 2 ? user : undefined)).post.id);
+  await api.req('POST', `/v1/posts/${ids[1]}/spam`, { token: moderatorKey });
+  await api.req('POST', `/v1/posts/${ids[2]}/delete`, { token: moderatorKey });
+  await api.req('POST', `/v1/posts/${ids[2]}/restore`, { token: moderatorKey });
+  await worker.drain();
+  const check = await rebuildCounters(api.db, { apply: false });
+  t.same(check.differences, [], 'the live counters equal the counters rebuilt from the log');
+  t.ok(check.events >= 15);
+
+  await api.db.exec({ area: 'content', mode: 'write' }, 'UPDATE threads SET post_count = post_count + 7');
+  await api.db.exec({ area: 'content', mode: 'write' }, 'UPDATE users SET post_count = 0');
+  const broken = await rebuildCounters(api.db, { apply: false });
+  t.same(broken.differences.map((d) => `${d.counter}.${d.field}`).sort(), ['thread.post_count', 'user.post_count'], 'a drifted counter is reported');
+  await rebuildCounters(api.db, { apply: true });
+  t.same((await rebuildCounters(api.db, { apply: false })).differences, [], 'and fixed by --apply');
+  assertExact(t, await truth(api));
+  await api.post(th.id);
+  await worker.drain();
+  assertExact(t, await truth(api));
+  t.same((await rebuildCounters(api.db, { apply: false })).differences, [], 'later events still count once');
+});
