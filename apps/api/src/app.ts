@@ -12,6 +12,7 @@ import forumRoutes from './routes/forums.ts';
 import threadRoutes from './routes/threads.ts';
 import postRoutes from './routes/posts.ts';
 import userRoutes from './routes/users.ts';
+import webhookRoutes from './routes/webhooks.ts';
 
 export interface AppDeps {
   config: Config;
@@ -79,5 +80,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   threadRoutes(app, services);
   postRoutes(app, services);
   userRoutes(app, services);
+  webhookRoutes(app, services);
   return app;
 }

@@ -33,6 +33,10 @@ export const options = {
   sessionTtlDays: option({ env: 'PARLEY_SESSION_TTL_DAYS', kind: 'int', default: 30, min: 1, max: 3650, doc: 'how long a user token stays valid' }),
   trustProxy: option({ env: 'PARLEY_TRUST_PROXY', kind: 'bool', default: false, doc: 'take the client address from X-Forwarded-For (behind HAProxy)' }),
   workerHealthPort: option({ env: 'PARLEY_WORKER_HEALTH_PORT', kind: 'int', default: 3001, min: 0, max: 65535, doc: 'port of the standalone worker\'s /healthz (apps/worker/src/main.ts; 0 = pick a free port)' }),
+  webhookAllowPrivate: option({ env: 'PARLEY_WEBHOOK_ALLOW_PRIVATE', kind: 'bool', default: false, doc: 'let webhooks call loopback, private, link-local and CGNAT addresses (off: such receiver URLs are refused at creation and at delivery)' }),
+  webhookTimeoutMs: option({ env: 'PARLEY_WEBHOOK_TIMEOUT_MS', kind: 'int', default: 5000, min: 100, max: 60000, doc: 'how long one webhook delivery may take, connect to response' }),
+  webhookRetryLimit: option({ env: 'PARLEY_WEBHOOK_RETRY_LIMIT', kind: 'int', default: 8, min: 0, max: 50, doc: 'retries of a failed webhook delivery before it goes to the dead-letter queue' }),
+  webhookRetryDelaySeconds: option({ env: 'PARLEY_WEBHOOK_RETRY_DELAY_SECONDS', kind: 'int', default: 5, min: 1, max: 3600, doc: 'first retry delay of a webhook delivery; doubled (with jitter) on each retry' }),
   workerConcurrency: option({ env: 'PARLEY_WORKER_CONCURRENCY', kind: 'int', default: 2, min: 1, max: 64, doc: 'signal batches one worker process runs at once' }),
 };
 

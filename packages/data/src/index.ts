@@ -11,3 +11,5 @@ export * as forumSql from './sql/forums.ts';
 export * as userSql from './sql/users.ts';
 export * as signalSql from './sql/signals.ts';
 export { claimEvents } from './sql/signals.ts';
+export * as webhookSql from './sql/webhooks.ts';
+export * from './webhook-target.ts';

@@ -24,6 +24,8 @@ export const errorCodes = {
   invalid_cursor: { status: 400, message: 'That page cursor is not valid; start again from the first page.' },
   invalid_vote: { status: 400, message: 'A vote is 1, -1 or 0.' },
   invalid_voter: { status: 400, message: 'Sign in to vote, or send a guest voter key (X-Parley-Voter, 16 to 128 characters).' },
+  invalid_webhook_url: { status: 400, message: 'The webhook url must be an absolute http or https URL.' },
+  invalid_webhook_events: { status: 400, message: 'events must be a non-empty list of event types.' },
   // identity (401/403)
   unauthorized: { status: 401, message: 'This needs a valid credential in the Authorization header (Bearer <token>).' },
   invalid_credentials: { status: 401, message: 'That username and password do not match.' },
@@ -36,6 +38,8 @@ export const errorCodes = {
   thread_not_found: { status: 404, message: 'There is no thread with that id.' },
   post_not_found: { status: 404, message: 'There is no comment with that id.' },
   parent_not_found: { status: 404, message: 'The comment you are replying to does not exist.' },
+  webhook_not_found: { status: 404, message: 'This forum has no webhook with that id.' },
+  event_not_found: { status: 404, message: 'This forum has no event with that id that a webhook can deliver.' },
   // state conflicts (409/422)
   slug_taken: { status: 409, message: 'A forum with that slug already exists.' },
   username_taken: { status: 409, message: 'That username is taken.' },
@@ -43,6 +47,7 @@ export const errorCodes = {
   invalid_transition: { status: 409, message: 'The comment is not in a state that allows this.' },
   parent_in_other_thread: { status: 422, message: 'The comment you are replying to belongs to another thread.' },
   parent_not_visible: { status: 422, message: 'You can only reply to a published comment.' },
+  webhook_url_refused: { status: 422, message: 'The webhook url resolves to a loopback, private or otherwise internal address, which this server does not call.' },
   // load (429)
   rate_limited: { status: 429, message: 'Too many requests; wait a moment and try again.' },
   // ours (500): never for bad input

@@ -2,6 +2,7 @@
 // version and a snapshot of the row(s) the write returned. Bump a version when its snapshot's
 // shape changes, and keep readers for every version still present in the log.
 import type { Forum, PostRecord, Thread, User, VoteValue } from './model.ts';
+import type { Webhook } from './webhooks.ts';
 
 interface EventBase<T extends string, V extends number, S> {
   type: T;
@@ -21,6 +22,10 @@ export type PostDeleted = EventBase<'PostDeleted', 1, PostRecord>;
 export type PostRestored = EventBase<'PostRestored', 1, PostRecord>;
 /** `value` is the voter's vote now (0 = withdrawn), `delta` what it did to the score. */
 export type VoteCast = EventBase<'VoteCast', 1, { post: PostRecord; value: VoteValue; delta: number }>;
+/** Forum events (no thread): webhook configuration, and a moderator's request to deliver an event again. */
+export type WebhookCreated = EventBase<'WebhookCreated', 1, Webhook>;
+export type WebhookDeleted = EventBase<'WebhookDeleted', 1, Webhook>;
+export type WebhookReplayRequested = EventBase<'WebhookReplayRequested', 1, { webhookId: string; eventId: string }>;
 
 export type ParleyEvent =
   | ForumCreated
@@ -33,7 +38,10 @@ export type ParleyEvent =
   | PostMarkedSpam
   | PostDeleted
   | PostRestored
-  | VoteCast;
+  | VoteCast
+  | WebhookCreated
+  | WebhookDeleted
+  | WebhookReplayRequested;
 
 export type EventType = ParleyEvent['type'];
 
@@ -49,6 +57,9 @@ export const eventVersions: { [T in EventType]: Extract<ParleyEvent, { type: T }
   PostDeleted: 1,
   PostRestored: 1,
   VoteCast: 1,
+  WebhookCreated: 1,
+  WebhookDeleted: 1,
+  WebhookReplayRequested: 1,
 };
 
 export const postEventTypes = ['PostCreated', 'PostEdited', 'PostApproved', 'PostMarkedSpam', 'PostDeleted', 'PostRestored'] as const;

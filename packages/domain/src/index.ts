@@ -6,3 +6,4 @@ export * from './validate.ts';
 export * from './render.ts';
 export * from './cursor.ts';
 export * from './views.ts';
+export * from './webhooks.ts';

@@ -1,0 +1,83 @@
+// The `webhooks` signal handler: turns events into delivery jobs, one per (webhook, event), and a
+// moderator's replay request (a WebhookReplayRequested event) into one job for the event it
+// names. Per batch: one read of the webhooks of the batch's forums, one of the replayed events,
+// then one transaction that claims the events and inserts the jobs, so a retried or crashed
+// batch never enqueues a delivery twice.
+import { claimEvents, readEvent, storedEventFromRow, webhookSql } from '@parley/data';
+import { isWebhookEventType, webhookEventTypes, type WebhookReplayRequested } from '@parley/domain';
+import type { JobInsert } from 'pg-boss';
+import type { SignalEvent, SignalHandler } from '../signals/registry.ts';
+import { webhookBody } from './payload.ts';
+
+export const WEBHOOK_QUEUE = 'parley.webhook';
+
+export interface DeliveryJob {
+  webhookId: string;
+  eventId: string;
+  /** the JSON body, as text: every retry sends and signs the same bytes */
+  body: string;
+}
+
+interface HookRow {
+  id: string;
+  forum_id: string;
+  events: string[];
+}
+
+export const webhooksHandler: SignalHandler = {
+  name: 'webhooks',
+  types: [...webhookEventTypes, 'WebhookReplayRequested'],
+  async handle(events, ctx) {
+    const direct = events.filter((e) => isWebhookEventType(e.type) && e.forumId !== null);
+    const replays = events.filter((e): e is SignalEvent & { event: WebhookReplayRequested } => e.event.type === 'WebhookReplayRequested');
+    const forumIds = [...new Set(direct.map((e) => e.forumId!))];
+    const replayed = replays.map((r) => r.event.snapshot);
+    if (forumIds.length === 0 && replayed.length === 0) return;
+
+    // fresh: a webhook created a moment ago must already receive the next event
+    const { rows: hooks } = await ctx.db.exec<HookRow>({ area: 'forums', mode: 'read', fresh: true }, webhookSql.selectWebhooksForDispatch, [
+      forumIds,
+      replayed.map((r) => r.webhookId),
+    ]);
+    const byForum = new Map<string, HookRow[]>();
+    for (const h of hooks) byForum.set(h.forum_id, [...(byForum.get(h.forum_id) ?? []), h]);
+    const byId = new Map(hooks.map((h) => [h.id, h]));
+
+    // the jobs each triggering event leads to, keyed by that event's id (what gets claimed)
+    const jobs = new Map<string, JobInsert<DeliveryJob>[]>();
+    for (const e of direct) {
+      const subscribed = (byForum.get(e.forumId!) ?? []).filter((h) => h.events.includes(e.type));
+      if (subscribed.length === 0) continue;
+      const body = webhookBody(e);
+      jobs.set(e.id, subscribed.map((h) => ({ data: { webhookId: h.id, eventId: e.id, body } })));
+    }
+    if (replays.length) {
+      const { rows } = await ctx.db.exec({ area: 'content', mode: 'read', fresh: true }, webhookSql.selectEventsById, [replayed.map((r) => r.eventId)]);
+      const originals = new Map(rows.map((r) => [String(r.id), r]));
+      for (const r of replays) {
+        const { webhookId, eventId } = r.event.snapshot;
+        const hook = byId.get(webhookId);
+        const row = originals.get(eventId);
+        // deleted meanwhile, or not this forum's: nothing to deliver
+        if (!hook || !row || String(row.forum_id) !== hook.forum_id) continue;
+        const stored = storedEventFromRow(row);
+        const body = webhookBody({
+          id: stored.id,
+          forumId: String(row.forum_id),
+          threadId: row.thread_id === null ? null : String(row.thread_id),
+          seq: stored.seq,
+          at: stored.at,
+          event: readEvent(stored.type, stored.version, stored.snapshot),
+        });
+        jobs.set(r.id, [{ data: { webhookId, eventId, body } }]);
+      }
+    }
+    if (jobs.size === 0) return;
+
+    await ctx.db.tx({ area: 'forums' }, async (ex) => {
+      const fresh = await claimEvents(ex, 'webhooks', [...jobs.keys()]);
+      const insert = [...jobs].filter(([id]) => fresh.has(id)).flatMap(([, j]) => j);
+      if (insert.length) await ctx.boss.insert(WEBHOOK_QUEUE, insert, { db: { executeSql: (text, values) => ex.query(text, values) } });
+    });
+  },
+};
