@@ -33,6 +33,7 @@ export async function startWorker({ config, connectionString, db, registry, log 
     ctx: { config, db: database, log },
     connectionString,
     concurrency: config.workerConcurrency,
+    monitorSeconds: config.workerMonitorSeconds,
   });
   let running = true;
   runtime.boss.on('stopped', () => {

@@ -38,6 +38,7 @@ export const options = {
   webhookRetryLimit: option({ env: 'PARLEY_WEBHOOK_RETRY_LIMIT', kind: 'int', default: 8, min: 0, max: 50, doc: 'retries of a failed webhook delivery before it goes to the dead-letter queue' }),
   webhookRetryDelaySeconds: option({ env: 'PARLEY_WEBHOOK_RETRY_DELAY_SECONDS', kind: 'int', default: 5, min: 1, max: 3600, doc: 'first retry delay of a webhook delivery; doubled (with jitter) on each retry' }),
   workerConcurrency: option({ env: 'PARLEY_WORKER_CONCURRENCY', kind: 'int', default: 2, min: 1, max: 64, doc: 'signal batches one worker process runs at once' }),
+  workerMonitorSeconds: option({ env: 'PARLEY_WORKER_MONITOR_SECONDS', kind: 'int', default: 10, min: 1, max: 3600, doc: 'how often the worker looks for jobs a crashed worker held (they are retried once their heartbeat lapses, after 10 s)' }),
 };
 
 type OptionValue<O> = O extends Option<infer K, infer D> ? (undefined extends D ? Value<K> | undefined : Value<K>) : never;

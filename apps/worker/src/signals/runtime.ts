@@ -25,7 +25,12 @@ export interface RuntimeOptions {
   concurrency?: number;
   relayIdleMs?: number;
   signalsRetry?: { limit: number; delay: number };
+  /** how often pg-boss looks for jobs whose worker stopped sending heartbeats (a crashed process) */
+  monitorSeconds?: number;
 }
+
+/** A job whose worker sends no heartbeat for this long (it crashed) is retried. pg-boss's minimum. */
+const HEARTBEAT_SECONDS = 10;
 
 /** pg-boss statements inside one of our transactions. */
 export const bossDb = (ex: Executor) => ({ executeSql: (text: string, values?: unknown[]) => ex.query(text, values) });
@@ -39,11 +44,18 @@ export class SignalRuntime {
 
   private constructor(boss: PgBoss, o: RuntimeOptions) {
     this.boss = boss;
-    this.o = { relayBatchSize: 2000, chunkSize: 200, consumerBatchSize: 10, concurrency: 2, relayIdleMs: 50, ...o };
+    this.o = { relayBatchSize: 2000, chunkSize: 200, consumerBatchSize: 10, concurrency: 2, relayIdleMs: 50, monitorSeconds: 10, ...o };
   }
 
   static async create(o: RuntimeOptions): Promise<SignalRuntime> {
-    const boss = new PgBoss({ connectionString: o.connectionString, application_name: 'parley:worker', max: 6, schedule: false });
+    const boss = new PgBoss({
+      connectionString: o.connectionString,
+      application_name: 'parley:worker',
+      max: 6,
+      schedule: false,
+      monitorIntervalSeconds: o.monitorSeconds ?? 10,
+      superviseIntervalSeconds: o.monitorSeconds ?? 10,
+    });
     boss.on('error', (err) => o.ctx.log(`worker: pg-boss error: ${err.message}`));
     await boss.start();
     const rt = new SignalRuntime(boss, o);
@@ -64,7 +76,14 @@ export class SignalRuntime {
     const existing = new Set((await this.boss.getQueues()).map((q) => q.name));
     for (const d of defs) {
       if (!existing.has(deadQueue(d.name))) await this.boss.createQueue(deadQueue(d.name));
-      const opts = { retryLimit: d.retryLimit, retryDelay: d.retryDelay, retryBackoff: d.retryBackoff, deadLetter: deadQueue(d.name) };
+      const opts = {
+        retryLimit: d.retryLimit,
+        retryDelay: d.retryDelay,
+        retryBackoff: d.retryBackoff,
+        deadLetter: deadQueue(d.name),
+        heartbeatSeconds: HEARTBEAT_SECONDS,
+        expireInSeconds: 600,
+      };
       if (existing.has(d.name)) await this.boss.updateQueue(d.name, opts);
       else await this.boss.createQueue(d.name, opts);
     }
@@ -157,10 +176,12 @@ export class SignalRuntime {
    * until nothing is left, so a test asserts on effects without sleeping. Jobs waiting for a
    * retry delay are not due yet and are left alone.
    */
-  async drain(maxRounds = 1000): Promise<{ events: number; jobs: number }> {
+  async drain(opts: { deadlineMs?: number; waitForHorizon?: boolean } = {}): Promise<{ events: number; jobs: number }> {
+    const deadlineMs = opts.deadlineMs ?? 20_000;
     let events = 0;
     let jobs = 0;
-    for (let round = 0; round < maxRounds; round++) {
+    const deadline = Date.now() + deadlineMs;
+    while (Date.now() < deadline) {
       let did = await this.relayOnce();
       const signals = await this.boss.fetch<SignalsJob>(SIGNALS_QUEUE, { batchSize: this.o.consumerBatchSize });
       if (signals.length) {
@@ -185,9 +206,22 @@ export class SignalRuntime {
           await this.boss.fail(q.name, batch.map((j) => j.id), { message: (err as Error).message });
         }
       }
-      if (did === 0) return { events, jobs };
+      if (did === 0) {
+        // Events behind the commit horizon (a transaction elsewhere in the cluster still runs)
+        // are not relayable yet, but they exist: wait for them rather than return early.
+        if (opts.waitForHorizon === false || !(await this.eventsWaiting())) return { events, jobs };
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     }
-    throw new Error(`drain: still busy after ${maxRounds} rounds`);
+    throw new Error(`drain: still busy after ${deadlineMs} ms`);
+  }
+
+  private async eventsWaiting(): Promise<boolean> {
+    for (const shard of this.o.ctx.db.shards()) {
+      const { rows } = await this.o.ctx.db.exec({ area: 'content', shard, mode: 'write' }, signalSql.eventsPastCursor, [`signals:${shard}`]);
+      if (rows[0]?.waiting) return true;
+    }
+    return false;
   }
 
   /** Graceful: stop relaying, let in-flight batches finish (or release them at the timeout). */

@@ -19,6 +19,9 @@ export const relayBatch = {
 export const readRelayCursor = `INSERT INTO relay_cursor (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
   RETURNING txid::text AS txid, event_id`;
 
+/** Are there committed events the relay has not passed yet (some may wait behind the horizon)? $1 cursor name */
+export const eventsPastCursor = `SELECT EXISTS (SELECT 1 FROM events e, relay_cursor c WHERE c.name = $1 AND (e.txid, e.id) > (c.txid, c.event_id)) AS waiting`;
+
 /** Moves the cursor forward only (a stale relay can never move it back). */
 export const advanceRelayCursor = `UPDATE relay_cursor SET txid = $2::xid8, event_id = $3, updated_at = now()
   WHERE name = $1 AND (txid, event_id) < ($2::xid8, $3::bigint)`;
