@@ -1,6 +1,6 @@
 // `pnpm start`: everything on one machine, in one process. Without DATABASE_URL it runs an
 // embedded Postgres whose files live in <PARLEY_DATA_DIR>/pg and survive restarts. Phases:
-// config → Postgres → database → migrations → admin token → API + realtime + worker → demo forum.
+// config → Postgres → database → migrations → admin token, secret → API + realtime + worker → demo forum.
 // SIGINT/SIGTERM close everything in order: API (with realtime), worker, pools, Postgres.
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -53,7 +53,9 @@ async function main(): Promise<void> {
     adminToken = token.value;
     tokenSource = `${file}${token.created ? ', just generated' : ''}`;
   }
-  const config: Config = loadConfig(process.env, { databaseUrl, adminToken });
+  // Unsubscribe links in reply emails are signed with PARLEY_SECRET; one machine keeps its own.
+  const secret = env.secret ?? (await readOrCreateSecret(join(dataDir, 'secret'))).value;
+  const config: Config = loadConfig(process.env, { databaseUrl, adminToken, secret });
   if (stopping) return;
 
   db = new Database(singleDatabase(databaseUrl), { poolSize: config.dbPoolSize });

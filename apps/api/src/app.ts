@@ -12,6 +12,7 @@ import forumRoutes from './routes/forums.ts';
 import threadRoutes from './routes/threads.ts';
 import postRoutes from './routes/posts.ts';
 import userRoutes from './routes/users.ts';
+import unsubscribeRoutes from './routes/unsubscribe.ts';
 import webhookRoutes from './routes/webhooks.ts';
 
 export interface AppDeps {
@@ -80,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   threadRoutes(app, services);
   postRoutes(app, services);
   userRoutes(app, services);
+  unsubscribeRoutes(app, services);
   webhookRoutes(app, services);
   return app;
 }

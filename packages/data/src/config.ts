@@ -38,6 +38,11 @@ export const options = {
   webhookRetryLimit: option({ env: 'PARLEY_WEBHOOK_RETRY_LIMIT', kind: 'int', default: 8, min: 0, max: 50, doc: 'retries of a failed webhook delivery before it goes to the dead-letter queue' }),
   webhookRetryDelaySeconds: option({ env: 'PARLEY_WEBHOOK_RETRY_DELAY_SECONDS', kind: 'int', default: 5, min: 1, max: 3600, doc: 'first retry delay of a webhook delivery; doubled (with jitter) on each retry' }),
   workerConcurrency: option({ env: 'PARLEY_WORKER_CONCURRENCY', kind: 'int', default: 2, min: 1, max: 64, doc: 'signal batches one worker process runs at once' }),
+  smtpUrl: option({ env: 'SMTP_URL', kind: 'url', default: undefined, secret: true, doc: 'mail server for reply emails (smtp://user:pass@host:587); unset = emails are recorded as skipped, not sent' }),
+  emailFrom: option({ env: 'PARLEY_EMAIL_FROM', kind: 'string', default: 'Parley <parley@localhost>', doc: 'From: of reply emails' }),
+  emailPerHour: option({ env: 'PARLEY_EMAIL_PER_HOUR', kind: 'int', default: 10, min: 0, max: 100000, doc: 'reply emails per recipient per hour; beyond it they are skipped (0 = none)' }),
+  secret: option({ env: 'PARLEY_SECRET', kind: 'string', default: undefined, secret: true, doc: 'signs unsubscribe links (16+ characters); generated and kept in PARLEY_DATA_DIR by `pnpm start` when unset' }),
+  publicUrl: option({ env: 'PARLEY_PUBLIC_URL', kind: 'url', default: '', doc: 'base URL of the API as recipients of emails reach it; default http://127.0.0.1:PORT' }),
   workerMonitorSeconds: option({ env: 'PARLEY_WORKER_MONITOR_SECONDS', kind: 'int', default: 10, min: 1, max: 3600, doc: 'how often the worker looks for jobs a crashed worker held (they are retried once their heartbeat lapses, after 10 s)' }),
 };
 
@@ -82,6 +87,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if ((out.pageSizeDefault as number) > (out.pageSizeMax as number)) {
     throw new ConfigError('PARLEY_PAGE_SIZE_DEFAULT must not exceed PARLEY_PAGE_SIZE_MAX');
   }
+  if (out.secret !== undefined && (out.secret as string).length < 16) throw new ConfigError('PARLEY_SECRET must have at least 16 characters');
+  if (!out.publicUrl) out.publicUrl = `http://127.0.0.1:${out.port as number}`;
   return Object.freeze(out) as Config;
 }
 

@@ -24,6 +24,7 @@ export const errorCodes = {
   invalid_cursor: { status: 400, message: 'That page cursor is not valid; start again from the first page.' },
   invalid_vote: { status: 400, message: 'A vote is 1, -1 or 0.' },
   invalid_voter: { status: 400, message: 'Sign in to vote, or send a guest voter key (X-Parley-Voter, 16 to 128 characters).' },
+  invalid_unsubscribe_token: { status: 400, message: 'This unsubscribe link is not valid; copy the whole link from the email, or use the link in a newer email.' },
   invalid_webhook_url: { status: 400, message: 'The webhook url must be an absolute http or https URL.' },
   invalid_webhook_events: { status: 400, message: 'events must be a non-empty list of event types.' },
   // identity (401/403)

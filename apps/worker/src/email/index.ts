@@ -1,0 +1,12 @@
+// Reply emails: the `reply-emails` signal handler decides and enqueues, the `parley.email` queue
+// sends. Connect both: `registry.connect(replyEmails).queue(emailQueue)`.
+import type { SignalRegistry } from '../signals/registry.ts';
+import { emailQueue } from './queue.ts';
+import { replyEmails } from './reply-emails.ts';
+
+export { replyEmails, decideReplyEmail, EMAIL_QUEUE, REPLY_EMAILS } from './reply-emails.ts';
+export { emailQueue, unsubscribeUrl } from './queue.ts';
+export { renderReplyEmail } from './message.ts';
+export type { ReplyEmailJob } from './job.ts';
+
+export const connectReplyEmails = (registry: SignalRegistry): SignalRegistry => registry.connect(replyEmails).queue(emailQueue);
