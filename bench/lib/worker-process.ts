@@ -40,7 +40,7 @@ if (!tuned) {
   const db = new Database(singleDatabase(url), { poolSize: Math.min(config.dbPoolSize, 6) });
   const defined = Object.fromEntries(Object.entries(experiment).filter(([, v]) => v !== undefined));
   const runtime = await SignalRuntime.create({
-    registry: defaultRegistry(),
+    registry: defaultRegistry(config),
     ctx: { config, db, log },
     connectionString: url,
     concurrency: config.workerConcurrency,

@@ -11,7 +11,7 @@ export async function testWorker(
   opts: { registry?: SignalRegistry; log?: (line: string) => void } = {},
 ): Promise<SignalRuntime> {
   const runtime = await SignalRuntime.create({
-    registry: opts.registry ?? defaultRegistry(),
+    registry: opts.registry ?? defaultRegistry(target.config),
     ctx: { config: target.config, db: target.db, log: opts.log ?? (() => {}) },
     connectionString: target.url,
     signalsRetry: { limit: 3, delay: 1 },

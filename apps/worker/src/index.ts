@@ -29,7 +29,7 @@ export async function startWorker({ config, connectionString, db, registry, log 
   const ownDb = db === undefined;
   const database = db ?? new Database(singleDatabase(connectionString), { poolSize: Math.min(config.dbPoolSize, 6) });
   const runtime = await SignalRuntime.create({
-    registry: registry ?? defaultRegistry(),
+    registry: registry ?? defaultRegistry(config),
     ctx: { config, db: database, log },
     connectionString,
     concurrency: config.workerConcurrency,

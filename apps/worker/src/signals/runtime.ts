@@ -44,7 +44,7 @@ export class SignalRuntime {
 
   private constructor(boss: PgBoss, o: RuntimeOptions) {
     this.boss = boss;
-    this.o = { relayBatchSize: 2000, chunkSize: 200, consumerBatchSize: 10, concurrency: 2, relayIdleMs: 50, monitorSeconds: 10, ...o };
+    this.o = { relayBatchSize: 2000, chunkSize: 200, consumerBatchSize: 50, concurrency: 2, relayIdleMs: 50, monitorSeconds: 10, ...o };
   }
 
   static async create(o: RuntimeOptions): Promise<SignalRuntime> {
@@ -119,8 +119,13 @@ export class SignalRuntime {
   async processSignals(jobs: Pick<Job<SignalsJob>, 'id' | 'data'>[]): Promise<number> {
     const events: SignalEvent[] = [];
     const poison: { wire: WireEvent; error: string }[] = [];
+    // The relay is at-least-once (handlers are idempotent through their claims); a batch must
+    // still hand each event to a handler once, since one claim covers the whole batch.
+    const seen = new Set<string>();
     for (const job of jobs) {
       for (const w of job.data?.events ?? []) {
+        if (seen.has(w.id)) continue;
+        seen.add(w.id);
         try {
           events.push(decodeWire(w));
         } catch (err) {
@@ -138,12 +143,13 @@ export class SignalRuntime {
 
   async start(): Promise<void> {
     this.running = true;
-    const work = { batchSize: this.o.consumerBatchSize, pollingIntervalSeconds: 0.5, localConcurrency: this.o.concurrency };
+    // burst: fetch again at once after a full batch instead of waiting out the polling interval
+    const work = { batchSize: this.o.consumerBatchSize, pollingIntervalSeconds: 0.5, localConcurrency: this.o.concurrency, burstWhenBatchFull: true };
     await this.boss.work<SignalsJob>(SIGNALS_QUEUE, work, async (jobs) => {
       await this.processSignals(jobs);
     });
     for (const q of this.o.registry.queues) {
-      await this.boss.work<object>(q.name, { batchSize: q.batchSize, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+      await this.boss.work<object>(q.name, { batchSize: q.batchSize, pollingIntervalSeconds: 0.5, burstWhenBatchFull: true }, async (jobs) => {
         await q.handle(jobs, this.ctx);
       });
     }
@@ -161,7 +167,8 @@ export class SignalRuntime {
       }
       if (moved < this.o.relayBatchSize && this.running) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, moved === 0 ? this.o.relayIdleMs : 5);
+          // under a trickle, wait to fill chunks rather than enqueue many tiny jobs
+          const timer = setTimeout(resolve, moved >= this.o.chunkSize ? 5 : this.o.relayIdleMs);
           this.wake = () => {
             clearTimeout(timer);
             resolve();
