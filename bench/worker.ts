@@ -152,7 +152,7 @@ benchMain('bench:worker', 300 + workerCounts.length * (drainLimitS + 180) + 300 
   line(`== bench:worker summary, ${new Date().toISOString()} ==`);
   line(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memory}, Node ${machine.node}, PostgreSQL ${pgs.version}, pg-boss ${pgBossVersion()}`);
   line(`postgres: ${Object.entries(pgs.settings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  line(`worker: ${experimentArgs.length ? `EXPERIMENT ${experimentArgs.join(' ')}, ` : 'runtime defaults (chunkSize 200, consumerBatchSize 10, relayBatchSize 2000, relayIdleMs 50), '}` +
+  line(`worker: ${experimentArgs.length ? `EXPERIMENT ${experimentArgs.join(' ')}, ` : 'runtime defaults (chunkSize 200, consumerBatchSize 50, relayBatchSize 2000, relayIdleMs 50, burst), '}` +
     `PARLEY_WORKER_CONCURRENCY=${concurrency ?? 'default (2)'}; ${threadCount} threads`);
   for (const t of throughput) {
     line(`backlog, ${t.workers} worker process(es): ${fmt(t.backlog.events)} PostCreated events (${fmt(t.backlog.replies)} replies) applied in ${fmt(t.seconds, 1)} s = ` +
