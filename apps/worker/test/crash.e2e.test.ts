@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { testApi, type TestApi } from '../../../test/harness/app.ts';
 import { testSmtp } from '../../../test/harness/smtp.ts';
+import { until } from '../../../test/harness/until.ts';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
@@ -41,16 +42,6 @@ function startWorkerProcess(url: string, smtpUrl: string): Promise<ChildProcess>
     });
     child.on('exit', (code) => reject(new Error(`worker exited early (${code}): ${out}`)));
   });
-}
-
-async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const mismatches = async (api: TestApi) =>
@@ -149,13 +140,17 @@ for (let round = 1; round <= 2; round++) {
       `SELECT count(*)::int AS n FROM (SELECT event_id FROM applied_events GROUP BY handler, event_id HAVING count(*) > 1) d`);
     t.equal(dup.n, 0, 'no event applied twice by one handler');
 
-    // emails: once the email queue is empty, every message that arrived is for a distinct reply
-    // event, none twice, and each is one the log says was sent
-    const sent = await until('the email queue to drain', 60_000, async () => {
+    // emails: every post asked for reply emails and every replier has their own address, so each
+    // reply gets one email_log row (sent; or left 'sending' if the kill hit mid-send, never resent).
+    // Once every reply has its row and the email queue is empty, every message that arrived is for
+    // a distinct reply, none twice, and each is one the log says was sent.
+    const sent = await until('every reply to be emailed', 60_000, async () => {
       const { rows: [q] } = await api.db.exec({ area: 'content', mode: 'read' },
-        `SELECT count(*) FILTER (WHERE state IN ('created', 'retry', 'active'))::int AS busy FROM pgboss.job WHERE name = 'parley.email'`);
-      const { rows: [l] } = await api.db.exec({ area: 'content', mode: 'read' }, `SELECT count(*) FILTER (WHERE status = 'sent')::int AS sent FROM email_log`);
-      return q.busy === 0 && smtp.messages.length >= l.sent ? l.sent : undefined;
+        `SELECT (SELECT count(*)::int FROM pgboss.job WHERE name = 'parley.email' AND state IN ('created', 'retry', 'active')) AS busy,
+                (SELECT count(*)::int FROM posts WHERE parent_id IS NOT NULL) AS replies,
+                (SELECT count(*)::int FROM email_log) AS logged,
+                (SELECT count(*)::int FROM email_log WHERE status = 'sent') AS sent`);
+      return q.busy === 0 && q.logged === q.replies && smtp.messages.length >= q.sent ? q.sent : undefined;
     });
     const ids = smtp.messages.map((m) => String(m.headers.get('message-id')));
     t.equal(new Set(ids).size, ids.length, `no email sent twice (${ids.length} emails arrived, ${sent} logged as sent)`);

@@ -1,13 +1,14 @@
 // Reply emails end to end: posts through the API, the worker runtime drained by the test, a real
 // SMTP server that reads what arrives.
 import t from 'tap';
-import { readEvent, storedEventFromRow, type Config } from '@parley/data';
+import type { Config } from '@parley/data';
 import type { EventType } from '@parley/domain';
 import { testApi, type TestApi } from '../../../test/harness/app.ts';
 import type { TapTest } from '../../../test/harness/db.ts';
 import { testSmtp, type TestSmtp } from '../../../test/harness/smtp.ts';
 import { testWorker } from '../../../test/harness/worker.ts';
 import { SignalRegistry, type SignalEvent, type SignalRuntime } from '../src/index.ts';
+import { decodeWire, wireFromRow } from '../src/signals/wire.ts';
 import { connectReplyEmails, emailQueue, type ReplyEmailJob } from '../src/email/index.ts';
 
 const SECRET = 'test-secret-for-unsubscribe-links';
@@ -38,18 +39,8 @@ async function setup(tt: TapTest, overrides: Partial<Config> = {}, forumSettings
  * database can hold it back for a moment: poll with a deadline rather than trust one drain.
  */
 async function settle(env: Pick<Env, 'api' | 'worker'>, deadlineMs = 30_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    await env.worker.drain();
-    const { rows } = await env.api.db.exec(
-      { area: 'content', mode: 'read' },
-      `SELECT count(*)::int AS n FROM events e
-        WHERE NOT EXISTS (SELECT 1 FROM relay_cursor c WHERE c.name = 'signals:0' AND (e.txid, e.id) <= (c.txid, c.event_id))`,
-    );
-    if (rows[0].n === 0) return void (await env.worker.drain());
-    if (Date.now() > until) throw new Error(`settle: ${rows[0].n} event(s) still not relayed after ${deadlineMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  // drain() runs until every committed event is relayed and every queue is empty
+  await env.worker.drain({ deadlineMs });
 }
 
 const guest = (name: string, email = `${name.toLowerCase()}@example.com`) => ({ author: { name, email } });
@@ -62,21 +53,7 @@ async function emailLog(api: TestApi): Promise<{ recipient: string; status: stri
 /** The events of the log, decoded as the worker sees them (to dispatch them again by hand). */
 async function logEvents(api: TestApi, types: EventType[]): Promise<SignalEvent[]> {
   const { rows } = await api.db.exec({ area: 'content', mode: 'read' }, 'SELECT * FROM events WHERE type = ANY($1) ORDER BY id', [types]);
-  return rows.map((r) => {
-    const s = storedEventFromRow(r);
-    return {
-      id: s.id,
-      forumId: r.forum_id,
-      threadId: r.thread_id,
-      seq: s.seq,
-      type: s.type as EventType,
-      version: s.version,
-      actor: s.actor,
-      at: s.at,
-      postId: r.post_id,
-      event: readEvent(s.type, s.version, s.snapshot),
-    };
-  });
+  return rows.map((r) => decodeWire(wireFromRow(r)));
 }
 
 async function emailJobs(api: TestApi): Promise<{ id: string; data: ReplyEmailJob; retryCount: number }[]> {

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
 import { loadConfig, readEvent, storedEventFromRow, type Config } from '@parley/data';
 import { testApi, type TestApi } from '../../../test/harness/app.ts';
+import { until } from '../../../test/harness/until.ts';
 import { testWorker } from '../../../test/harness/worker.ts';
 import { countQueries } from '../../../test/harness/query-count.ts';
 import { SignalRegistry, type SignalEvent } from '../src/index.ts';
@@ -54,13 +55,10 @@ async function setup(t: Test, overrides: Partial<Config> = {}, workerOverrides: 
 
 /** Drains until `done()` holds: a retry is due only after its backoff, so this polls with a deadline. */
 async function drainUntil(worker: Awaited<ReturnType<typeof testWorker>>, done: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
+  await until('drained work to finish', ms, async () => {
     await worker.drain();
-    if (await done()) return;
-    if (Date.now() > deadline) throw new Error('drainUntil: deadline passed');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    return (await done()) ? true : undefined;
+  }, 100);
 }
 
 const hook = async (api: TestApi, slug: string, key: string, body: Record<string, unknown>) => {
