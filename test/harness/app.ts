@@ -1,7 +1,7 @@
 // The API on a test's own database, driven with `inject` (no sockets), plus small helpers that
 // make forums, threads and posts through the public routes.
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '@parley/api';
+import { buildApp, type AppDeps } from '@parley/api';
 import { loadConfig, type Config, type Database } from '@parley/data';
 import { testDatabase, type TapTest } from './db.ts';
 
@@ -27,10 +27,10 @@ export interface TestApi {
 let seq = 0;
 
 /** `shared` runs a second app (another "process") on an existing test database. */
-export async function testApi(t: TapTest, overrides: Partial<Config> = {}, shared?: Database): Promise<TestApi> {
+export async function testApi(t: TapTest, overrides: Partial<Config> = {}, shared?: Database, deps: Pick<AppDeps, 'publisher'> = {}): Promise<TestApi> {
   const { db, url } = shared ? { db: shared, url: '' } : await testDatabase(t);
   const config = loadConfig({}, { adminToken: ADMIN_TOKEN, logLevel: 'silent', writeRatePerMinute: 0, ...overrides });
-  const app = await buildApp({ config, db });
+  const app = await buildApp({ config, db, ...deps });
   t.teardown(() => app.close());
 
   const req: TestApi['req'] = async (method, path, opts = {}) => {

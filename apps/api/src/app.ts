@@ -14,16 +14,20 @@ import postRoutes from './routes/posts.ts';
 import userRoutes from './routes/users.ts';
 import unsubscribeRoutes from './routes/unsubscribe.ts';
 import webhookRoutes from './routes/webhooks.ts';
+import { startPublisher, type Publisher, type PublisherOptions } from './publisher.ts';
 
 export interface AppDeps {
   config: Config;
   db: Database;
   logger?: FastifyServerOptions['logger'];
+  /** the realtime fast path (Redis or NOTIFY, by config); options are for tests */
+  publisher?: PublisherOptions;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     parley: Services;
+    publisher: Publisher;
   }
 }
 
@@ -53,6 +57,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const services = makeServices(config, db);
   app.decorate('parley', services);
+  const publisher = startPublisher(config, db, { log: (line) => app.log.warn(line), ...deps.publisher });
+  app.decorate('publisher', publisher);
+  app.addHook('onClose', () => publisher.close());
 
   const limiter = new RateLimiter(config.writeRatePerMinute);
   app.addHook('onRequest', async (req, reply) => {

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Database } from '@parley/data';
 import { userFromRow, userSql } from '@parley/data';
 import { ParleyError, type Actor, type Forum, type User } from '@parley/domain';
-import type { ForumCache } from './forum-cache.ts';
+import type { ForumCache } from '@parley/data';
 import { hashToken, safeEqual, tokenPrefix } from './secrets.ts';
 
 export type Credential =

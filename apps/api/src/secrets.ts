@@ -1,18 +1,11 @@
 // Tokens and their hashes. Every bearer token carries a prefix that says what it is, so the API
 // knows which table to look in. Only hashes are stored; the tokens themselves are shown once.
-import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type BinaryLike, type ScryptOptions } from 'node:crypto';
+import { randomBytes, scrypt as scryptCb, timingSafeEqual, type BinaryLike, type ScryptOptions } from 'node:crypto';
+import { tokenPrefix } from '@parley/data';
 
-export const tokenPrefix = { moderator: 'pmk_', user: 'put_', edit: 'pet_' } as const;
+export { hashToken, safeEqual, tokenPrefix } from '@parley/data';
 
 export const newToken = (kind: keyof typeof tokenPrefix): string => tokenPrefix[kind] + randomBytes(24).toString('base64url');
-
-export const hashToken = (token: string): Buffer => createHash('sha256').update(token).digest();
-
-export const safeEqual = (a: string, b: string): boolean => {
-  const x = createHash('sha256').update(a).digest();
-  const y = createHash('sha256').update(b).digest();
-  return timingSafeEqual(x, y);
-};
 
 // Passwords: scrypt from node:crypto (OpenSSL), N=2^14, r=8, p=1, 16-byte salt, 32-byte key.
 const N = 16384, r = 8, p = 1, keylen = 32;

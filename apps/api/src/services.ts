@@ -1,5 +1,4 @@
-import type { Config, Database } from '@parley/data';
-import { ForumCache } from './forum-cache.ts';
+import { ForumCache, type Config, type Database } from '@parley/data';
 import { ThreadDirectory } from './thread-directory.ts';
 import type { AuthDeps } from './auth.ts';
 

@@ -1,21 +1,40 @@
-// The realtime tier, attached to an HTTP server's upgrade event on /v1/realtime. Thin for now:
-// it greets, answers every frame with an error, and tells clients to reconnect when it closes.
-// Subscriptions, replay from the event log and fan-out come in a later issue.
+// The realtime tier: websockets on /v1/realtime, attached to an HTTP server's upgrade event (the
+// API's in the embedded default, a node's own in apps/realtime/src/main.ts). Protocol 1 is
+// specified in docs/realtime.md. How events reach a node:
+//   fast path: the API publishes each committed event (Redis pub/sub, or Postgres NOTIFY);
+//   repair:    a gap in a thread's sequence, a bus reconnect, or the periodic sweep of thread
+//              heads makes the node read the missing events from the log.
+// A lost publish therefore delays an event (by at most one sweep) but never loses it.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Config, Database } from '@parley/data';
+import { ForumCache, hashToken, safeEqual, tokenPrefix, type BusEvent, type Config, type Database } from '@parley/data';
+import { readEvent } from '@parley/data';
+import { checkId, ParleyError, type Forum } from '@parley/domain';
+import { busSubscriber, type BusSubscriber } from './bus.ts';
+import { EventLog } from './event-log.ts';
+import { Hub, render, type Subscriber } from './hub.ts';
 
 export const REALTIME_PATH = '/v1/realtime';
 export const PROTOCOL_VERSION = 1;
-const MAX_PAYLOAD = 64 * 1024;
-/** close code 1012 "service restart": clients should reconnect (to this or another node) */
-const CLOSE_RESTART = 1012;
-const HEARTBEAT_MS = 30_000;
+/** close code 1012 "service restart": reconnect (to this or another node) and resume */
+export const CLOSE_RESTART = 1012;
+/** close code 1013 "try again later": the client fell too far behind (slow consumer) */
+export const CLOSE_SLOW = 1013;
+/** close code 1008 "policy violation": too many bad frames */
+export const CLOSE_POLICY = 1008;
+/** close code 4000: no subscriptions for longer than the idle timeout */
+export const CLOSE_IDLE = 4000;
 const CLOSE_GRACE_MS = 2_000;
+const RING_SIZE = 256;
+const BATCH = 200;
+/** protocol errors one connection may cause before it is closed */
+const MAX_ERRORS = 20;
 
 export interface Realtime {
   healthy(): boolean;
+  /** what the node holds now (for /healthz, tests and the benchmark) */
+  stats(): { connections: number; threads: number; subscriptions: number; bus: string; busConnected: boolean };
   close(): Promise<void>;
 }
 
@@ -25,44 +44,330 @@ export interface RealtimeOptions {
   log?: (line: string) => void;
 }
 
-type ServerFrame =
-  | { op: 'hello'; protocol: number }
-  | { op: 'error'; code: 'unsupported_op' | 'bad_frame'; message: string };
+type ErrorCode =
+  | 'bad_frame'
+  | 'unknown_op'
+  | 'unknown_field'
+  | 'invalid_field'
+  | 'thread_not_found'
+  | 'forum_not_found'
+  | 'origin_not_allowed'
+  | 'unauthorized'
+  | 'too_many_subscriptions'
+  | 'already_subscribed'
+  | 'not_subscribed'
+  | 'slow_consumer'
+  | 'unavailable';
 
-export function attachRealtime(server: Server, { log = () => {} }: RealtimeOptions): Realtime {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD, clientTracking: true });
+/** Per-connection state: kept small, since one node holds very many. */
+interface Conn {
+  ws: WebSocket;
+  origin: string | undefined;
+  /** a bearer token from the upgrade's Authorization header (integrators), used when a subscribe brings no key */
+  token: string | undefined;
+  subs: Map<string, Sub | null> | undefined;
+  idleSince: number;
+  errors: number;
+  dead: boolean;
+}
+
+interface Sub extends Subscriber {
+  hub: Hub;
+}
+
+const FIELDS: Record<string, readonly string[]> = {
+  subscribe: ['op', 'threadId', 'after', 'key'],
+  unsubscribe: ['op', 'threadId'],
+  ping: ['op'],
+};
+
+export function attachRealtime(server: Server, { config, db, log = () => {} }: RealtimeOptions): Realtime {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.realtimeMaxFrameBytes, clientTracking: true, perMessageDeflate: false });
+  const eventLog = new EventLog(db);
+  const forums = new ForumCache(db);
+  const hubs = new Map<string, Hub>();
+  const opening = new Map<string, Promise<Hub | undefined>>();
+  const conns = new Map<WebSocket, Conn>();
   const alive = new WeakSet<WebSocket>();
   let closed = false;
-
-  const send = (ws: WebSocket, frame: ServerFrame) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+  let lastErrorLog = 0;
+  const logError = (err: unknown) => {
+    if (Date.now() - lastErrorLog < 5000) return;
+    lastErrorLog = Date.now();
+    log(`realtime: ${(err as Error).message}`);
   };
 
-  wss.on('connection', (ws) => {
+  const bus: BusSubscriber = busSubscriber(
+    config,
+    db,
+    {
+      event: (e) => onBusEvent(e),
+      resync: () => {
+        for (const hub of hubs.values()) void hub.fill();
+      },
+    },
+    log,
+  );
+  const started = bus.start().catch((err: Error) => log(`realtime: bus did not start (${err.message}); the sweep delivers until it does`));
+
+  function onBusEvent(e: BusEvent): void {
+    const hub = hubs.get(e.threadId);
+    if (!hub) return;
+    if (!e.event) return hub.behind(e.seq);
+    try {
+      hub.offer([render({ seq: e.seq, at: e.event.at, event: readEvent(e.event.type, e.event.version, e.event.snapshot) })]);
+    } catch (err) {
+      logError(err);
+      hub.behind(e.seq);
+    }
+  }
+
+  // ---- hubs
+
+  async function openHub(threadId: string): Promise<Hub | undefined> {
+    const have = hubs.get(threadId);
+    if (have) return have;
+    let p = opening.get(threadId);
+    if (!p) {
+      p = (async () => {
+        // Hear the thread before reading its head: whatever commits after the read arrives live.
+        await bus.watch(threadId);
+        const head = await eventLog.head(threadId);
+        if (!head) {
+          bus.unwatch(threadId);
+          return undefined;
+        }
+        const hub = new Hub(threadId, head.forumId, head.lastSeq, { log: eventLog, ringSize: RING_SIZE, coalesceMs: config.realtimeCoalesceMs, batch: BATCH, onError: logError });
+        hubs.set(threadId, hub);
+        return hub;
+      })().finally(() => opening.delete(threadId));
+      opening.set(threadId, p);
+    }
+    return p;
+  }
+
+  function releaseHub(hub: Hub): void {
+    if (!hub.idle || hubs.get(hub.threadId) !== hub) return;
+    hubs.delete(hub.threadId);
+    hub.close();
+    bus.unwatch(hub.threadId);
+  }
+
+  // The repair path: compare every hub with the log's head; read whatever a hub is missing.
+  let sweeping = false;
+  const sweep = setInterval(async () => {
+    if (sweeping || hubs.size === 0) return;
+    sweeping = true;
+    try {
+      const heads = await eventLog.heads([...hubs.keys()]);
+      for (const [threadId, lastSeq] of heads) hubs.get(threadId)?.behind(lastSeq);
+    } catch (err) {
+      logError(err);
+    } finally {
+      sweeping = false;
+    }
+  }, config.realtimeSweepMs);
+  sweep.unref();
+
+  // ---- frames
+
+  const sendJson = (c: Conn, frame: Record<string, unknown>): boolean => sendRaw(c, Buffer.from(JSON.stringify(frame)));
+
+  function sendRaw(c: Conn, data: Buffer): boolean {
+    if (c.dead || c.ws.readyState !== c.ws.OPEN) return false;
+    if (c.ws.bufferedAmount + data.length > config.realtimeSendBufferBytes) {
+      cutOff(c);
+      return false;
+    }
+    c.ws.send(data, { binary: false });
+    return true;
+  }
+
+  /** A consumer that can't keep up: told to reset every thread, then disconnected. Its buffers go with it. */
+  function cutOff(c: Conn): void {
+    if (c.dead) return;
+    c.dead = true;
+    const ws = c.ws;
+    const tail = [...(c.subs?.keys() ?? [])].map((threadId) => JSON.stringify({ op: 'reset', threadId }));
+    tail.push(JSON.stringify({ op: 'error', code: 'slow_consumer', message: 'You fell too far behind; refetch the threads and subscribe again.' }));
+    for (const f of tail) ws.send(f);
+    dropSubs(c);
+    ws.close(CLOSE_SLOW, 'slow consumer');
+    setTimeout(() => ws.terminate(), 1000).unref();
+  }
+
+  function error(c: Conn, code: ErrorCode, message: string, threadId?: string): void {
+    sendJson(c, { op: 'error', code, message, ...(threadId !== undefined ? { threadId } : {}) });
+  }
+
+  function protocolError(c: Conn, code: ErrorCode, message: string, threadId?: string): void {
+    error(c, code, message, threadId);
+    if (++c.errors >= MAX_ERRORS) {
+      c.dead = true;
+      dropSubs(c);
+      c.ws.close(CLOSE_POLICY, 'too many bad frames');
+      setTimeout(() => c.ws.terminate(), 1000).unref();
+    }
+  }
+
+  function onFrame(c: Conn, data: Buffer, isBinary: boolean): void {
+    if (c.dead) return;
+    if (isBinary) return protocolError(c, 'bad_frame', 'Frames are JSON text; binary frames are not accepted.');
+    let frame: unknown;
+    try {
+      frame = JSON.parse(data.toString('utf8'));
+    } catch {
+      return protocolError(c, 'bad_frame', 'A frame must be one JSON object.');
+    }
+    if (!frame || typeof frame !== 'object' || Array.isArray(frame)) return protocolError(c, 'bad_frame', 'A frame must be one JSON object.');
+    const f = frame as Record<string, unknown>;
+    const op = typeof f.op === 'string' ? f.op : undefined;
+    if (op === undefined || !Object.hasOwn(FIELDS, op)) {
+      return protocolError(c, 'unknown_op', op === undefined ? 'A frame needs "op": subscribe, unsubscribe or ping.' : `Unknown op "${op.slice(0, 40)}"; use subscribe, unsubscribe or ping.`);
+    }
+    const extra = Object.keys(f).find((k) => !FIELDS[op].includes(k));
+    if (extra !== undefined) return protocolError(c, 'unknown_field', `"${extra.slice(0, 40)}" is not a field of ${op}; it takes ${FIELDS[op].join(', ')}.`);
+    if (op === 'ping') return void sendJson(c, { op: 'pong' });
+    const threadId = f.threadId;
+    if (typeof threadId !== 'string') return protocolError(c, 'invalid_field', `${op} needs "threadId", a thread id as a string.`);
+    try {
+      checkId(threadId, 'threadId');
+    } catch (err) {
+      return protocolError(c, 'invalid_field', (err as ParleyError).message, threadId.slice(0, 40));
+    }
+    if (op === 'unsubscribe') return unsubscribe(c, threadId);
+    const after = f.after;
+    if (after !== undefined && (typeof after !== 'number' || !Number.isSafeInteger(after) || after < 0)) {
+      return protocolError(c, 'invalid_field', '"after" must be a whole number ≥ 0: the last sequence number you have.', threadId);
+    }
+    const key = f.key;
+    if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 512)) {
+      return protocolError(c, 'invalid_field', '"key" must be the forum\'s moderator key.', threadId);
+    }
+    void subscribe(c, threadId, after as number | undefined, key as string | undefined).catch((err) => {
+      c.subs?.delete(threadId);
+      if (c.subs?.size === 0) c.idleSince = Date.now();
+      logError(err);
+      error(c, 'unavailable', 'The subscription could not be set up; try again.', threadId);
+    });
+  }
+
+  /** True when the key (or the connection's token) moderates this forum. */
+  async function moderates(token: string | undefined, forum: Forum): Promise<boolean | 'invalid'> {
+    if (token === undefined) return false;
+    if (config.adminToken !== undefined && !token.startsWith(tokenPrefix.moderator) && safeEqual(token, config.adminToken)) return true;
+    if (!token.startsWith(tokenPrefix.moderator)) return 'invalid';
+    const keyed = await forums.byModeratorKeyHash(hashToken(token));
+    return keyed?.id === forum.id ? true : 'invalid';
+  }
+
+  async function subscribe(c: Conn, threadId: string, after: number | undefined, key: string | undefined): Promise<void> {
+    c.subs ??= new Map();
+    if (c.subs.has(threadId)) return error(c, 'already_subscribed', 'You are already subscribed to this thread.', threadId);
+    if (c.subs.size >= config.realtimeMaxSubscriptions) {
+      return protocolError(c, 'too_many_subscriptions', `One connection may subscribe to at most ${config.realtimeMaxSubscriptions} threads.`, threadId);
+    }
+    c.subs.set(threadId, null); // reserved: counts toward the limit while it is set up
+    const hub = await openHub(threadId);
+    const still = () => !c.dead && c.subs?.get(threadId) === null;
+    const abandon = () => {
+      if (c.subs?.get(threadId) === null) c.subs.delete(threadId);
+      if (c.subs?.size === 0) c.idleSince = Date.now();
+    };
+    if (!hub) {
+      abandon();
+      return error(c, 'thread_not_found', 'No thread has this id.', threadId);
+    }
+    hub.holds++;
+    try {
+      const forum = await forums.byId(hub.forumId);
+      if (!forum) {
+        abandon();
+        return error(c, 'forum_not_found', "The thread's forum no longer exists.", threadId);
+      }
+      const moderator = await moderates(key ?? c.token, forum);
+      if (moderator === 'invalid' && key !== undefined) {
+        abandon();
+        return error(c, 'unauthorized', "That key is not this thread's forum moderator key.", threadId);
+      }
+      const allowed = forum.settings.allowedOrigins;
+      if (moderator !== true && allowed.length > 0 && (c.origin === undefined || !allowed.includes(c.origin))) {
+        abandon();
+        return error(c, 'origin_not_allowed', `This forum takes subscriptions only from its own sites, not from ${c.origin ?? 'a client without an Origin'}.`, threadId);
+      }
+      if (after !== undefined && after > hub.lastSeq) await hub.fill();
+      if (!still()) return abandon();
+      if (after !== undefined && (after > hub.lastSeq || hub.lastSeq - after > config.realtimeMaxReplay)) {
+        abandon();
+        sendJson(c, { op: 'reset', threadId, seq: hub.lastSeq });
+        return;
+      }
+      const sub: Sub = {
+        hub,
+        cursor: after ?? hub.lastSeq,
+        moderator: moderator === true,
+        replaying: false,
+        active: true,
+        send: (frame) => sendRaw(c, frame),
+      };
+      c.subs.set(threadId, sub);
+      sendJson(c, { op: 'subscribed', threadId, seq: sub.cursor, moderator: sub.moderator });
+      hub.add(sub);
+    } finally {
+      hub.holds--;
+      if (hub.idle) releaseHub(hub);
+    }
+  }
+
+  function unsubscribe(c: Conn, threadId: string): void {
+    const sub = c.subs?.get(threadId);
+    if (sub === undefined) return error(c, 'not_subscribed', 'You are not subscribed to this thread.', threadId);
+    c.subs!.delete(threadId);
+    if (sub) {
+      sub.hub.remove(sub);
+      releaseHub(sub.hub);
+    }
+    if (c.subs!.size === 0) c.idleSince = Date.now();
+    sendJson(c, { op: 'unsubscribed', threadId });
+  }
+
+  function dropSubs(c: Conn): void {
+    if (!c.subs) return;
+    for (const sub of c.subs.values()) {
+      if (!sub) continue;
+      sub.hub.remove(sub);
+      releaseHub(sub.hub);
+    }
+    c.subs.clear();
+  }
+
+  // ---- connections
+
+  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+    const auth = req.headers.authorization;
+    const m = auth ? /^Bearer\s+(\S{1,512})\s*$/i.exec(auth) : null;
+    const c: Conn = { ws, origin: req.headers.origin, token: m?.[1], subs: undefined, idleSince: Date.now(), errors: 0, dead: false };
+    conns.set(ws, c);
     alive.add(ws);
     ws.on('pong', () => alive.add(ws));
-    // Protocol errors (oversized or malformed frames) close the socket; they must not crash us.
-    ws.on('error', (err) => log(`realtime: socket error: ${err.message}`));
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) {
-        send(ws, { op: 'error', code: 'bad_frame', message: 'frames are JSON text; binary frames are not accepted' });
-        return;
-      }
-      let frame: unknown;
-      try {
-        frame = JSON.parse(data.toString());
-      } catch {
-        send(ws, { op: 'error', code: 'bad_frame', message: 'a frame must be one JSON object' });
-        return;
-      }
-      const op = frame && typeof frame === 'object' && 'op' in frame ? String(frame.op).slice(0, 64) : undefined;
-      send(ws, {
-        op: 'error',
-        code: 'unsupported_op',
-        message: op ? `op "${op}" is not supported by this server yet` : 'this server accepts no ops yet',
-      });
+    // Protocol errors (an oversized frame, bad framing) close the socket; they must not crash us.
+    ws.on('error', () => {});
+    ws.on('message', (data, isBinary) => onFrame(c, data as Buffer, isBinary));
+    ws.on('close', () => {
+      c.dead = true;
+      dropSubs(c);
+      conns.delete(ws);
     });
-    send(ws, { op: 'hello', protocol: PROTOCOL_VERSION });
+    sendJson(c, {
+      op: 'hello',
+      protocol: PROTOCOL_VERSION,
+      limits: {
+        subscriptions: config.realtimeMaxSubscriptions,
+        frameBytes: config.realtimeMaxFrameBytes,
+        idleSeconds: config.realtimeIdleSeconds,
+        replay: config.realtimeMaxReplay,
+      },
+    });
   });
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -79,9 +384,23 @@ export function attachRealtime(server: Server, { log = () => {} }: RealtimeOptio
   // Stays attached after close(), answering 503, so an upgrade is never mistaken for a plain request.
   server.on('upgrade', onUpgrade);
 
-  // Drop peers that stopped answering pings (a vanished phone keeps no TCP FIN to tell us).
-  const heartbeat = setInterval(() => {
-    for (const ws of wss.clients) {
+  // Housekeeping: heartbeats (drop peers that stopped answering pings; a vanished phone sends no
+  // FIN) and the idle timeout (a connection without subscriptions is closed).
+  const pingMs = config.realtimePingSeconds * 1000;
+  const idleMs = config.realtimeIdleSeconds * 1000;
+  let lastPing = Date.now();
+  const housekeeping = setInterval(() => {
+    const now = Date.now();
+    const ping = now - lastPing >= pingMs;
+    if (ping) lastPing = now;
+    for (const [ws, c] of conns) {
+      if ((c.subs === undefined || c.subs.size === 0) && now - c.idleSince >= idleMs) {
+        c.dead = true;
+        ws.close(CLOSE_IDLE, 'idle');
+        setTimeout(() => ws.terminate(), 1000).unref();
+        continue;
+      }
+      if (!ping) continue;
       if (!alive.has(ws)) {
         ws.terminate();
         continue;
@@ -89,16 +408,22 @@ export function attachRealtime(server: Server, { log = () => {} }: RealtimeOptio
       alive.delete(ws);
       ws.ping();
     }
-  }, HEARTBEAT_MS);
-  heartbeat.unref();
+  }, Math.max(250, Math.min(5000, Math.min(pingMs, idleMs) / 4)));
+  housekeeping.unref();
 
   let closing: Promise<void> | undefined;
   return {
     healthy: () => !closed,
+    stats: () => {
+      let subscriptions = 0;
+      for (const hub of hubs.values()) subscriptions += hub.subs.size;
+      return { connections: conns.size, threads: hubs.size, subscriptions, bus: bus.kind, busConnected: bus.connected() };
+    },
     close() {
       closing ??= (async () => {
         closed = true;
-        clearInterval(heartbeat);
+        clearInterval(housekeeping);
+        clearInterval(sweep);
         const gone = [...wss.clients].map((ws) => new Promise<void>((ok) => ws.once('close', () => ok())));
         for (const ws of wss.clients) ws.close(CLOSE_RESTART, 'service restart');
         // Clients that don't complete the closing handshake in time are cut off.
@@ -108,6 +433,10 @@ export function attachRealtime(server: Server, { log = () => {} }: RealtimeOptio
         await Promise.all(gone);
         clearTimeout(grace);
         await new Promise<void>((ok) => wss.close(() => ok()));
+        for (const hub of hubs.values()) hub.close();
+        hubs.clear();
+        await started;
+        await bus.close();
         log('realtime: closed');
       })();
       return closing;

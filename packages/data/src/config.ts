@@ -43,6 +43,16 @@ export const options = {
   emailPerHour: option({ env: 'PARLEY_EMAIL_PER_HOUR', kind: 'int', default: 10, min: 0, max: 100000, doc: 'reply emails per recipient per hour; beyond it they are skipped (0 = none)' }),
   secret: option({ env: 'PARLEY_SECRET', kind: 'string', default: undefined, secret: true, doc: 'signs unsubscribe links (16+ characters); generated and kept in PARLEY_DATA_DIR by `pnpm start` when unset' }),
   publicUrl: option({ env: 'PARLEY_PUBLIC_URL', kind: 'url', default: '', doc: 'base URL of the API as recipients of emails reach it; default http://127.0.0.1:PORT' }),
+  redisUrl: option({ env: 'REDIS_URL', kind: 'url', default: undefined, secret: true, doc: 'Redis for the realtime fast path (pub/sub across realtime nodes); unset = Postgres LISTEN/NOTIFY' }),
+  realtimePort: option({ env: 'PARLEY_REALTIME_PORT', kind: 'int', default: 3002, min: 0, max: 65535, doc: 'port of a standalone realtime node (apps/realtime/src/main.ts); the embedded default serves realtime on PORT' }),
+  realtimeMaxSubscriptions: option({ env: 'PARLEY_REALTIME_MAX_SUBSCRIPTIONS', kind: 'int', default: 100, min: 1, max: 100000, doc: 'threads one websocket may subscribe to' }),
+  realtimeMaxFrameBytes: option({ env: 'PARLEY_REALTIME_MAX_FRAME_BYTES', kind: 'int', default: 4096, min: 256, max: 1048576, doc: 'largest frame a client may send; a larger one closes the socket (1009)' }),
+  realtimeSendBufferBytes: option({ env: 'PARLEY_REALTIME_SEND_BUFFER_BYTES', kind: 'int', default: 1048576, min: 1024, max: 268435456, doc: 'unsent bytes one websocket may hold; beyond it the client is told to reset and is disconnected' }),
+  realtimeIdleSeconds: option({ env: 'PARLEY_REALTIME_IDLE_SECONDS', kind: 'int', default: 60, min: 1, max: 86400, doc: 'a websocket without subscriptions this long is closed' }),
+  realtimePingSeconds: option({ env: 'PARLEY_REALTIME_PING_SECONDS', kind: 'int', default: 30, min: 1, max: 3600, doc: 'heartbeat: the server pings every websocket this often and drops those that missed the last pong' }),
+  realtimeMaxReplay: option({ env: 'PARLEY_REALTIME_MAX_REPLAY', kind: 'int', default: 1000, min: 1, max: 1000000, doc: 'events a subscription may replay on resume; further behind, the client gets "reset" and refetches' }),
+  realtimeCoalesceMs: option({ env: 'PARLEY_REALTIME_COALESCE_MS', kind: 'int', default: 50, min: 0, max: 5000, doc: 'on a busy thread, events within this window go to a subscriber in one frame' }),
+  realtimeSweepMs: option({ env: 'PARLEY_REALTIME_SWEEP_MS', kind: 'int', default: 1000, min: 50, max: 600000, doc: 'how often a realtime node compares its threads with the event log, to repair lost publishes' }),
   workerMonitorSeconds: option({ env: 'PARLEY_WORKER_MONITOR_SECONDS', kind: 'int', default: 10, min: 1, max: 3600, doc: 'how often the worker looks for jobs a crashed worker held (they are retried once their heartbeat lapses, after 10 s)' }),
 };
 

@@ -27,7 +27,23 @@ const toQuery = (sql: Sql, values?: unknown[]): pg.QueryConfig => (typeof sql ==
 
 export interface Executor {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: Sql, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** Inside `Database.tx`: keep a thread event for the `onCommitted` listeners, told once the transaction commits. */
+  record?(event: CommittedEvent): void;
 }
+
+/** A thread event as it was written: what the realtime tier's fast path publishes after commit. */
+export interface CommittedEvent {
+  threadId: string;
+  forumId: string;
+  seq: number;
+  at: Date;
+  type: string;
+  version: number;
+  /** the msgpackr snapshot, exactly as stored */
+  snapshot: Uint8Array;
+}
+
+export type CommitListener = (events: CommittedEvent[]) => void;
 
 export interface AreaNodes {
   primary: string;
@@ -59,6 +75,7 @@ export type QueryListener = (alias: string, text: string) => void;
 export class Database {
   private readonly pools = new Map<string, pg.Pool>();
   private readonly listeners = new Set<QueryListener>();
+  private readonly commitListeners = new Set<CommitListener>();
   private readonly topology: Topology;
   private readonly poolSize: number;
   private rr = 0;
@@ -89,17 +106,20 @@ export class Database {
     const primary: Route = { ...route, mode: 'write' };
     const alias = this.alias(primary);
     const client = await this.pool(alias, primary).connect();
+    const recorded: CommittedEvent[] = [];
     const ex: Executor = {
       query: <R extends pg.QueryResultRow>(sql: Sql, values?: unknown[]) => {
         this.emit(alias, textOf(sql));
         return client.query<R>(toQuery(sql, values));
       },
+      record: (event) => void recorded.push(event),
     };
     let broken = false;
     try {
       await ex.query('BEGIN');
       const result = await fn(ex);
       await ex.query('COMMIT');
+      if (recorded.length) this.committed(recorded);
       return result;
     } catch (err) {
       try {
@@ -122,6 +142,17 @@ export class Database {
     return Object.hasOwn(this.topology.content, shard);
   }
 
+  /** Called after each commit that wrote thread events (the API publishes them to the realtime tier). */
+  onCommitted(listener: CommitListener): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
+  /** The primary's connection string for a route: for sessions that live outside the pools (LISTEN). */
+  primaryUrl(route: Omit<Route, 'mode'>): string {
+    return this.nodes({ ...route, mode: 'write' }).primary;
+  }
+
   onQuery(listener: QueryListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -135,6 +166,16 @@ export class Database {
 
   private emit(alias: string, text: string): void {
     for (const l of this.listeners) l(alias, text);
+  }
+
+  private committed(events: CommittedEvent[]): void {
+    for (const l of this.commitListeners) {
+      try {
+        l(events);
+      } catch {
+        // a listener's failure must not turn a committed write into an error
+      }
+    }
   }
 
   private nodes(route: Route): AreaNodes {

@@ -15,3 +15,6 @@ export * from './email-token.ts';
 export { claimEvents } from './sql/signals.ts';
 export * as webhookSql from './sql/webhooks.ts';
 export * from './webhook-target.ts';
+export * from './tokens.ts';
+export * from './bus.ts';
+export * from './forum-cache.ts';

@@ -15,12 +15,15 @@ export async function appendThreadEvent(
   ex: Executor,
   e: { threadId: string; actor: string; postId?: string | null; event: ParleyEvent },
 ): Promise<AppendedEvent> {
-  const { rows } = await ex.query<{ id: string; seq: string; at: Date }>(
+  const snapshot = encodeSnapshot(e.event.snapshot);
+  const { rows } = await ex.query<{ id: string; seq: string; at: Date; forum_id: string }>(
     appendThreadEventSql,
-    [e.threadId, e.event.type, e.event.version, e.actor, e.postId ?? null, encodeSnapshot(e.event.snapshot)],
+    [e.threadId, e.event.type, e.event.version, e.actor, e.postId ?? null, snapshot],
   );
   if (rows.length === 0) throw new Error(`thread ${e.threadId} vanished inside a write`);
-  return { id: rows[0].id, seq: Number(rows[0].seq), at: rows[0].at };
+  const seq = Number(rows[0].seq);
+  ex.record?.({ threadId: e.threadId, forumId: rows[0].forum_id, seq, at: rows[0].at, type: e.event.type, version: e.event.version, snapshot });
+  return { id: rows[0].id, seq, at: rows[0].at };
 }
 
 /** $1 thread, $2 type, $3 schema version, $4 actor, $5 post, $6 snapshot */
@@ -29,7 +32,7 @@ export const appendThreadEventSql = {
   text: `WITH t AS (UPDATE threads SET last_seq = last_seq + 1 WHERE id = $1 RETURNING forum_id, last_seq)
      INSERT INTO events (forum_id, thread_id, seq, type, schema_version, actor, post_id, snapshot)
      SELECT t.forum_id, $1, t.last_seq, $2, $3, $4, $5, $6 FROM t
-     RETURNING id, seq, at`,
+     RETURNING id, seq, at, forum_id`,
 };
 
 /** Events with no thread (forum and account events). */

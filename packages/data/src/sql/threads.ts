@@ -7,3 +7,5 @@ export const insertThreadCreatedEvent = `INSERT INTO events (forum_id, thread_id
   VALUES ($1, $2, 1, $3, $4, $5, $6)`;
 /** Counts for a listing page: $1 forum, $2 identifiers */
 export const selectCounts = { name: 'parley_select_counts', text: `SELECT identifier, post_count FROM threads WHERE forum_id = $1 AND identifier = ANY($2::text[])` };
+/** Where each thread's log ends: $1 thread ids. The realtime sweep compares these with what it has pushed. */
+export const selectThreadHeads = { name: 'parley_select_thread_heads', text: `SELECT id, last_seq FROM threads WHERE id = ANY($1::bigint[])` };

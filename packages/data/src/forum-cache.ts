@@ -1,8 +1,9 @@
 // Forums change rarely and are read on nearly every request, so each process keeps them for a
 // few seconds. A PATCH in this process refreshes its copy at once; other processes see the
 // change within `ttlMs`.
-import type { Database } from '@parley/data';
-import { forumFromRow, forumSql } from '@parley/data';
+import type { Database } from './db.ts';
+import { forumFromRow } from './sql/rows.ts';
+import * as forumSql from './sql/forums.ts';
 import type { Forum } from '@parley/domain';
 
 interface Entry {

@@ -1,0 +1,219 @@
+// One hub per thread a node serves. It holds the thread's events as one contiguous, ordered run
+// up to `lastSeq` (a ring of the most recent ones), whatever order the bus delivered them in:
+// an event past a gap waits while the gap is read from the log. Each subscriber has a cursor
+// (the last seq it was sent); delivery sends everything after the cursor, from the ring, or from
+// the log when the subscriber is further behind than the ring reaches. So a subscriber sees each
+// event once, in order, and the seam between replay and live has nothing to fall into.
+import { eventView } from '@parley/domain';
+import type { EventLog, LogEvent } from './event-log.ts';
+
+/** An event rendered once per viewer class; frames are built from these strings. */
+export interface Entry {
+  seq: number;
+  pub: string;
+  mod: string;
+}
+
+export interface Subscriber {
+  cursor: number;
+  readonly moderator: boolean;
+  replaying: boolean;
+  /** false once unsubscribed or disconnected */
+  active: boolean;
+  /** sends one frame; false when the connection can't take it (then it is being cut off) */
+  send(frame: Buffer): boolean;
+}
+
+export interface HubOptions {
+  log: EventLog;
+  ringSize: number;
+  coalesceMs: number;
+  /** events per frame and per log read */
+  batch: number;
+  onError: (err: unknown) => void;
+}
+
+const MAX_PENDING = 10_000;
+
+export const render = (e: LogEvent): Entry => ({
+  seq: e.seq,
+  pub: JSON.stringify(eventView(e.seq, e.at, e.event, { moderator: false })),
+  mod: JSON.stringify(eventView(e.seq, e.at, e.event, { moderator: true })),
+});
+
+export class Hub {
+  readonly threadId: string;
+  readonly forumId: string;
+  lastSeq: number;
+  readonly subs = new Set<Subscriber>();
+  /** subscriptions being set up; the hub stays while > 0 */
+  holds = 0;
+  private readonly opts: HubOptions;
+  private readonly ring: Entry[] = [];
+  private readonly pending = new Map<number, Entry>();
+  private filling: Promise<void> | undefined;
+  private refill = false;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  private lastFlush = 0;
+  private readonly threadJson: string;
+
+  constructor(threadId: string, forumId: string, lastSeq: number, opts: HubOptions) {
+    this.threadId = threadId;
+    this.forumId = forumId;
+    this.lastSeq = lastSeq;
+    this.opts = opts;
+    this.threadJson = JSON.stringify(threadId);
+  }
+
+  get idle(): boolean {
+    return this.subs.size === 0 && this.holds === 0;
+  }
+
+  /** Live events (from the bus or the log), any order, duplicates allowed. */
+  offer(entries: Entry[]): void {
+    let advanced = false;
+    let gap = false;
+    for (const e of entries) {
+      if (e.seq <= this.lastSeq) continue;
+      if (e.seq === this.lastSeq + 1) {
+        this.append(e);
+        advanced = true;
+      } else {
+        if (this.pending.size < MAX_PENDING) this.pending.set(e.seq, e);
+        gap = true;
+      }
+    }
+    // events that waited for a gap now follow on
+    while (this.pending.size) {
+      const next = this.pending.get(this.lastSeq + 1);
+      if (!next) break;
+      this.pending.delete(next.seq);
+      this.append(next);
+      advanced = true;
+    }
+    for (const seq of this.pending.keys()) if (seq <= this.lastSeq) this.pending.delete(seq);
+    if (gap && this.pending.size) this.fill();
+    if (advanced) this.schedule();
+  }
+
+  /** A hint that the log has events past `seq` (a reference publish, a sweep, a reconnect). */
+  behind(seq: number): void {
+    if (seq > this.lastSeq) this.fill();
+  }
+
+  /** Reads the log from lastSeq until it runs out; concurrent calls share one read (and one more after it). */
+  fill(): Promise<void> {
+    if (this.filling) {
+      this.refill = true;
+      return this.filling;
+    }
+    this.filling = (async () => {
+      try {
+        do {
+          this.refill = false;
+          for (;;) {
+            const got = await this.opts.log.after(this.threadId, this.lastSeq, this.opts.batch);
+            this.offer(got.map(render));
+            if (got.length < this.opts.batch) break;
+          }
+        } while (this.refill);
+      } catch (err) {
+        this.opts.onError(err);
+      } finally {
+        this.filling = undefined;
+      }
+    })();
+    return this.filling;
+  }
+
+  add(sub: Subscriber): void {
+    this.subs.add(sub);
+    this.deliver(sub, new Map());
+  }
+
+  remove(sub: Subscriber): void {
+    sub.active = false;
+    this.subs.delete(sub);
+  }
+
+  close(): void {
+    clearTimeout(this.timer as NodeJS.Timeout);
+    clearImmediate(this.timer as NodeJS.Immediate);
+    this.timer = undefined;
+  }
+
+  private append(e: Entry): void {
+    this.ring.push(e);
+    this.lastSeq = e.seq;
+    if (this.ring.length > this.opts.ringSize * 2) this.ring.splice(0, this.ring.length - this.opts.ringSize);
+  }
+
+  /**
+   * Coalescing: the first event after a quiet spell goes out on the next turn of the event loop;
+   * events within `coalesceMs` of the last flush wait for the window's end and go together.
+   */
+  private schedule(): void {
+    if (this.timer) return;
+    const wait = this.lastFlush + this.opts.coalesceMs - Date.now();
+    this.timer = wait > 0 ? setTimeout(this.flush, wait) : setImmediate(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.timer = undefined;
+    this.lastFlush = Date.now();
+    const frames = new Map<string, Buffer[]>();
+    for (const sub of this.subs) this.deliver(sub, frames);
+  };
+
+  /** Sends a subscriber everything after its cursor. Frames are shared by subscribers at the same cursor. */
+  private deliver(sub: Subscriber, frames: Map<string, Buffer[]>): void {
+    if (!sub.active || sub.replaying || sub.cursor >= this.lastSeq) return;
+    const first = this.ring.length ? this.ring[0].seq : this.lastSeq + 1;
+    if (sub.cursor + 1 < first) {
+      void this.replay(sub);
+      return;
+    }
+    const key = `${sub.cursor}:${sub.moderator ? 'm' : 'p'}`;
+    let out = frames.get(key);
+    if (!out) {
+      out = this.framesOf(this.ring.slice(sub.cursor + 1 - first), sub.moderator);
+      frames.set(key, out);
+    }
+    for (const f of out) if (!sub.send(f)) return;
+    sub.cursor = this.lastSeq;
+  }
+
+  /** A subscriber behind the ring reads from the log, page by page, then joins the live run. */
+  private async replay(sub: Subscriber): Promise<void> {
+    sub.replaying = true;
+    let caughtUp = false;
+    try {
+      for (;;) {
+        const first = this.ring.length ? this.ring[0].seq : this.lastSeq + 1;
+        if (!sub.active) return;
+        if (sub.cursor + 1 >= first) {
+          caughtUp = true;
+          break;
+        }
+        const got = await this.opts.log.after(this.threadId, sub.cursor, Math.min(this.opts.batch, first - 1 - sub.cursor));
+        if (!sub.active || got.length === 0) return; // nothing to read: the next flush tries again
+        for (const f of this.framesOf(got.map(render), sub.moderator)) if (!sub.send(f)) return;
+        sub.cursor = got[got.length - 1].seq;
+      }
+    } catch (err) {
+      this.opts.onError(err);
+    } finally {
+      sub.replaying = false;
+    }
+    if (caughtUp) this.deliver(sub, new Map());
+  }
+
+  private framesOf(entries: Entry[], moderator: boolean): Buffer[] {
+    const out: Buffer[] = [];
+    for (let i = 0; i < entries.length; i += this.opts.batch) {
+      const part = entries.slice(i, i + this.opts.batch).map((e) => (moderator ? e.mod : e.pub));
+      out.push(Buffer.from(`{"op":"events","threadId":${this.threadJson},"events":[${part.join(',')}]}`));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,54 @@
+// A standalone realtime node: `DATABASE_URL=postgres://… REDIS_URL=redis://… node apps/realtime/src/main.ts`.
+// Any number of these can sit behind a load balancer, no sticky sessions: a client that lands on
+// another node resumes with its last sequence. Serves the websocket endpoint and GET /healthz on
+// PARLEY_REALTIME_PORT; SIGTERM/SIGINT tell clients to reconnect (1012) and stop.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Database, describeConfig, loadConfig, singleDatabase } from '@parley/data';
+import { attachRealtime, REALTIME_PATH } from './index.ts';
+
+const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+
+const config = loadConfig();
+if (!config.databaseUrl) {
+  log('realtime: DATABASE_URL is required to run a realtime node on its own (`pnpm start` serves realtime on the API port)');
+  process.exit(2);
+}
+log(`realtime: config ${JSON.stringify(describeConfig(config))}`);
+const db = new Database(singleDatabase(config.databaseUrl), { poolSize: config.dbPoolSize });
+
+const server = createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/healthz') {
+    const ok = realtime.healthy();
+    res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: ok ? 'ok' : 'unavailable', ...realtime.stats() }));
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: { code: 'not_found', message: `websockets on ${REALTIME_PATH}, health on GET /healthz` } }));
+});
+const realtime = attachRealtime(server, { config, db, log });
+await new Promise<void>((ok) => server.listen(config.realtimePort, config.host, ok));
+const { port } = server.address() as AddressInfo;
+log(`realtime: listening on ws://${config.host}:${port}${REALTIME_PATH} (bus: ${realtime.stats().bus})`);
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log(`realtime: ${signal}, telling clients to reconnect`);
+    realtime
+      .close()
+      .then(async () => {
+        server.closeAllConnections();
+        await new Promise((ok) => server.close(ok));
+        await db.close();
+        process.exit(0);
+      })
+      .catch((err: Error) => {
+        log(`realtime: stop failed: ${err.message}`);
+        process.exit(1);
+      });
+  });
+}
