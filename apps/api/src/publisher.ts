@@ -17,6 +17,8 @@ export interface PublisherStats {
 export interface Publisher {
   readonly kind: 'redis' | 'notify';
   readonly stats: PublisherStats;
+  /** resolves once every event committed so far has been handed to the bus (tests, shutdown) */
+  flushed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,17 +52,23 @@ export function startPublisher(config: Config, db: Database, opts: PublisherOpti
     // No offline queue: while Redis is down a publish fails at once instead of piling up in memory.
     const redis = new Redis(config.redisUrl, { enableOfflineQueue: false, enableAutoPipelining: true, maxRetriesPerRequest: 1, lazyConnect: false });
     redis.on('error', () => {}); // reconnects on its own; failed publishes are counted below
+    const pending = new Set<Promise<void>>();
     const off = db.onCommitted((events) => {
       for (const e of keep(events)) {
-        redis.publish(redisChannel(e.threadId), encodeBusEvent(e)).then(
+        const p: Promise<void> = redis.publish(redisChannel(e.threadId), encodeBusEvent(e)).then(
           () => void stats.published++,
           (err) => failed(1, err),
         );
+        pending.add(p);
+        void p.finally(() => pending.delete(p));
       }
     });
     return {
       kind: 'redis',
       stats,
+      async flushed() {
+        await Promise.all(pending);
+      },
       async close() {
         off();
         await redis.quit().catch(() => redis.disconnect());
@@ -68,10 +76,14 @@ export function startPublisher(config: Config, db: Database, opts: PublisherOpti
     };
   }
 
-  // NOTIFY: events committed in the same tick go out in one statement per shard.
+  // NOTIFY: one statement at a time; events committed while it runs (or in the same turn of the
+  // event loop) go together in the next, so under load a NOTIFY carries many events.
   let queued: CommittedEvent[] = [];
-  let flushing: Promise<void> = Promise.resolve();
+  let scheduled = false;
+  let inFlight: Promise<void> | undefined;
   const flush = () => {
+    scheduled = false;
+    if (inFlight || queued.length === 0) return;
     const batch = queued;
     queued = [];
     const byShard = new Map<number, string[]>();
@@ -86,21 +98,30 @@ export function startPublisher(config: Config, db: Database, opts: PublisherOpti
         (err) => failed(payloads.length, err),
       ),
     );
-    flushing = Promise.all(sends).then(() => {});
+    inFlight = Promise.all(sends).then(() => {
+      inFlight = undefined;
+      flush();
+    });
   };
   const off = db.onCommitted((events) => {
     const kept = keep(events);
     if (kept.length === 0) return;
-    if (queued.length === 0) setImmediate(flush);
     queued.push(...kept);
+    if (!scheduled && !inFlight) {
+      scheduled = true;
+      setImmediate(flush);
+    }
   });
   return {
     kind: 'notify',
     stats,
+    async flushed() {
+      while (scheduled || inFlight) await (inFlight ?? new Promise<void>((ok) => setImmediate(ok)));
+    },
     async close() {
       off();
-      if (queued.length) flush();
-      await flushing;
+      flush();
+      while (inFlight) await inFlight;
     },
   };
 }

@@ -4,6 +4,7 @@ import t from 'tap';
 import { countQueries } from '../../../test/harness/query-count.ts';
 import { testApi } from '../../../test/harness/app.ts';
 
+
 t.test('listing posts: one content query, whatever the page holds', async (t) => {
   const api = await testApi(t);
   const { forum, moderatorKey } = await api.forum();
@@ -14,6 +15,7 @@ t.test('listing posts: one content query, whatever the page holds', async (t) =>
     const { post } = await api.post(thread.id, { message: `m${i}`, ...(parent && i % 2 ? { parentId: parent } : {}) }, i % 3 === 0 ? user : undefined);
     parent = post.id;
   }
+  await api.app.publisher.flushed(); // the realtime NOTIFY for those writes is not the listing's
   const small = await countQueries(api.db, () => api.req('GET', `/v1/threads/${thread.id}/posts?limit=2`));
   const large = await countQueries(api.db, () => api.req('GET', `/v1/threads/${thread.id}/posts?limit=100`));
   t.same(small.counts, { 'content.0': 1 }, small.statements.join('\n'));
@@ -29,17 +31,30 @@ t.test('listing posts: one content query, whatever the page holds', async (t) =>
   t.same(first.counts, { 'content.0': 2 }, "a process that hasn't seen the thread looks up its forum once");
 });
 
-t.test('creating a post: one transaction of four statements, no read before it', async (t) => {
+t.test('creating a post: one transaction of four statements, no read before it, then one NOTIFY', async (t) => {
   const api = await testApi(t);
   const { forum } = await api.forum();
   const thread = await api.thread(forum.slug);
   const { post } = await api.post(thread.id); // warms the forum cache
-  const guest = await countQueries(api.db, () => api.post(thread.id, { message: 'counted' }));
-  t.same(guest.counts, { 'content.0': 4 }, guest.statements.join('\n'));
-  t.same(guest.statements.map((s) => s.split(': ')[1].split(' ')[0]), ['BEGIN', 'WITH', 'WITH', 'COMMIT']);
-  const reply = await countQueries(api.db, () => api.post(thread.id, { message: 'a reply', parentId: post.id }));
-  t.same(reply.counts, { 'content.0': 4 }, 'a reply costs the same: the parent is placed inside the insert');
+  const settle = () => api.app.publisher.flushed();
+  await settle();
+  const write = async (body: Record<string, unknown>, token?: string) => {
+    await api.post(thread.id, body, token);
+    await settle();
+  };
+  const guest = await countQueries(api.db, () => write({ message: 'counted' }));
+  t.same(guest.counts, { 'content.0': 5 }, guest.statements.join('\n'));
+  t.same(guest.statements.map((s) => s.split(': ')[1].split(' ')[0]), ['BEGIN', 'WITH', 'WITH', 'COMMIT', 'SELECT'], 'the transaction, then the realtime publish');
+  t.match(guest.statements[4], /pg_notify/);
+  const reply = await countQueries(api.db, () => write({ message: 'a reply', parentId: post.id }));
+  t.same(reply.counts, { 'content.0': 5 }, 'a reply costs the same: the parent is placed inside the insert');
   const token = (await api.req('POST', '/v1/users', { body: { username: 'qc2', email: 'qc2@example.com', password: 'password-1' } })).body.token;
-  const asUser = await countQueries(api.db, () => api.post(thread.id, { message: 'as a user' }, token));
-  t.same(asUser.counts, { accounts: 1, 'content.0': 4 }, 'a user token costs one accounts query');
+  const asUser = await countQueries(api.db, () => write({ message: 'as a user' }, token));
+  t.same(asUser.counts, { accounts: 1, 'content.0': 5 }, 'a user token costs one accounts query');
+  const many = await countQueries(api.db, async () => {
+    await Promise.all(Array.from({ length: 10 }, (_, i) => api.post(thread.id, { message: `together ${i}` })));
+    await settle();
+  });
+  const notifies = many.statements.filter((s) => s.includes('pg_notify')).length;
+  t.ok(notifies >= 1 && notifies < 10, `10 concurrent writes published with ${notifies} NOTIFY statements (events committed while one runs go in the next)`);
 });
