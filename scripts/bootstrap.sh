@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # What `npm start` and `npm test` run on a machine that has only Node (any version ≥ 18) and npm:
-#   1. pnpm 12.4.2 (the repo's packageManager), installed with npm when `pnpm -v` differs;
-#   2. `pnpm install --frozen-lockfile`, which also brings Node 24 (the `node` npm package) into
+#   1. for `test` only: the Debian packages the suites run as real servers (redis-server,
+#      memcached, chromium), installed with apt-get when one of their binaries is missing;
+#   2. pnpm 12.4.2 (the repo's packageManager), installed with npm when `pnpm -v` differs;
+#   3. `pnpm install --frozen-lockfile`, which also brings Node 24 (the `node` npm package) into
 #      node_modules/.bin/node, since the code runs as TypeScript under Node 24's type stripping;
-#   3. the command itself, with that Node 24.
+#   4. the command itself, with that Node 24.
 # Usage: bash scripts/bootstrap.sh start|test|migrate [args...]
 set -euo pipefail
 
@@ -18,6 +20,48 @@ case "${1:-}" in
   *) echo "usage: bash scripts/bootstrap.sh start|test|migrate [args...]" >&2; exit 2 ;;
 esac
 shift
+
+# The suites talk to real servers (see the house style); these don't come from npm. Each entry is
+# `binary:package`. Nothing runs when every binary is there, so this costs nothing after the first time.
+TEST_SYSTEM_PACKAGES="redis-server:redis-server memcached:memcached chromium:chromium"
+
+ensure_test_system_packages() {
+  local pair missing=()
+  for pair in $TEST_SYSTEM_PACKAGES; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${pair%%:*}" ] || missing+=("${pair#*:}")
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      sudo=(sudo -n)
+    else
+      sudo=(unavailable)
+    fi
+  fi
+  local how="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+  if ! command -v apt-get >/dev/null 2>&1; then
+    say "the tests need these packages, which are missing: ${missing[*]}; this machine has no apt-get,"
+    say "so install them with its own package manager, then run the tests again"
+    exit 1
+  fi
+  if [ "${sudo[0]:-}" = unavailable ]; then
+    say "the tests need these system packages, which are missing: ${missing[*]}"
+    say "install them as root (this user is not root and has no password-less sudo), then run the tests again:"
+    say "  $how"
+    exit 1
+  fi
+  say "installing system packages the tests need: ${missing[*]} (apt-get${sudo:+ via sudo})"
+  if ! { "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update &&
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"; }; then
+    say "apt-get failed; the tests need ${missing[*]}. Install them, then run the tests again:"
+    say "  $how"
+    exit 1
+  fi
+}
+
+if [ "$entry" = test/run.ts ]; then ensure_test_system_packages; fi
 
 find_pnpm() {
   # The right version on PATH, or one we installed earlier into a user-level prefix.
