@@ -64,6 +64,7 @@ async function main(): Promise<void> {
   api = await startApi({ config, db });
   log(`api: listening on ${api.url}`);
   realtime = attachRealtime(api.app.server, { config, db, log });
+  await realtime.ready();
   log(`realtime: attached at ${REALTIME_PATH}`);
   if (stopping) return;
 

@@ -30,6 +30,7 @@ export async function testRealtimeStack(
   const realtime = attachRealtime(api.app.server, { config: api.config, db: api.db });
   // closes before the app (teardowns run in reverse): upgraded sockets would keep the server open
   t.teardown(() => realtime.close());
+  await realtime.ready();
   await api.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = api.app.server.address() as AddressInfo;
   return { api, realtime, wsUrl: `ws://127.0.0.1:${port}/v1/realtime`, httpUrl: `http://127.0.0.1:${port}` };

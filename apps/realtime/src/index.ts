@@ -32,6 +32,8 @@ const BATCH = 200;
 const MAX_ERRORS = 20;
 
 export interface Realtime {
+  /** resolves once the bus (Redis or the LISTEN sessions) is connected, or has failed to start (the sweep then delivers) */
+  ready(): Promise<void>;
   healthy(): boolean;
   /** what the node holds now (for /healthz, tests and the benchmark) */
   stats(): { connections: number; threads: number; subscriptions: number; bus: string; busConnected: boolean };
@@ -413,6 +415,7 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
 
   let closing: Promise<void> | undefined;
   return {
+    ready: () => started,
     healthy: () => !closed,
     stats: () => {
       let subscriptions = 0;

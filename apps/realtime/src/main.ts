@@ -28,6 +28,7 @@ const server = createServer((req, res) => {
   res.end(JSON.stringify({ error: { code: 'not_found', message: `websockets on ${REALTIME_PATH}, health on GET /healthz` } }));
 });
 const realtime = attachRealtime(server, { config, db, log });
+await realtime.ready(); // listen only once events can be heard
 await new Promise<void>((ok) => server.listen(config.realtimePort, config.host, ok));
 const { port } = server.address() as AddressInfo;
 log(`realtime: listening on ws://${config.host}:${port}${REALTIME_PATH} (bus: ${realtime.stats().bus})`);
