@@ -2,8 +2,9 @@
 // up to `lastSeq` (a ring of the most recent ones), whatever order the bus delivered them in:
 // an event past a gap waits while the gap is read from the log. Each subscriber has a cursor
 // (the last seq it was sent); delivery sends everything after the cursor, from the ring, or from
-// the log when the subscriber is further behind than the ring reaches. So a subscriber sees each
-// event once, in order, and the seam between replay and live has nothing to fall into.
+// the log when the subscriber is further behind than the ring reaches, and paces a backlog by how
+// fast the client reads. So a subscriber sees each event once, in order, and the seam between
+// replay and live has nothing to fall into.
 import { eventView } from '@parley/domain';
 import type { EventLog, LogEvent } from './event-log.ts';
 
@@ -17,11 +18,21 @@ export interface Entry {
 export interface Subscriber {
   cursor: number;
   readonly moderator: boolean;
-  replaying: boolean;
+  /** being paced (a backlog, from the ring or the log): live flushes leave it alone */
+  busy: boolean;
   /** false once unsubscribed or disconnected */
   active: boolean;
-  /** sends one frame; false when the connection can't take it (then it is being cut off) */
-  send(frame: Buffer): boolean;
+  /** bytes the connection's send buffer can take now */
+  room(): number;
+  /** waits until `bytes` fit; false (and the connection is cut off) when the client doesn't read in time */
+  makeRoom(bytes: number): Promise<boolean>;
+  send(frame: Buffer): void;
+}
+
+interface Frame {
+  data: Buffer;
+  /** seq of the frame's last event */
+  last: number;
 }
 
 export interface HubOptions {
@@ -30,6 +41,8 @@ export interface HubOptions {
   coalesceMs: number;
   /** events per frame and per log read */
   batch: number;
+  /** a frame closes once it holds this many bytes (an event larger than that goes alone) */
+  frameBytes: number;
   onError: (err: unknown) => void;
 }
 
@@ -161,16 +174,20 @@ export class Hub {
   private readonly flush = (): void => {
     this.timer = undefined;
     this.lastFlush = Date.now();
-    const frames = new Map<string, Buffer[]>();
+    const frames = new Map<string, Frame[]>();
     for (const sub of this.subs) this.deliver(sub, frames);
   };
 
-  /** Sends a subscriber everything after its cursor. Frames are shared by subscribers at the same cursor. */
-  private deliver(sub: Subscriber, frames: Map<string, Buffer[]>): void {
-    if (!sub.active || sub.replaying || sub.cursor >= this.lastSeq) return;
+  /**
+   * Sends a subscriber everything after its cursor. Frames are shared by subscribers at the same
+   * cursor. What doesn't fit the connection's send buffer now (a big replay, a burst of long
+   * comments) goes through `pace`, at the pace the client reads.
+   */
+  private deliver(sub: Subscriber, frames: Map<string, Frame[]>): void {
+    if (!sub.active || sub.busy || sub.cursor >= this.lastSeq) return;
     const first = this.ring.length ? this.ring[0].seq : this.lastSeq + 1;
     if (sub.cursor + 1 < first) {
-      void this.replay(sub);
+      void this.pace(sub);
       return;
     }
     const key = `${sub.cursor}:${sub.moderator ? 'm' : 'p'}`;
@@ -179,41 +196,70 @@ export class Hub {
       out = this.framesOf(this.ring.slice(sub.cursor + 1 - first), sub.moderator);
       frames.set(key, out);
     }
-    for (const f of out) if (!sub.send(f)) return;
+    let size = 0;
+    for (const f of out) size += f.data.length;
+    if (size > sub.room()) {
+      void this.pace(sub);
+      return;
+    }
+    for (const f of out) sub.send(f.data);
     sub.cursor = this.lastSeq;
   }
 
-  /** A subscriber behind the ring reads from the log, page by page, then joins the live run. */
-  private async replay(sub: Subscriber): Promise<void> {
-    sub.replaying = true;
-    let caughtUp = false;
+  /**
+   * Frame by frame, from the ring when it still holds the events, else from the log; each frame
+   * waits for room in the send buffer. A client that makes no room in time is cut off (told to
+   * reset), so a connection holds at most its buffer bound plus one frame.
+   */
+  private async pace(sub: Subscriber): Promise<void> {
+    sub.busy = true;
+    let done = false;
     try {
-      for (;;) {
+      while (sub.active && sub.cursor < this.lastSeq) {
         const first = this.ring.length ? this.ring[0].seq : this.lastSeq + 1;
-        if (!sub.active) return;
-        if (sub.cursor + 1 >= first) {
-          caughtUp = true;
-          break;
+        let entries: Entry[];
+        if (sub.cursor + 1 >= first) entries = this.ring.slice(sub.cursor + 1 - first, sub.cursor + 1 - first + this.opts.batch);
+        else {
+          const got = await this.opts.log.after(this.threadId, sub.cursor, Math.min(this.opts.batch, first - 1 - sub.cursor));
+          if (got.length === 0) return; // the log has nothing yet: the next flush tries again
+          entries = got.map(render);
         }
-        const got = await this.opts.log.after(this.threadId, sub.cursor, Math.min(this.opts.batch, first - 1 - sub.cursor));
-        if (!sub.active || got.length === 0) return; // nothing to read: the next flush tries again
-        for (const f of this.framesOf(got.map(render), sub.moderator)) if (!sub.send(f)) return;
-        sub.cursor = got[got.length - 1].seq;
+        for (const f of this.framesOf(entries, sub.moderator)) {
+          if (!sub.active) return;
+          if (f.data.length > sub.room() && !(await sub.makeRoom(f.data.length))) return;
+          if (!sub.active || f.last <= sub.cursor) continue;
+          sub.send(f.data);
+          sub.cursor = f.last;
+        }
       }
+      done = true;
     } catch (err) {
       this.opts.onError(err);
     } finally {
-      sub.replaying = false;
+      sub.busy = false;
     }
-    if (caughtUp) this.deliver(sub, new Map());
+    if (done) this.deliver(sub, new Map());
   }
 
-  private framesOf(entries: Entry[], moderator: boolean): Buffer[] {
-    const out: Buffer[] = [];
-    for (let i = 0; i < entries.length; i += this.opts.batch) {
-      const part = entries.slice(i, i + this.opts.batch).map((e) => (moderator ? e.mod : e.pub));
-      out.push(Buffer.from(`{"op":"events","threadId":${this.threadJson},"events":[${part.join(',')}]}`));
+  private framesOf(entries: Entry[], moderator: boolean): Frame[] {
+    const head = `{"op":"events","threadId":${this.threadJson},"events":[`;
+    const out: Frame[] = [];
+    let part: string[] = [];
+    let bytes = 0;
+    let last = 0;
+    const close = () => {
+      if (part.length) out.push({ data: Buffer.from(`${head}${part.join(',')}]}`), last });
+      part = [];
+      bytes = 0;
+    };
+    for (const e of entries) {
+      const json = moderator ? e.mod : e.pub;
+      if (part.length && (part.length >= this.opts.batch || bytes + json.length > this.opts.frameBytes)) close();
+      part.push(json);
+      bytes += json.length + 1;
+      last = e.seq;
     }
+    close();
     return out;
   }
 }

@@ -28,6 +28,8 @@ export const CLOSE_IDLE = 4000;
 const CLOSE_GRACE_MS = 2_000;
 const RING_SIZE = 256;
 const BATCH = 200;
+/** frames close at 64 KiB (or a quarter of the send buffer, if smaller), so one frame never trips the slow-consumer bound */
+const FRAME_BYTES = 64 * 1024;
 /** protocol errors one connection may cause before it is closed */
 const MAX_ERRORS = 20;
 
@@ -139,7 +141,7 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
           bus.unwatch(threadId);
           return undefined;
         }
-        const hub = new Hub(threadId, head.forumId, head.lastSeq, { log: eventLog, ringSize: RING_SIZE, coalesceMs: config.realtimeCoalesceMs, batch: BATCH, onError: logError });
+        const hub = new Hub(threadId, head.forumId, head.lastSeq, { log: eventLog, ringSize: RING_SIZE, coalesceMs: config.realtimeCoalesceMs, batch: BATCH, frameBytes: Math.max(1024, Math.min(FRAME_BYTES, config.realtimeSendBufferBytes / 4)), onError: logError });
         hubs.set(threadId, hub);
         return hub;
       })().finally(() => opening.delete(threadId));
@@ -177,12 +179,35 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
 
   function sendRaw(c: Conn, data: Buffer): boolean {
     if (c.dead || c.ws.readyState !== c.ws.OPEN) return false;
-    if (c.ws.bufferedAmount + data.length > config.realtimeSendBufferBytes) {
+    // Event frames wait for room (Hub.pace); this bound catches what can't wait: a frame that
+    // would overrun the buffer while the client isn't reading.
+    const waiting = c.ws.bufferedAmount;
+    if (waiting > 0 && waiting + data.length > config.realtimeSendBufferBytes) {
       cutOff(c);
       return false;
     }
     c.ws.send(data, { binary: false });
     return true;
+  }
+
+  /** Bytes the connection may still queue; anything fits when nothing is waiting (one frame may exceed a small bound). */
+  function roomOf(c: Conn): number {
+    if (c.dead || c.ws.readyState !== c.ws.OPEN) return 0;
+    const waiting = c.ws.bufferedAmount;
+    return waiting === 0 ? Infinity : config.realtimeSendBufferBytes - waiting;
+  }
+
+  /** Waits for the client to read; one that makes no room within the grace is a slow consumer. */
+  async function makeRoom(c: Conn, bytes: number): Promise<boolean> {
+    const until = Date.now() + config.realtimeSlowConsumerMs;
+    while (!c.dead && roomOf(c) < bytes) {
+      if (Date.now() >= until) {
+        cutOff(c);
+        return false;
+      }
+      await new Promise((ok) => setTimeout(ok, 10));
+    }
+    return !c.dead;
   }
 
   /** A consumer that can't keep up: told to reset every thread, then disconnected. Its buffers go with it. */
@@ -308,9 +333,11 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
         hub,
         cursor: after ?? hub.lastSeq,
         moderator: moderator === true,
-        replaying: false,
+        busy: false,
         active: true,
-        send: (frame) => sendRaw(c, frame),
+        room: () => roomOf(c),
+        makeRoom: (bytes) => makeRoom(c, bytes),
+        send: (frame) => void sendRaw(c, frame),
       };
       c.subs.set(threadId, sub);
       sendJson(c, { op: 'subscribed', threadId, seq: sub.cursor, moderator: sub.moderator });
