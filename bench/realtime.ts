@@ -1,0 +1,202 @@
+// `pnpm bench:realtime`: the realtime tier's three figures, beside a bare `ws` server measured in
+// the same run under the same client load.
+//
+//   node bench/realtime.ts [--subscribers=10000] [--threads=1000] [--rate=200] [--seconds=30]
+//                          [--warmup=3] [--rounds=5] [--connections=100000] [--client-procs=2]
+//                          [--skip=embedded,redis,ceiling,connections] [--profile]
+//                          [--coalesce-ms=N] [--ping-seconds=N]   (experiments, labelled as such)
+//
+// 1. End-to-end delay: comments at `rate`/s to random threads, `subscribers` clients spread evenly
+//    over `threads` threads (one subscription each); per delivery, the subscriber's receipt minus
+//    the API's 2xx, both on this process's clock (the load-generator processes' clocks are
+//    calibrated against it). Two layouts: embedded (API + realtime in one process, NOTIFY) and
+//    Redis (API process publishing to Redis, a standalone realtime node).
+// 2. Fan-out: every client also subscribes to one hot thread; one comment there, from the 2xx until
+//    the last client has it; `rounds` times.
+// 3. Connections: a fresh standalone node; clients added in steps from several loopback source
+//    addresses; its VmRSS per connection, idle and then with one subscription each.
+// The ceiling: realtime-ceiling.ts (ws, no Parley) answers a POST and sends a frame of the real
+// size to the thread's subscribers; the same clients, the same rate, the same fan-out.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { api, args, benchMain, log, machineInfo, onCleanup, pool } from './lib/run.ts';
+import { startBenchPostgres } from './lib/postgres.ts';
+import { waitForQuiet } from './lib/cpu.ts';
+import { freePort } from '../scripts/lib/embedded-postgres.ts';
+import { ClientFleet } from './lib/realtime-clients.ts';
+import { grantableNofile, nofileLimits, openFds, spawnProc, startRedis, type Proc } from './lib/realtime-procs.ts';
+import { measureDelay, measureFanout, type DelayResult, type FanoutResult } from './lib/realtime-phases.ts';
+import { measureConnections, sourceAddresses, type ConnectionsResult } from './lib/realtime-connections.ts';
+import { summarizeProfiles } from './lib/realtime-profile.ts';
+import { printSummary } from './lib/realtime-summary.ts';
+import { loadConfig } from '../packages/data/src/index.ts';
+import type { PostRequest } from './lib/realtime-poster.ts';
+
+const MESSAGE =
+  'Thanks for writing this up. I tried the second approach on our staging cluster and it cut the p99 in half, ' +
+  'but only after we raised the pool size; with the default of 10 the queue just moved from the database to the app.\n\n' +
+  'Has anyone measured it with **synchronous_commit** left on? Our numbers are at https://example.com/notes.';
+
+const a = args();
+const subscribers = Number(a.get('subscribers') ?? 10_000);
+const threadCount = Number(a.get('threads') ?? 1000);
+const rate = Number(a.get('rate') ?? 200);
+const seconds = Number(a.get('seconds') ?? 30); // one heartbeat period (PARLEY_REALTIME_PING_SECONDS): one burst of pings per window
+const warmup = Number(a.get('warmup') ?? 3);
+const rounds = Number(a.get('rounds') ?? 5);
+const wantedConnections = Number(a.get('connections') ?? 100_000);
+const clientProcs = Number(a.get('client-procs') ?? 2);
+const skip = new Set((a.get('skip') ?? '').split(',').filter(Boolean));
+const profile = a.has('profile');
+/** experiments: the realtime processes' PARLEY_REALTIME_COALESCE_MS / PARLEY_REALTIME_PING_SECONDS instead of the defaults */
+const experiment: Record<string, string> = {};
+if (a.has('coalesce-ms')) experiment.PARLEY_REALTIME_COALESCE_MS = a.get('coalesce-ms')!;
+if (a.has('ping-seconds')) experiment.PARLEY_REALTIME_PING_SECONDS = a.get('ping-seconds')!;
+const realtimeConfig = loadConfig({ ...process.env, ...experiment });
+const LATE_MS = 15;
+const node = process.execPath;
+const file = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
+
+benchMain('bench:realtime', 900, async () => {
+  const machine = machineInfo();
+  log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memory}, Node ${machine.node}`);
+  const profDir = profile ? await mkdtemp(join(tmpdir(), 'parley-bench-prof-')) : '';
+  const profFlags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [];
+  if (profile) onCleanup(() => rm(profDir, { recursive: true, force: true }));
+
+  const pg = await startBenchPostgres({ log: (l) => log(`postgres: ${l}`) });
+  onCleanup(pg.stop);
+  const adminToken = `pat_${randomBytes(24).toString('hex')}`;
+  const apiEnv = { HOST: '127.0.0.1', PORT: '0', DATABASE_URL: pg.url, PARLEY_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', PARLEY_WRITE_RATE_PER_MINUTE: '0', REDIS_URL: undefined };
+  if (Object.keys(experiment).length) log(`EXPERIMENT: the realtime processes run with ${JSON.stringify(experiment)}`);
+  const stopLater = <P extends Proc>(p: P): P => {
+    onCleanup(p.stop);
+    return p;
+  };
+
+  // The embedded layout's process also serves the setup: a forum, the threads and the hot thread.
+  const embedded = stopLater(await spawnProc({ name: 'api+realtime', cmd: node, args: [...profFlags, file('./lib/realtime-embedded.ts')], env: { ...apiEnv, ...experiment }, ready: 'json' }));
+  log(`embedded layout: ${embedded.url} (pid ${embedded.pid}), API and realtime in one process, NOTIFY`);
+  await api(embedded.url, 'POST', '/v1/forums', { slug: 'bench', name: 'Bench' }, adminToken);
+  const threadIds: string[] = new Array(threadCount);
+  let hot = '';
+  await pool([...Array(threadCount + 1).keys()], 8, async (i) => {
+    const { thread } = await api<{ thread: { id: string } }>(embedded.url, 'POST', '/v1/forums/bench/threads', { identifier: `bench-${i}`, title: `Bench thread ${i}` });
+    if (i < threadCount) threadIds[i] = thread.id;
+    else hot = thread.id;
+  });
+  const threadIndex = new Map(threadIds.map((t, i) => [t, i]));
+  const subscribersOf = (t: string) => Math.floor(subscribers / threadCount) + ((threadIndex.get(t) ?? 0) < subscribers % threadCount ? 1 : 0);
+  log(`setup: ${threadCount} threads, hot thread ${hot}; ${subscribers.toLocaleString('en-US')} subscribers, ${subscribers / threadCount} per thread`);
+
+  const body = JSON.stringify({ message: MESSAGE, author: { name: 'Bench Guest', email: 'guest@example.com' } });
+  const randomThread = () => threadIds[Math.floor(Math.random() * threadIds.length)];
+  const comment = (t: string): PostRequest => ({ threadId: t, path: `/v1/threads/${t}/posts`, body });
+  // a fresh block of loopback source addresses per phase, and per run (see sourceAddresses)
+  let addressBlock = 1 + Math.floor(Math.random() * 200);
+  const addresses: string[] = [];
+  let fleet = await ClientFleet.start(clientProcs);
+  onCleanup(() => fleet.stop());
+  log(`load generator: ${fleet.size} processes (pids ${fleet.pids.join(', ')}), clocks ${fleet.clock.map((c) => `${c.offsetMs.toFixed(3)} ms ± ${(c.rttMs / 2).toFixed(3)}`).join(', ')}`);
+
+  const clocks: string[] = [];
+  const delays: DelayResult[] = [];
+  const fanouts: FanoutResult[] = [];
+  const layout = async (label: string, wsUrl: string, httpBase: string, pids: Record<string, number[]>, request: (t: string, i: number) => PostRequest, server?: Proc) => {
+    const from = sourceAddresses(subscribers, addressBlock++);
+    addresses.push(`${label} ${from.join(', ')}`);
+    const c = await fleet.connect(wsUrl, subscribers, from);
+    const s = await fleet.subscribe(threadIds);
+    log(`${label}: ${c.connected.toLocaleString('en-US')} clients connected (${c.failed} failed), ${s.subscribed.toLocaleString('en-US')} subscribed${Object.keys(s.errors).length ? `, errors ${JSON.stringify(s.errors)}` : ''}`);
+    if (c.connected !== subscribers || s.subscribed !== subscribers) throw new Error(`${label}: not every client is connected and subscribed`);
+    await fleet.calibrate();
+    clocks.push(`${label} ${fleet.clock.map((x) => `${x.offsetMs.toFixed(3)} ± ${(x.rttMs / 2).toFixed(3)} ms`).join(', ')}`);
+    await waitForQuiet(log);
+    const allPids = { ...pids, clients: fleet.pids, bench: [process.pid] };
+    const d = await measureDelay({ label: `${label} delay`, fleet, base: httpBase, rate, seconds, warmup, request: (i) => request(randomThread(), i), subscribersOf,
+      coalesceMs: label === 'ceiling' ? 0 : realtimeConfig.realtimeCoalesceMs, lateMs: LATE_MS, pids: allPids, postmaster: pg.postmasterPid, log });
+    delays.push(d);
+    log(`${label} delay: ${d.delivered.toLocaleString('en-US')} of ${d.expected.toLocaleString('en-US')} deliveries, p50 ${d.delay.p50.toFixed(2)} ms, p99 ${d.delay.p99.toFixed(2)} ms, max ${d.delay.max.toFixed(1)} ms`);
+    const h = await fleet.subscribe([hot]);
+    if (h.subscribed !== subscribers) throw new Error(`${label}: only ${h.subscribed} clients subscribed to the hot thread`);
+    await waitForQuiet(log);
+    const f = await measureFanout({ label: `${label} fan-out`, fleet, base: httpBase, threadId: hot, subscribers, rounds, request: (r) => request(hot, 900_000 + r), pids: allPids, log });
+    f.sendLoopMs = server?.tail.filter((l) => l.startsWith('{"sent":')).slice(-rounds).map((l) => (JSON.parse(l) as { ms: number }).ms);
+    fanouts.push(f);
+    const st = await fleet.stats();
+    const closed = st.reduce((x, y) => x + y.closedEarly, 0);
+    if (closed) log(`${label}: ${closed} clients were closed by the server during the run`);
+    await fleet.disconnect();
+    return d;
+  };
+
+  let sampleFrame: string | undefined;
+  if (!skip.has('embedded')) {
+    const d = await layout('embedded', `${embedded.url.replace(/^http/, 'ws')}/v1/realtime`, embedded.url, { parley: [embedded.pid] }, comment);
+    sampleFrame = d.sampleFrame;
+  }
+  await embedded.stop();
+
+  let redisVersion = '';
+  if (!skip.has('redis')) {
+    const redis = stopLater(await startRedis(await freePort()));
+    redisVersion = redis.version;
+    const apiProc = stopLater(await spawnProc({ name: 'api', cmd: node, args: [file('./lib/api-server.ts')], env: { ...apiEnv, REDIS_URL: redis.url }, ready: 'json' }));
+    const rt = stopLater(await spawnProc({
+      name: 'realtime node', cmd: node, args: [...profFlags, file('../apps/realtime/src/main.ts')], ready: /listening on (ws:\/\/\S+)/,
+      env: { HOST: '127.0.0.1', PARLEY_REALTIME_PORT: '0', DATABASE_URL: pg.url, REDIS_URL: redis.url, ...experiment },
+    }));
+    log(`redis layout: redis ${redis.version} (pid ${redis.pid}), API ${apiProc.url} (pid ${apiProc.pid}), realtime node ${rt.url} (pid ${rt.pid})`);
+    const d = await layout('redis', rt.url, apiProc.url, { api: [apiProc.pid], realtime: [rt.pid], redis: [redis.pid] }, comment);
+    sampleFrame ??= d.sampleFrame;
+    await rt.stop();
+    await apiProc.stop();
+    await redis.stop();
+  }
+
+  if (!skip.has('ceiling')) {
+    if (!sampleFrame) throw new Error('the ceiling needs a frame Parley sent: run the embedded or the redis layout too');
+    const sample = JSON.parse(sampleFrame) as { events: { post: Record<string, unknown> }[] };
+    const frameFor = (t: string, id: string) => JSON.stringify({ ...sample, threadId: t, events: [{ ...sample.events[0], post: { ...sample.events[0].post, id, threadId: t } }] });
+    log(`ceiling frame: ${Buffer.byteLength(sampleFrame)} bytes (a PostCreated events frame Parley sent, ids replaced)`);
+    const ceiling = stopLater(await spawnProc({ name: 'ws ceiling', cmd: node, args: [file('./lib/realtime-ceiling.ts')], ready: 'json' }));
+    log(`ceiling: bare ws server ${ceiling.url} (pid ${ceiling.pid})`);
+    const synthetic = (t: string, i: number): PostRequest => {
+      const id = `9${String(i).padStart(9, '0')}`;
+      return { threadId: t, path: `/publish?thread=${t}`, body: frameFor(t, id), id };
+    };
+    await layout('ceiling', `${ceiling.url.replace(/^http/, 'ws')}/v1/realtime`, ceiling.url, { ceiling: [ceiling.pid] }, synthetic, ceiling);
+    await ceiling.stop();
+  }
+
+  let connections: (ConnectionsResult & { target: number; limitWhy: string; limit: number }) | undefined;
+  if (!skip.has('connections')) {
+    const grant = grantableNofile(wantedConnections + 1000);
+    const startedAt = performance.now();
+    const rt = stopLater(await spawnProc({
+      name: 'realtime node (connections)', cmd: node, args: [file('../apps/realtime/src/main.ts')], ready: /listening on (ws:\/\/\S+)/, nofile: grant.limit,
+      env: { HOST: '127.0.0.1', PARLEY_REALTIME_PORT: '0', DATABASE_URL: pg.url, REDIS_URL: undefined, PARLEY_REALTIME_IDLE_SECONDS: '3600', ...experiment },
+    }));
+    await new Promise((ok) => setTimeout(ok, 1000));
+    const target = Math.min(wantedConnections, grant.limit - openFds(rt.pid) - 64);
+    log(`connections: open-files limit of the realtime process ${grant.limit} (${grant.why}); target ${target.toLocaleString('en-US')} connections`);
+    await fleet.stop();
+    const perProcess = nofileLimits().soft - 200;
+    fleet = await ClientFleet.start(Math.max(clientProcs, Math.ceil(target / perProcess)));
+    await waitForQuiet(log);
+    const r = await measureConnections({ node: rt, fleet, target, steps: 3, threadIds, addressBlock: addressBlock++, heartbeat: { startedAt, pingSeconds: realtimeConfig.realtimePingSeconds }, log });
+    connections = { ...r, target, limit: grant.limit, limitWhy: grant.why };
+    await fleet.disconnect();
+    await rt.stop();
+  }
+
+  const profiles = profile ? summarizeProfiles(profDir) : [];
+  printSummary({
+    machine, pgVersion: pg.version, redisVersion, subscribers, threadCount, rate, seconds, warmup, rounds, clientProcs,
+    addresses, clocks, delays, fanouts, connections, wantedConnections, profiles, experiment,
+    coalesceMs: realtimeConfig.realtimeCoalesceMs, pingSeconds: realtimeConfig.realtimePingSeconds, lateMs: LATE_MS,
+  });
+});
