@@ -68,6 +68,7 @@ export class Hub {
   private refill = false;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private lastFlush = 0;
+  private prevFlush = 0;
   private readonly threadJson: string;
 
   constructor(threadId: string, forumId: string, lastSeq: number, opts: HubOptions) {
@@ -162,17 +163,22 @@ export class Hub {
   }
 
   /**
-   * Coalescing: the first event after a quiet spell goes out on the next turn of the event loop;
-   * events within `coalesceMs` of the last flush wait for the window's end and go together.
+   * Coalescing, only when the thread is hot: an event goes out on the next turn of the event loop
+   * unless this hub already flushed twice within the last `coalesceMs`; then it waits for the
+   * window after the latest flush, and everything that arrived meanwhile goes in one frame. A lone
+   * event is never held back.
    */
   private schedule(): void {
     if (this.timer) return;
-    const wait = this.lastFlush + this.opts.coalesceMs - Date.now();
+    const now = Date.now();
+    const hot = now - this.prevFlush < this.opts.coalesceMs;
+    const wait = hot ? this.lastFlush + this.opts.coalesceMs - now : 0;
     this.timer = wait > 0 ? setTimeout(this.flush, wait) : setImmediate(this.flush);
   }
 
   private readonly flush = (): void => {
     this.timer = undefined;
+    this.prevFlush = this.lastFlush;
     this.lastFlush = Date.now();
     const frames = new Map<string, Frame[]>();
     for (const sub of this.subs) this.deliver(sub, frames);

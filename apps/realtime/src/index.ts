@@ -413,23 +413,23 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
   // Stays attached after close(), answering 503, so an upgrade is never mistaken for a plain request.
   server.on('upgrade', onUpgrade);
 
-  // Housekeeping: heartbeats (drop peers that stopped answering pings; a vanished phone sends no
-  // FIN) and the idle timeout (a connection without subscriptions is closed).
+  // Heartbeats: every connection is pinged once per period, a slice per 100 ms tick, so a node
+  // with 100,000 sockets never stalls its event loop pinging them all at once (and the pongs come
+  // back spread out too). One that didn't answer the previous ping is dropped: a vanished phone
+  // sends no FIN.
   const pingMs = config.realtimePingSeconds * 1000;
-  const idleMs = config.realtimeIdleSeconds * 1000;
-  let lastPing = Date.now();
-  const housekeeping = setInterval(() => {
-    const now = Date.now();
-    const ping = now - lastPing >= pingMs;
-    if (ping) lastPing = now;
-    for (const [ws, c] of conns) {
-      if ((c.subs === undefined || c.subs.size === 0) && now - c.idleSince >= idleMs) {
-        c.dead = true;
-        ws.close(CLOSE_IDLE, 'idle');
-        setTimeout(() => ws.terminate(), 1000).unref();
-        continue;
-      }
-      if (!ping) continue;
+  const PING_TICK_MS = 100;
+  let pingRound: WebSocket[] = [];
+  let pingIndex = 0;
+  const heartbeat = setInterval(() => {
+    if (pingIndex >= pingRound.length) {
+      pingRound = [...conns.keys()];
+      pingIndex = 0;
+    }
+    const slice = Math.ceil((pingRound.length * PING_TICK_MS) / pingMs);
+    for (const end = Math.min(pingRound.length, pingIndex + slice); pingIndex < end; pingIndex++) {
+      const ws = pingRound[pingIndex];
+      if (!conns.has(ws)) continue;
       if (!alive.has(ws)) {
         ws.terminate();
         continue;
@@ -437,7 +437,20 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
       alive.delete(ws);
       ws.ping();
     }
-  }, Math.max(250, Math.min(5000, Math.min(pingMs, idleMs) / 4)));
+  }, PING_TICK_MS);
+  heartbeat.unref();
+
+  // The idle timeout: a connection without subscriptions is closed.
+  const idleMs = config.realtimeIdleSeconds * 1000;
+  const housekeeping = setInterval(() => {
+    const now = Date.now();
+    for (const [ws, c] of conns) {
+      if (c.dead || (c.subs !== undefined && c.subs.size > 0) || now - c.idleSince < idleMs) continue;
+      c.dead = true;
+      ws.close(CLOSE_IDLE, 'idle');
+      setTimeout(() => ws.terminate(), 1000).unref();
+    }
+  }, Math.max(250, Math.min(5000, idleMs / 4)));
   housekeeping.unref();
 
   let closing: Promise<void> | undefined;
@@ -453,6 +466,7 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
       closing ??= (async () => {
         closed = true;
         clearInterval(housekeeping);
+        clearInterval(heartbeat);
         clearInterval(sweep);
         const gone = [...wss.clients].map((ws) => new Promise<void>((ok) => ws.once('close', () => ok())));
         for (const ws of wss.clients) ws.close(CLOSE_RESTART, 'service restart');
