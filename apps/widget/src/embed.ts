@@ -258,8 +258,9 @@ function mount(box: HTMLElement): void {
         if (posts.has(id)) update(e.post);
         else if (visible && q < 0 && /^Post(Created|Approved|Restored)$/.test(e.type)) arrive(e.post);
       }
-      if (visible && !wasVisible) setCount(total + 1);
-      else if (!visible && wasVisible && e.type !== 'VoteCast') setCount(total - 1);
+      // the count follows publications and removals; votes and edits leave it alone
+      if (visible && !wasVisible && /^Post(Created|Approved|Restored)$/.test(e.type)) setCount(total + 1);
+      else if (!visible && wasVisible) setCount(total - 1);
     }
     if (queued.length === 0) newbar.hidden = true;
     else newbar.textContent = t.newComments(queued.length);
