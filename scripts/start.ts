@@ -1,6 +1,7 @@
 // `pnpm start`: everything on one machine, in one process. Without DATABASE_URL it runs an
 // embedded Postgres whose files live in <PARLEY_DATA_DIR>/pg and survive restarts. Phases:
-// config → Postgres → database → migrations → admin token, secret → API + realtime + worker → demo forum.
+// config → Postgres → database → migrations → admin token, secret → widget build → API + realtime +
+// worker → demo forum. The API also serves the widget (/widget/*) and the demo pages (/, /demo/*).
 // SIGINT/SIGTERM close everything in order: API (with realtime), worker, pools, Postgres.
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -11,7 +12,8 @@ import { startWorker, type Worker } from '../apps/worker/src/index.ts';
 import { attachRealtime, REALTIME_PATH, type Realtime } from '../apps/realtime/src/index.ts';
 import type { EmbeddedPg } from './lib/embedded-postgres.ts';
 import { readOrCreateSecret } from './lib/secret-file.ts';
-import { ensureDemo, DEMO_SLUG, DEMO_THREAD, type Demo } from './lib/demo.ts';
+import { ensureDemo, DEMO_PAGES_DIR, DEMO_SLUG, DEMO_THREAD, type Demo } from './lib/demo.ts';
+import { BUDGET_BYTES, buildWidget } from '../apps/widget/build.ts';
 
 const log = (line: string) => process.stdout.write(`[parley] ${line}\n`);
 
@@ -58,10 +60,13 @@ async function main(): Promise<void> {
   const config: Config = loadConfig(process.env, { databaseUrl, adminToken, secret });
   if (stopping) return;
 
+  const widgetDir = await buildWidgetInto(join(dataDir, 'widget'));
+  if (stopping) return;
+
   db = new Database(singleDatabase(databaseUrl), { poolSize: config.dbPoolSize });
   log('worker: starting');
   worker = await startWorker({ config, connectionString: databaseUrl, db, log });
-  api = await startApi({ config, db });
+  api = await startApi({ config, db, widgetDir, demo: { dir: DEMO_PAGES_DIR } });
   log(`api: listening on ${api.url}`);
   realtime = attachRealtime(api.app.server, { config, db, log });
   await realtime.ready();
@@ -78,6 +83,7 @@ async function main(): Promise<void> {
     [
       '',
       `  Parley is running at ${api.url}`,
+      `  demo:            open ${api.url}/ in two windows${widgetDir ? '' : ' (without the widget: its build failed, see above)'}`,
       `  realtime:        ${wsUrl}`,
       `  API docs:        ${api.url}/docs/json`,
       `  admin token:     ${env.adminToken ? '(from PARLEY_ADMIN_TOKEN)' : (adminToken ?? '(none)')}${env.adminToken ? '' : `  (${tokenSource})`}`,
@@ -88,6 +94,24 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+}
+
+/**
+ * Builds the widget into the data directory (each instance its own copy, so a running server never
+ * reads a file another build is rewriting). A failed build leaves the API running without
+ * /widget/*, which then answers 404 widget_not_found.
+ */
+async function buildWidgetInto(outdir: string): Promise<string | undefined> {
+  try {
+    const built = await buildWidget(outdir);
+    const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+    const within = built.widgetGzip <= BUDGET_BYTES ? 'within' : 'OVER';
+    log(`widget: built in ${outdir}: parley.js + parley.css ${kb(built.widgetGzip)} gzip (${within} the ${kb(BUDGET_BYTES)} budget), count.js ${kb(built.sizes['count.js'].gzip)} gzip`);
+    return built.dir;
+  } catch (err) {
+    log(`widget: build failed, /widget/* will answer 404: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 /** Closes whatever has started, API first (new requests end there), Postgres last. */

@@ -1,6 +1,7 @@
 // `scripts/start.ts` as a whole process: embedded Postgres, API, realtime and worker come up, the
-// demo forum is created once, SIGINT/SIGTERM stop everything with exit 0, and a restart reuses
-// the data, the admin token and the demo's moderator key.
+// widget is built and served with the demo pages, the demo forum is created once, SIGINT/SIGTERM
+// stop everything with exit 0, and a restart reuses the data, the admin token and the demo's
+// moderator key.
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -70,6 +71,22 @@ t.test('start, use, stop, restart with the same data', async (t) => {
   t.equal((await fetch(`${first.url}/healthz`)).status, 200, 'healthz');
   const forum = await fetch(`${first.url}/v1/forums/demo`);
   t.equal(forum.status, 200, 'demo forum exists');
+  t.match(first.out(), /widget: built .*KB gzip/, 'the widget was built, with its gzip size');
+  t.ok(first.out().includes(`open ${first.url}/ in two windows`), 'the banner points at the demo page');
+
+  // the demo: an article page with the widget, under a strict CSP, and the widget itself
+  const page = await fetch(`${first.url}/`);
+  t.equal(page.status, 200, 'the demo page');
+  t.match(page.headers.get('content-type'), /^text\/html/);
+  t.match(page.headers.get('content-security-policy'), /^default-src 'none'; script-src 'self';.*connect-src 'self' ws:\/\/127\.0\.0\.1:\d+ wss:/, 'with its CSP');
+  t.match(await page.text(), /data-parley-identifier="welcome"[\s\S]*<script src="\/widget\/parley.js" defer><\/script>/, 'embedding the welcome thread');
+  t.equal((await fetch(`${first.url}/demo/second`)).status, 200, 'the second demo page');
+  const widget = await fetch(`${first.url}/widget/parley.js`);
+  t.equal(widget.status, 200, 'the widget bundle is served');
+  t.match(widget.headers.get('content-type'), /^application\/javascript/);
+  t.ok((await widget.text()).length > 1000, 'and is the real bundle');
+  const secondThread = await fetch(`${first.url}/v1/forums/demo/threads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identifier: 'second-article' }) });
+  t.equal(secondThread.status, 200, 'the second page\'s thread exists already');
 
   // Node's built-in WebSocket client (the browser API)
   const ws = new WebSocket(`${first.url.replace('http', 'ws')}/v1/realtime`);

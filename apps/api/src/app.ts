@@ -1,4 +1,4 @@
-// The API as a fastify app. Order: validation and errors, then app services (rate limit, docs),
+// The API as a fastify app. Order: validation and errors, then app services (CORS, rate limit, docs),
 // then routes. The server file only listens and closes.
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -14,6 +14,8 @@ import postRoutes from './routes/posts.ts';
 import userRoutes from './routes/users.ts';
 import unsubscribeRoutes from './routes/unsubscribe.ts';
 import webhookRoutes from './routes/webhooks.ts';
+import widgetRoutes, { type WidgetOptions } from './routes/widget.ts';
+import { registerCors } from './cors.ts';
 import { startPublisher, type Publisher, type PublisherOptions } from './publisher.ts';
 
 export interface AppDeps {
@@ -22,6 +24,10 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** the realtime fast path (Redis or NOTIFY, by config); options are for tests */
   publisher?: PublisherOptions;
+  /** the built widget's directory, served under /widget/; unset: those routes answer 404 */
+  widgetDir?: WidgetOptions['widgetDir'];
+  /** the demo pages at / and /demo/* (scripts/start.ts only) */
+  demo?: WidgetOptions['demo'];
 }
 
 declare module 'fastify' {
@@ -61,6 +67,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('publisher', publisher);
   app.addHook('onClose', () => publisher.close());
 
+  // before the rate limiter: a 429 carries the CORS headers, and preflights end there
+  registerCors(app);
   const limiter = new RateLimiter(config.writeRatePerMinute);
   app.addHook('onRequest', async (req, reply) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
@@ -90,5 +98,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   userRoutes(app, services);
   unsubscribeRoutes(app, services);
   webhookRoutes(app, services);
+  widgetRoutes(app, { widgetDir: deps.widgetDir, demo: deps.demo });
   return app;
 }

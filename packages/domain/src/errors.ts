@@ -41,6 +41,7 @@ export const errorCodes = {
   parent_not_found: { status: 404, message: 'The comment you are replying to does not exist.' },
   webhook_not_found: { status: 404, message: 'This forum has no webhook with that id.' },
   event_not_found: { status: 404, message: 'This forum has no event with that id that a webhook can deliver.' },
+  widget_not_found: { status: 404, message: 'This server does not serve the widget; it serves /widget/parley.js, parley.css and count.js once the widget is built (npm start builds it).' },
   // state conflicts (409/422)
   slug_taken: { status: 409, message: 'A forum with that slug already exists.' },
   username_taken: { status: 409, message: 'That username is taken.' },

@@ -1,0 +1,119 @@
+// The widget's files under /widget/ (parley.js, parley.css, count.js) and, for `npm start` only,
+// the demo pages that embed it. Only fixed names are routed, so no request path ever reaches the
+// file system. Files are read on first use and again only when their size or mtime changes (a
+// rebuild while the server runs is picked up); ETags are content hashes.
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ParleyError } from '@parley/domain';
+
+export interface WidgetOptions {
+  /** where the built widget lives (apps/widget/build.ts's output); unset: /widget/* answer 404 */
+  widgetDir?: string;
+  /** the demo pages (apps/widget/demo); registered only by scripts/start.ts */
+  demo?: { dir: string };
+}
+
+const JS = 'application/javascript; charset=utf-8';
+const CSS = 'text/css; charset=utf-8';
+const HTML = 'text/html; charset=utf-8';
+
+/** what host pages on any origin load */
+const ASSETS: Record<string, string> = { 'parley.js': JS, 'parley.css': CSS, 'count.js': JS };
+
+const DEMO_FILES: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: HTML },
+  '/demo/second': { file: 'second.html', type: HTML },
+  '/demo/demo.css': { file: 'demo.css', type: CSS },
+};
+
+interface Loaded {
+  body: Buffer;
+  etag: string;
+  mtimeMs: number;
+  size: number;
+}
+
+/** Reads `dir/name` through a cache keyed by size and mtime; undefined when the file is missing. */
+function fileLoader(dir: string): (name: string) => Promise<Loaded | undefined> {
+  const cache = new Map<string, Loaded>();
+  return async (name) => {
+    const path = join(dir, name);
+    const st = await stat(path).catch(() => undefined);
+    if (!st?.isFile()) return undefined;
+    const hit = cache.get(name);
+    if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit;
+    const body = await readFile(path);
+    const loaded = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`, mtimeMs: st.mtimeMs, size: st.size };
+    cache.set(name, loaded);
+    return loaded;
+  };
+}
+
+/** If-None-Match holds `*` or our tag (weak comparison, as RFC 9110 asks for GET). */
+export function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t.replace(/^W\//, '') === etag;
+  });
+}
+
+function send(req: FastifyRequest, reply: FastifyReply, file: Loaded, type: string, headers: Record<string, string>): FastifyReply {
+  reply.headers(headers).header('etag', file.etag).header('x-content-type-options', 'nosniff');
+  if (etagMatches(req.headers['if-none-match'], file.etag)) return reply.status(304).send();
+  return reply.type(type).send(file.body);
+}
+
+// A host name, IPv4 address or [IPv6] address, with an optional port: nothing that could end a
+// CSP source or add a directive.
+const HOST = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
+/** The demo pages' policy: only this origin, for scripts, styles and the realtime websocket. */
+export function demoCsp(host: string | undefined): string {
+  const ws = host && HOST.test(host) ? ` ws://${host} wss://${host}` : '';
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    `connect-src 'self'${ws}`,
+    "img-src 'self' data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export default function widgetRoutes(app: FastifyInstance, opts: WidgetOptions): void {
+  const widget = opts.widgetDir ? fileLoader(opts.widgetDir) : undefined;
+  for (const [name, type] of Object.entries(ASSETS)) {
+    app.get(`/widget/${name}`, { schema: { hide: true } }, async (req, reply) => {
+      const file = await widget?.(name);
+      if (!file) {
+        if (widget) req.log.warn({ file: join(opts.widgetDir!, name) }, 'widget file missing: rebuild the widget');
+        throw new ParleyError('widget_not_found', { details: { file: name } });
+      }
+      return send(req, reply, file, type, {
+        'cache-control': 'public, max-age=300',
+        'access-control-allow-origin': '*',
+        'cross-origin-resource-policy': 'cross-origin',
+      });
+    });
+  }
+
+  if (!opts.demo) return;
+  const demo = fileLoader(opts.demo.dir);
+  for (const [path, { file: name, type }] of Object.entries(DEMO_FILES)) {
+    app.get(path, { schema: { hide: true } }, async (req, reply) => {
+      const file = await demo(name);
+      if (!file) throw new Error(`demo file missing: ${join(opts.demo!.dir, name)}`);
+      const headers: Record<string, string> = { 'cache-control': 'no-cache' };
+      if (type === HTML) {
+        headers['content-security-policy'] = demoCsp(req.headers.host);
+        headers['referrer-policy'] = 'strict-origin-when-cross-origin';
+      }
+      return send(req, reply, file, type, headers);
+    });
+  }
+}
