@@ -27,7 +27,7 @@ export interface TestApi {
 let seq = 0;
 
 /** `shared` runs a second app (another "process") on an existing test database. */
-export async function testApi(t: TapTest, overrides: Partial<Config> = {}, shared?: Database, deps: Pick<AppDeps, 'publisher'> = {}): Promise<TestApi> {
+export async function testApi(t: TapTest, overrides: Partial<Config> = {}, shared?: Database, deps: Pick<AppDeps, 'publisher' | 'widgetDir'> = {}): Promise<TestApi> {
   const { db, url } = shared ? { db: shared, url: '' } : await testDatabase(t);
   const config = loadConfig({}, { adminToken: ADMIN_TOKEN, logLevel: 'silent', writeRatePerMinute: 0, ...overrides });
   const app = await buildApp({ config, db, ...deps });

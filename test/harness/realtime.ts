@@ -24,9 +24,9 @@ export const FAST: Partial<Config> = { realtimeSweepMs: 200 };
 export async function testRealtimeStack(
   t: TapTest,
   overrides: Partial<Config> = {},
-  opts: { shared?: Database; publisher?: AppDeps['publisher'] } = {},
+  opts: { shared?: Database; publisher?: AppDeps['publisher']; widgetDir?: string } = {},
 ): Promise<RealtimeStack> {
-  const api = await testApi(t, { ...FAST, ...overrides }, opts.shared, { publisher: opts.publisher });
+  const api = await testApi(t, { ...FAST, ...overrides }, opts.shared, { publisher: opts.publisher, widgetDir: opts.widgetDir });
   const realtime = attachRealtime(api.app.server, { config: api.config, db: api.db });
   // closes before the app (teardowns run in reverse): upgraded sockets would keep the server open
   t.teardown(() => realtime.close());
