@@ -503,9 +503,10 @@ function mount(box: HTMLElement): void {
         },
       });
     },
-    () => {
+    (e) => {
       root.dataset.state = 'error';
-      say(t.loadFailed);
+      // a refusal the reader can understand (this site isn't allowed, …) is said as such
+      say(e instanceof ApiError && t.errors[e.code] && e.code !== 'network' ? t.errors[e.code] : t.loadFailed);
     },
   );
 }
