@@ -81,6 +81,8 @@ function mount(box: HTMLElement): void {
   const posts = new Map<string, { v: PostView; li: HTMLLIElement }>();
   const queued: PostView[] = [];
   const arrivals: number[] = [];
+  /** live top-level comments shown while older pages were still to load */
+  const tail: HTMLLIElement[] = [];
 
   const count = h('h2', { class: 'parley-count', 'data-count': '0' });
   const sortSel = h('select', { class: 'parley-sort', id: `parley-sort-${++uid}` }, ...(['oldest', 'newest', 'top'] as const).map((v) => h('option', { value: v }, t[v])));
@@ -167,8 +169,11 @@ function mount(box: HTMLElement): void {
     li.dataset.depth = String(v.depth);
     const art = article(v, li);
     const old = li.querySelector(':scope > article');
-    if (old) old.replaceWith(art);
-    else li.prepend(art);
+    if (!old) return void li.prepend(art);
+    // redrawing must not take the reader's focus away (a vote, someone else's edit)
+    const focused = old.contains(document.activeElement) ? (document.activeElement as HTMLElement).className : '';
+    old.replaceWith(art);
+    if (focused) (art.querySelector<HTMLElement>(`.${focused.split(' ')[0]}`) ?? li).focus();
   }
 
   function render(v: PostView): HTMLLIElement {
@@ -191,7 +196,15 @@ function mount(box: HTMLElement): void {
     const li = render(v);
     if (parent) repliesOf(parent.li).append(li);
     else if (isLive && sort === 'newest') list.prepend(li);
-    else list.append(li);
+    else if (isLive) {
+      // shown at once, at the end; pages loaded later go in before it, so the order stays right
+      list.append(li);
+      if (cursor) tail.push(li);
+    } else {
+      const anchor = tail.find((x) => x.isConnected);
+      if (anchor) list.insertBefore(li, anchor);
+      else list.append(li);
+    }
     return li;
   }
 
@@ -289,7 +302,8 @@ function mount(box: HTMLElement): void {
       }
       try {
         const r = await api<{ post: PostView }>('POST', `/v1/posts/${v.id}/delete`, undefined, { authorization: `Bearer ${owned(v.id)?.t}` });
-        if (v.status === 'approved') setCount(total - 1);
+        // the deletion's event may have come first and counted it already
+        if (posts.get(v.id)?.v.status === 'approved') setCount(total - 1);
         update(r.post);
       } catch (e) {
         say(wording(e));
@@ -408,11 +422,16 @@ function mount(box: HTMLElement): void {
         if (r.editToken) remember<Own>('own', r.post.id, { t: r.editToken, m: msg.value }, 200);
         msg.value = '';
         if (parent) form.remove();
+        // its event may have come first: shown already, or held for the "new comments" bar (and counted)
+        const q = queued.findIndex((x) => x.id === r.post.id);
+        if (q >= 0) queued.splice(q, 1);
+        newbar.textContent = t.newComments(queued.length);
+        newbar.hidden = queued.length === 0;
         let li = posts.get(r.post.id)?.li;
         if (li) update(r.post);
         else {
           li = place(r.post, true) ?? place({ ...r.post, parentId: null }, true)!;
-          if (r.post.status === 'approved') setCount(total + 1);
+          if (q < 0 && r.post.status === 'approved') setCount(total + 1);
         }
         say(r.post.status === 'pending' ? t.postedPending : t.posted);
         li.focus();
@@ -432,6 +451,7 @@ function mount(box: HTMLElement): void {
     if (fresh) {
       cursor = null;
       posts.clear();
+      tail.length = 0;
       list.replaceChildren();
       queued.length = 0;
       newbar.hidden = true;
