@@ -3,7 +3,7 @@
 //
 //   node bench/realtime.ts [--subscribers=10000] [--threads=1000] [--rate=200] [--seconds=30]
 //                          [--warmup=3] [--rounds=5] [--connections=100000] [--client-procs=2]
-//                          [--skip=embedded,redis,ceiling,connections] [--profile]
+//                          [--skip=embedded,redis,redis-2nodes,ceiling,ceiling-2procs,connections] [--profile]
 //                          [--coalesce-ms=N] [--ping-seconds=N]   (experiments, labelled as such)
 //
 // 1. End-to-end delay: comments at `rate`/s to random threads, `subscribers` clients spread evenly
@@ -12,7 +12,9 @@
 //    calibrated against it). Two layouts: embedded (API + realtime in one process, NOTIFY) and
 //    Redis (API process publishing to Redis, a standalone realtime node).
 // 2. Fan-out: every client also subscribes to one hot thread; one comment there, from the 2xx until
-//    the last client has it; `rounds` times.
+//    the last client has it; `rounds` times. Also scaled out, fan-out only: two standalone nodes
+//    sharing Redis with half the clients each (redis-2nodes), and two ceiling processes, the one
+//    posted to passing the frame to the other (ceiling-2procs).
 // 3. Connections: a fresh standalone node; clients added in steps from several loopback source
 //    addresses; its VmRSS per connection, idle and then with one subscription each.
 // The ceiling: realtime-ceiling.ts (ws, no Parley) answers a POST and sends a frame of the real
@@ -105,26 +107,49 @@ benchMain('bench:realtime', 900, async () => {
   const clocks: string[] = [];
   const delays: DelayResult[] = [];
   const fanouts: FanoutResult[] = [];
-  const layout = async (label: string, wsUrl: string, httpBase: string, pids: Record<string, number[]>, request: (t: string, i: number) => PostRequest, server?: Proc) => {
+  /**
+   * One layout: the clients split evenly over `servers` (websocket URLs, named for the report),
+   * one subscription each over the threads, then the delay phase (single-server layouts) and the
+   * fan-out. A fan-out-only layout runs 2 unrecorded fan-out rounds first, as the delay phase warms
+   * the others. `ceilings`: ceiling processes whose send-loop times the report shows.
+   */
+  const layout = async (o: { label: string; servers: Record<string, string>; http: string; pids: Record<string, number[]>; request: (t: string, i: number) => PostRequest;
+    delay: boolean; ceilings?: Proc[] }) => {
+    const { label } = o;
     const from = sourceAddresses(subscribers, addressBlock++);
     addresses.push(`${label} ${from.join(', ')}`);
-    const c = await fleet.connect(wsUrl, subscribers, from);
+    const names = Object.keys(o.servers);
+    const firstG: number[] = [];
+    let connected = 0;
+    let failed = 0;
+    for (const [i, url] of Object.values(o.servers).entries()) {
+      firstG.push(connected + failed);
+      const c = await fleet.connect(url, Math.floor(subscribers / names.length) + (i < subscribers % names.length ? 1 : 0), from);
+      connected += c.connected;
+      failed += c.failed;
+    }
     const s = await fleet.subscribe(threadIds);
-    log(`${label}: ${c.connected.toLocaleString('en-US')} clients connected (${c.failed} failed), ${s.subscribed.toLocaleString('en-US')} subscribed${Object.keys(s.errors).length ? `, errors ${JSON.stringify(s.errors)}` : ''}`);
-    if (c.connected !== subscribers || s.subscribed !== subscribers) throw new Error(`${label}: not every client is connected and subscribed`);
+    log(`${label}: ${connected.toLocaleString('en-US')} clients connected (${failed} failed)${names.length > 1 ? ` over ${names.join(', ')}` : ''}, ` +
+      `${s.subscribed.toLocaleString('en-US')} subscribed${Object.keys(s.errors).length ? `, errors ${JSON.stringify(s.errors)}` : ''}`);
+    if (connected !== subscribers || s.subscribed !== subscribers) throw new Error(`${label}: not every client is connected and subscribed`);
     await fleet.calibrate();
     clocks.push(`${label} ${fleet.clock.map((x) => `${x.offsetMs.toFixed(3)} ± ${(x.rttMs / 2).toFixed(3)} ms`).join(', ')}`);
-    await waitForQuiet(log);
-    const allPids = { ...pids, clients: fleet.pids, bench: [process.pid] };
-    const d = await measureDelay({ label: `${label} delay`, fleet, base: httpBase, rate, seconds, warmup, request: (i) => request(randomThread(), i), subscribersOf,
-      coalesceMs: label === 'ceiling' ? 0 : realtimeConfig.realtimeCoalesceMs, lateMs: LATE_MS, pids: allPids, postmaster: pg.postmasterPid, log });
-    delays.push(d);
-    log(`${label} delay: ${d.delivered.toLocaleString('en-US')} of ${d.expected.toLocaleString('en-US')} deliveries, p50 ${d.delay.p50.toFixed(2)} ms, p99 ${d.delay.p99.toFixed(2)} ms, max ${d.delay.max.toFixed(1)} ms`);
+    const allPids = { ...o.pids, clients: fleet.pids, bench: [process.pid] };
+    let d: DelayResult | undefined;
+    if (o.delay) {
+      await waitForQuiet(log);
+      d = await measureDelay({ label: `${label} delay`, fleet, base: o.http, rate, seconds, warmup, request: (i) => o.request(randomThread(), i), subscribersOf,
+        coalesceMs: o.ceilings ? 0 : realtimeConfig.realtimeCoalesceMs, lateMs: LATE_MS, pids: allPids, postmaster: pg.postmasterPid, log });
+      delays.push(d);
+      log(`${label} delay: ${d.delivered.toLocaleString('en-US')} of ${d.expected.toLocaleString('en-US')} deliveries, p50 ${d.delay.p50.toFixed(2)} ms, p99 ${d.delay.p99.toFixed(2)} ms, max ${d.delay.max.toFixed(1)} ms`);
+    }
     const h = await fleet.subscribe([hot]);
     if (h.subscribed !== subscribers) throw new Error(`${label}: only ${h.subscribed} clients subscribed to the hot thread`);
     await waitForQuiet(log);
-    const f = await measureFanout({ label: `${label} fan-out`, fleet, base: httpBase, threadId: hot, subscribers, rounds, request: (r) => request(hot, 900_000 + r), pids: allPids, log });
-    f.sendLoopMs = server?.tail.filter((l) => l.startsWith('{"sent":')).slice(-rounds).map((l) => (JSON.parse(l) as { ms: number }).ms);
+    const serverOf = names.length > 1 ? (g: number) => names[firstG.findLastIndex((x) => x <= g)] : undefined;
+    const f = await measureFanout({ label: `${label} fan-out`, fleet, base: o.http, threadId: hot, subscribers, rounds, warmupRounds: o.delay ? 0 : 2,
+      request: (r) => o.request(hot, 900_000 + r), pids: allPids, serverOf, servers: names.length, log });
+    f.sendLoopMs = o.ceilings && Object.fromEntries(o.ceilings.map((p, i) => [names[i], p.tail.filter((l) => l.startsWith('{"sent":')).slice(-rounds).map((l) => (JSON.parse(l) as { ms: number }).ms)]));
     fanouts.push(f);
     const st = await fleet.stats();
     const closed = st.reduce((x, y) => x + y.closedEarly, 0);
@@ -135,41 +160,68 @@ benchMain('bench:realtime', 900, async () => {
 
   let sampleFrame: string | undefined;
   if (!skip.has('embedded')) {
-    const d = await layout('embedded', `${embedded.url.replace(/^http/, 'ws')}/v1/realtime`, embedded.url, { parley: [embedded.pid] }, comment);
-    sampleFrame = d.sampleFrame;
+    const d = await layout({ label: 'embedded', servers: { embedded: `${embedded.url.replace(/^http/, 'ws')}/v1/realtime` }, http: embedded.url, pids: { parley: [embedded.pid] },
+      request: comment, delay: true });
+    sampleFrame = d?.sampleFrame;
   }
   await embedded.stop();
 
   let redisVersion = '';
-  if (!skip.has('redis')) {
+  if (!skip.has('redis') || !skip.has('redis-2nodes')) {
     const redis = stopLater(await startRedis(await freePort()));
     redisVersion = redis.version;
     const apiProc = stopLater(await spawnProc({ name: 'api', cmd: node, args: [file('./lib/api-server.ts')], env: { ...apiEnv, REDIS_URL: redis.url }, ready: 'json' }));
-    const rt = stopLater(await spawnProc({
-      name: 'realtime node', cmd: node, args: [...profFlags, file('../apps/realtime/src/main.ts')], ready: /listening on (ws:\/\/\S+)/,
+    const realtimeNode = async (name: string) => stopLater(await spawnProc({
+      name, cmd: node, args: [...profFlags, file('../apps/realtime/src/main.ts')], ready: /listening on (ws:\/\/\S+)/,
       env: { HOST: '127.0.0.1', PARLEY_REALTIME_PORT: '0', DATABASE_URL: pg.url, REDIS_URL: redis.url, ...experiment },
     }));
-    log(`redis layout: redis ${redis.version} (pid ${redis.pid}), API ${apiProc.url} (pid ${apiProc.pid}), realtime node ${rt.url} (pid ${rt.pid})`);
-    const d = await layout('redis', rt.url, apiProc.url, { api: [apiProc.pid], realtime: [rt.pid], redis: [redis.pid] }, comment);
-    sampleFrame ??= d.sampleFrame;
-    await rt.stop();
+    if (!skip.has('redis')) {
+      const rt = await realtimeNode('realtime node');
+      log(`redis layout: redis ${redis.version} (pid ${redis.pid}), API ${apiProc.url} (pid ${apiProc.pid}), realtime node ${rt.url} (pid ${rt.pid})`);
+      const d = await layout({ label: 'redis', servers: { realtime: rt.url }, http: apiProc.url, pids: { api: [apiProc.pid], realtime: [rt.pid], redis: [redis.pid] }, request: comment, delay: true });
+      sampleFrame ??= d?.sampleFrame;
+      await rt.stop();
+    }
+    if (!skip.has('redis-2nodes')) {
+      // scaled out as documented: two fresh standalone nodes on the same Redis, half the clients each
+      const a = await realtimeNode('realtime node a');
+      const b = await realtimeNode('realtime node b');
+      log(`redis-2nodes layout: redis (pid ${redis.pid}), API ${apiProc.url} (pid ${apiProc.pid}), realtime nodes ${a.url} (pid ${a.pid}) and ${b.url} (pid ${b.pid})`);
+      await layout({ label: 'redis-2nodes', servers: { 'realtime-a': a.url, 'realtime-b': b.url }, http: apiProc.url,
+        pids: { api: [apiProc.pid], 'realtime-a': [a.pid], 'realtime-b': [b.pid], redis: [redis.pid] }, request: comment, delay: false });
+      await a.stop();
+      await b.stop();
+    }
     await apiProc.stop();
     await redis.stop();
   }
 
-  if (!skip.has('ceiling')) {
+  if (!skip.has('ceiling') || !skip.has('ceiling-2procs')) {
     if (!sampleFrame) throw new Error('the ceiling needs a frame Parley sent: run the embedded or the redis layout too');
     const sample = JSON.parse(sampleFrame) as { events: { post: Record<string, unknown> }[] };
     const frameFor = (t: string, id: string) => JSON.stringify({ ...sample, threadId: t, events: [{ ...sample.events[0], post: { ...sample.events[0].post, id, threadId: t } }] });
     log(`ceiling frame: ${Buffer.byteLength(sampleFrame)} bytes (a PostCreated events frame Parley sent, ids replaced)`);
-    const ceiling = stopLater(await spawnProc({ name: 'ws ceiling', cmd: node, args: [file('./lib/realtime-ceiling.ts')], ready: 'json' }));
-    log(`ceiling: bare ws server ${ceiling.url} (pid ${ceiling.pid})`);
+    const ceilingProc = async (name: string, env: Record<string, string> = {}) => stopLater(await spawnProc({ name, cmd: node, args: [file('./lib/realtime-ceiling.ts')], env, ready: 'json' }));
+    const ws = (p: Proc) => `${p.url.replace(/^http/, 'ws')}/v1/realtime`;
     const synthetic = (t: string, i: number): PostRequest => {
       const id = `9${String(i).padStart(9, '0')}`;
       return { threadId: t, path: `/publish?thread=${t}`, body: frameFor(t, id), id };
     };
-    await layout('ceiling', `${ceiling.url.replace(/^http/, 'ws')}/v1/realtime`, ceiling.url, { ceiling: [ceiling.pid] }, synthetic, ceiling);
-    await ceiling.stop();
+    if (!skip.has('ceiling')) {
+      const ceiling = await ceilingProc('ws ceiling');
+      log(`ceiling: bare ws server ${ceiling.url} (pid ${ceiling.pid})`);
+      await layout({ label: 'ceiling', servers: { ceiling: ws(ceiling) }, http: ceiling.url, pids: { ceiling: [ceiling.pid] }, request: synthetic, delay: true, ceilings: [ceiling] });
+      await ceiling.stop();
+    }
+    if (!skip.has('ceiling-2procs')) {
+      const b = await ceilingProc('ws ceiling b');
+      const a = await ceilingProc('ws ceiling a', { CEILING_PEER: b.url });
+      log(`ceiling-2procs: bare ws servers ${a.url} (pid ${a.pid}, posted to, passes each frame to b) and ${b.url} (pid ${b.pid})`);
+      await layout({ label: 'ceiling-2procs', servers: { 'ceiling-a': ws(a), 'ceiling-b': ws(b) }, http: a.url, pids: { 'ceiling-a': [a.pid], 'ceiling-b': [b.pid] },
+        request: synthetic, delay: false, ceilings: [a, b] });
+      await a.stop();
+      await b.stop();
+    }
   }
 
   let connections: (ConnectionsResult & { target: number; limitWhy: string; limit: number }) | undefined;

@@ -177,7 +177,8 @@ async function subscribe(m: Msg): Promise<Record<string, unknown>> {
 
 function collect(): Record<string, unknown> {
   if (mode === 'fanout') {
-    return { at: clients.map((c) => c.fanAt).filter((t) => t > 0), seqs: [...new Set(clients.filter((c) => c.fanAt > 0).map((c) => c.fanSeq))] };
+    const got = clients.filter((c) => c.fanAt > 0);
+    return { at: got.map((c) => c.fanAt), g: got.map((c) => c.g), seqs: [...new Set(got.map((c) => c.fanSeq))] };
   }
   const out = { postIds: delay.postIds, at: delay.at, batch: delay.batch, sampleFrame, pingAt };
   pingAt = [];

@@ -132,10 +132,10 @@ export class ClientFleet {
     return (await this.all<{ fanGot: number }>({ op: 'progress' })).reduce((a, r) => a + r.fanGot, 0);
   }
 
-  /** fan-out: each client's receipt time (our clock), and the distinct seqs they got */
-  async collectFanout(): Promise<{ at: number[]; seqs: number[] }> {
-    const rs = await this.all<{ at: number[]; seqs: number[] }>({ op: 'collect' });
-    return { at: rs.flatMap((r, i) => r.at.map((t) => t - this.children[i].offset)), seqs: [...new Set(rs.flatMap((r) => r.seqs))] };
+  /** fan-out: each client's receipt time (our clock) and its g, and the distinct seqs they got */
+  async collectFanout(): Promise<{ at: number[]; g: number[]; seqs: number[] }> {
+    const rs = await this.all<{ at: number[]; g: number[]; seqs: number[] }>({ op: 'collect' });
+    return { at: rs.flatMap((r, i) => r.at.map((t) => t - this.children[i].offset)), g: rs.flatMap((r) => r.g), seqs: [...new Set(rs.flatMap((r) => r.seqs))] };
   }
 
   /** delay: every (post, client) receipt since the last collect, and every server ping's arrival, on our clock */

@@ -2,9 +2,11 @@
 // for the deliveries later than the target, which known cause they fall under:
 // - coalescing: the comment followed another comment on the same thread by less than the hub's
 //   coalescing window (PARLEY_REALTIME_COALESCE_MS), so the hub held it until the window closed;
-// - heartbeat: its 2xx came while the server pinged every connection at once (the clients see the
-//   pings arrive; pings less than 1 s apart are one burst), or up to 300 ms after, while the pongs
-//   come back;
+// - heartbeat: its 2xx came while the server pinged many connections at once (the clients see the
+//   pings arrive: pings less than 20 ms apart are one cluster, and a cluster of at least
+//   BURST_PINGS is a burst), or up to 300 ms after, while the pongs come back. Since fa77b32 a
+//   node pings a slice of its connections every 100 ms (34 per tick at 10,000), so there are no
+//   bursts left to find; before, every connection was pinged in one loop every 30 s;
 // - other: neither (scheduling on the shared cores, GC, …).
 import type { Delivery } from './realtime-clients.ts';
 import type { Posted } from './realtime-poster.ts';
@@ -24,6 +26,9 @@ export function quantiles(xs: number[]): Quantiles {
   return { n: s.length, min: s[0] ?? NaN, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: s[s.length - 1] ?? NaN };
 }
 
+/** pings in one cluster that make a burst: at the 13–16 µs per ping measured before fa77b32, ≥ 13 ms of the node's event loop */
+const BURST_PINGS = 1000;
+
 export interface DelayFigures {
   /** 2xx → receipt, ms, every delivery of the window */
   delay: Quantiles;
@@ -37,6 +42,8 @@ export interface DelayFigures {
   coalescedFrames: number;
   /** bursts of server pings seen in the window; `at` in seconds from the window's start */
   pingBursts: { at: number; spanMs: number; pings: number }[];
+  /** every server ping seen in the window, in clusters (less than 20 ms apart) */
+  pings: { total: number; clusters: number; largest: number; largestSpanMs: number };
   /** deliveries later than `lateMs`, by cause */
   late: { total: number; coalescing: number; heartbeat: number; other: number };
   /** comments that followed another on the same thread within the coalescing window */
@@ -45,14 +52,16 @@ export interface DelayFigures {
 }
 
 export function analyzeDelay(o: { posted: Posted[]; deliveries: Delivery[]; pingAt: number[]; startAbs: number; coalesceMs: number; lateMs: number }): DelayFigures {
-  const bursts: { from: number; to: number; pings: number }[] = [];
+  const clusters: { from: number; to: number; pings: number }[] = [];
   for (const t of [...o.pingAt].sort((x, y) => x - y)) {
-    const b = bursts[bursts.length - 1];
-    if (b && t - b.to < 1000) {
+    const b = clusters[clusters.length - 1];
+    if (b && t - b.to < 20) {
       b.to = t;
       b.pings++;
-    } else bursts.push({ from: t, to: t, pings: 1 });
+    } else clusters.push({ from: t, to: t, pings: 1 });
   }
+  const bursts = clusters.filter((c) => c.pings >= BURST_PINGS);
+  const largest = clusters.reduce((a, c) => (c.pings > a.pings ? c : a), { from: 0, to: 0, pings: 0 });
   const duringHeartbeat = (t: number) => bursts.some((b) => t >= b.from - 50 && t <= b.to + 300);
 
   const byThread = new Map<string, Posted[]>();
@@ -95,6 +104,7 @@ export function analyzeDelay(o: { posted: Posted[]; deliveries: Delivery[]; ping
     over: Object.fromEntries([5, 10, 15, 25, 50].map((ms) => [ms, all.filter((x) => x > ms).length / Math.max(1, all.length)])),
     coalescedFrames,
     pingBursts: bursts.map((b) => ({ at: (b.from - o.startAbs) / 1000, spanMs: b.to - b.from, pings: b.pings })),
+    pings: { total: o.pingAt.length, clusters: clusters.length, largest: largest.pings, largestSpanMs: largest.to - largest.from },
     late,
     heldComments: held.size,
     delivered: all.length,

@@ -3,7 +3,8 @@
 // - delay: comments at a fixed rate over many threads; for every (comment, subscriber of its
 //   thread) the receipt time minus the 2xx time, both on the benchmark process's clock;
 // - fan-out: one comment to a thread every client subscribes to; from the 2xx until the last
-//   client has it, a few rounds.
+//   client has it, a few rounds (after unrecorded warm-up rounds when the layout had no delay
+//   phase to warm it up).
 import { ClientFleet, nowAbs } from './realtime-clients.ts';
 import { postOne, postPaced, type PostRequest } from './realtime-poster.ts';
 import { cpuMeter } from './realtime-procs.ts';
@@ -79,6 +80,8 @@ export interface FanoutRound {
   got: number;
   seqs: number[];
   cores: Record<string, number>;
+  /** with several servers: 2xx → the last receipt among each server's clients */
+  lastBy?: Record<string, number>;
 }
 
 export interface FanoutResult {
@@ -86,8 +89,10 @@ export interface FanoutResult {
   subscribers: number;
   rounds: FanoutRound[];
   last: Quantiles;
-  /** the ceiling only: how long its send loop took, per round (ms) */
-  sendLoopMs?: number[];
+  /** the ceiling only: how long each ceiling process's send loop took, per round (ms), by process */
+  sendLoopMs?: Record<string, number[]>;
+  /** how many server processes the subscribers were split over */
+  servers: number;
 }
 
 export async function measureFanout(o: {
@@ -97,12 +102,18 @@ export async function measureFanout(o: {
   threadId: string;
   subscribers: number;
   rounds: number;
+  /** rounds run first and not recorded */
+  warmupRounds?: number;
   request: (round: number) => PostRequest;
   pids: Record<string, number[]>;
+  /** the server a client (by g) is connected to, when there are several */
+  serverOf?: (g: number) => string;
+  servers?: number;
   log: (line: string) => void;
 }): Promise<FanoutResult> {
   const rounds: FanoutRound[] = [];
-  for (let r = 0; r < o.rounds; r++) {
+  const warmup = o.warmupRounds ?? 0;
+  for (let r = -warmup; r < o.rounds; r++) {
     await o.fleet.record('fanout', o.threadId);
     await new Promise((ok) => setTimeout(ok, 400)); // past the hub's coalescing window, quiet sockets
     const meter = cpuMeter(o.pids);
@@ -111,12 +122,21 @@ export async function measureFanout(o: {
     let got = 0;
     while ((got = await o.fleet.fanGot()) < o.subscribers && performance.now() < until) await new Promise((ok) => setTimeout(ok, 10));
     const cores = meter.end();
-    const { at, seqs } = await o.fleet.collectFanout();
+    const { at, g, seqs } = await o.fleet.collectFanout();
     const q = quantiles(at.map((t) => t - posted.okAt));
-    rounds.push({ last: q.max, p50: q.p50, first: q.min, got, seqs, cores });
-    o.log(`${o.label} round ${r + 1}: ${got.toLocaleString('en-US')} of ${o.subscribers.toLocaleString('en-US')} clients; 2xx → first ${q.min.toFixed(1)} ms, ` +
-      `median ${q.p50.toFixed(1)} ms, last ${q.max.toFixed(1)} ms (POST took ${posted.latency.toFixed(1)} ms)`);
+    let lastBy: Record<string, number> | undefined;
+    if (o.serverOf) {
+      lastBy = {};
+      at.forEach((t, i) => {
+        const s = o.serverOf!(g[i]);
+        lastBy![s] = Math.max(lastBy![s] ?? -Infinity, t - posted.okAt);
+      });
+    }
+    const by = lastBy ? `; last per server ${Object.entries(lastBy).map(([s, ms]) => `${s} ${ms.toFixed(1)} ms`).join(', ')}` : '';
+    o.log(`${o.label} ${r < 0 ? `warm-up round ${r + warmup + 1}` : `round ${r + 1}`}: ${got.toLocaleString('en-US')} of ${o.subscribers.toLocaleString('en-US')} clients; ` +
+      `2xx → first ${q.min.toFixed(1)} ms, median ${q.p50.toFixed(1)} ms, last ${q.max.toFixed(1)} ms${by} (POST took ${posted.latency.toFixed(1)} ms)`);
+    if (r >= 0) rounds.push({ last: q.max, p50: q.p50, first: q.min, got, seqs, cores, lastBy });
   }
   await o.fleet.record('off');
-  return { label: o.label, subscribers: o.subscribers, rounds, last: quantiles(rounds.map((r) => r.last)) };
+  return { label: o.label, subscribers: o.subscribers, rounds, last: quantiles(rounds.map((r) => r.last)), servers: o.servers ?? 1 };
 }
