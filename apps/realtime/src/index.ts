@@ -416,13 +416,18 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
   // Heartbeats: every connection is pinged once per period, a slice per 100 ms tick, so a node
   // with 100,000 sockets never stalls its event loop pinging them all at once (and the pongs come
   // back spread out too). One that didn't answer the previous ping is dropped: a vanished phone
-  // sends no FIN.
+  // sends no FIN. A round starts no sooner than one period after the last one started, so a node
+  // with few connections doesn't ping them every tick (and drop a peer whose pong takes 100 ms).
   const pingMs = config.realtimePingSeconds * 1000;
   const PING_TICK_MS = 100;
   let pingRound: WebSocket[] = [];
   let pingIndex = 0;
+  let roundStarted = -Infinity;
   const heartbeat = setInterval(() => {
     if (pingIndex >= pingRound.length) {
+      const now = performance.now();
+      if (now - roundStarted < pingMs - PING_TICK_MS / 2) return;
+      roundStarted = now;
       pingRound = [...conns.keys()];
       pingIndex = 0;
     }

@@ -83,6 +83,26 @@ t.test('heartbeats both ways; a peer that stops answering pings is dropped', asy
   await until('the server to forget the mute peer', 2000, async () => (realtime.stats().connections === 1 ? true : undefined));
 });
 
+t.test('heartbeats: one ping per period however few the connections; a slow pong is fine', async (t) => {
+  const { wsUrl, realtime } = await testRealtimeStack(t, { realtimePingSeconds: 1 });
+  // answers each ping 400 ms late: well inside the period, far beyond one 100 ms tick
+  const slow = new WebSocket(wsUrl, { autoPong: false });
+  slow.on('error', () => {});
+  t.teardown(() => slow.terminate());
+  const pings: number[] = [];
+  slow.on('ping', (data) => {
+    pings.push(Date.now());
+    setTimeout(() => slow.readyState === WebSocket.OPEN && slow.pong(data), 400);
+  });
+  await within('the upgrade', once(slow, 'open'));
+  await new Promise((r) => setTimeout(r, 3500));
+  t.equal(slow.readyState, WebSocket.OPEN, 'a peer answering within the period stays');
+  t.ok(pings.length >= 2 && pings.length <= 4, `pinged once a second (${pings.length} pings in 3.5 s)`);
+  const gaps = pings.slice(1).map((at, i) => at - pings[i]);
+  t.ok(gaps.every((g) => g >= 800), `pings a period apart (gaps ${gaps.join(', ')} ms)`);
+  t.equal(realtime.stats().connections, 1);
+});
+
 t.test('upgrades only on /v1/realtime (404 elsewhere); query strings are fine', async (t) => {
   const { wsUrl } = await testRealtimeStack(t);
   const base = wsUrl.replace('/v1/realtime', '');
