@@ -1,14 +1,17 @@
 // `scripts/start.ts` as a whole process: embedded Postgres, API, realtime and worker come up, the
 // widget is built and served with the demo pages, the demo forum is created once, SIGINT/SIGTERM
 // stop everything with exit 0, and a restart reuses the data, the admin token and the demo's
-// moderator key.
+// moderator key. In between, the demo in real Chromium: two windows commenting live.
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 import { freePort } from '../scripts/lib/free-port.ts';
+import { CHROMIUM, CHROMIUM_ARGS, openReader } from './harness/browser.ts';
+import { until } from './harness/until.ts';
 
 const script = fileURLToPath(new URL('../scripts/start.ts', import.meta.url));
 
@@ -93,6 +96,32 @@ t.test('start, use, stop, restart with the same data', async (t) => {
   const hello = await new Promise<string>((ok) => ws.addEventListener('message', (e) => ok(String(e.data)), { once: true }));
   t.match(JSON.parse(hello), { op: 'hello', protocol: 1 }, 'realtime attached');
   const wsClosed = new Promise<number>((ok) => ws.addEventListener('close', (e) => ok(e.code)));
+
+  // what the README promises a new user: open the printed URL in two windows and comment live
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const [a, b] = await Promise.all([openReader(browser, `${first.url}/`, 'window A'), openReader(browser, `${first.url}/`, 'window B')]);
+    await Promise.all([a.subscribed(), b.subscribed()]);
+    const post = await a.compose('First comment on the demo', { name: 'Ann' });
+    await b.post(post.id).waitFor({ timeout: 2000 });
+    t.pass('a comment posted in one window shows in the other, live');
+    await b.post(post.id).locator('button.parley-reply').click();
+    const reply = await b.compose('And a reply', { name: 'Bo', form: b.post(post.id).locator(':scope > form.parley-composer') });
+    await a.post(reply.id).waitFor({ timeout: 2000 });
+    t.pass('and a reply back');
+    const other = await openReader(browser, `${first.url}/demo/second`, 'second article');
+    await other.subscribed();
+    t.equal(await other.postIds().then((ids) => ids.length), 0, 'the second article has its own, empty thread');
+    // the listing's counts come from the worker's counters: reload until they arrive
+    await until('the listing to count 2 comments', 10_000, async () => {
+      await a.page.reload();
+      return (await a.page.getAttribute('[data-parley-count="welcome"]', 'data-parley-counted')) === '2' ? true : undefined;
+    });
+    t.equal(await a.page.locator('[data-parley-count="welcome"]').first().innerText(), '2 comments', 'the listing counts them');
+    for (const r of [a, b, other]) t.same(r.problems, [], `${r.label}: no console errors or CSP violations`);
+  } finally {
+    await browser.close();
+  }
 
   t.equal(await first.stop('SIGINT'), 0, 'SIGINT exits 0');
   t.equal(await wsClosed, 1012, 'websocket clients were told to reconnect');

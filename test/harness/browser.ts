@@ -28,7 +28,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** screenshots and other files a run leaves to look at (ignored by git) */
 export const ARTIFACTS_DIR = join(REPO_ROOT, 'test-artifacts');
 export const CHROMIUM = process.env.PARLEY_TEST_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -229,7 +229,8 @@ export async function browserStack(t: Test, overrides: Partial<Config> = {}): Pr
 /** readers' labels, for messages of helpers that get only the page */
 const labels = new WeakMap<Page, string>();
 
-async function openReader(browser: Browser, url: string, label: string, allow: RegExp[], options: BrowserContextOptions): Promise<Reader> {
+/** A reader in a new browser context on `url`, recording problems (see the top of this file). */
+export async function openReader(browser: Browser, url: string, label: string, allow: RegExp[] = [], options: BrowserContextOptions = {}): Promise<Reader> {
   const context = await browser.newContext({ locale: 'en-US', ...options });
   const page = await context.newPage();
   labels.set(page, label);
