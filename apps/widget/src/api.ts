@@ -1,18 +1,6 @@
 // The HTTP side: JSON requests to the Parley API, and its errors as one type the UI can word.
-export interface PostView {
-  id: string;
-  parentId: string | null;
-  depth: number;
-  author: { name: string } | null;
-  html: string;
-  status: string;
-  score: number;
-  replyCount: number;
-  revision: number;
-  createdAt: string;
-  editedAt: string | null;
-  tombstone?: true;
-}
+// The post JSON of the read API and of realtime events: the server's own type (erased by the build).
+export type { PostView } from '../../../packages/domain/src/views.ts';
 
 export interface ThreadView {
   id: string;
