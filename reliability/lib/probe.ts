@@ -6,7 +6,7 @@
 //
 // monitorEventLoopDelay records the whole time between two of its timer ticks, so an idle loop
 // reads as the resolution itself; we subtract it, and what remains is how late the loop was.
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, type ELDHistogram } from 'node:perf_hooks';
 
 export const PROBE_RESOLUTION_MS = 5;
 
@@ -28,7 +28,7 @@ export interface ProbeSample {
   total: DelayFigures;
 }
 
-function figures(h: IntervalHistogram): DelayFigures {
+function figures(h: ELDHistogram): DelayFigures {
   const ms = (ns: number) => Math.max(0, ns / 1e6 - PROBE_RESOLUTION_MS);
   if (h.count === 0) return { p50: 0, p99: 0, max: 0, mean: 0, count: 0 };
   return { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), mean: ms(h.mean), count: h.count };
