@@ -2,7 +2,9 @@
 // embedded Postgres whose files live in <PARLEY_DATA_DIR>/pg and survive restarts. Phases:
 // config → Postgres → database → migrations → admin token, secret → widget build → API + realtime +
 // worker → demo forum. The API also serves the widget (/widget/*) and the demo pages (/, /demo/*).
-// SIGINT/SIGTERM close everything in order: API (with realtime), worker, pools, Postgres.
+// SIGINT/SIGTERM close everything in order: API (with realtime), worker, pools, Postgres. The
+// embedded Postgres is supervised (restarted when it dies), dies with us when we are killed, and an
+// orphan of an earlier run that was killed is stopped before ours starts (lib/postgres-lock.ts).
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -38,7 +40,21 @@ async function main(): Promise<void> {
     log(`database: embedded Postgres in ${join(dataDir, 'pg')} on 127.0.0.1:${env.embeddedPgPort}`);
     const { startEmbeddedPostgres } = await import('./lib/embedded-postgres.ts');
     const password = await readOrCreateSecret(join(dataDir, 'pg-password'));
-    embedded = await startEmbeddedPostgres({ dir: join(dataDir, 'pg'), port: env.embeddedPgPort, password: password.value, log });
+    embedded = await startEmbeddedPostgres({
+      dir: join(dataDir, 'pg'),
+      port: env.embeddedPgPort,
+      password: password.value,
+      log: (line) => log(`postgres: ${line}`),
+      // We own this Postgres: when it dies under us, start it again. The API answers 503
+      // database_unavailable meanwhile and every pool reconnects by itself.
+      supervise: {
+        onGiveUp: (err) => {
+          if (signalled) return;
+          signalled = true;
+          void shutdown(`Postgres keeps dying: ${err.message}`).then(() => process.exit(1));
+        },
+      },
+    });
     if (await embedded.ensureDatabase('parley')) log('database: created database "parley"');
     databaseUrl = embedded.url('parley');
   }

@@ -3,59 +3,14 @@
 // stop everything with exit 0, and a restart reuses the data, the admin token and the demo's
 // moderator key. In between, the demo in real Chromium: two windows commenting live.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { freePort } from '../scripts/lib/free-port.ts';
 import { CHROMIUM, CHROMIUM_ARGS, openReader } from './harness/browser.ts';
 import { until } from './harness/until.ts';
-
-const script = fileURLToPath(new URL('../scripts/start.ts', import.meta.url));
-
-interface Running {
-  out: () => string;
-  url: string;
-  adminToken: string;
-  moderatorKey: string;
-  stop(signal: NodeJS.Signals): Promise<number | null>;
-}
-
-async function start(dataDir: string, pgPort: number): Promise<Running> {
-  const child = spawn(process.execPath, [script], {
-    env: { ...process.env, PARLEY_DATA_DIR: dataDir, PARLEY_EMBEDDED_PG_PORT: String(pgPort), PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: '', PARLEY_ADMIN_TOKEN: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (c) => (out += c));
-  child.stderr.on('data', (c) => (out += c));
-  const exited = new Promise<number | null>((ok) => child.on('exit', (code) => ok(code)));
-  await new Promise<void>((ok, fail) => {
-    const timer = setInterval(() => {
-      if (out.includes('Ctrl-C stops everything')) {
-        clearInterval(timer);
-        ok();
-      }
-    }, 50);
-    void exited.then((code) => {
-      clearInterval(timer);
-      fail(new Error(`start.ts exited (${code}) before it was ready:\n${out}`));
-    });
-  });
-  const field = (re: RegExp) => re.exec(out)?.[1] ?? '';
-  return {
-    out: () => out,
-    url: field(/running at (http:\/\/\S+)/),
-    adminToken: field(/admin token:\s+(\S+)/),
-    moderatorKey: field(/moderator key:\s+(\S+)/),
-    async stop(signal) {
-      child.kill(signal);
-      return exited;
-    },
-  };
-}
+import { start } from './harness/start.ts';
 
 t.test('start, use, stop, restart with the same data', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'parley-start-'));

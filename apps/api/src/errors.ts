@@ -51,11 +51,16 @@ export function toParleyError(err: FastifyError | Error): ParleyError | undefine
   return undefined;
 }
 
+/** what a 503 tells clients to wait: about one restart of the embedded Postgres */
+export const RETRY_AFTER_SECONDS = 2;
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const known = toParleyError(err);
     if (known) {
       if (known.status === 413) reply.header('connection', 'close');
+      // a dependency is away: clients (and HAProxy) back off and come back
+      if (known.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
       if (known.internal) req.log.warn({ err: known.internal, code: known.code }, 'request refused');
       return reply.status(known.status).send(known.toJSON());
     }

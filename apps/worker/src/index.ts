@@ -44,7 +44,8 @@ export async function startWorker({ config, connectionString, db, registry, log 
 
   let closing: Promise<void> | undefined;
   return {
-    healthy: () => running,
+    // stopped, or the database is away (relay steps fail): the orchestrator sees 503
+    healthy: () => running && runtime.relaying,
     runtime,
     close() {
       closing ??= (async () => {

@@ -3,6 +3,7 @@
 // content shard (horizontal partitions by forum) and read or write. Nothing else knows where a
 // table lives, so adding shards and replicas is a topology change, not a code change.
 import pg from 'pg';
+import { translateConnectionError } from './unavailable.ts';
 
 export type Area = 'accounts' | 'forums' | 'content';
 export type Mode = 'read' | 'write';
@@ -78,11 +79,13 @@ export class Database {
   private readonly commitListeners = new Set<CommitListener>();
   private readonly topology: Topology;
   private readonly poolSize: number;
+  private readonly connectTimeoutMs: number;
   private rr = 0;
 
-  constructor(topology: Topology, opts: { poolSize?: number } = {}) {
+  constructor(topology: Topology, opts: { poolSize?: number; connectTimeoutMs?: number } = {}) {
     this.topology = topology;
     this.poolSize = opts.poolSize ?? 10;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
   }
 
   /** The alias a route resolves to, e.g. `content.0` or `content.0.replica1`. */
@@ -98,14 +101,20 @@ export class Database {
   async exec<R extends pg.QueryResultRow = pg.QueryResultRow>(route: Route, sql: Sql, values?: unknown[]): Promise<pg.QueryResult<R>> {
     const alias = this.alias(route);
     this.emit(alias, textOf(sql));
-    return this.pool(alias, route).query<R>(toQuery(sql, values));
+    return this.pool(alias, route).query<R>(toQuery(sql, values)).catch(translateConnectionError);
   }
 
   /** Runs `fn` in one transaction on the route's primary. Keep network calls out of `fn`. */
   async tx<T>(route: Omit<Route, 'mode'>, fn: (ex: Executor) => Promise<T>): Promise<T> {
     const primary: Route = { ...route, mode: 'write' };
     const alias = this.alias(primary);
-    const client = await this.pool(alias, primary).connect();
+    const client = await this.pool(alias, primary).connect().catch(translateConnectionError);
+    // pg-pool listens for a client's errors only while it is idle: a checked-out client whose
+    // server goes away (restart, failover) would otherwise raise an unhandled 'error' and take the
+    // process down. The failed query rejects on its own; this only keeps the event handled.
+    let lost: Error | undefined;
+    const onError = (err: Error) => void (lost ??= err);
+    client.on('error', onError);
     const recorded: CommittedEvent[] = [];
     const ex: Executor = {
       query: <R extends pg.QueryResultRow>(sql: Sql, values?: unknown[]) => {
@@ -122,14 +131,18 @@ export class Database {
       if (recorded.length) this.committed(recorded);
       return result;
     } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
+      if (lost) broken = true;
+      else {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          broken = true;
+        }
       }
-      throw err;
+      return translateConnectionError(err);
     } finally {
-      client.release(broken ? true : undefined);
+      client.off('error', onError);
+      client.release(broken || lost ? true : undefined);
     }
   }
 
@@ -191,7 +204,14 @@ export class Database {
       const nodes = this.nodes(route);
       const m = /\.replica(\d+)$/.exec(alias);
       const url = m ? nodes.replicas![Number(m[1]) - 1] : nodes.primary;
-      pool = new pg.Pool({ connectionString: url, max: this.poolSize, application_name: `parley:${alias}` });
+      pool = new pg.Pool({
+        connectionString: url,
+        max: this.poolSize,
+        application_name: `parley:${alias}`,
+        // with the server away, a request fails fast with database_unavailable instead of queueing
+        connectionTimeoutMillis: this.connectTimeoutMs,
+        keepAlive: true,
+      });
       // An idle client that errors (server restart) must not crash the process; the pool drops it.
       pool.on('error', () => {});
       this.pools.set(alias, pool);

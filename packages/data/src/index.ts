@@ -1,5 +1,6 @@
 export * from './config.ts';
 export * from './db.ts';
+export * from './unavailable.ts';
 export * from './migrate.ts';
 export * from './codec.ts';
 export * from './sql/rows.ts';

@@ -10,6 +10,7 @@ const LOCK_KEY = 7_310_417_301; // arbitrary, stable: "parley migrations"
 
 export async function migrate(connectionString: string, log: (line: string) => void = () => {}): Promise<string[]> {
   const client = new pg.Client({ connectionString });
+  client.on('error', () => {}); // a server that goes away fails the query in flight; no unhandled event
   await client.connect();
   const applied: string[] = [];
   try {

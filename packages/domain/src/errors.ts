@@ -52,6 +52,8 @@ export const errorCodes = {
   webhook_url_refused: { status: 422, message: 'The webhook url resolves to a loopback, private or otherwise internal address, which this server does not call.' },
   // load (429)
   rate_limited: { status: 429, message: 'Too many requests; wait a moment and try again.' },
+  // a dependency is away (503): the request did nothing it reported; retry after Retry-After
+  database_unavailable: { status: 503, message: 'The database is unavailable right now (restarting or failing over); try again in a few seconds. A write that got this answer may or may not have been saved: read before retrying it.' },
   // ours (500): never for bad input
   internal: { status: 500, message: 'Something went wrong on our side; try again in a moment.' },
 } as const satisfies Record<string, { status: number; message: string }>;

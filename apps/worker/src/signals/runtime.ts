@@ -56,7 +56,15 @@ export class SignalRuntime {
       monitorIntervalSeconds: o.monitorSeconds ?? 10,
       superviseIntervalSeconds: o.monitorSeconds ?? 10,
     });
-    boss.on('error', (err) => o.ctx.log(`worker: pg-boss error: ${err.message}`));
+    // pg-boss reports every failed poll; while the database is away that is several a second
+    let lastError = 0;
+    let quiet = 0;
+    boss.on('error', (err) => {
+      if (Date.now() - lastError < 10_000) return void quiet++;
+      o.ctx.log(`worker: pg-boss error${quiet ? ` (and ${quiet} more since the last line)` : ''}: ${err.message}`);
+      lastError = Date.now();
+      quiet = 0;
+    });
     await boss.start();
     const rt = new SignalRuntime(boss, o);
     await rt.createQueues();
@@ -156,19 +164,36 @@ export class SignalRuntime {
     this.relayLoop = this.runRelay();
   }
 
+  /** false while relay steps fail (the database is away); the worker's /healthz answers 503 then */
+  get relaying(): boolean {
+    return this.relayFailures === 0;
+  }
+
+  private relayFailures = 0;
+
   private async runRelay(): Promise<void> {
+    let lastLog = 0;
     while (this.running) {
       let moved = 0;
       try {
         moved = await this.relayOnce();
+        if (this.relayFailures > 0) this.o.ctx.log(`worker: relay resumed after ${this.relayFailures} failed steps`);
+        this.relayFailures = 0;
       } catch (err) {
-        this.o.ctx.log(`worker: relay step failed, retrying: ${(err as Error).message}`);
+        this.relayFailures++;
+        // one line per 10 s at most: an outage must not flood the log
+        if (Date.now() - lastLog > 10_000) {
+          lastLog = Date.now();
+          this.o.ctx.log(`worker: relay step failed, retrying: ${(err as Error).message}`);
+        }
         moved = 0;
       }
       if (moved < this.o.relayBatchSize && this.running) {
+        // after a failure, back off (50 ms doubling to 2 s); under a trickle, wait to fill chunks
+        // rather than enqueue many tiny jobs
+        const idle = this.relayFailures > 0 ? Math.min(50 * 2 ** (this.relayFailures - 1), 2000) : moved >= this.o.chunkSize ? 5 : this.o.relayIdleMs;
         await new Promise<void>((resolve) => {
-          // under a trickle, wait to fill chunks rather than enqueue many tiny jobs
-          const timer = setTimeout(resolve, moved >= this.o.chunkSize ? 5 : this.o.relayIdleMs);
+          const timer = setTimeout(resolve, idle);
           this.wake = () => {
             clearTimeout(timer);
             resolve();
