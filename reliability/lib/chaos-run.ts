@@ -92,8 +92,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     const unhealthy: string[] = [];
     const budgetEnd = began + o.seconds * 1000;
     let round = 0;
+    let roundMs = 0;
     do {
       round++;
+      const roundBegan = Date.now();
       for (const name of targets) {
         const svc = stack.service(name)!;
         lastKill.name = name;
@@ -105,7 +107,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         if (!ok) unhealthy.push(`${name} (round ${round})`);
         await sleep(o.settleMs);
       }
-    } while (Date.now() + targets.length * (o.settleMs + o.downMs + 2000) < budgetEnd);
+      roundMs = Date.now() - roundBegan;
+    } while (Date.now() + roundMs < budgetEnd);
 
     o.log(`${elapsed()} s: kills done; stopping the load`);
     await writers.stop();
@@ -153,7 +156,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
         errors: Object.fromEntries(sub.stats.errors),
       },
       counters,
-      kills: Object.fromEntries(stack.services.map((s) => [s.name, s.kills])),
+      kills: Object.fromEntries(targets.map((n) => [n, stack.service(n)!.kills])),
       startFailures: Object.fromEntries(stack.services.map((s) => [s.name, s.startFailures])),
       deaths,
       unhealthy,
