@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const widgetDir = await buildWidgetInto(join(dataDir, 'widget'));
   if (stopping) return;
 
-  db = new Database(singleDatabase(databaseUrl), { poolSize: config.dbPoolSize });
+  db = new Database(singleDatabase(databaseUrl), { poolSize: config.dbPoolSize, connectTimeoutMs: config.dbConnectTimeoutMs });
   log('worker: starting');
   worker = await startWorker({ config, connectionString: databaseUrl, db, log });
   api = await startApi({ config, db, widgetDir, demo: { dir: DEMO_PAGES_DIR } });

@@ -54,6 +54,15 @@ export function toParleyError(err: FastifyError | Error): ParleyError | undefine
 /** what a 503 tells clients to wait: about one restart of the embedded Postgres */
 export const RETRY_AFTER_SECONDS = 2;
 
+// While the database is away every request fails the same way: log the first, then one per 10 s.
+let lastOutageLog = 0;
+function quietOutage(err: ParleyError): boolean {
+  if (err.code !== 'database_unavailable') return false;
+  if (Date.now() - lastOutageLog < 10_000) return true;
+  lastOutageLog = Date.now();
+  return false;
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const known = toParleyError(err);
@@ -61,7 +70,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       if (known.status === 413) reply.header('connection', 'close');
       // a dependency is away: clients (and HAProxy) back off and come back
       if (known.status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-      if (known.internal) req.log.warn({ err: known.internal, code: known.code }, 'request refused');
+      if (known.internal && !quietOutage(known)) req.log.warn({ err: known.internal, code: known.code }, 'request refused');
       return reply.status(known.status).send(known.toJSON());
     }
     req.log.error({ err }, 'unhandled error');

@@ -27,7 +27,7 @@ export interface WorkerOptions {
 
 export async function startWorker({ config, connectionString, db, registry, log = () => {} }: WorkerOptions): Promise<Worker> {
   const ownDb = db === undefined;
-  const database = db ?? new Database(singleDatabase(connectionString), { poolSize: Math.min(config.dbPoolSize, 6) });
+  const database = db ?? new Database(singleDatabase(connectionString), { poolSize: Math.min(config.dbPoolSize, 6), connectTimeoutMs: config.dbConnectTimeoutMs });
   const runtime = await SignalRuntime.create({
     registry: registry ?? defaultRegistry(config),
     ctx: { config, db: database, log },

@@ -1,10 +1,11 @@
 // Standalone worker process: `DATABASE_URL=postgres://… node apps/worker/src/main.ts`.
-// Serves GET /healthz on PARLEY_WORKER_HEALTH_PORT for the orchestrator; SIGTERM/SIGINT stop it
-// gracefully (active jobs finish first).
+// Serves GET /healthz on PARLEY_WORKER_HEALTH_PORT for the orchestrator (503 while starting or
+// while the database is away); SIGTERM/SIGINT stop it gracefully (active jobs finish first).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describeConfig, loadConfig } from '@parley/data';
-import { startWorker } from './index.ts';
+import { describeConfig, isConnectionError, loadConfig } from '@parley/data';
+import { ParleyError } from '@parley/domain';
+import { startWorker, type Worker } from './index.ts';
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
@@ -13,14 +14,17 @@ if (!config.databaseUrl) {
   log('worker: DATABASE_URL is required to run the worker on its own (`pnpm start` runs it in-process with the embedded Postgres)');
   process.exit(2);
 }
+const databaseUrl = config.databaseUrl;
 log(`worker: config ${JSON.stringify(describeConfig(config))}`);
-const worker = await startWorker({ config, connectionString: config.databaseUrl, log });
+
+let worker: Worker | undefined;
+let stopping = false;
 
 const health = createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/healthz') {
-    const ok = worker.healthy();
+    const ok = worker?.healthy() ?? false;
     res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ status: ok ? 'ok' : 'unavailable' }));
+    res.end(JSON.stringify({ status: ok ? 'ok' : worker ? 'unavailable' : 'starting' }));
     return;
   }
   res.writeHead(404, { 'content-type': 'application/json' });
@@ -30,7 +34,6 @@ await new Promise<void>((ok) => health.listen(config.workerHealthPort, config.ho
 const { port } = health.address() as AddressInfo;
 log(`worker: health on http://${config.host}:${port}/healthz`);
 
-let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (stopping) return;
@@ -38,7 +41,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     log(`worker: ${signal}, stopping`);
     health.close();
     health.closeAllConnections();
-    worker.close().then(
+    (worker?.close() ?? Promise.resolve()).then(
       () => process.exit(0),
       (err: Error) => {
         log(`worker: stop failed: ${err.message}`);
@@ -47,3 +50,18 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     );
   });
 }
+
+const unavailable = (err: unknown) => isConnectionError(err) || (err instanceof ParleyError && err.code === 'database_unavailable');
+
+// A worker started while the database is away (a restart, a failover, every process restarted at
+// once) waits for it instead of exiting, so the orchestrator need not order the start-up.
+for (let attempt = 0; !stopping && !worker; attempt++) {
+  try {
+    worker = await startWorker({ config, connectionString: databaseUrl, log });
+  } catch (err) {
+    if (!unavailable(err)) throw err;
+    if (attempt % 10 === 0) log(`worker: the database is unavailable (${(err as Error).message}); waiting for it`);
+    await new Promise((ok) => setTimeout(ok, Math.min(250 * 2 ** attempt, 2000)));
+  }
+}
+if (stopping && worker) await worker.close();

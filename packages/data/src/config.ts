@@ -25,6 +25,7 @@ export const options = {
   adminToken: option({ env: 'PARLEY_ADMIN_TOKEN', kind: 'string', default: undefined, secret: true, doc: 'admin bearer token; generated and printed in embedded mode when unset' }),
   logLevel: option({ env: 'LOG_LEVEL', kind: 'string', default: 'info', doc: 'fatal|error|warn|info|debug|trace|silent' }),
   dbPoolSize: option({ env: 'PARLEY_DB_POOL_SIZE', kind: 'int', default: 10, min: 1, max: 500, doc: 'connections per database alias and process' }),
+  dbConnectTimeoutMs: option({ env: 'PARLEY_DB_CONNECT_TIMEOUT_MS', kind: 'int', default: 5000, min: 100, max: 120000, doc: 'how long a new database connection may take; beyond it the request answers 503 database_unavailable' }),
   bodyLimitBytes: option({ env: 'PARLEY_BODY_LIMIT_BYTES', kind: 'int', default: 131072, min: 1024, max: 10485760, doc: 'largest request body accepted' }),
   maxMessageLength: option({ env: 'PARLEY_MAX_MESSAGE_LENGTH', kind: 'int', default: 20000, min: 1, max: 1000000, doc: 'longest comment, in characters' }),
   pageSizeDefault: option({ env: 'PARLEY_PAGE_SIZE_DEFAULT', kind: 'int', default: 50, min: 1, max: 1000, doc: 'page size when the request gives no limit' }),

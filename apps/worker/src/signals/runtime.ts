@@ -65,9 +65,15 @@ export class SignalRuntime {
       lastError = Date.now();
       quiet = 0;
     });
-    await boss.start();
     const rt = new SignalRuntime(boss, o);
-    await rt.createQueues();
+    try {
+      await boss.start();
+      await rt.createQueues();
+    } catch (err) {
+      // the database went away half-way: leave no pg-boss loops behind for the caller's retry
+      await boss.stop({ graceful: false, close: true, timeout: 1000 }).catch(() => {});
+      throw err;
+    }
     return rt;
   }
 
