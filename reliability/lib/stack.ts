@@ -103,7 +103,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     ...o.env,
   });
   const api = new NodeService('api', hooks, root('apps/api/src/main.ts'), env, /api: listening on /);
-  const worker = new NodeService('worker', hooks, root('apps/worker/src/main.ts'), env, /worker: health on /);
+  const worker = new NodeService('worker', hooks, root('apps/worker/src/main.ts'), env, /worker: pg-boss started/);
   const realtime = new NodeService('realtime', hooks, root('apps/realtime/src/main.ts'), env, /realtime: listening on /);
   const nodeServices = [api, worker, realtime];
   const services: Service[] = [postgres, ...(redis ? [redis] : []), ...nodeServices];
