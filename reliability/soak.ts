@@ -69,7 +69,7 @@ try {
   const presence = await checkPresence(stack.databaseUrl, ledger, threadIds);
 
   const fs = figures(rows, warmupS, ['api', 'worker', 'realtime', 'postgres', 'redis']);
-  process.stdout.write(`\nsoak: ${clock((Date.now() - began) / 1000)} of load, ${rows.length} samples every ${sampleS} s, warm-up ${clock(warmupS)}; memory is RSS (Postgres: PSS of all its processes); growth = mean of the last 3 samples vs the first 3 after warm-up; loop p99 over everything after warm-up\n`);
+  process.stdout.write(`\nsoak: ${clock((Date.now() - began) / 1000)} of load, ${rows.length} samples every ${sampleS} s, warm-up ${clock(warmupS)}; memory is RSS (Postgres: PSS of all its processes); 'after warm-up' and 'end' are medians of the first and last third of the samples after warm-up, growth between them; loop p99 over everything after warm-up\n`);
   for (const l of table(fs)) process.stdout.write(`${l}\n`);
   const problems: string[] = [];
   for (const d of stack.deaths()) problems.push(`${d.service} died on its own at ${clock(d.at / 1000)} (${d.exit}): ${d.error}`);

@@ -1,6 +1,7 @@
-// The soak's table and verdict from its samples. Growth compares the mean of the first three
-// samples after warm-up with the mean of the last three (one sample is at the mercy of a GC);
-// event-loop delay p99 is the probe's histogram over everything after warm-up.
+// The soak's table and verdict from its samples. RSS after warm-up is a sawtooth (a major GC
+// gives back tens of MB at once), so growth compares medians: of the first third of the samples
+// after warm-up and of the last third (at least one sample each). Event-loop delay p99 is the
+// probe's histogram over everything after warm-up.
 import type { SampleRow } from './sampler.ts';
 
 export const RSS_GROWTH_LIMIT = 0.1;
@@ -25,7 +26,10 @@ export interface ProcessFigures {
   restarted: boolean;
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
 
 export function figures(rows: SampleRow[], warmupS: number, names: string[]): ProcessFigures[] {
@@ -35,8 +39,11 @@ export function figures(rows: SampleRow[], warmupS: number, names: string[]): Pr
     const after = mine.filter((r) => r.t >= warmupS);
     const base = after.length ? after : mine;
     const mem = (rs: SampleRow[]) => rs.map((r) => r.procs[name]!.memory);
-    const warm = mean(mem(base.slice(0, 3)));
-    const end = mean(mem(base.slice(-3)));
+    const third = Math.max(1, Math.floor(base.length / 3));
+    const first = base.slice(0, third);
+    const lastThird = base.slice(-third);
+    const warm = median(mem(first));
+    const end = median(mem(lastThird));
     const last = mine[mine.length - 1].procs[name]!;
     const pids = new Set(base.map((r) => r.procs[name]!.pid));
     const heap = (rs: SampleRow[]) => rs.map((r) => r.procs[name]!.heap).filter((x): x is number => x !== undefined);
@@ -48,8 +55,8 @@ export function figures(rows: SampleRow[], warmupS: number, names: string[]): Pr
       end,
       max: Math.max(...mem(base)),
       growth: (end - warm) / warm,
-      heapWarm: heap(base).length ? mean(heap(base.slice(0, 3))) : undefined,
-      heapEnd: heap(base).length ? mean(heap(base.slice(-3))) : undefined,
+      heapWarm: heap(first).length ? median(heap(first)) : undefined,
+      heapEnd: heap(lastThird).length ? median(heap(lastThird)) : undefined,
       p99: last.totalP99,
       worstIntervalP99: intervalP99.length ? Math.max(...intervalP99) : undefined,
       maxDelay: last.totalMax,
