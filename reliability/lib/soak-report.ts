@@ -16,6 +16,8 @@ export interface ProcessFigures {
   end: number;
   max: number;
   growth: number;
+  /** least-squares slope of memory over the samples after warm-up, bytes per 10 minutes */
+  trend: number;
   /** V8 heap in use after warm-up and at the end (Node only) */
   heapWarm?: number;
   heapEnd?: number;
@@ -31,6 +33,19 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
+
+function slope(xs: number[], ys: number[]): number {
+  if (xs.length < 2) return 0;
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  return den ? num / den : 0;
+}
 
 export function figures(rows: SampleRow[], warmupS: number, names: string[]): ProcessFigures[] {
   return names.flatMap((name) => {
@@ -55,6 +70,7 @@ export function figures(rows: SampleRow[], warmupS: number, names: string[]): Pr
       end,
       max: Math.max(...mem(base)),
       growth: (end - warm) / warm,
+      trend: slope(base.map((r) => r.t), mem(base)) * 600,
       heapWarm: heap(first).length ? median(heap(first)) : undefined,
       heapEnd: heap(lastThird).length ? median(heap(lastThird)) : undefined,
       p99: last.totalP99,
@@ -66,7 +82,7 @@ export function figures(rows: SampleRow[], warmupS: number, names: string[]): Pr
 }
 
 export function table(fs: ProcessFigures[]): string[] {
-  const head = ['process', 'memory start', 'after warm-up', 'end', 'max', 'growth', 'heap warm → end', 'loop p99', 'worst sample p99', 'loop max'];
+  const head = ['process', 'memory start', 'after warm-up', 'end', 'max', 'growth', 'trend /10 min', 'heap warm → end', 'loop p99', 'worst sample p99', 'loop max'];
   const rows = fs.map((f) => [
     f.name === 'postgres' ? 'postgres (PSS)' : f.name,
     mb(f.start),
@@ -74,6 +90,7 @@ export function table(fs: ProcessFigures[]): string[] {
     mb(f.end),
     mb(f.max),
     `${f.growth >= 0 ? '+' : ''}${(f.growth * 100).toFixed(1)} %${f.restarted ? ' (restarted)' : ''}`,
+    `${f.trend >= 0 ? '+' : ''}${(f.trend / 1048576).toFixed(1)} MB`,
     f.heapWarm === undefined ? '-' : `${mb(f.heapWarm)} → ${mb(f.heapEnd!)}`,
     f.p99 === undefined ? '-' : `${f.p99.toFixed(2)} ms`,
     f.worstIntervalP99 === undefined ? '-' : `${f.worstIntervalP99.toFixed(2)} ms`,
