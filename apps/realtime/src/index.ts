@@ -37,8 +37,12 @@ export interface Realtime {
   /** resolves once the bus (Redis or the LISTEN sessions) is connected, or has failed to start (the sweep then delivers) */
   ready(): Promise<void>;
   healthy(): boolean;
-  /** what the node holds now (for /healthz, tests and the benchmark) */
-  stats(): { connections: number; threads: number; subscriptions: number; bus: string; busConnected: boolean };
+  /**
+   * What the node holds now (for /healthz, tests and the benchmark). queuedBytes: in the sockets'
+   * own queues, summed (maxQueuedBytes: the largest); maxUnreadBytes: the most any client has been
+   * sent and not yet confirmed reading (kernel buffers included).
+   */
+  stats(): { connections: number; threads: number; subscriptions: number; bus: string; busConnected: boolean; queuedBytes: number; maxQueuedBytes: number; maxUnreadBytes: number };
   close(): Promise<void>;
 }
 
@@ -73,6 +77,12 @@ interface Conn {
   idleSince: number;
   errors: number;
   dead: boolean;
+  /** payload bytes handed to the socket so far */
+  sent: number;
+  /** `sent` as it was when the last answered ping went out: the client has read at least this much */
+  read: number;
+  /** `sent` carried by the read probe in flight, if any */
+  probing: number | undefined;
 }
 
 interface Sub extends Subscriber {
@@ -177,34 +187,73 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
 
   const sendJson = (c: Conn, frame: Record<string, unknown>): boolean => sendRaw(c, Buffer.from(JSON.stringify(frame)));
 
+  // What a client has not read yet. The socket's own queue (bufferedAmount) fills only once the
+  // kernel's buffers are full, and those hold megabytes (the client's receive buffer, the server's
+  // send buffer), so it says nothing about a client that stopped reading a few MB ago. A ping is
+  // answered only after everything sent before it was read (one ordered stream), so every ping
+  // carries the byte count sent so far, and its pong proves the client has read that much. The
+  // send buffer bound applies to sent minus read: kernel buffers included.
+  const bound = config.realtimeSendBufferBytes;
+  /** unread bytes that prompt a read probe (a ping) when none is in flight */
+  const probeBytes = Math.max(1024, Math.floor(bound / 16));
+
+  function unread(c: Conn): number {
+    // the socket's queue too: a client that answers pings it never read cannot grow our memory
+    return Math.max(c.sent - c.read, c.ws.bufferedAmount);
+  }
+
+  function probe(c: Conn): void {
+    if (c.probing !== undefined || c.sent === c.read || c.ws.readyState !== c.ws.OPEN) return;
+    c.probing = c.sent;
+    c.ws.ping(String(c.sent));
+  }
+
+  function onPong(c: Conn, data: Buffer): void {
+    const n = data.length > 0 && data.length <= 16 ? Number(data.toString('latin1')) : NaN;
+    if (!Number.isSafeInteger(n) || n < 0) return;
+    c.read = Math.max(c.read, Math.min(n, c.sent));
+    if (c.probing !== undefined && n >= c.probing) c.probing = undefined;
+    if (c.sent - c.read >= probeBytes) probe(c);
+  }
+
   function sendRaw(c: Conn, data: Buffer): boolean {
     if (c.dead || c.ws.readyState !== c.ws.OPEN) return false;
-    // Event frames wait for room (Hub.pace); this bound catches what can't wait: a frame that
-    // would overrun the buffer while the client isn't reading.
-    const waiting = c.ws.bufferedAmount;
-    if (waiting > 0 && waiting + data.length > config.realtimeSendBufferBytes) {
+    // Event frames wait for room (Hub.pace); this catches what can't wait (answers, errors) piling
+    // up for a client that doesn't read: twice the bound, so a reader being paced at the bound
+    // still gets its answers.
+    const waiting = unread(c);
+    if (waiting > 0 && waiting + data.length > 2 * bound) {
       cutOff(c);
       return false;
     }
     c.ws.send(data, { binary: false });
+    c.sent += data.length;
+    if (c.sent - c.read >= probeBytes) probe(c);
     return true;
   }
 
-  /** Bytes the connection may still queue; anything fits when nothing is waiting (one frame may exceed a small bound). */
+  /** Bytes the connection may still be sent. */
   function roomOf(c: Conn): number {
     if (c.dead || c.ws.readyState !== c.ws.OPEN) return 0;
-    const waiting = c.ws.bufferedAmount;
-    return waiting === 0 ? Infinity : config.realtimeSendBufferBytes - waiting;
+    return bound - unread(c);
+  }
+
+  /** Whether `bytes` may be sent now; anything fits once the client has read everything (one frame may exceed a small bound). */
+  function fits(c: Conn, bytes: number): boolean {
+    if (c.dead || c.ws.readyState !== c.ws.OPEN) return false;
+    const waiting = unread(c);
+    return waiting === 0 || waiting + bytes <= bound;
   }
 
   /** Waits for the client to read; one that makes no room within the grace is a slow consumer. */
   async function makeRoom(c: Conn, bytes: number): Promise<boolean> {
     const until = Date.now() + config.realtimeSlowConsumerMs;
-    while (!c.dead && roomOf(c) < bytes) {
+    while (!c.dead && !fits(c, bytes)) {
       if (Date.now() >= until) {
         cutOff(c);
         return false;
       }
+      probe(c);
       await new Promise((ok) => setTimeout(ok, 10));
     }
     return !c.dead;
@@ -375,10 +424,13 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     const auth = req.headers.authorization;
     const m = auth ? /^Bearer\s+(\S{1,512})\s*$/i.exec(auth) : null;
-    const c: Conn = { ws, origin: req.headers.origin, token: m?.[1], subs: undefined, idleSince: Date.now(), errors: 0, dead: false };
+    const c: Conn = { ws, origin: req.headers.origin, token: m?.[1], subs: undefined, idleSince: Date.now(), errors: 0, dead: false, sent: 0, read: 0, probing: undefined };
     conns.set(ws, c);
     alive.add(ws);
-    ws.on('pong', () => alive.add(ws));
+    ws.on('pong', (data) => {
+      alive.add(ws);
+      onPong(c, data);
+    });
     // Protocol errors (an oversized frame, bad framing) close the socket; they must not crash us.
     ws.on('error', () => {});
     ws.on('message', (data, isBinary) => onFrame(c, data as Buffer, isBinary));
@@ -440,7 +492,8 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
         continue;
       }
       alive.delete(ws);
-      ws.ping();
+      // the heartbeat doubles as a read probe
+      ws.ping(String(conns.get(ws)!.sent));
     }
   }, PING_TICK_MS);
   heartbeat.unref();
@@ -465,7 +518,16 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
     stats: () => {
       let subscriptions = 0;
       for (const hub of hubs.values()) subscriptions += hub.subs.size;
-      return { connections: conns.size, threads: hubs.size, subscriptions, bus: bus.kind, busConnected: bus.connected() };
+      let queuedBytes = 0;
+      let maxQueuedBytes = 0;
+      let maxUnreadBytes = 0;
+      for (const [ws, c] of conns) {
+        const q = ws.bufferedAmount;
+        queuedBytes += q;
+        maxQueuedBytes = Math.max(maxQueuedBytes, q);
+        maxUnreadBytes = Math.max(maxUnreadBytes, unread(c));
+      }
+      return { connections: conns.size, threads: hubs.size, subscriptions, bus: bus.kind, busConnected: bus.connected(), queuedBytes, maxQueuedBytes, maxUnreadBytes };
     },
     close() {
       closing ??= (async () => {
