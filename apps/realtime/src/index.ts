@@ -30,7 +30,7 @@ const RING_SIZE = 256;
 const BATCH = 200;
 /** frames close at 64 KiB (or a quarter of the send buffer, if smaller), so one frame never trips the slow-consumer bound */
 const FRAME_BYTES = 64 * 1024;
-/** protocol errors one connection may cause before it is closed */
+/** malformed frames one connection may send before it is closed (refused operations have their own bound, realtimeMaxRefusals) */
 const MAX_ERRORS = 20;
 
 export interface Realtime {
@@ -75,7 +75,10 @@ interface Conn {
   token: string | undefined;
   subs: Map<string, Sub | null> | undefined;
   idleSince: number;
+  /** malformed frames so far */
   errors: number;
+  /** refused operations so far (answers an honest client may get) */
+  refusals: number;
   dead: boolean;
   /** payload bytes handed to the socket so far */
   sent: number;
@@ -276,14 +279,24 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
     sendJson(c, { op: 'error', code, message, ...(threadId !== undefined ? { threadId } : {}) });
   }
 
+  /** A malformed frame: a broken client. The 20th closes the connection. */
   function protocolError(c: Conn, code: ErrorCode, message: string, threadId?: string): void {
     error(c, code, message, threadId);
-    if (++c.errors >= MAX_ERRORS) {
-      c.dead = true;
-      dropSubs(c);
-      c.ws.close(CLOSE_POLICY, 'too many bad frames');
-      setTimeout(() => c.ws.terminate(), 1000).unref();
-    }
+    if (++c.errors >= MAX_ERRORS) closePolicy(c, 'too many bad frames');
+  }
+
+  /** A well-formed operation refused: counted apart from bad frames, with a generous bound of its own. */
+  function refuse(c: Conn, code: ErrorCode, message: string, threadId?: string): void {
+    error(c, code, message, threadId);
+    if (++c.refusals >= config.realtimeMaxRefusals) closePolicy(c, 'too many refused operations');
+  }
+
+  function closePolicy(c: Conn, reason: string): void {
+    if (c.dead) return;
+    c.dead = true;
+    dropSubs(c);
+    c.ws.close(CLOSE_POLICY, reason);
+    setTimeout(() => c.ws.terminate(), 1000).unref();
   }
 
   function onFrame(c: Conn, data: Buffer, isBinary: boolean): void {
@@ -339,9 +352,9 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
 
   async function subscribe(c: Conn, threadId: string, after: number | undefined, key: string | undefined): Promise<void> {
     c.subs ??= new Map();
-    if (c.subs.has(threadId)) return error(c, 'already_subscribed', 'You are already subscribed to this thread.', threadId);
+    if (c.subs.has(threadId)) return refuse(c, 'already_subscribed', 'You are already subscribed to this thread.', threadId);
     if (c.subs.size >= config.realtimeMaxSubscriptions) {
-      return protocolError(c, 'too_many_subscriptions', `One connection may subscribe to at most ${config.realtimeMaxSubscriptions} threads.`, threadId);
+      return refuse(c, 'too_many_subscriptions', `One connection may subscribe to at most ${config.realtimeMaxSubscriptions} threads.`, threadId);
     }
     c.subs.set(threadId, null); // reserved: counts toward the limit while it is set up
     const hub = await openHub(threadId);
@@ -352,24 +365,24 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
     };
     if (!hub) {
       abandon();
-      return error(c, 'thread_not_found', 'No thread has this id.', threadId);
+      return refuse(c, 'thread_not_found', 'No thread has this id.', threadId);
     }
     hub.holds++;
     try {
       const forum = await forums.byId(hub.forumId);
       if (!forum) {
         abandon();
-        return error(c, 'forum_not_found', "The thread's forum no longer exists.", threadId);
+        return refuse(c, 'forum_not_found', "The thread's forum no longer exists.", threadId);
       }
       const moderator = await moderates(key ?? c.token, forum);
       if (moderator === 'invalid' && key !== undefined) {
         abandon();
-        return error(c, 'unauthorized', "That key is not this thread's forum moderator key.", threadId);
+        return refuse(c, 'unauthorized', "That key is not this thread's forum moderator key.", threadId);
       }
       const allowed = forum.settings.allowedOrigins;
       if (moderator !== true && allowed.length > 0 && (c.origin === undefined || !allowed.includes(c.origin))) {
         abandon();
-        return error(c, 'origin_not_allowed', `This forum takes subscriptions only from its own sites, not from ${c.origin ?? 'a client without an Origin'}.`, threadId);
+        return refuse(c, 'origin_not_allowed', `This forum takes subscriptions only from its own sites, not from ${c.origin ?? 'a client without an Origin'}.`, threadId);
       }
       if (after !== undefined && after > hub.lastSeq) await hub.fill();
       if (!still()) return abandon();
@@ -399,7 +412,7 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
 
   function unsubscribe(c: Conn, threadId: string): void {
     const sub = c.subs?.get(threadId);
-    if (sub === undefined) return error(c, 'not_subscribed', 'You are not subscribed to this thread.', threadId);
+    if (sub === undefined) return refuse(c, 'not_subscribed', 'You are not subscribed to this thread.', threadId);
     c.subs!.delete(threadId);
     if (sub) {
       sub.hub.remove(sub);
@@ -424,7 +437,7 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     const auth = req.headers.authorization;
     const m = auth ? /^Bearer\s+(\S{1,512})\s*$/i.exec(auth) : null;
-    const c: Conn = { ws, origin: req.headers.origin, token: m?.[1], subs: undefined, idleSince: Date.now(), errors: 0, dead: false, sent: 0, read: 0, probing: undefined };
+    const c: Conn = { ws, origin: req.headers.origin, token: m?.[1], subs: undefined, idleSince: Date.now(), errors: 0, refusals: 0, dead: false, sent: 0, read: 0, probing: undefined };
     conns.set(ws, c);
     alive.add(ws);
     ws.on('pong', (data) => {
