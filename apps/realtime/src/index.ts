@@ -26,6 +26,8 @@ export const CLOSE_POLICY = 1008;
 /** close code 4000: no subscriptions for longer than the idle timeout */
 export const CLOSE_IDLE = 4000;
 const CLOSE_GRACE_MS = 2_000;
+/** how long /healthz waits for the database before calling it away */
+const DATABASE_CHECK_MS = 2_000;
 const RING_SIZE = 256;
 const BATCH = 200;
 /** frames close at 64 KiB (or a quarter of the send buffer, if smaller), so one frame never trips the slow-consumer bound */
@@ -37,6 +39,8 @@ export interface Realtime {
   /** resolves once the bus (Redis or the LISTEN sessions) is connected, or has failed to start (the sweep then delivers) */
   ready(): Promise<void>;
   healthy(): boolean;
+  /** one round trip to each content primary (the event log), within 2 s: false while the database is away */
+  database(): Promise<boolean>;
   /**
    * What the node holds now (for /healthz, tests and the benchmark). queuedBytes: in the sockets'
    * own queues, summed (maxQueuedBytes: the largest); maxUnreadBytes: the most any client has been
@@ -528,6 +532,19 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
   return {
     ready: () => started,
     healthy: () => !closed,
+    async database() {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<false>((ok) => (timer = setTimeout(() => ok(false), DATABASE_CHECK_MS)));
+      const check = Promise.all(db.shards().map((shard) => db.exec({ area: 'content', shard, mode: 'read', fresh: true }, 'SELECT 1'))).then(
+        () => true,
+        () => false,
+      );
+      try {
+        return await Promise.race([check, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     stats: () => {
       let subscriptions = 0;
       for (const hub of hubs.values()) subscriptions += hub.subs.size;
