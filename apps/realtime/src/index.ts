@@ -186,6 +186,8 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
     try {
       const heads = await eventLog.heads([...hubs.keys()]);
       for (const [threadId, lastSeq] of heads) hubs.get(threadId)?.behind(lastSeq);
+      // the log answers: subscribers whose replay failed meanwhile pick up where they stopped
+      for (const hub of hubs.values()) hub.retry();
     } catch (err) {
       logError(err);
     } finally {
