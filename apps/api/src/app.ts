@@ -16,6 +16,7 @@ import unsubscribeRoutes from './routes/unsubscribe.ts';
 import webhookRoutes from './routes/webhooks.ts';
 import widgetRoutes, { type WidgetOptions } from './routes/widget.ts';
 import { registerCors } from './cors.ts';
+import { registerTextGuard } from './text-guard.ts';
 import { startPublisher, type Publisher, type PublisherOptions } from './publisher.ts';
 
 export interface AppDeps {
@@ -60,6 +61,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
   registerErrorHandling(app);
+  registerTextGuard(app);
 
   const services = makeServices(config, db);
   app.decorate('parley', services);

@@ -8,6 +8,7 @@ export const errorCodes = {
   unknown_field: { status: 400, message: 'The request has a field this endpoint does not take.' },
   missing_field: { status: 400, message: 'The request is missing a required field.' },
   invalid_field: { status: 400, message: 'A field in the request has the wrong type or value.' },
+  invalid_text: { status: 400, message: 'Text cannot contain a NUL character (U+0000) or a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff escape); remove it and send again.' },
   invalid_sort: { status: 400, message: 'sort must be oldest, newest or top.' },
   invalid_limit: { status: 400, message: 'limit is out of range.' },
   unsupported_media_type: { status: 415, message: 'Send the request body as application/json.' },

@@ -88,3 +88,48 @@ export function mergeSettings(current: ForumSettings, change: Partial<ForumSetti
   if (next.allowedOrigins.length > 50) throw new ParleyError('invalid_settings', { message: 'allowedOrigins holds at most 50 origins.' });
   return next;
 }
+
+/**
+ * Text Postgres cannot store: a NUL (text columns refuse 0x00) or a lone UTF-16 surrogate (not
+ * Unicode; the driver would silently store U+FFFD instead, so what was sent is not what is kept).
+ * Returns why, or undefined when the text is storable.
+ */
+export function unstorableText(s: string): 'nul' | 'lone_surrogate' | undefined {
+  if (s.includes('\u0000')) return 'nul';
+  if (!s.isWellFormed()) return 'lone_surrogate';
+  return undefined;
+}
+
+const textProblems = { nul: 'a NUL character (U+0000)', lone_surrogate: 'a lone UTF-16 surrogate' } as const;
+
+/** Throws invalid_text naming the field when `s` holds text Postgres cannot store. */
+export function checkText(s: string, field: string): string {
+  const problem = unstorableText(s);
+  if (problem) {
+    throw new ParleyError('invalid_text', {
+      message: `${field} contains ${textProblems[problem]}, which cannot be stored; remove it and send again.`,
+      details: { field, problem },
+    });
+  }
+  return s;
+}
+
+/**
+ * Checks every string in a parsed request part (JSON body, query, params), keys included, and
+ * names the first bad one by its path (`body.author.name`, `body.identifiers.3`).
+ */
+export function checkTextDeep(value: unknown, field: string, depth = 0): void {
+  if (typeof value === 'string') {
+    checkText(value, field);
+    return;
+  }
+  if (value === null || typeof value !== 'object' || depth > 64) return;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) checkTextDeep(value[i], `${field}.${i}`, depth + 1);
+    return;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    checkText(k, `${field} key`);
+    checkTextDeep(v, `${field}.${k}`, depth + 1);
+  }
+}
