@@ -17,6 +17,7 @@ import webhookRoutes from './routes/webhooks.ts';
 import widgetRoutes, { type WidgetOptions } from './routes/widget.ts';
 import { registerCors } from './cors.ts';
 import { registerTextGuard } from './text-guard.ts';
+import { strictIntegers } from './query-integers.ts';
 import { startPublisher, type Publisher, type PublisherOptions } from './publisher.ts';
 
 export interface AppDeps {
@@ -59,7 +60,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       (reply as unknown as FastifyReply).status(400).send(body);
     },
   });
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    if (httpPart === 'body') return bodyAjv.compile(schema);
+    const validate = textAjv.compile(schema);
+    return httpPart === 'querystring' ? strictIntegers(schema, validate) : validate;
+  });
   registerErrorHandling(app);
   registerTextGuard(app);
 

@@ -6,16 +6,22 @@ export const slugPattern = /^[a-z0-9-]{2,64}$/;
 export const usernamePattern = /^[A-Za-z0-9_-]{2,32}$/;
 // Deliberately plain: one @, no spaces, a dot in the domain. Deliverability is the mailer's job.
 const emailPattern = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:.]{2,}$/;
-/** Ids are decimal bigints. */
+/** Ids are decimal bigints, with exactly one spelling: no sign, no leading zeros, no spaces, no fraction. */
 export const idPattern = /^[1-9][0-9]{0,18}$/;
+const MAX_ID = 9223372036854775807n;
+/** A whole number written in a query string: plain digits, one spelling ("12", never "012", "+12", "12.0", " 12"). */
+export const integerTextPattern = /^(?:0|-?[1-9][0-9]{0,15})$/;
 
 export function checkSlug(slug: string): string {
   if (!slugPattern.test(slug)) throw new ParleyError('invalid_slug', { details: { slug } });
   return slug;
 }
 
+/** The one id rule; checkId is its throwing form, and every id from a request goes through one of them. */
+export const isId = (id: unknown): id is string => typeof id === 'string' && idPattern.test(id) && BigInt(id) <= MAX_ID;
+
 export function checkId(id: string, what = 'id'): string {
-  if (!idPattern.test(id) || BigInt(id) > 9223372036854775807n) {
+  if (!isId(id as unknown)) {
     throw new ParleyError('invalid_id', { message: `The ${what} "${id.slice(0, 40)}" is not a valid id.` });
   }
   return id;
