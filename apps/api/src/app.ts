@@ -44,6 +44,15 @@ declare module 'fastify' {
 const bodyAjv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
 const textAjv = new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
 
+export function httpTimeouts(config: Config): { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number } {
+  return {
+    headersTimeout: config.httpHeadersTimeoutMs,
+    requestTimeout: config.httpRequestTimeoutMs,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, Math.max(25, Math.floor(config.httpHeadersTimeoutMs / 10))),
+  };
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, db } = deps;
   const app = Fastify({
@@ -53,6 +62,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // one line per request is debug detail; errors and refusals are still logged
     logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(config.logLevel) }),
     return503OnClosing: true,
+    // Slow clients: headers, the whole request and idle keep-alive each have a deadline (config).
+    // Node checks those deadlines every connectionsCheckingInterval (30 s by default, which would
+    // let a slow-header client hold a socket for up to 40 s); a tenth of the header timeout keeps
+    // the bound within 10 % of the setting.
+    http: httpTimeouts(config),
+    requestTimeout: config.httpRequestTimeoutMs,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
     forceCloseConnections: true,
     // errors fastify raises before routing (a URL that doesn't decode, say) get our error shape too
     frameworkErrors: (err, _req, reply) => {
