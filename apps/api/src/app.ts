@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
 import type { Config, Database } from '@parley/data';
 import { ParleyError } from '@parley/domain';
-import { registerErrorHandling } from './errors.ts';
+import { clientErrorHandler, registerErrorHandling } from './errors.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { makeServices, type Services } from './services.ts';
 import forumRoutes from './routes/forums.ts';
@@ -62,6 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // one line per request is debug detail; errors and refusals are still logged
     logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(config.logLevel) }),
     return503OnClosing: true,
+    clientErrorHandler,
     // Slow clients: headers, the whole request and idle keep-alive each have a deadline (config).
     // Node checks those deadlines every connectionsCheckingInterval (30 s by default, which would
     // let a slow-header client hold a socket for up to 40 s); a tenth of the header timeout keeps

@@ -7,10 +7,10 @@ import t from 'tap';
 import { connect, type Socket } from 'node:net';
 import { startApi } from '@parley/api';
 import { loadConfig, type Config } from '@parley/data';
-import { testDatabase } from '../../../test/harness/db.ts';
+import { testDatabase, type TapTest } from '../../../test/harness/db.ts';
 import { ADMIN_TOKEN } from '../../../test/harness/app.ts';
 
-async function listening(t: Parameters<Parameters<typeof t.test>[1]>[0], overrides: Partial<Config>) {
+async function listening(t: TapTest, overrides: Partial<Config>) {
   const { db } = await testDatabase(t);
   const config = loadConfig({}, { adminToken: ADMIN_TOKEN, logLevel: 'silent', writeRatePerMinute: 0, host: '127.0.0.1', port: 0, ...overrides });
   const api = await startApi({ config, db });
@@ -61,6 +61,7 @@ t.test('a client trickling its headers is answered 408 and closed within the hea
   t.ok(afterMs >= HEADERS_MS * 0.9, `not before the timeout (${afterMs} ms)`);
   t.ok(afterMs <= slack(HEADERS_MS), `closed after ${afterMs} ms (bound ${slack(HEADERS_MS)} ms)`);
   t.match(answer, /^HTTP\/1\.1 408 /, 'answered 408 Request Timeout');
+  t.match(answer, /"code":"request_timeout"/, 'in the error shape');
 });
 
 t.test('a thousand trickling clients are all closed within the bound, and the API keeps answering', async (t) => {

@@ -13,6 +13,8 @@ export const errorCodes = {
   invalid_limit: { status: 400, message: 'limit is out of range.' },
   unsupported_media_type: { status: 415, message: 'Send the request body as application/json.' },
   body_too_large: { status: 413, message: 'The request body is too large.' },
+  headers_too_large: { status: 431, message: 'The request line and headers are too large (16 KB at most); send a shorter URL or fewer headers.' },
+  request_timeout: { status: 408, message: 'The request took too long to arrive; send it again in one go.' },
   invalid_slug: { status: 400, message: 'A forum slug is 2 to 64 characters of lowercase letters, digits and hyphens.' },
   invalid_settings: { status: 400, message: 'The forum settings are not valid.' },
   invalid_id: { status: 400, message: 'That id is not valid.' },
