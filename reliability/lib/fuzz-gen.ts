@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { webhookEventTypes } from '@parley/domain';
 import { naughtyStrings } from './fuzz-blns.ts';
 import type { Fixtures } from './fuzz-seed.ts';
+import { validRequests } from './fuzz-valid.ts';
 
 export interface FuzzRequest {
   /** the operation, for the report: "POST /v1/threads/{threadId}/posts" */
@@ -133,7 +134,7 @@ export function generator(f: Fixtures, doc: { paths: Record<string, Record<strin
     email,
     username: fc.oneof(w(3, pick(f.users.map((u) => u.username))), w(3, fc.stringMatching(/^[A-Za-z0-9_-]{2,32}$/)), w(3, text)),
     password: fc.oneof(w(3, pick(f.users.map((u) => u.password))), w(2, fc.string({ minLength: 8, maxLength: 40 })), w(2, text)),
-    cursor: fc.oneof(w(4, pick(f.cursors.length ? f.cursors : ['x'])), w(2, jsonAny.map((v) => Buffer.from(JSON.stringify(v) ?? '').toString('base64url'))),
+    cursor: fc.oneof(w(4, pick(f.cursors.length ? f.cursors.map((c) => c.cursor) : ['x'])), w(2, jsonAny.map((v) => Buffer.from(JSON.stringify(v) ?? '').toString('base64url'))),
       w(2, fc.record({ s: pick(['oldest', 'newest', 'top', 'x']), p: fc.array(fc.oneof(pick(postIds), edgeIds, text), { maxLength: 3 }), r: integer }).map((c) => Buffer.from(JSON.stringify(c)).toString('base64url'))), w(1, text)),
     sort: fc.oneof(w(8, pick(['oldest', 'newest', 'top'])), w(1, text)),
     token: fc.oneof(w(4, pick(f.unsubscribeTokens)), w(2, pick(f.unsubscribeTokens).map((t) => t.slice(0, -2) + 'AA')), w(2, text)),
@@ -228,7 +229,12 @@ export function generator(f: Fixtures, doc: { paths: Record<string, Record<strin
   // scrypt makes registration and login cost ~50 ms of CPU each: fewer of those, so the run
   // spends its time on every route rather than on password hashing
   const weightOf = (op: Operation) => (op.template === '/v1/users' || op.template === '/v1/sessions' ? 1 : 4);
-  const documented = ops.map((op) => w(weightOf(op), request(op)));
+  // per route: a request built to succeed (fuzz-valid) or a mutated one, about half and half
+  const valid = validRequests(f);
+  const documented = ops.map((op) => {
+    const good = valid[`${op.method} ${op.template}`];
+    return w(weightOf(op), good ? fc.oneof(w(1, good), w(1, request(op))) : request(op));
+  });
   const hidden = fc.oneof(
     fc.tuple(pick(['GET', 'HEAD']), pick(['/healthz', '/docs/json', '/widget/parley.js', '/widget/parley.css', '/widget/count.js', '/', '/demo/second']), headers).map(([m, p, h]) => build(`${m} ${p}`, m, p, undefined, h)),
     fc.tuple(pick(ops.map((o) => o.template)), headers).map(([tpl, h]) => build('OPTIONS preflight', 'OPTIONS', tpl.replace(/\{[^}]+\}/g, '1'), undefined, { ...h, origin: h.origin ?? 'https://allowed.example' })),

@@ -10,11 +10,11 @@ export interface Fixtures {
   adminToken: string;
   forums: { slug: string; id: string; moderatorKey: string }[];
   threads: { id: string; identifier: string; slug: string }[];
-  posts: { id: string; threadId: string; editToken?: string }[];
+  posts: { id: string; threadId: string; slug: string; editToken?: string; userToken?: string }[];
   users: { username: string; password: string; token: string }[];
   webhooks: { id: string; slug: string }[];
   eventIds: string[];
-  cursors: string[];
+  cursors: { threadId: string; sort: 'oldest' | 'top'; cursor: string }[];
   unsubscribeTokens: string[];
   origins: string[];
 }
@@ -72,15 +72,15 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
       // in the pre-moderated forum, replies need a published parent: the moderator posts those
       const token = forum.slug === 'fuzz-strict' ? forum.moderatorKey : undefined;
       const r = await call(base, 'POST', `/v1/threads/${thread.id}/posts`, body, token);
-      f.posts.push({ id: r.post.id, threadId: thread.id, editToken: r.editToken });
+      f.posts.push({ id: r.post.id, threadId: thread.id, slug: forum.slug, editToken: r.editToken });
       if (i < 2) parent = r.post.id;
     }
     const byUser = await call(base, 'POST', `/v1/threads/${thread.id}/posts`, { message: 'from a user' }, f.users[0].token);
-    f.posts.push({ id: byUser.post.id, threadId: thread.id });
+    f.posts.push({ id: byUser.post.id, threadId: thread.id, slug: forum.slug, userToken: f.users[0].token });
     const page = await call(base, 'GET', `/v1/threads/${thread.id}/posts?limit=1`);
-    if (page.nextCursor) f.cursors.push(page.nextCursor);
+    if (page.nextCursor) f.cursors.push({ threadId: thread.id, sort: 'oldest', cursor: page.nextCursor });
     const top = await call(base, 'GET', `/v1/threads/${thread.id}/posts?limit=2&sort=top`);
-    if (top.nextCursor) f.cursors.push(top.nextCursor);
+    if (top.nextCursor) f.cursors.push({ threadId: thread.id, sort: 'top', cursor: top.nextCursor });
   }
   for (const forum of f.forums) {
     for (const url of ['http://127.0.0.1:9/hook-a', 'https://127.0.0.1:9/hook-b']) {
