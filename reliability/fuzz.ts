@@ -10,6 +10,7 @@ import { spawnApi, startFuzzPostgres, type ApiChild, type FuzzPostgres } from '.
 import { seed } from './lib/fuzz-seed.ts';
 import { generator } from './lib/fuzz-gen.ts';
 import { passed, runFuzz, type FuzzStats } from './lib/fuzz-run.ts';
+import { observe } from './lib/fuzz-valid.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -42,6 +43,7 @@ async function main(): Promise<number> {
   const stats = await runFuzz({
     baseUrl: api.url,
     arb: generator(fixtures, doc),
+    observe: observe(fixtures),
     requests: n,
     seed: seedValue,
     concurrency: Number(args.concurrency),

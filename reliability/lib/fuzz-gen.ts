@@ -31,6 +31,14 @@ interface Schema {
   nullable?: boolean;
 }
 
+interface OpenApiOperation {
+  parameters?: { name: string; in: 'path' | 'query' | 'header'; schema?: Schema; required?: boolean }[];
+  requestBody?: { content?: Record<string, { schema?: Schema }> };
+}
+export interface OpenApiDoc {
+  paths: Record<string, Record<string, unknown>>;
+}
+
 interface Operation {
   method: string;
   template: string;
@@ -38,14 +46,15 @@ interface Operation {
   body?: Schema;
 }
 
-export function operationsOf(doc: { paths: Record<string, Record<string, any>> }): Operation[] {
+export function operationsOf(doc: OpenApiDoc): Operation[] {
   const ops: Operation[] = [];
   for (const [template, methods] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(methods)) {
+    for (const [method, raw] of Object.entries(methods)) {
+      const op = raw as OpenApiOperation;
       ops.push({
         method: method.toUpperCase(),
         template,
-        params: (op.parameters ?? []).map((p: any) => ({ name: p.name, in: p.in, schema: p.schema ?? {}, required: !!p.required })),
+        params: (op.parameters ?? []).map((p) => ({ name: p.name, in: p.in, schema: p.schema ?? {}, required: !!p.required })),
         body: op.requestBody?.content?.['application/json']?.schema,
       });
     }
@@ -94,7 +103,7 @@ const rawPercent = pick(['%', '%zz', '%ED%A0%80', '%C0%AF', '%FF', '%00', '%2F',
 /** Header values: Node's HTTP client refuses anything outside tab and latin-1. */
 const headerSafe = (s: string): string => s.replace(/[^\t\x20-\x7e\x80-\xff]/g, '');
 
-export function generator(f: Fixtures, doc: { paths: Record<string, Record<string, any>> }): fc.Arbitrary<FuzzRequest> {
+export function generator(f: Fixtures, doc: OpenApiDoc): fc.Arbitrary<FuzzRequest> {
   const slugs = f.forums.map((x) => x.slug);
   const threadIds = f.threads.map((x) => x.id);
   const postIds = f.posts.map((x) => x.id);

@@ -18,6 +18,8 @@ export interface FuzzOptions {
   log: (line: string) => void;
   /** the API's RSS in bytes, for progress lines */
   rss?: () => Promise<number>;
+  /** told every answer (the generator's fixtures follow what the run creates and deletes) */
+  observe?: (r: FuzzRequest, status: number, body: string) => void;
   /** set once the API process has exited */
   crashed?: () => string | undefined;
 }
@@ -121,6 +123,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzStats> {
       try {
         const res = await send(agent, base, r);
         stats.statuses[res.status] = (stats.statuses[res.status] ?? 0) + 1;
+        o.observe?.(r, res.status, res.body);
         const byClass = (stats.routeStatus[r.route] ??= {});
         const cls = `${String(res.status)[0]}xx`;
         byClass[cls] = (byClass[cls] ?? 0) + 1;

@@ -36,9 +36,13 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
     { editWindowSeconds: fc.integer({ min: 60, max: 7200 }), preModeration: fc.boolean(), maxDepth: fc.integer({ min: 1, max: 20 }), allowedOrigins: fc.subarray([...f.origins, 'https://other.example']) },
     { requiredKeys: [] },
   );
-  // webhooks made during the run get ids after the seeded ones
-  const maxHook = Math.max(...f.webhooks.map((h) => Number(h.id)));
-  const hookId = fc.oneof(pick(f.webhooks.map((h) => h.id)), fc.integer({ min: 1, max: maxHook + 50 }).map(String));
+  // f.webhooks changes during the run (observe, below): read it when a request is drawn
+  const seededHook = f.webhooks[0];
+  const liveHook = fc.nat().map((i) => f.webhooks[i % f.webhooks.length] ?? seededHook);
+  const spareHook = fc.nat().map((i) => {
+    const spare = f.webhooks.filter((h) => h.madeByRun);
+    return spare.length ? spare[i % spare.length] : { id: '999999', slug: seededHook.slug };
+  });
 
   return {
     'POST /v1/forums': fc.tuple(fc.stringMatching(/^[a-z0-9][a-z0-9-]{1,30}$/), short(100), fc.option(settings, { nil: undefined })).map(([slug, name, s]) =>
@@ -79,12 +83,34 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
     'POST /v1/forums/{slug}/webhooks': fc.tuple(forum, fc.integer({ min: 1, max: 65535 }), fc.webPath(), fc.option(fc.subarray([...webhookEventTypes], { minLength: 1 }), { nil: undefined })).map(([x, port, path, events]) =>
       req('POST /v1/forums/{slug}/webhooks', 'POST')(bearer(x.moderatorKey), `/v1/forums/${x.slug}/webhooks`, { url: `http://127.0.0.1:${port}${path}`, ...(events ? { events } : {}) })),
     'GET /v1/forums/{slug}/webhooks': forum.map((x) => req('GET /v1/forums/{slug}/webhooks', 'GET')(bearer(x.moderatorKey), `/v1/forums/${x.slug}/webhooks`)),
-    'DELETE /v1/forums/{slug}/webhooks/{id}': fc.tuple(forum, fc.integer({ min: maxHook + 1, max: maxHook + 50 })).map(([x, id]) =>
+    'DELETE /v1/forums/{slug}/webhooks/{id}': spareHook.map((h) =>
       // only webhooks the run made itself: the seeded ones stay for the other webhook routes
-      req('DELETE /v1/forums/{slug}/webhooks/{id}', 'DELETE')(bearer(x.moderatorKey), `/v1/forums/${x.slug}/webhooks/${id}`)),
-    'GET /v1/forums/{slug}/webhooks/{id}/deliveries': fc.tuple(pick(f.webhooks), fc.integer({ min: 1, max: 100 })).map(([h, limit]) =>
+      req('DELETE /v1/forums/{slug}/webhooks/{id}', 'DELETE')(bearer(modKey(h.slug)), `/v1/forums/${h.slug}/webhooks/${h.id}`)),
+    'GET /v1/forums/{slug}/webhooks/{id}/deliveries': fc.tuple(liveHook, fc.integer({ min: 1, max: 100 })).map(([h, limit]) =>
       req('GET /v1/forums/{slug}/webhooks/{id}/deliveries', 'GET')(bearer(modKey(h.slug)), `/v1/forums/${h.slug}/webhooks/${h.id}/deliveries?limit=${limit}`)),
-    'POST /v1/forums/{slug}/webhooks/{id}/replay': fc.tuple(pick(f.webhooks), pick(f.eventIds), hookId).map(([h, eventId]) =>
+    'POST /v1/forums/{slug}/webhooks/{id}/replay': fc.tuple(liveHook, pick(f.eventIds)).map(([h, eventId]) =>
       req('POST /v1/forums/{slug}/webhooks/{id}/replay', 'POST')(bearer(modKey(h.slug)), `/v1/forums/${h.slug}/webhooks/${h.id}/replay`, { eventId })),
+  };
+}
+
+/**
+ * Keeps `f.webhooks` true to the server: a webhook the run creates joins it, one it deletes
+ * leaves it, so the valid webhook requests keep finding webhooks that exist.
+ */
+export function observe(f: Fixtures): (r: FuzzRequest, status: number, body: string) => void {
+  return (r, status, body) => {
+    const m = /^\/v1\/forums\/([a-z0-9-]+)\/webhooks(?:\/([0-9]+))?$/.exec(r.path.split('?')[0]);
+    if (!m) return;
+    if (r.method === 'POST' && status === 201) {
+      try {
+        const id = (JSON.parse(body) as { webhook?: { id?: string } }).webhook?.id;
+        if (id) f.webhooks.push({ id, slug: m[1], madeByRun: true });
+      } catch {
+        // not the answer we expected: nothing to learn
+      }
+    } else if (r.method === 'DELETE' && status === 204 && m[2]) {
+      const i = f.webhooks.findIndex((h) => h.id === m[2]);
+      if (i >= 0 && f.webhooks.length > 1) f.webhooks.splice(i, 1);
+    }
   };
 }

@@ -10,6 +10,7 @@ import { spawnApi } from '../lib/fuzz-stack.ts';
 import { seed } from '../lib/fuzz-seed.ts';
 import { generator, operationsOf } from '../lib/fuzz-gen.ts';
 import { runFuzz } from '../lib/fuzz-run.ts';
+import { observe } from '../lib/fuzz-valid.ts';
 
 const REQUESTS = Number(process.env.PARLEY_FUZZ_REQUESTS ?? 10_000);
 const SEED = Number(process.env.PARLEY_FUZZ_SEED ?? 20261202);
@@ -28,6 +29,7 @@ t.test(`${REQUESTS} fuzzed requests: no 5xx, no leaks, no crash, bounded memory`
   const stats = await runFuzz({
     baseUrl: api.url,
     arb: generator(fixtures, doc),
+    observe: observe(fixtures),
     requests: REQUESTS,
     seed: SEED,
     concurrency: 8,
