@@ -44,7 +44,7 @@ declare module 'fastify' {
 const bodyAjv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
 const textAjv = new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
 
-export function httpTimeouts(config: Config): { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number } {
+function httpTimeouts(config: Config): { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number } {
   return {
     headersTimeout: config.httpHeadersTimeoutMs,
     requestTimeout: config.httpRequestTimeoutMs,
@@ -65,8 +65,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clientErrorHandler,
     // Slow clients: headers, the whole request and idle keep-alive each have a deadline (config).
     // Node checks those deadlines every connectionsCheckingInterval (30 s by default, which would
-    // let a slow-header client hold a socket for up to 40 s); a tenth of the header timeout keeps
-    // the bound within 10 % of the setting.
+    // let a slow-header client hold a socket for up to 40 s); every tenth of the header timeout, at
+    // most every second, keeps the bound within 10 % (and 1 s) of the setting.
     http: httpTimeouts(config),
     requestTimeout: config.httpRequestTimeoutMs,
     keepAliveTimeout: config.httpKeepAliveTimeoutMs,

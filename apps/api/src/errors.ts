@@ -74,14 +74,17 @@ export function registerErrorHandling(app: FastifyInstance): void {
  * `Connection: close`, because the socket is closed next. Without that header a keep-alive client
  * (or a proxy) would send its next request on a socket that is already gone.
  */
-export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+export function clientErrorHandler(err: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  // An answer to HEAD has no body: a client reads one as garbage after `Connection: close`
+  // (found by the fuzzer). The bytes being parsed show the method when they hold the request line.
+  const head = Buffer.isBuffer(err.rawPacket) && err.rawPacket.subarray(0, 5).toString('latin1') === 'HEAD ';
   const known =
     err.code === 'HPE_HEADER_OVERFLOW' ? new ParleyError('headers_too_large')
     : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new ParleyError('request_timeout')
     : new ParleyError('validation_failed', { message: 'The request is not valid HTTP/1.1.' });
   if (socket.writable) {
-    const body = JSON.stringify(known.toJSON());
+    const body = head ? '' : JSON.stringify(known.toJSON());
     socket.write(
       `HTTP/1.1 ${known.status} ${known.status === 431 ? 'Request Header Fields Too Large' : known.status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
         `Connection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,

@@ -36,6 +36,24 @@ t.test('headers over the limit: 431 headers_too_large with Connection: close, an
   t.equal(next.status, 200, 'the next request on the same agent is answered');
 });
 
+t.test('HEAD with headers over the limit: a 431 without a body, which the client parses', async (t) => {
+  const { db } = await testDatabase(t);
+  const api = await startApi({ config: loadConfig({}, { adminToken: ADMIN_TOKEN, logLevel: 'silent', host: '127.0.0.1', port: 0 }), db });
+  t.teardown(() => api.close());
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  const answer = await new Promise<{ status: number; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
+    const req = http.request(`${api.url}/healthz`, { method: 'HEAD', agent, headers: { origin: 'x'.repeat(20_000) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  t.same([answer.status, answer.headers['content-length'], answer.headers.connection], [431, '0', 'close']);
+  t.equal((await get(agent, `${api.url}/healthz`)).status, 200, 'the next request on the same agent is answered');
+});
+
 t.test('bytes that are not HTTP: 400 in the error shape', async (t) => {
   const { db } = await testDatabase(t);
   const api = await startApi({ config: loadConfig({}, { adminToken: ADMIN_TOKEN, logLevel: 'silent', host: '127.0.0.1', port: 0 }), db });
