@@ -10,11 +10,19 @@ import { testDatabase } from '../../../test/harness/db.ts';
 
 class RestoreBeforeExplaining extends Database {
   restore: string | undefined;
+  /** a post to mark spam right before the read that explains a refused moderation */
+  spam: string | undefined;
   override async exec(route: Route, sql: Sql, values?: unknown[]) {
-    if (this.restore && (typeof sql === 'string' ? sql : sql.text) === postSql.selectThreadWithParent) {
+    const text = typeof sql === 'string' ? sql : sql.text;
+    if (this.restore && text === postSql.selectThreadWithParent) {
       const id = this.restore;
       this.restore = undefined;
       await super.exec({ area: 'content', shard: 0, mode: 'write' }, "UPDATE posts SET status = 'approved' WHERE id = $1", [id]);
+    }
+    if (this.spam && text === postSql.explainPost) {
+      const id = this.spam;
+      this.spam = undefined;
+      await super.exec({ area: 'content', shard: 0, mode: 'write' }, "UPDATE posts SET status = 'spam' WHERE id = $1", [id]);
     }
     return super.exec(route, sql, values) as never;
   }
@@ -38,4 +46,18 @@ t.test('a reply racing a moderator who hides and restores its parent is placed, 
   t.equal(hidden.status, 200);
   const refused = await api.req('POST', `/v1/threads/${thread.id}/posts`, { body: { message: 'a reply', parentId: parent.id, author: { name: 'Ann', email: 'ann@example.com' } } });
   t.same([refused.status, refused.body.error?.code], [422, 'parent_not_visible'], 'without the race, a hidden parent is still refused');
+});
+
+t.test('a moderation racing another moderator is a 409 invalid_transition, not "the edit window has passed"', async (t) => {
+  const { url } = await testDatabase(t);
+  const db = new RestoreBeforeExplaining(singleDatabase(url));
+  t.teardown(() => db.close());
+  const api = await testApi(t, {}, db);
+  const { forum, moderatorKey } = await api.forum('race-mod');
+  const thread = await api.thread(forum.slug, 'page');
+  const { post } = await api.post(thread.id, { message: 'published' });
+  db.spam = post.id; // approving a published comment touches nothing; another moderator marks it spam before the explanation
+  const r = await api.req('POST', `/v1/posts/${post.id}/approve`, { token: moderatorKey });
+  t.same([r.status, r.body.error?.code], [409, 'invalid_transition']);
+  t.equal(db.spam, undefined, 'the race happened');
 });

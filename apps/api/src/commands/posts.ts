@@ -134,6 +134,8 @@ async function explain(s: Services, postId: string, cred: Credential, need: 'aut
   if (!allowed.includes(p.status as string)) {
     throw new ParleyError('invalid_transition', { message: `The comment is ${p.status as string}; that is not possible now.`, details: { status: p.status } });
   }
+  // a moderator's change has no time window: the comment changed between the statement and this read
+  if (need === 'moderator') throw new ParleyError('invalid_transition', { message: 'The comment changed at the same moment; look again and retry.', details: { status: p.status } });
   throw new ParleyError('edit_window_closed');
 }
 
