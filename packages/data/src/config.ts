@@ -57,6 +57,9 @@ export const options = {
   realtimeCoalesceMs: option({ env: 'PARLEY_REALTIME_COALESCE_MS', kind: 'int', default: 50, min: 0, max: 5000, doc: 'on a busy thread, events within this window go to a subscriber in one frame' }),
   realtimeSweepMs: option({ env: 'PARLEY_REALTIME_SWEEP_MS', kind: 'int', default: 1000, min: 50, max: 600000, doc: 'how often a realtime node compares its threads with the event log, to repair lost publishes' }),
   workerMonitorSeconds: option({ env: 'PARLEY_WORKER_MONITOR_SECONDS', kind: 'int', default: 10, min: 1, max: 3600, doc: 'how often the worker looks for jobs a crashed worker held (they are retried once their heartbeat lapses, after 10 s)' }),
+  httpHeadersTimeoutMs: option({ env: 'PARLEY_HTTP_HEADERS_TIMEOUT_MS', kind: 'int', default: 10000, min: 100, max: 600000, doc: 'a connection whose request headers are not complete this long after its first byte is answered 408 and closed (slow-header clients)' }),
+  httpRequestTimeoutMs: option({ env: 'PARLEY_HTTP_REQUEST_TIMEOUT_MS', kind: 'int', default: 30000, min: 100, max: 3600000, doc: 'a request (headers and body) not fully received this long after its first byte is answered 408 and closed; at least PARLEY_HTTP_HEADERS_TIMEOUT_MS' }),
+  httpKeepAliveTimeoutMs: option({ env: 'PARLEY_HTTP_KEEP_ALIVE_TIMEOUT_MS', kind: 'int', default: 72000, min: 100, max: 3600000, doc: 'an idle keep-alive connection is closed after this long; above the 60 s idle timeout of common load balancers, so they close first' }),
 };
 
 type OptionValue<O> = O extends Option<infer K, infer D> ? (undefined extends D ? Value<K> | undefined : Value<K>) : never;
@@ -99,6 +102,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if ((out.pageSizeDefault as number) > (out.pageSizeMax as number)) {
     throw new ConfigError('PARLEY_PAGE_SIZE_DEFAULT must not exceed PARLEY_PAGE_SIZE_MAX');
+  }
+  if ((out.httpHeadersTimeoutMs as number) > (out.httpRequestTimeoutMs as number)) {
+    throw new ConfigError('PARLEY_HTTP_HEADERS_TIMEOUT_MS must not exceed PARLEY_HTTP_REQUEST_TIMEOUT_MS');
   }
   if (out.secret !== undefined && (out.secret as string).length < 16) throw new ConfigError('PARLEY_SECRET must have at least 16 characters');
   if (!out.publicUrl) out.publicUrl = `http://127.0.0.1:${out.port as number}`;
