@@ -227,7 +227,19 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
     },
     async restart() {
       if (child && child.exitCode === null && child.signalCode === null) return;
-      starting = startOnce();
+      // After a SIGKILL the old backends notice their postmaster's death a moment later; until they
+      // have all exited, a new postmaster refuses their shared memory. Retry for a while.
+      starting = (async () => {
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          try {
+            return await startOnce();
+          } catch (err) {
+            if (Date.now() > deadline) throw err;
+            await new Promise((ok) => setTimeout(ok, 200));
+          }
+        }
+      })();
       await starting;
     },
     async running() {

@@ -24,17 +24,20 @@ export interface OwnPostgres {
  */
 export const TEST_PG_FLAGS = ['-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'];
 
-export async function ownPostgres(t: TapTest, opts: Pick<EmbeddedPgOptions, 'supervise' | 'log'> = {}): Promise<OwnPostgres> {
+export async function ownPostgres(t: TapTest, opts: Pick<EmbeddedPgOptions, 'supervise'> = {}): Promise<OwnPostgres> {
   const dir = await mkdtemp(join(tmpdir(), 'parley-ownpg-'));
   await chmod(dir, 0o755); // postgres runs as its own user when we are root
+  const lines: string[] = [];
   const pg = await startEmbeddedPostgres({
     dir: join(dir, 'pg'),
     port: await freePort(),
     password: randomBytes(12).toString('hex'),
     flags: TEST_PG_FLAGS,
+    log: (line) => void lines.push(line),
     ...opts,
   });
   t.teardown(async () => {
+    if (!t.passing()) t.comment(`own postgres on port ${pg.port}:\n${lines.slice(-20).join('\n')}`);
     await pg.stop();
     await rm(dir, { recursive: true, force: true });
   });

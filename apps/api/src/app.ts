@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
 import type { Config, Database } from '@parley/data';
 import { ParleyError } from '@parley/domain';
-import { registerErrorHandling } from './errors.ts';
+import { clientErrorHandler, registerErrorHandling } from './errors.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { makeServices, type Services } from './services.ts';
 import forumRoutes from './routes/forums.ts';
@@ -16,6 +16,8 @@ import unsubscribeRoutes from './routes/unsubscribe.ts';
 import webhookRoutes from './routes/webhooks.ts';
 import widgetRoutes, { type WidgetOptions } from './routes/widget.ts';
 import { registerCors } from './cors.ts';
+import { registerTextGuard } from './text-guard.ts';
+import { strictIntegers } from './query-integers.ts';
 import { startPublisher, type Publisher, type PublisherOptions } from './publisher.ts';
 
 export interface AppDeps {
@@ -42,6 +44,15 @@ declare module 'fastify' {
 const bodyAjv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
 const textAjv = new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
 
+function httpTimeouts(config: Config): { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number } {
+  return {
+    headersTimeout: config.httpHeadersTimeoutMs,
+    requestTimeout: config.httpRequestTimeoutMs,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, Math.max(25, Math.floor(config.httpHeadersTimeoutMs / 10))),
+  };
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, db } = deps;
   const app = Fastify({
@@ -51,6 +62,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // one line per request is debug detail; errors and refusals are still logged
     logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(config.logLevel) }),
     return503OnClosing: true,
+    clientErrorHandler,
+    // Slow clients: headers, the whole request and idle keep-alive each have a deadline (config).
+    // Node checks those deadlines every connectionsCheckingInterval (30 s by default, which would
+    // let a slow-header client hold a socket for up to 40 s); every tenth of the header timeout, at
+    // most every second, keeps the bound within 10 % (and 1 s) of the setting.
+    http: httpTimeouts(config),
+    requestTimeout: config.httpRequestTimeoutMs,
+    keepAliveTimeout: config.httpKeepAliveTimeoutMs,
     forceCloseConnections: true,
     // errors fastify raises before routing (a URL that doesn't decode, say) get our error shape too
     frameworkErrors: (err, _req, reply) => {
@@ -58,8 +77,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       (reply as unknown as FastifyReply).status(400).send(body);
     },
   });
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    if (httpPart === 'body') return bodyAjv.compile(schema);
+    const validate = textAjv.compile(schema);
+    return httpPart === 'querystring' ? strictIntegers(schema, validate) : validate;
+  });
   registerErrorHandling(app);
+  registerTextGuard(app);
 
   const services = makeServices(config, db);
   app.decorate('parley', services);

@@ -1,6 +1,7 @@
 // One error handler: ParleyErrors keep their code; fastify's own request errors (bad JSON, body
 // too large, schema) become registry codes; anything else is ours, logged and answered 500
 // with nothing of its internals.
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ParleyError, type ErrorCode } from '@parley/domain';
 
@@ -79,4 +80,29 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((req, reply) => {
     reply.status(404).send(new ParleyError('route_not_found', { message: `There is no endpoint ${req.method} ${req.url.split('?')[0]}.` }).toJSON());
   });
+}
+
+/**
+ * Errors Node's HTTP parser raises before fastify sees a request (headers over 16 KB, a slow
+ * client past its deadline, bytes that are not HTTP): answered in our error shape, and with
+ * `Connection: close`, because the socket is closed next. Without that header a keep-alive client
+ * (or a proxy) would send its next request on a socket that is already gone.
+ */
+export function clientErrorHandler(err: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  // An answer to HEAD has no body: a client reads one as garbage after `Connection: close`
+  // (found by the fuzzer). The bytes being parsed show the method when they hold the request line.
+  const head = Buffer.isBuffer(err.rawPacket) && err.rawPacket.subarray(0, 5).toString('latin1') === 'HEAD ';
+  const known =
+    err.code === 'HPE_HEADER_OVERFLOW' ? new ParleyError('headers_too_large')
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new ParleyError('request_timeout')
+    : new ParleyError('validation_failed', { message: 'The request is not valid HTTP/1.1.' });
+  if (socket.writable) {
+    const body = head ? '' : JSON.stringify(known.toJSON());
+    socket.write(
+      `HTTP/1.1 ${known.status} ${known.status === 431 ? 'Request Header Fields Too Large' : known.status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
+        `Connection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

@@ -11,6 +11,11 @@ export class RateLimiter {
     this.maxKeys = maxKeys;
   }
 
+  /** addresses tracked now (at most maxKeys) */
+  get size(): number {
+    return this.buckets.size;
+  }
+
   /** Takes one token; returns seconds to wait when none is left, else 0. */
   take(key: string, now = Date.now()): number {
     if (this.perMinute === 0) return 0;

@@ -14,6 +14,11 @@ export class ThreadDirectory {
     this.maxEntries = maxEntries;
   }
 
+  /** threads remembered now (at most maxEntries) */
+  get size(): number {
+    return this.forums.size;
+  }
+
   async forumOf(threadId: string): Promise<string> {
     checkId(threadId, 'thread id');
     const known = this.forums.get(threadId);

@@ -48,10 +48,9 @@ class RedisSubscriber implements BusSubscriber {
       if (e) this.listener.event(e);
     });
     this.redis.on('ready', () => {
-      if (this.wasReady) {
-        this.log('realtime: redis is back; resyncing threads from the event log');
-        this.listener.resync();
-      }
+      if (this.wasReady) this.log('realtime: redis is back; resyncing threads from the event log');
+      // publishes made while no subscription was in place (since a loss, or a start that failed) are in the log
+      this.listener.resync();
       this.wasReady = true;
     });
     this.redis.on('close', () => {
@@ -119,7 +118,6 @@ class ListenSession {
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
   private backoffMs = 100;
-  private everConnected = false;
 
   constructor(url: string, listener: BusListener, log: (line: string) => void) {
     this.url = url;
@@ -127,8 +125,14 @@ class ListenSession {
     this.log = log;
   }
 
+  /** The first connection; when the database is away, it keeps trying (and start() says so). */
   async start(): Promise<void> {
-    await this.connect();
+    try {
+      await this.connect();
+    } catch (err) {
+      this.schedule();
+      throw err;
+    }
   }
 
   connected(): boolean {
@@ -151,18 +155,25 @@ class ListenSession {
         this.schedule();
       }
     };
+    // The listener stays for the client's whole life: an 'error' without one would crash the node.
     client.on('error', lost);
     client.on('end', lost);
-    await client.connect();
-    await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    } catch (err) {
+      client.end().catch(() => {});
+      throw err;
+    }
     if (this.closed) {
       await client.end().catch(() => {});
       return;
     }
     this.client = client;
     this.backoffMs = 100;
-    if (this.everConnected) this.listener.resync();
-    this.everConnected = true;
+    // Whatever was published while no session listened (since a loss, or since a start that
+    // failed) is in the log: every hub reads it.
+    this.listener.resync();
   }
 
   private schedule(): void {

@@ -64,6 +64,8 @@ export class Hub {
   private readonly opts: HubOptions;
   private readonly ring: Entry[] = [];
   private readonly pending = new Map<number, Entry>();
+  /** subscribers whose replay from the log failed (see retry) */
+  private readonly stalled = new Set<Subscriber>();
   private filling: Promise<void> | undefined;
   private refill = false;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
@@ -140,6 +142,19 @@ export class Hub {
     return this.filling;
   }
 
+  /**
+   * Delivers again to every subscriber left behind: one whose replay from the log failed (the
+   * database went away mid-way) waits for nothing else, since no new event may come. The sweep
+   * calls this once the log answers again.
+   */
+  retry(): void {
+    if (this.stalled.size === 0) return;
+    const stalled = [...this.stalled];
+    this.stalled.clear();
+    const frames = new Map<string, Frame[]>();
+    for (const sub of stalled) if (this.subs.has(sub)) this.deliver(sub, frames);
+  }
+
   add(sub: Subscriber): void {
     this.subs.add(sub);
     this.deliver(sub, new Map());
@@ -148,6 +163,7 @@ export class Hub {
   remove(sub: Subscriber): void {
     sub.active = false;
     this.subs.delete(sub);
+    this.stalled.delete(sub);
   }
 
   close(): void {
@@ -241,6 +257,7 @@ export class Hub {
       done = true;
     } catch (err) {
       this.opts.onError(err);
+      this.stalled.add(sub);
     } finally {
       sub.busy = false;
     }

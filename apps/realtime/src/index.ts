@@ -26,19 +26,31 @@ export const CLOSE_POLICY = 1008;
 /** close code 4000: no subscriptions for longer than the idle timeout */
 export const CLOSE_IDLE = 4000;
 const CLOSE_GRACE_MS = 2_000;
+/** how long /healthz waits for the database before calling it away */
+const DATABASE_CHECK_MS = 2_000;
+/** how long one database check answers /healthz */
+const DATABASE_CHECK_TTL_MS = 1_000;
 const RING_SIZE = 256;
 const BATCH = 200;
 /** frames close at 64 KiB (or a quarter of the send buffer, if smaller), so one frame never trips the slow-consumer bound */
 const FRAME_BYTES = 64 * 1024;
-/** protocol errors one connection may cause before it is closed */
+/** malformed frames one connection may send before it is closed (refused operations have their own bound, realtimeMaxRefusals) */
 const MAX_ERRORS = 20;
 
 export interface Realtime {
   /** resolves once the bus (Redis or the LISTEN sessions) is connected, or has failed to start (the sweep then delivers) */
   ready(): Promise<void>;
   healthy(): boolean;
+  /** one round trip to each content primary (the event log), within 2 s, at most one a second: false while the database is away */
+  database(): Promise<boolean>;
   /** what the node holds now (for /healthz, tests and the benchmark) */
   stats(): { connections: number; threads: number; subscriptions: number; bus: string; busConnected: boolean };
+  /**
+   * Bytes held for clients, visiting every connection (so not on /healthz). queuedBytes: in the
+   * sockets' own queues, summed (maxQueuedBytes: the largest); maxUnreadBytes: the most any client
+   * has been sent and not yet confirmed reading (kernel buffers included).
+   */
+  buffers(): { queuedBytes: number; maxQueuedBytes: number; maxUnreadBytes: number };
   close(): Promise<void>;
 }
 
@@ -71,8 +83,17 @@ interface Conn {
   token: string | undefined;
   subs: Map<string, Sub | null> | undefined;
   idleSince: number;
+  /** malformed frames so far */
   errors: number;
+  /** refused operations so far (answers an honest client may get) */
+  refusals: number;
   dead: boolean;
+  /** payload bytes handed to the socket so far */
+  sent: number;
+  /** `sent` as it was when the last answered ping went out: the client has read at least this much */
+  read: number;
+  /** `sent` carried by the read probe in flight, if any */
+  probing: number | undefined;
 }
 
 interface Sub extends Subscriber {
@@ -165,6 +186,8 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
     try {
       const heads = await eventLog.heads([...hubs.keys()]);
       for (const [threadId, lastSeq] of heads) hubs.get(threadId)?.behind(lastSeq);
+      // the log answers: subscribers whose replay failed meanwhile pick up where they stopped
+      for (const hub of hubs.values()) hub.retry();
     } catch (err) {
       logError(err);
     } finally {
@@ -177,34 +200,73 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
 
   const sendJson = (c: Conn, frame: Record<string, unknown>): boolean => sendRaw(c, Buffer.from(JSON.stringify(frame)));
 
+  // What a client has not read yet. The socket's own queue (bufferedAmount) fills only once the
+  // kernel's buffers are full, and those hold megabytes (the client's receive buffer, the server's
+  // send buffer), so it says nothing about a client that stopped reading a few MB ago. A ping is
+  // answered only after everything sent before it was read (one ordered stream), so every ping
+  // carries the byte count sent so far, and its pong proves the client has read that much. The
+  // send buffer bound applies to sent minus read: kernel buffers included.
+  const bound = config.realtimeSendBufferBytes;
+  /** unread bytes that prompt a read probe (a ping) when none is in flight */
+  const probeBytes = Math.max(1024, Math.floor(bound / 16));
+
+  function unread(c: Conn): number {
+    // the socket's queue too: a client that answers pings it never read cannot grow our memory
+    return Math.max(c.sent - c.read, c.ws.bufferedAmount);
+  }
+
+  function probe(c: Conn): void {
+    if (c.probing !== undefined || c.sent === c.read || c.ws.readyState !== c.ws.OPEN) return;
+    c.probing = c.sent;
+    c.ws.ping(String(c.sent));
+  }
+
+  function onPong(c: Conn, data: Buffer): void {
+    const n = data.length > 0 && data.length <= 16 ? Number(data.toString('latin1')) : NaN;
+    if (!Number.isSafeInteger(n) || n < 0) return;
+    c.read = Math.max(c.read, Math.min(n, c.sent));
+    if (c.probing !== undefined && n >= c.probing) c.probing = undefined;
+    if (c.sent - c.read >= probeBytes) probe(c);
+  }
+
   function sendRaw(c: Conn, data: Buffer): boolean {
     if (c.dead || c.ws.readyState !== c.ws.OPEN) return false;
-    // Event frames wait for room (Hub.pace); this bound catches what can't wait: a frame that
-    // would overrun the buffer while the client isn't reading.
-    const waiting = c.ws.bufferedAmount;
-    if (waiting > 0 && waiting + data.length > config.realtimeSendBufferBytes) {
+    // Event frames wait for room (Hub.pace); this catches what can't wait (answers, errors) piling
+    // up for a client that doesn't read: twice the bound, so a reader being paced at the bound
+    // still gets its answers.
+    const waiting = unread(c);
+    if (waiting > 0 && waiting + data.length > 2 * bound) {
       cutOff(c);
       return false;
     }
     c.ws.send(data, { binary: false });
+    c.sent += data.length;
+    if (c.sent - c.read >= probeBytes) probe(c);
     return true;
   }
 
-  /** Bytes the connection may still queue; anything fits when nothing is waiting (one frame may exceed a small bound). */
+  /** Bytes the connection may still be sent. */
   function roomOf(c: Conn): number {
     if (c.dead || c.ws.readyState !== c.ws.OPEN) return 0;
-    const waiting = c.ws.bufferedAmount;
-    return waiting === 0 ? Infinity : config.realtimeSendBufferBytes - waiting;
+    return bound - unread(c);
+  }
+
+  /** Whether `bytes` may be sent now; anything fits once the client has read everything (one frame may exceed a small bound). */
+  function fits(c: Conn, bytes: number): boolean {
+    if (c.dead || c.ws.readyState !== c.ws.OPEN) return false;
+    const waiting = unread(c);
+    return waiting === 0 || waiting + bytes <= bound;
   }
 
   /** Waits for the client to read; one that makes no room within the grace is a slow consumer. */
   async function makeRoom(c: Conn, bytes: number): Promise<boolean> {
     const until = Date.now() + config.realtimeSlowConsumerMs;
-    while (!c.dead && roomOf(c) < bytes) {
+    while (!c.dead && !fits(c, bytes)) {
       if (Date.now() >= until) {
         cutOff(c);
         return false;
       }
+      probe(c);
       await new Promise((ok) => setTimeout(ok, 10));
     }
     return !c.dead;
@@ -227,14 +289,24 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
     sendJson(c, { op: 'error', code, message, ...(threadId !== undefined ? { threadId } : {}) });
   }
 
+  /** A malformed frame: a broken client. The 20th closes the connection. */
   function protocolError(c: Conn, code: ErrorCode, message: string, threadId?: string): void {
     error(c, code, message, threadId);
-    if (++c.errors >= MAX_ERRORS) {
-      c.dead = true;
-      dropSubs(c);
-      c.ws.close(CLOSE_POLICY, 'too many bad frames');
-      setTimeout(() => c.ws.terminate(), 1000).unref();
-    }
+    if (++c.errors >= MAX_ERRORS) closePolicy(c, 'too many bad frames');
+  }
+
+  /** A well-formed operation refused: counted apart from bad frames, with a generous bound of its own. */
+  function refuse(c: Conn, code: ErrorCode, message: string, threadId?: string): void {
+    error(c, code, message, threadId);
+    if (++c.refusals >= config.realtimeMaxRefusals) closePolicy(c, 'too many refused operations');
+  }
+
+  function closePolicy(c: Conn, reason: string): void {
+    if (c.dead) return;
+    c.dead = true;
+    dropSubs(c);
+    c.ws.close(CLOSE_POLICY, reason);
+    setTimeout(() => c.ws.terminate(), 1000).unref();
   }
 
   function onFrame(c: Conn, data: Buffer, isBinary: boolean): void {
@@ -290,9 +362,9 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
 
   async function subscribe(c: Conn, threadId: string, after: number | undefined, key: string | undefined): Promise<void> {
     c.subs ??= new Map();
-    if (c.subs.has(threadId)) return error(c, 'already_subscribed', 'You are already subscribed to this thread.', threadId);
+    if (c.subs.has(threadId)) return refuse(c, 'already_subscribed', 'You are already subscribed to this thread.', threadId);
     if (c.subs.size >= config.realtimeMaxSubscriptions) {
-      return protocolError(c, 'too_many_subscriptions', `One connection may subscribe to at most ${config.realtimeMaxSubscriptions} threads.`, threadId);
+      return refuse(c, 'too_many_subscriptions', `One connection may subscribe to at most ${config.realtimeMaxSubscriptions} threads.`, threadId);
     }
     c.subs.set(threadId, null); // reserved: counts toward the limit while it is set up
     const hub = await openHub(threadId);
@@ -303,24 +375,24 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
     };
     if (!hub) {
       abandon();
-      return error(c, 'thread_not_found', 'No thread has this id.', threadId);
+      return refuse(c, 'thread_not_found', 'No thread has this id.', threadId);
     }
     hub.holds++;
     try {
       const forum = await forums.byId(hub.forumId);
       if (!forum) {
         abandon();
-        return error(c, 'forum_not_found', "The thread's forum no longer exists.", threadId);
+        return refuse(c, 'forum_not_found', "The thread's forum no longer exists.", threadId);
       }
       const moderator = await moderates(key ?? c.token, forum);
       if (moderator === 'invalid' && key !== undefined) {
         abandon();
-        return error(c, 'unauthorized', "That key is not this thread's forum moderator key.", threadId);
+        return refuse(c, 'unauthorized', "That key is not this thread's forum moderator key.", threadId);
       }
       const allowed = forum.settings.allowedOrigins;
       if (moderator !== true && allowed.length > 0 && (c.origin === undefined || !allowed.includes(c.origin))) {
         abandon();
-        return error(c, 'origin_not_allowed', `This forum takes subscriptions only from its own sites, not from ${c.origin ?? 'a client without an Origin'}.`, threadId);
+        return refuse(c, 'origin_not_allowed', `This forum takes subscriptions only from its own sites, not from ${c.origin ?? 'a client without an Origin'}.`, threadId);
       }
       if (after !== undefined && after > hub.lastSeq) await hub.fill();
       if (!still()) return abandon();
@@ -350,7 +422,7 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
 
   function unsubscribe(c: Conn, threadId: string): void {
     const sub = c.subs?.get(threadId);
-    if (sub === undefined) return error(c, 'not_subscribed', 'You are not subscribed to this thread.', threadId);
+    if (sub === undefined) return refuse(c, 'not_subscribed', 'You are not subscribed to this thread.', threadId);
     c.subs!.delete(threadId);
     if (sub) {
       sub.hub.remove(sub);
@@ -375,10 +447,13 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     const auth = req.headers.authorization;
     const m = auth ? /^Bearer\s+(\S{1,512})\s*$/i.exec(auth) : null;
-    const c: Conn = { ws, origin: req.headers.origin, token: m?.[1], subs: undefined, idleSince: Date.now(), errors: 0, dead: false };
+    const c: Conn = { ws, origin: req.headers.origin, token: m?.[1], subs: undefined, idleSince: Date.now(), errors: 0, refusals: 0, dead: false, sent: 0, read: 0, probing: undefined };
     conns.set(ws, c);
     alive.add(ws);
-    ws.on('pong', () => alive.add(ws));
+    ws.on('pong', (data) => {
+      alive.add(ws);
+      onPong(c, data);
+    });
     // Protocol errors (an oversized frame, bad framing) close the socket; they must not crash us.
     ws.on('error', () => {});
     ws.on('message', (data, isBinary) => onFrame(c, data as Buffer, isBinary));
@@ -440,7 +515,8 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
         continue;
       }
       alive.delete(ws);
-      ws.ping();
+      // the heartbeat doubles as a read probe
+      ws.ping(String(conns.get(ws)!.sent));
     }
   }, PING_TICK_MS);
   heartbeat.unref();
@@ -458,14 +534,50 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
   }, Math.max(250, Math.min(5000, idleMs / 4)));
   housekeeping.unref();
 
+  /** One round trip to each content primary (where the event log lives), within DATABASE_CHECK_MS. */
+  async function checkDatabase(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((ok) => (timer = setTimeout(() => ok(false), DATABASE_CHECK_MS)));
+    const check = Promise.all(db.shards().map((shard) => db.exec({ area: 'content', shard, mode: 'read', fresh: true }, 'SELECT 1'))).then(
+      () => true,
+      () => false,
+    );
+    try {
+      return await Promise.race([check, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  let dbCheck: { at: number; result: Promise<boolean> } | undefined;
+
   let closing: Promise<void> | undefined;
   return {
     ready: () => started,
     healthy: () => !closed,
+    database() {
+      // shared by concurrent callers, and kept for a second: a load balancer polling /healthz
+      // often makes at most one round trip a second
+      if (dbCheck && performance.now() - dbCheck.at < DATABASE_CHECK_TTL_MS) return dbCheck.result;
+      const result = checkDatabase();
+      dbCheck = { at: performance.now(), result };
+      return result;
+    },
     stats: () => {
       let subscriptions = 0;
       for (const hub of hubs.values()) subscriptions += hub.subs.size;
       return { connections: conns.size, threads: hubs.size, subscriptions, bus: bus.kind, busConnected: bus.connected() };
+    },
+    buffers: () => {
+      let queuedBytes = 0;
+      let maxQueuedBytes = 0;
+      let maxUnreadBytes = 0;
+      for (const [ws, c] of conns) {
+        const q = ws.bufferedAmount;
+        queuedBytes += q;
+        maxQueuedBytes = Math.max(maxQueuedBytes, q);
+        maxUnreadBytes = Math.max(maxUnreadBytes, unread(c));
+      }
+      return { queuedBytes, maxQueuedBytes, maxUnreadBytes };
     },
     close() {
       closing ??= (async () => {

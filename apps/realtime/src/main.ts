@@ -15,13 +15,17 @@ if (!config.databaseUrl) {
   process.exit(2);
 }
 log(`realtime: config ${JSON.stringify(describeConfig(config))}`);
-const db = new Database(singleDatabase(config.databaseUrl), { poolSize: config.dbPoolSize });
+const db = new Database(singleDatabase(config.databaseUrl), { poolSize: config.dbPoolSize, connectTimeoutMs: config.dbConnectTimeoutMs });
 
 const server = createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/healthz') {
-    const ok = realtime.healthy();
-    res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ status: ok ? 'ok' : 'unavailable', ...realtime.stats() }));
+    // 503 while the database is away: the node keeps its sockets, but can't set up subscriptions
+    // or repair from the log, so a load balancer should send new clients elsewhere meanwhile.
+    void realtime.database().then((database) => {
+      const ok = realtime.healthy() && database;
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: ok ? 'ok' : 'unavailable', database, ...realtime.stats() }));
+    });
     return;
   }
   res.writeHead(404, { 'content-type': 'application/json' });

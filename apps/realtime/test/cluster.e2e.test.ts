@@ -10,29 +10,19 @@
 // fails here instead of hiding behind the sweep. The last group turns the sweep on (300 ms) to
 // show it delivers what no publish carried.
 import t, { type Test } from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { redisChannel, type CommittedEvent } from '@parley/data';
 import { testApi, type TestApi } from '../../../test/harness/app.ts';
-import type { TapTest } from '../../../test/harness/db.ts';
 import { wsClient, type Client, type Frame } from '../../../test/harness/realtime.ts';
-import { dyingWithParent, testRedis, type TestRedis } from '../../../test/harness/redis.ts';
+import { testRedis, type TestRedis } from '../../../test/harness/redis.ts';
 import { until } from '../../../test/harness/until.ts';
+import { startNode, type NodeProcess } from './node-process.ts';
 
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const SWEEP_OFF_MS = 600_000;
 const SWEEP_FAST_MS = 300;
 const DELIVERY_MS = 10_000;
 
-interface Node {
-  name: string;
-  /** ws://…/v1/realtime */
-  url: string;
-  health(): Promise<Frame>;
-  /** SIGTERM, as an orchestrator stops a node; resolves once it exited with 0 */
-  stop(): Promise<void>;
-}
+type Node = NodeProcess;
 
 interface Cluster {
   api: TestApi;
@@ -43,39 +33,6 @@ interface Cluster {
   drop: { rule: (e: CommittedEvent) => boolean };
   /** subscribers of a thread's Redis channel (PUBSUB NUMSUB) */
   numsub?(threadId: string): Promise<number>;
-}
-
-/** Starts `node apps/realtime/src/main.ts`; resolves once it listens and its bus is connected. */
-async function startNode(t: TapTest, name: string, env: Record<string, string | undefined>): Promise<Node> {
-  const [cmd, args] = dyingWithParent(process.execPath, [MAIN]);
-  const child: ChildProcess = spawn(cmd, args, { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (d: Buffer) => void (output = (output + d).slice(-8000));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<number | string | null>((ok) => child.once('exit', (code, signal) => ok(signal ?? code)));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    const status = await exited;
-    if (status !== 0) throw new Error(`realtime node ${name} exited with ${status}: ${output}`);
-  };
-  t.teardown(async () => {
-    if (!t.passing()) t.comment(`realtime node ${name} output:\n${output}`);
-    await stop().catch(() => {});
-  });
-  const url = await until(`realtime node ${name} to listen`, 15_000, async () => {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`realtime node ${name} exited (${child.exitCode ?? child.signalCode}): ${output}`);
-    return /listening on (ws:\/\/\S+)/.exec(output)?.[1];
-  });
-  const health = async () => (await fetch(url.replace(/^ws:/, 'http:').replace('/v1/realtime', '/healthz'))).json() as Promise<Frame>;
-  // A node accepts subscriptions before its bus is up; one the bus can't serve yet would wait for the sweep.
-  await until(`realtime node ${name}'s bus to connect`, 10_000, async () => ((await health()).busConnected ? true : undefined));
-  return { name, url, health, stop };
 }
 
 async function startCluster(t: Test, opts: { redis: boolean; sweepMs: number }): Promise<Cluster> {

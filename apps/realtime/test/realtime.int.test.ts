@@ -344,9 +344,11 @@ t.test('a slow consumer is told to reset and cut off; the others get every event
   await slow.subscribe(thread.id);
   (slow.ws as any)._socket.pause();
 
-  // Each post is delivered to `fast` before the next is written, while `slow`'s share piles up:
-  // first in the kernel's socket buffers (megabytes on loopback), then in the node's, which holds
-  // at most 64 KiB plus one frame for it, waits 300 ms for it to read, then cuts it off.
+  // Each post is delivered to `fast` before the next is written, while `slow`'s share piles up.
+  // The node counts what `slow` has not read (pings carry byte counts), kernel buffers included,
+  // holds at most 64 KiB plus one frame of it, waits 300 ms for it to read, then cuts it off.
+  // (This test only shows that a cut-off comes; slow-consumer.int.test.ts pins how much a stalled
+  // client is sent first, and how soon: before that fix, megabytes, sitting in the kernel.)
   const first = thread.lastSeq + 1;
   let seq = thread.lastSeq;
   let written = 0;
@@ -483,4 +485,48 @@ t.test('a reader that keeps up is never cut off, however big the replay or the b
   await settled(resumed);
   contiguous(t, resumed.seqs(thread.id), thread.lastSeq + 1, head, 'a replay');
   t.notOk(resumed.frames.some((f) => f.code === 'slow_consumer'), 'the resuming reader was not cut off');
+});
+
+// Bad frames are a broken client; refusals (a full subscription list, a thread subscribed twice,
+// one that doesn't exist) are answers an honest client gets. Only the first count toward the
+// 20 bad frames; refusals have their own, generous bound (realtimeMaxRefusals, default 1000).
+t.test('refused operations are not bad frames: an honest client at its subscription cap stays', async (t) => {
+  const { api, wsUrl } = await testRealtimeStack(t, { realtimeMaxSubscriptions: 1 });
+  t.equal(api.config.realtimeMaxRefusals, 1000, 'the default bound on refusals');
+  const { forum } = await api.forum();
+  const a = await api.thread(forum.slug);
+  const b = await api.thread(forum.slug);
+  const c = await wsClient(t, wsUrl);
+  t.match(await c.subscribe(a.id), { op: 'subscribed' });
+  for (let i = 0; i < 25; i++) t.match(await c.subscribe(b.id), { op: 'error', code: 'too_many_subscriptions' }, `at the cap, try ${i + 1}`);
+  for (let i = 0; i < 25; i++) t.match(await c.subscribe(a.id), { op: 'error', code: 'already_subscribed' }, `twice, try ${i + 1}`);
+  t.same(await pong(c), { op: 'pong' }, 'still open after 50 refusals');
+  const { post } = await api.post(a.id);
+  t.match((await c.next((f) => f.op === 'events')).events, [{ post: { id: post.id } }], 'still delivers');
+
+  // malformed frames still have their budget of 20, whatever was refused before
+  for (let i = 1; i < 20; i++) await errorFor(c, '{"op":"nope"}');
+  await pong(c);
+  c.ws.send('garbage');
+  t.equal((await within('the close', c.closed)).code, 1008, 'the 20th bad frame closes it');
+});
+
+t.test('refused operations have their own bound: realtimeMaxRefusals, then 1008', async (t) => {
+  const { api, wsUrl, realtime } = await testRealtimeStack(t, { realtimeMaxRefusals: 5, realtimeMaxSubscriptions: 2 });
+  const { forum } = await api.forum();
+  const a = await api.thread(forum.slug);
+  const b = await api.thread(forum.slug);
+  const c = await wsClient(t, wsUrl);
+  t.match(await c.subscribe(a.id), { op: 'subscribed' });
+  t.match(await c.subscribe(a.id), { code: 'already_subscribed' });
+  t.match(await c.subscribe('123456789'), { code: 'thread_not_found' });
+  t.match(await c.subscribe(b.id), { op: 'subscribed' });
+  t.match(await c.subscribe('123456790'), { code: 'too_many_subscriptions' });
+  c.ws.send(JSON.stringify({ op: 'unsubscribe', threadId: '123456791' }));
+  t.match(await c.next((f) => f.code === 'not_subscribed'), { op: 'error' });
+  await pong(c);
+  t.equal(c.ws.readyState, WebSocket.OPEN, 'open after 4 refusals');
+  t.match(await c.subscribe(a.id), { op: 'error', code: 'already_subscribed' }, 'the 5th gets its answer');
+  t.same(await within('the close', c.closed), { code: 1008, reason: 'too many refused operations' });
+  await until('the node to drop it', 3000, async () => (realtime.stats().connections === 0 ? true : undefined));
 });

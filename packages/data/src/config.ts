@@ -48,14 +48,18 @@ export const options = {
   realtimePort: option({ env: 'PARLEY_REALTIME_PORT', kind: 'int', default: 3002, min: 0, max: 65535, doc: 'port of a standalone realtime node (apps/realtime/src/main.ts); the embedded default serves realtime on PORT' }),
   realtimeMaxSubscriptions: option({ env: 'PARLEY_REALTIME_MAX_SUBSCRIPTIONS', kind: 'int', default: 100, min: 1, max: 100000, doc: 'threads one websocket may subscribe to' }),
   realtimeMaxFrameBytes: option({ env: 'PARLEY_REALTIME_MAX_FRAME_BYTES', kind: 'int', default: 4096, min: 256, max: 1048576, doc: 'largest frame a client may send; a larger one closes the socket (1009)' }),
-  realtimeSendBufferBytes: option({ env: 'PARLEY_REALTIME_SEND_BUFFER_BYTES', kind: 'int', default: 1048576, min: 1024, max: 268435456, doc: 'unsent bytes one websocket may hold; a backlog beyond it waits for the client to read (see PARLEY_REALTIME_SLOW_CONSUMER_MS)' }),
+  realtimeSendBufferBytes: option({ env: 'PARLEY_REALTIME_SEND_BUFFER_BYTES', kind: 'int', default: 1048576, min: 1024, max: 268435456, doc: 'bytes one websocket may have been sent and not yet read (kernel socket buffers included, measured by ping); a backlog beyond it waits for the client to read (see PARLEY_REALTIME_SLOW_CONSUMER_MS)' }),
   realtimeSlowConsumerMs: option({ env: 'PARLEY_REALTIME_SLOW_CONSUMER_MS', kind: 'int', default: 5000, min: 10, max: 600000, doc: 'how long a websocket with a full send buffer may take to read before it is told to reset and disconnected' }),
+  realtimeMaxRefusals: option({ env: 'PARLEY_REALTIME_MAX_REFUSALS', kind: 'int', default: 1000, min: 1, max: 1000000, doc: 'refused operations (already subscribed, too many subscriptions, thread not found, …) one websocket may cause before it is closed (1008); malformed frames have their own fixed budget of 20' }),
   realtimeIdleSeconds: option({ env: 'PARLEY_REALTIME_IDLE_SECONDS', kind: 'int', default: 60, min: 1, max: 86400, doc: 'a websocket without subscriptions this long is closed' }),
   realtimePingSeconds: option({ env: 'PARLEY_REALTIME_PING_SECONDS', kind: 'int', default: 30, min: 1, max: 3600, doc: 'heartbeat: the server pings every websocket this often and drops those that missed the last pong' }),
   realtimeMaxReplay: option({ env: 'PARLEY_REALTIME_MAX_REPLAY', kind: 'int', default: 1000, min: 1, max: 1000000, doc: 'events a subscription may replay on resume; further behind, the client gets "reset" and refetches' }),
   realtimeCoalesceMs: option({ env: 'PARLEY_REALTIME_COALESCE_MS', kind: 'int', default: 50, min: 0, max: 5000, doc: 'on a busy thread, events within this window go to a subscriber in one frame' }),
   realtimeSweepMs: option({ env: 'PARLEY_REALTIME_SWEEP_MS', kind: 'int', default: 1000, min: 50, max: 600000, doc: 'how often a realtime node compares its threads with the event log, to repair lost publishes' }),
   workerMonitorSeconds: option({ env: 'PARLEY_WORKER_MONITOR_SECONDS', kind: 'int', default: 10, min: 1, max: 3600, doc: 'how often the worker looks for jobs a crashed worker held (they are retried once their heartbeat lapses, after 10 s)' }),
+  httpHeadersTimeoutMs: option({ env: 'PARLEY_HTTP_HEADERS_TIMEOUT_MS', kind: 'int', default: 10000, min: 100, max: 600000, doc: 'a connection whose request headers are not complete this long after its first byte is answered 408 and closed (slow-header clients)' }),
+  httpRequestTimeoutMs: option({ env: 'PARLEY_HTTP_REQUEST_TIMEOUT_MS', kind: 'int', default: 30000, min: 100, max: 3600000, doc: 'a request (headers and body) not fully received this long after its first byte is answered 408 and closed; at least PARLEY_HTTP_HEADERS_TIMEOUT_MS' }),
+  httpKeepAliveTimeoutMs: option({ env: 'PARLEY_HTTP_KEEP_ALIVE_TIMEOUT_MS', kind: 'int', default: 72000, min: 100, max: 3600000, doc: 'an idle keep-alive connection is closed after this long; above the 60 s idle timeout of common load balancers, so they close first' }),
 };
 
 type OptionValue<O> = O extends Option<infer K, infer D> ? (undefined extends D ? Value<K> | undefined : Value<K>) : never;
@@ -98,6 +102,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if ((out.pageSizeDefault as number) > (out.pageSizeMax as number)) {
     throw new ConfigError('PARLEY_PAGE_SIZE_DEFAULT must not exceed PARLEY_PAGE_SIZE_MAX');
+  }
+  if ((out.httpHeadersTimeoutMs as number) > (out.httpRequestTimeoutMs as number)) {
+    throw new ConfigError('PARLEY_HTTP_HEADERS_TIMEOUT_MS must not exceed PARLEY_HTTP_REQUEST_TIMEOUT_MS');
   }
   if (out.secret !== undefined && (out.secret as string).length < 16) throw new ConfigError('PARLEY_SECRET must have at least 16 characters');
   if (!out.publicUrl) out.publicUrl = `http://127.0.0.1:${out.port as number}`;

@@ -23,6 +23,11 @@ export class ForumCache {
     this.maxEntries = opts.maxEntries ?? 10000;
   }
 
+  /** entries held now (at most maxEntries) */
+  get size(): number {
+    return this.byKey.size;
+  }
+
   byId(id: string): Promise<Forum | undefined> {
     return this.get(`id:${id}`, forumSql.selectForumById, [id]);
   }

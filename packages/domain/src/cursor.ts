@@ -2,9 +2,7 @@
 // (base64url JSON). Page N costs what page 1 costs, and a post appears once across pages
 // even while new posts arrive.
 import { ParleyError } from './errors.ts';
-import { idPattern } from './validate.ts';
-
-const MAX_BIGINT = 9223372036854775807n;
+import { isId } from './validate.ts';
 
 export const sorts = ['oldest', 'newest', 'top'] as const;
 export type Sort = (typeof sorts)[number];
@@ -37,7 +35,6 @@ export function decodeCursor(raw: string, sort: Sort): Cursor {
   if (s !== sort) {
     throw new ParleyError('invalid_cursor', { message: `This cursor belongs to sort=${String(s).slice(0, 20)}; start again from the first page of sort=${sort}.` });
   }
-  const isId = (x: unknown) => typeof x === 'string' && idPattern.test(x) && BigInt(x) <= MAX_BIGINT;
   if (!Array.isArray(p) || p.length === 0 || p.length > 64 || !p.every(isId)) bad();
   // scores are Postgres integers
   if (sort === 'top' && (typeof r !== 'number' || !Number.isInteger(r) || Math.abs(r) > 2147483647)) bad();

@@ -6,16 +6,22 @@ export const slugPattern = /^[a-z0-9-]{2,64}$/;
 export const usernamePattern = /^[A-Za-z0-9_-]{2,32}$/;
 // Deliberately plain: one @, no spaces, a dot in the domain. Deliverability is the mailer's job.
 const emailPattern = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:.]{2,}$/;
-/** Ids are decimal bigints. */
+/** Ids are decimal bigints, with exactly one spelling: no sign, no leading zeros, no spaces, no fraction. */
 export const idPattern = /^[1-9][0-9]{0,18}$/;
+const MAX_ID = 9223372036854775807n;
+/** A whole number written in a query string: plain digits, one spelling ("12", never "012", "+12", "12.0", " 12"). */
+export const integerTextPattern = /^(?:0|-?[1-9][0-9]{0,15})$/;
 
 export function checkSlug(slug: string): string {
   if (!slugPattern.test(slug)) throw new ParleyError('invalid_slug', { details: { slug } });
   return slug;
 }
 
+/** The one id rule; checkId is its throwing form, and every id from a request goes through one of them. */
+export const isId = (id: unknown): id is string => typeof id === 'string' && idPattern.test(id) && BigInt(id) <= MAX_ID;
+
 export function checkId(id: string, what = 'id'): string {
-  if (!idPattern.test(id) || BigInt(id) > 9223372036854775807n) {
+  if (!isId(id as unknown)) {
     throw new ParleyError('invalid_id', { message: `The ${what} "${id.slice(0, 40)}" is not a valid id.` });
   }
   return id;
@@ -87,4 +93,49 @@ export function mergeSettings(current: ForumSettings, change: Partial<ForumSetti
   }
   if (next.allowedOrigins.length > 50) throw new ParleyError('invalid_settings', { message: 'allowedOrigins holds at most 50 origins.' });
   return next;
+}
+
+/**
+ * Text Postgres cannot store: a NUL (text columns refuse 0x00) or a lone UTF-16 surrogate (not
+ * Unicode; the driver would silently store U+FFFD instead, so what was sent is not what is kept).
+ * Returns why, or undefined when the text is storable.
+ */
+export function unstorableText(s: string): 'nul' | 'lone_surrogate' | undefined {
+  if (s.includes('\u0000')) return 'nul';
+  if (!s.isWellFormed()) return 'lone_surrogate';
+  return undefined;
+}
+
+const textProblems = { nul: 'a NUL character (U+0000)', lone_surrogate: 'a lone UTF-16 surrogate' } as const;
+
+/** Throws invalid_text naming the field when `s` holds text Postgres cannot store. */
+export function checkText(s: string, field: string): string {
+  const problem = unstorableText(s);
+  if (problem) {
+    throw new ParleyError('invalid_text', {
+      message: `${field} contains ${textProblems[problem]}, which cannot be stored; remove it and send again.`,
+      details: { field, problem },
+    });
+  }
+  return s;
+}
+
+/**
+ * Checks every string in a parsed request part (JSON body, query, params), keys included, and
+ * names the first bad one by its path (`body.author.name`, `body.identifiers.3`).
+ */
+export function checkTextDeep(value: unknown, field: string, depth = 0): void {
+  if (typeof value === 'string') {
+    checkText(value, field);
+    return;
+  }
+  if (value === null || typeof value !== 'object' || depth > 64) return;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) checkTextDeep(value[i], `${field}.${i}`, depth + 1);
+    return;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    checkText(k, `${field} key`);
+    checkTextDeep(v, `${field}.${k}`, depth + 1);
+  }
 }

@@ -71,7 +71,7 @@ export async function createPost(
   const status = initialStatus({ preModeration: forum.settings.preModeration, byModerator });
   const editToken = cred.kind === 'user' ? undefined : newToken('edit');
   const html = renderMessage(message);
-  const result = await s.db.tx(route, async (ex) => {
+  const insert = () => s.db.tx(route, async (ex) => {
     const ins = await ex.query(postSql.insertPost, [
       threadId,
       forum.id,
@@ -92,12 +92,24 @@ export async function createPost(
     const { seq } = await appendThreadEvent(ex, { threadId, actor: actorLabel(actorOf(cred)), postId: post.id, event: makeEvent('PostCreated', post) });
     return { post, seq };
   });
-  if (!result) return explainRefusedPost(s, threadId, parentId, byModerator);
-  return { ...result, ...(editToken ? { editToken } : {}) };
+  // A refused insert is explained by reading the state after it. When that state allows the
+  // insert, a concurrent change (a moderator hiding, then restoring, the parent) came between the
+  // two: the insert is tried again, a few times, rather than answering 500 (found by the fuzzer).
+  for (let attempt = 1; ; attempt++) {
+    const result = await insert();
+    if (result) return { ...result, ...(editToken ? { editToken } : {}) };
+    await explainRefusedPost(s, threadId, parentId, byModerator);
+    if (attempt === 3) {
+      throw new ParleyError('parent_not_visible', { message: 'The comment you are replying to changed while you replied; try again.', details: { parentId } });
+    }
+  }
 }
 
-/** Why the insert placed nothing: the thread is closed, or the parent is missing, elsewhere or hidden. */
-async function explainRefusedPost(s: Services, threadId: string, parentId: string | null, byModerator: boolean): Promise<never> {
+/**
+ * Why the insert placed nothing: the thread is closed, or the parent is missing, elsewhere or
+ * hidden. Returns when nothing in the current state explains it (it changed since the insert).
+ */
+async function explainRefusedPost(s: Services, threadId: string, parentId: string | null, byModerator: boolean): Promise<void> {
   const route = routeOf(s.db, threadId, 'thread_not_found');
   const { rows } = await s.db.exec({ ...route, mode: 'read', fresh: true }, postSql.selectThreadWithParent, [threadId, parentId]);
   if (rows.length === 0) throw new ParleyError('thread_not_found', { details: { threadId } });
@@ -108,7 +120,6 @@ async function explainRefusedPost(s: Services, threadId: string, parentId: strin
     if (r.parent_thread_id !== threadId) throw new ParleyError('parent_in_other_thread', { details: { parentId } });
     if (r.parent_status !== 'approved' && !byModerator) throw new ParleyError('parent_not_visible', { details: { parentId } });
   }
-  throw new Error(`post insert into thread ${threadId} placed nothing, and nothing explains why`);
 }
 
 /** Why a conditional change touched nothing. */
@@ -123,6 +134,8 @@ async function explain(s: Services, postId: string, cred: Credential, need: 'aut
   if (!allowed.includes(p.status as string)) {
     throw new ParleyError('invalid_transition', { message: `The comment is ${p.status as string}; that is not possible now.`, details: { status: p.status } });
   }
+  // a moderator's change has no time window: the comment changed between the statement and this read
+  if (need === 'moderator') throw new ParleyError('invalid_transition', { message: 'The comment changed at the same moment; look again and retry.', details: { status: p.status } });
   throw new ParleyError('edit_window_closed');
 }
 

@@ -1,0 +1,43 @@
+// Every per-process map the API keeps has a bound, so a stream of new keys (thread ids, forum
+// slugs, moderator keys, client addresses) cannot grow the process without limit (issue 10,
+// defect 8: RSS grew under fuzzing; the fuzzer's run checks the live heap after GC too).
+import t from 'tap';
+import { ForumCache } from '@parley/data';
+import { RateLimiter } from '../src/rate-limit.ts';
+import { ThreadDirectory } from '../src/thread-directory.ts';
+import { testApi } from '../../../test/harness/app.ts';
+
+t.test('the rate limiter tracks at most maxKeys addresses, and still limits', async (t) => {
+  const limiter = new RateLimiter(2, 100);
+  const now = 1_000_000;
+  for (let i = 0; i < 1000; i++) limiter.take(`10.0.${i >> 8}.${i & 255}`, now);
+  t.ok(limiter.size <= 100, `${limiter.size} addresses after 1000 distinct ones`);
+  limiter.take('203.0.113.1', now);
+  limiter.take('203.0.113.1', now);
+  t.ok(limiter.take('203.0.113.1', now) > 0, 'a third write within the minute is still refused');
+});
+
+t.test('the thread directory remembers at most maxEntries threads, and still finds the others', async (t) => {
+  const api = await testApi(t);
+  const { forum } = await api.forum('bounded');
+  const threads = [];
+  for (let i = 0; i < 8; i++) threads.push(await api.thread(forum.slug, `page-${i}`));
+  const dir = new ThreadDirectory(api.db, 3);
+  for (const th of threads) t.equal(await dir.forumOf(th.id), forum.id, `thread ${th.id}`);
+  t.equal(dir.size, 3, 'three remembered');
+  t.equal(await dir.forumOf(threads[0].id), forum.id, 'a forgotten thread is read again');
+  t.ok(dir.size <= 3);
+});
+
+t.test('the forum cache holds at most maxEntries entries, across slugs, ids and moderator keys', async (t) => {
+  const api = await testApi(t);
+  const made = [];
+  for (let i = 0; i < 6; i++) made.push((await api.forum(`cached-${i}`)).forum);
+  const cache = new ForumCache(api.db, { maxEntries: 4 });
+  for (const f of made) {
+    t.equal((await cache.bySlug(f.slug))?.id, f.id);
+    t.equal((await cache.byId(f.id))?.slug, f.slug);
+  }
+  for (let i = 0; i < 50; i++) await cache.bySlug(`no-such-forum-${i}`);
+  t.ok(cache.size <= 4, `${cache.size} entries after 12 hits and 50 misses`);
+});

@@ -1,0 +1,116 @@
+// Requests that should succeed, per documented route: the real forum, thread, post and webhook
+// that belong together, the credential the route needs, and well-formed values (naughty but
+// storable text included). Mixed with the mutated requests of fuzz-gen, so the run reaches the
+// commands, queries, SQL and rendering, not only the validators.
+import fc from 'fast-check';
+import { webhookEventTypes } from '@parley/domain';
+import { naughtyStrings } from './fuzz-blns.ts';
+import type { Fixtures } from './fuzz-seed.ts';
+import type { FuzzRequest } from './fuzz-gen.ts';
+
+const pick = <T>(xs: readonly T[]): fc.Arbitrary<T> => fc.constantFrom(...xs);
+const storableNaughty = naughtyStrings.filter((s) => s.isWellFormed() && !s.includes('\u0000') && s.trim().length > 0);
+/** text Postgres can store: prose, naughty strings, any graphemes */
+const words = fc.oneof(fc.lorem({ maxCount: 12 }), pick(storableNaughty), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }).filter((s) => s.trim().length > 0 && !s.includes('\u0000')));
+const short = (n: number) => words.map((s) => [...s].slice(0, n).join('')).filter((s) => s.trim().length > 0);
+
+type Build = (headers: Record<string, string>, path: string, body?: unknown) => FuzzRequest;
+
+export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequest>> {
+  const forum = pick(f.forums);
+  const thread = pick(f.threads);
+  const post = pick(f.posts);
+  const modKey = (slug: string) => f.forums.find((x) => x.slug === slug)!.moderatorKey;
+  const json = { 'content-type': 'application/json' };
+  const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
+  const req = (route: string, method: string): Build => (headers, path, body) => ({
+    route: `${route} (valid)`,
+    method,
+    path,
+    headers: body === undefined ? headers : { ...json, ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const originFor = (slug: string) => (slug === 'fuzz-strict' ? fc.oneof(fc.constant({ origin: f.origins[0] }), fc.constant({})) : fc.constant({}));
+  const guest = fc.record({ name: short(64), email: fc.emailAddress() });
+  const settings = fc.record(
+    { editWindowSeconds: fc.integer({ min: 60, max: 7200 }), preModeration: fc.boolean(), maxDepth: fc.integer({ min: 1, max: 20 }), allowedOrigins: fc.subarray([...f.origins, 'https://other.example']) },
+    { requiredKeys: [] },
+  );
+  // f.webhooks changes during the run (observe, below): read it when a request is drawn
+  const seededHook = f.webhooks[0];
+  const liveHook = fc.nat().map((i) => f.webhooks[i % f.webhooks.length] ?? seededHook);
+  const spareHook = fc.nat().map((i) => {
+    const spare = f.webhooks.filter((h) => h.madeByRun);
+    return spare.length ? spare[i % spare.length] : { id: '999999', slug: seededHook.slug };
+  });
+
+  return {
+    'POST /v1/forums': fc.tuple(fc.stringMatching(/^[a-z0-9][a-z0-9-]{1,30}$/), short(100), fc.option(settings, { nil: undefined })).map(([slug, name, s]) =>
+      req('POST /v1/forums', 'POST')(bearer(f.adminToken), '/v1/forums', { slug, name, ...(s ? { settings: s } : {}) })),
+    'GET /v1/forums/{slug}': forum.map((x) => req('GET /v1/forums/{slug}', 'GET')({}, `/v1/forums/${x.slug}`)),
+    'PATCH /v1/forums/{slug}': fc.tuple(forum, fc.option(short(100), { nil: undefined }), settings).map(([x, name, s]) =>
+      // keep the seeded forums' shape: the open one stays open with a long edit window, the strict one strict
+      req('PATCH /v1/forums/{slug}', 'PATCH')(bearer(x.moderatorKey), `/v1/forums/${x.slug}`, { ...(name ? { name } : {}), settings: { ...s, editWindowSeconds: 7200, preModeration: x.slug === 'fuzz-strict', allowedOrigins: x.slug === 'fuzz-strict' ? f.origins : [] } })),
+    'POST /v1/forums/{slug}/threads': fc.tuple(forum, fc.oneof(pick(f.threads.map((t) => t.identifier)), short(200)), fc.option(short(300), { nil: undefined }), fc.option(fc.webPath().map((p) => `https://site.example${p}`), { nil: undefined })).chain(([x, identifier, title, url]) =>
+      originFor(x.slug).map((o) => req('POST /v1/forums/{slug}/threads', 'POST')(o, `/v1/forums/${x.slug}/threads`, { identifier, ...(title ? { title } : {}), ...(url ? { url } : {}) }))),
+    'POST /v1/counts': fc.tuple(forum, fc.array(fc.oneof(pick(f.threads.map((t) => t.identifier)), short(200)), { maxLength: 30 })).map(([x, identifiers]) =>
+      req('POST /v1/counts', 'POST')({}, '/v1/counts', { forum: x.slug, identifiers })),
+    'GET /v1/threads/{threadId}': fc.tuple(thread, fc.boolean()).map(([t, mod]) => req('GET /v1/threads/{threadId}', 'GET')(mod ? bearer(modKey(t.slug)) : {}, `/v1/threads/${t.id}`)),
+    'GET /v1/threads/{threadId}/posts': fc.tuple(thread, pick(['oldest', 'newest', 'top'] as const), fc.integer({ min: 1, max: 100 }), fc.boolean(), fc.boolean()).map(([t, sort, limit, mod, useCursor]) => {
+      const c = useCursor ? f.cursors.find((x) => x.threadId === t.id && x.sort === sort) : undefined;
+      return req('GET /v1/threads/{threadId}/posts', 'GET')(mod ? bearer(modKey(t.slug)) : {}, `/v1/threads/${t.id}/posts?sort=${sort}&limit=${limit}${c ? `&cursor=${c.cursor}` : ''}`);
+    }),
+    'POST /v1/threads/{threadId}/posts': fc.tuple(thread, words, guest, fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.boolean()).chain(([t, message, author, asUser, replyTo, notify]) =>
+      originFor(t.slug).map((o) => {
+        const parents = f.posts.filter((p) => p.threadId === t.id);
+        const parentId = replyTo > 0 && parents.length ? parents[replyTo % parents.length].id : undefined;
+        const strict = t.slug === 'fuzz-strict';
+        const headers = { ...o, ...(asUser ? bearer(f.users[1].token) : strict && parentId ? bearer(modKey(t.slug)) : {}) };
+        return req('POST /v1/threads/{threadId}/posts', 'POST')(headers, `/v1/threads/${t.id}/posts`, { message, ...(asUser ? {} : { author }), ...(parentId ? { parentId } : {}), notify });
+      })),
+    'GET /v1/threads/{threadId}/events': fc.tuple(thread, fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 1000 }), fc.boolean()).map(([t, after, limit, mod]) =>
+      req('GET /v1/threads/{threadId}/events', 'GET')(mod ? bearer(modKey(t.slug)) : {}, `/v1/threads/${t.id}/events?after=${after}&limit=${limit}`)),
+    'PATCH /v1/posts/{postId}': fc.tuple(pick(f.posts.filter((p) => p.editToken || p.userToken)), words).map(([p, message]) =>
+      req('PATCH /v1/posts/{postId}', 'PATCH')(bearer((p.editToken ?? p.userToken)!), `/v1/posts/${p.id}`, { message })),
+    'POST /v1/posts/{postId}/{action}': fc.tuple(post, pick(['approve', 'spam', 'delete', 'restore', 'approve', 'restore'])).map(([p, action]) =>
+      req('POST /v1/posts/{postId}/{action}', 'POST')(bearer(modKey(p.slug)), `/v1/posts/${p.id}/${action}`)),
+    'PUT /v1/posts/{postId}/vote': fc.tuple(post, pick([1, -1, 0]), fc.oneof(pick(['fuzz-voter-key-0000000001', 'fuzz-voter-key-0000000002']).map((k) => ({ 'x-parley-voter': k })), fc.constant(bearer(f.users[0].token)))).map(([p, value, who]) =>
+      req('PUT /v1/posts/{postId}/vote', 'PUT')(who, `/v1/posts/${p.id}/vote`, { value })),
+    'POST /v1/users': fc.tuple(fc.stringMatching(/^[A-Za-z0-9_-]{2,32}$/), fc.emailAddress(), fc.string({ minLength: 8, maxLength: 40 })).map(([username, email, password]) =>
+      req('POST /v1/users', 'POST')({}, '/v1/users', { username, email, password })),
+    'POST /v1/sessions': pick(f.users).map((u) => req('POST /v1/sessions', 'POST')({}, '/v1/sessions', { username: u.username, password: u.password })),
+    'GET /v1/unsubscribe': pick(f.unsubscribeTokens).map((token) => req('GET /v1/unsubscribe', 'GET')({}, `/v1/unsubscribe?token=${token}`)),
+    'POST /v1/forums/{slug}/webhooks': fc.tuple(forum, fc.integer({ min: 1, max: 65535 }), fc.webPath(), fc.option(fc.subarray([...webhookEventTypes], { minLength: 1 }), { nil: undefined })).map(([x, port, path, events]) =>
+      req('POST /v1/forums/{slug}/webhooks', 'POST')(bearer(x.moderatorKey), `/v1/forums/${x.slug}/webhooks`, { url: `http://127.0.0.1:${port}${path}`, ...(events ? { events } : {}) })),
+    'GET /v1/forums/{slug}/webhooks': forum.map((x) => req('GET /v1/forums/{slug}/webhooks', 'GET')(bearer(x.moderatorKey), `/v1/forums/${x.slug}/webhooks`)),
+    'DELETE /v1/forums/{slug}/webhooks/{id}': spareHook.map((h) =>
+      // only webhooks the run made itself: the seeded ones stay for the other webhook routes
+      req('DELETE /v1/forums/{slug}/webhooks/{id}', 'DELETE')(bearer(modKey(h.slug)), `/v1/forums/${h.slug}/webhooks/${h.id}`)),
+    'GET /v1/forums/{slug}/webhooks/{id}/deliveries': fc.tuple(liveHook, fc.integer({ min: 1, max: 100 })).map(([h, limit]) =>
+      req('GET /v1/forums/{slug}/webhooks/{id}/deliveries', 'GET')(bearer(modKey(h.slug)), `/v1/forums/${h.slug}/webhooks/${h.id}/deliveries?limit=${limit}`)),
+    'POST /v1/forums/{slug}/webhooks/{id}/replay': fc.tuple(liveHook, pick(f.eventIds)).map(([h, eventId]) =>
+      req('POST /v1/forums/{slug}/webhooks/{id}/replay', 'POST')(bearer(modKey(h.slug)), `/v1/forums/${h.slug}/webhooks/${h.id}/replay`, { eventId })),
+  };
+}
+
+/**
+ * Keeps `f.webhooks` true to the server: a webhook the run creates joins it, one it deletes
+ * leaves it, so the valid webhook requests keep finding webhooks that exist.
+ */
+export function observe(f: Fixtures): (r: FuzzRequest, status: number, body: string) => void {
+  return (r, status, body) => {
+    const m = /^\/v1\/forums\/([a-z0-9-]+)\/webhooks(?:\/([0-9]+))?$/.exec(r.path.split('?')[0]);
+    if (!m) return;
+    if (r.method === 'POST' && status === 201) {
+      try {
+        const id = (JSON.parse(body) as { webhook?: { id?: string } }).webhook?.id;
+        if (id) f.webhooks.push({ id, slug: m[1], madeByRun: true });
+      } catch {
+        // not the answer we expected: nothing to learn
+      }
+    } else if (r.method === 'DELETE' && status === 204 && m[2]) {
+      const i = f.webhooks.findIndex((h) => h.id === m[2]);
+      if (i >= 0 && f.webhooks.length > 1) f.webhooks.splice(i, 1);
+    }
+  };
+}
