@@ -36,7 +36,9 @@ const clock = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60))
 const failures = (c: LoadCounts) => [...c.failed.values()].reduce((a, b) => a + b, 0);
 
 let code = 1;
-const stack = await startStack({ redis: (f.redis as boolean | undefined) ?? true, log });
+// --expose-gc only lets the probe collect garbage when asked: at the warm-up mark and at the last
+// sample, for the live heap (what a leak grows), outside the event-loop figures.
+const stack = await startStack({ redis: (f.redis as boolean | undefined) ?? true, log, exposeGc: true });
 try {
   const fixture = await createFixture(stack.apiUrl, stack.adminToken, { forums: 2, threadsPerForum: 5, label: 'soak' });
   const threadIds = fixture.threads.map((t) => t.id);
@@ -54,12 +56,13 @@ try {
     await sleep(Math.max(0, began + next * 1000 - Date.now()));
     const t = (Date.now() - began) / 1000;
     const mark: boolean = !marked && t >= warmupS;
-    const row = await sampleStack(stack, t, mark);
+    const lastSample = next + sampleS > minutes * 60;
+    const row = await sampleStack(stack, t, mark, mark || lastSample);
     marked ||= mark;
     rows.push(row);
     const procs = Object.entries(row.procs).map(([name, p]) => `${name} ${mb(p?.memory)}${p?.heap !== undefined ? ` (heap ${mb(p.heap)})` : ''}${p?.p99 !== undefined ? ` p99 ${p.p99.toFixed(1)} ms` : ''}`).join(' | ');
     log(`${clock(t)}${mark ? ' (warm-up over)' : ''} | ${procs} | writes ${ledger.counts.acked} acked, ${ledger.counts.refused + ledger.counts.unknown + ledger.counts.rejected} not; reads ${readers.counts.ok} (${failures(readers.counts)} failed); votes ${voters.counts.ok} (${failures(voters.counts)} failed); subscribers ${churn.live()} live, ${churn.stats.opened} opened`);
-    if (next + sampleS > minutes * 60) break;
+    if (lastSample) break;
   }
 
   await Promise.all([writers.stop(), readers.stop(), voters.stop(), churn.stop()]);
@@ -71,6 +74,11 @@ try {
   const fs = figures(rows, warmupS, ['api', 'worker', 'realtime', 'postgres', 'redis']);
   process.stdout.write(`\nsoak: ${clock((Date.now() - began) / 1000)} of load, ${rows.length} samples every ${sampleS} s, warm-up ${clock(warmupS)}; memory is RSS (Postgres: PSS of all its processes); 'after warm-up' and 'end' are medians of the first and last third of the samples after warm-up, growth between them; loop p99 over everything after warm-up\n`);
   for (const l of table(fs)) process.stdout.write(`${l}\n`);
+  const live = stack.nodeServices.map((s) => {
+    const at = rows.filter((r) => r.procs[s.name]?.liveHeap !== undefined).map((r) => r.procs[s.name]!.liveHeap!);
+    return at.length >= 2 ? `${s.name} ${mb(at[0])} → ${mb(at[at.length - 1])} (${(((at[at.length - 1] - at[0]) / at[0]) * 100).toFixed(1)} %)` : `${s.name} -`;
+  });
+  process.stdout.write(`live heap after a full GC, at the warm-up mark → at the end: ${live.join(', ')}\n`);
   const problems: string[] = [];
   for (const d of stack.deaths()) problems.push(`${d.service} died on its own at ${clock(d.at / 1000)} (${d.exit}): ${d.error}`);
   if (!healthy) problems.push('the stack was not healthy at the end');

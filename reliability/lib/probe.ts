@@ -2,7 +2,9 @@
 // app.ts`), so the apps measure themselves without a line of their code changing. Over the IPC
 // channel the parent asks {probe: 'sample'} and gets the process's RSS and heap and its event-loop
 // delay since the previous sample ("interval") and since the last {probe: 'mark'} ("total"), in
-// milliseconds. Without an IPC channel the probe does nothing.
+// milliseconds. With {gc: true}, and a process started with --expose-gc, it first collects
+// garbage and also reports the live heap (what a leak would grow; RSS also holds capacity V8 and
+// malloc keep). Without an IPC channel the probe does nothing.
 //
 // monitorEventLoopDelay records the whole time between two of its timer ticks, so an idle loop
 // reads as the resolution itself; we subtract it, and what remains is how late the loop was.
@@ -24,6 +26,8 @@ export interface ProbeSample {
   pid: number;
   rss: number;
   heapUsed: number;
+  /** heap in use right after a full GC (only when asked and --expose-gc is on) */
+  liveHeap?: number;
   interval: DelayFigures;
   total: DelayFigures;
 }
@@ -39,7 +43,7 @@ if (process.send) {
   const total = monitorEventLoopDelay({ resolution: PROBE_RESOLUTION_MS });
   interval.enable();
   total.enable();
-  process.on('message', (m: { probe?: string; id?: number }) => {
+  process.on('message', (m: { probe?: string; id?: number; gc?: boolean }) => {
     if (m?.probe === 'mark') {
       total.reset();
       return;
@@ -47,6 +51,12 @@ if (process.send) {
     if (m?.probe !== 'sample') return;
     const mem = process.memoryUsage();
     const sample: ProbeSample = { probe: 'sample', id: m.id ?? 0, pid: process.pid, rss: mem.rss, heapUsed: mem.heapUsed, interval: figures(interval), total: figures(total) };
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (m.gc && gc) {
+      // measured after the loop figures are taken, so the pause it causes counts in the next interval
+      gc();
+      sample.liveHeap = process.memoryUsage().heapUsed;
+    }
     interval.reset();
     process.send?.(sample);
   });

@@ -11,6 +11,8 @@ export interface ProcFigures {
   memory: number;
   /** bytes of V8 heap in use (Node only) */
   heap?: number;
+  /** live heap after a full GC (Node, when the sample asked for it) */
+  liveHeap?: number;
   /** event-loop delay (ms) since the previous sample, and since the warm-up mark (Node only) */
   p99?: number;
   max?: number;
@@ -33,12 +35,12 @@ function procKb(path: string, field: string): number {
   }
 }
 
-export async function sampleStack(stack: Stack, t: number, mark: boolean): Promise<SampleRow> {
+export async function sampleStack(stack: Stack, t: number, mark: boolean, gc = false): Promise<SampleRow> {
   const procs: SampleRow['procs'] = {};
-  const got = await Promise.all(stack.nodeServices.map((s) => s.sample(mark)));
+  const got = await Promise.all(stack.nodeServices.map((s) => s.sample(mark, gc)));
   stack.nodeServices.forEach((s, i) => {
     const g = got[i];
-    procs[s.name] = g && { pid: g.pid, memory: g.rss, heap: g.heapUsed, p99: g.interval.p99, max: g.interval.max, totalP99: g.total.p99, totalMax: g.total.max };
+    procs[s.name] = g && { pid: g.pid, memory: g.rss, heap: g.heapUsed, liveHeap: g.liveHeap, p99: g.interval.p99, max: g.interval.max, totalP99: g.total.p99, totalMax: g.total.max };
   });
   const pgPids = stack.postgres.pids();
   if (pgPids.length) procs.postgres = { pid: pgPids[0], memory: 1024 * pgPids.reduce((sum, pid) => sum + procKb(`/proc/${pid}/smaps_rollup`, 'Pss'), 0) };

@@ -18,12 +18,14 @@ export class NodeService extends Service {
   private readonly script: string;
   private readonly env: () => Record<string, string>;
   private readonly ready: RegExp;
+  private readonly nodeFlags: string[];
 
-  constructor(name: ServiceName, hooks: ServiceHooks, script: string, env: () => Record<string, string>, ready: RegExp) {
+  constructor(name: ServiceName, hooks: ServiceHooks, script: string, env: () => Record<string, string>, ready: RegExp, nodeFlags: string[] = []) {
     super(name, hooks);
     this.script = script;
     this.env = env;
     this.ready = ready;
+    this.nodeFlags = nodeFlags;
   }
 
   pid(): number | undefined {
@@ -35,7 +37,7 @@ export class NodeService extends Service {
   }
 
   protected startOnce(): Promise<void> {
-    const [cmd, argv] = dyingWithParent(process.execPath, ['--import', PROBE, this.script]);
+    const [cmd, argv] = dyingWithParent(process.execPath, [...this.nodeFlags, '--import', PROBE, this.script]);
     const env: Record<string, string | undefined> = { ...process.env, ...this.env() };
     for (const [k, v] of Object.entries(env)) if (v === '') delete env[k];
     const child = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
@@ -87,7 +89,7 @@ export class NodeService extends Service {
   }
 
   /** Asks the probe for RSS and event-loop delay; undefined when the process does not answer. */
-  sample(markAfter = false): Promise<ProbeSample | undefined> {
+  sample(markAfter = false, gc = false): Promise<ProbeSample | undefined> {
     const child = this.child;
     if (!child || !this.running() || !child.connected) return Promise.resolve(undefined);
     const id = ++this.sampleId;
@@ -103,7 +105,7 @@ export class NodeService extends Service {
         ok(s);
       };
       child.on('message', onMessage);
-      child.send({ probe: 'sample', id }, (err) => err && done(undefined));
+      child.send({ probe: 'sample', id, gc }, (err) => err && done(undefined));
     });
   }
 

@@ -27,6 +27,8 @@ export interface StackOptions {
   log: (line: string) => void;
   /** extra environment for the API, worker and realtime processes */
   env?: Record<string, string>;
+  /** start the Node processes with --expose-gc, so a sample may ask for the live heap after a GC */
+  exposeGc?: boolean;
 }
 
 export interface Stack {
@@ -102,9 +104,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     LOG_LEVEL: 'warn',
     ...o.env,
   });
-  const api = new NodeService('api', hooks, root('apps/api/src/main.ts'), env, /api: listening on /);
-  const worker = new NodeService('worker', hooks, root('apps/worker/src/main.ts'), env, /worker: pg-boss started/);
-  const realtime = new NodeService('realtime', hooks, root('apps/realtime/src/main.ts'), env, /realtime: listening on /);
+  const flags = o.exposeGc ? ['--expose-gc'] : [];
+  const api = new NodeService('api', hooks, root('apps/api/src/main.ts'), env, /api: listening on /, flags);
+  const worker = new NodeService('worker', hooks, root('apps/worker/src/main.ts'), env, /worker: pg-boss started/, flags);
+  const realtime = new NodeService('realtime', hooks, root('apps/realtime/src/main.ts'), env, /realtime: listening on /, flags);
   const nodeServices = [api, worker, realtime];
   const services: Service[] = [postgres, ...(redis ? [redis] : []), ...nodeServices];
 
