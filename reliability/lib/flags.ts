@@ -10,15 +10,20 @@ export function parseFlags(argv: string[], known: Record<string, 'number' | 'boo
     }
     const m = /^--(no-)?([a-z-]+)(?:=(.*))?$/.exec(arg);
     const name = m?.[2];
-    if (!m || !name || !known[name]) throw new Error(`unknown argument ${arg}\n${usage}`);
+    if (!m || !name || !known[name]) refuse(`unknown argument ${arg}`, usage);
     if (known[name] === 'bool') {
       out[name] = !m[1];
       continue;
     }
     const text = m[3] ?? argv[++i];
     const value = Number(text);
-    if (text === undefined || !Number.isFinite(value) || value < 0) throw new Error(`--${name} needs a non-negative number\n${usage}`);
+    if (text === undefined || !Number.isFinite(value) || value < 0) refuse(`--${name} needs a non-negative number`, usage);
     out[name] = value;
   }
   return out;
+}
+
+function refuse(why: string, usage: string): never {
+  process.stderr.write(`${why}\n${usage}\n`);
+  process.exit(2);
 }
