@@ -14,7 +14,7 @@ if (!config.databaseUrl) {
   process.exit(2);
 }
 log(`api: config ${JSON.stringify(describeConfig(config))}`);
-const db = new Database(singleDatabase(config.databaseUrl), { poolSize: config.dbPoolSize });
+const db = new Database(singleDatabase(config.databaseUrl), { poolSize: config.dbPoolSize, connectTimeoutMs: config.dbConnectTimeoutMs });
 const api = await startApi({ config, db });
 log(`api: listening on ${api.url} (realtime publish: ${api.app.publisher.kind})`);
 
