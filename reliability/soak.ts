@@ -60,7 +60,7 @@ try {
     const row = await sampleStack(stack, t, mark, mark || lastSample);
     marked ||= mark;
     rows.push(row);
-    const procs = Object.entries(row.procs).map(([name, p]) => `${name} ${mb(p?.memory)}${p?.heap !== undefined ? ` (heap ${mb(p.heap)})` : ''}${p?.p99 !== undefined ? ` p99 ${p.p99.toFixed(1)} ms` : ''}`).join(' | ');
+    const procs = Object.entries(row.procs).map(([name, p]) => `${name} ${mb(p?.memory)}${p?.heap !== undefined ? ` (heap ${mb(p.heap)} of ${mb(p.heapTotal)}, external ${mb(p.external)})` : ''}${p?.p99 !== undefined ? ` p99 ${p.p99.toFixed(1)} ms` : ''}`).join(' | ');
     log(`${clock(t)}${mark ? ' (warm-up over)' : ''} | ${procs} | writes ${ledger.counts.acked} acked, ${ledger.counts.refused + ledger.counts.unknown + ledger.counts.rejected} not; reads ${readers.counts.ok} (${failures(readers.counts)} failed); votes ${voters.counts.ok} (${failures(voters.counts)} failed); subscribers ${churn.live()} live, ${churn.stats.opened} opened`);
     if (lastSample) break;
   }

@@ -26,6 +26,10 @@ export interface ProbeSample {
   pid: number;
   rss: number;
   heapUsed: number;
+  /** heap V8 has committed (used plus the capacity it keeps) */
+  heapTotal: number;
+  /** memory outside the V8 heap that V8 knows of (buffers) */
+  external: number;
   /** heap in use right after a full GC (only when asked and --expose-gc is on) */
   liveHeap?: number;
   interval: DelayFigures;
@@ -50,7 +54,7 @@ if (process.send) {
     }
     if (m?.probe !== 'sample') return;
     const mem = process.memoryUsage();
-    const sample: ProbeSample = { probe: 'sample', id: m.id ?? 0, pid: process.pid, rss: mem.rss, heapUsed: mem.heapUsed, interval: figures(interval), total: figures(total) };
+    const sample: ProbeSample = { probe: 'sample', id: m.id ?? 0, pid: process.pid, rss: mem.rss, heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, external: mem.external, interval: figures(interval), total: figures(total) };
     const gc = (globalThis as { gc?: () => void }).gc;
     if (m.gc && gc) {
       // measured after the loop figures are taken, so the pause it causes counts in the next interval

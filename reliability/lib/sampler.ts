@@ -11,6 +11,9 @@ export interface ProcFigures {
   memory: number;
   /** bytes of V8 heap in use (Node only) */
   heap?: number;
+  /** bytes V8 has committed for its heap, and outside it (buffers): RSS minus these is malloc's and the code's */
+  heapTotal?: number;
+  external?: number;
   /** live heap after a full GC (Node, when the sample asked for it) */
   liveHeap?: number;
   /** event-loop delay (ms) since the previous sample, and since the warm-up mark (Node only) */
@@ -40,7 +43,7 @@ export async function sampleStack(stack: Stack, t: number, mark: boolean, gc = f
   const got = await Promise.all(stack.nodeServices.map((s) => s.sample(mark, gc)));
   stack.nodeServices.forEach((s, i) => {
     const g = got[i];
-    procs[s.name] = g && { pid: g.pid, memory: g.rss, heap: g.heapUsed, liveHeap: g.liveHeap, p99: g.interval.p99, max: g.interval.max, totalP99: g.total.p99, totalMax: g.total.max };
+    procs[s.name] = g && { pid: g.pid, memory: g.rss, heap: g.heapUsed, heapTotal: g.heapTotal, external: g.external, liveHeap: g.liveHeap, p99: g.interval.p99, max: g.interval.max, totalP99: g.total.p99, totalMax: g.total.max };
   });
   const pgPids = stack.postgres.pids();
   if (pgPids.length) procs.postgres = { pid: pgPids[0], memory: 1024 * pgPids.reduce((sum, pid) => sum + procKb(`/proc/${pid}/smaps_rollup`, 'Pss'), 0) };
