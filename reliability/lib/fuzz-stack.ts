@@ -2,14 +2,11 @@
 // and the API as a child process over real HTTP. The child's RSS is read from /proc; its exit
 // while the fuzzer runs is a crash.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { migrate } from '../../packages/data/src/migrate.ts';
-import { freePort, startEmbeddedPostgres, type EmbeddedPg } from '../../scripts/lib/embedded-postgres.ts';
+import { startThrowawayPostgres } from '../../scripts/lib/throwaway-postgres.ts';
 
 export const FUZZ_ADMIN_TOKEN = `fuzz-admin-${randomBytes(8).toString('hex')}`;
 export const FUZZ_SECRET = `fuzz-secret-${randomBytes(16).toString('hex')}`;
@@ -143,27 +140,11 @@ export interface FuzzPostgres {
 
 /** A throwaway embedded Postgres in a temp directory, migrated (as test/run.ts starts one). */
 export async function startFuzzPostgres(log: (line: string) => void): Promise<FuzzPostgres> {
-  const dir = await mkdtemp(join(tmpdir(), 'parley-fuzz-'));
-  await chmod(dir, 0o755); // as root, postgres runs as its own user and must enter this directory
-  let server: EmbeddedPg | undefined;
-  const stop = async () => {
-    await server?.stop();
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    server = await startEmbeddedPostgres({
-      dir: join(dir, 'pg'),
-      port: await freePort(),
-      password: randomBytes(12).toString('hex'),
-      flags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
-      log,
-    });
-    await server.ensureDatabase('parley_fuzz');
-    const url = server.url('parley_fuzz');
-    await migrate(url, log);
-    return { url, stop };
-  } catch (err) {
-    await stop().catch(() => {});
-    throw err;
-  }
+  const { url, stop } = await startThrowawayPostgres({
+    prefix: 'parley-fuzz-',
+    database: 'parley_fuzz',
+    flags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+    log,
+  });
+  return { url, stop };
 }
