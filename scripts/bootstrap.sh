@@ -13,8 +13,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PNPM_VERSION=12.4.2
 say() { printf '[bootstrap] %s\n' "$*"; }
 
+# V8 flags of the product's processes (scripts/lib/node-flags.ts says why); tests run as they are.
+node_flags=()
 case "${1:-}" in
-  start) entry=scripts/start.ts ;;
+  start) entry=scripts/start.ts; node_flags=(--max-semi-space-size=16) ;;
   test) entry=test/run.ts ;;
   migrate) entry=scripts/migrate.ts ;;
   *) echo "usage: bash scripts/bootstrap.sh start|test|migrate [args...]" >&2; exit 2 ;;
@@ -102,4 +104,4 @@ if [ ! -x "$NODE24" ]; then
 fi
 # Node 24 first on PATH for anything the command spawns.
 export PATH="$PWD/node_modules/.bin:$PATH"
-exec "$NODE24" "$entry" "$@"
+exec "$NODE24" "${node_flags[@]}" "$entry" "$@"

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { startThrowawayPostgres } from '../../scripts/lib/throwaway-postgres.ts';
+import { PARLEY_NODE_FLAGS } from '../../scripts/lib/node-flags.ts';
 
 export const FUZZ_ADMIN_TOKEN = `fuzz-admin-${randomBytes(8).toString('hex')}`;
 export const FUZZ_SECRET = `fuzz-secret-${randomBytes(16).toString('hex')}`;
@@ -49,7 +50,7 @@ export async function rssOf(pid: number): Promise<number> {
 /** Starts the API child on `databaseUrl` (already migrated), on a free port. */
 export async function spawnApi(databaseUrl: string, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<ApiChild> {
   const script = fileURLToPath(new URL('./fuzz-api.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--expose-gc', script], {
+  const child = spawn(process.execPath, [...PARLEY_NODE_FLAGS, '--expose-gc', script], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,

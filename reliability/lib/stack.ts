@@ -16,6 +16,7 @@ import { NodeService } from './stack-node.ts';
 import { PostgresService } from './stack-postgres.ts';
 import { RedisService } from './stack-redis.ts';
 import type { Death, Service, ServiceHooks, ServiceName } from './stack-service.ts';
+import { PARLEY_NODE_FLAGS } from '../../scripts/lib/node-flags.ts';
 
 export type { Death, ServiceName } from './stack-service.ts';
 
@@ -104,7 +105,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     LOG_LEVEL: 'warn',
     ...o.env,
   });
-  const flags = o.exposeGc ? ['--expose-gc'] : [];
+  // the processes run as the product runs them (PARLEY_NODE_FLAGS), plus --expose-gc for the live-heap samples
+  const flags = [...PARLEY_NODE_FLAGS, ...(o.exposeGc ? ['--expose-gc'] : [])];
   const api = new NodeService('api', hooks, root('apps/api/src/main.ts'), env, /api: listening on /, flags);
   const worker = new NodeService('worker', hooks, root('apps/worker/src/main.ts'), env, /worker: pg-boss started/, flags);
   const realtime = new NodeService('realtime', hooks, root('apps/realtime/src/main.ts'), env, /realtime: listening on /, flags);
