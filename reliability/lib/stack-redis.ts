@@ -2,8 +2,7 @@
 // persistence (the realtime fast path keeps nothing in it), dying with the run. Up means it
 // answers PING. A kill is SIGKILL; the restart is a new server on the same port.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
-import { dyingWithParent, redisServerBinary } from '../../test/harness/redis.ts';
+import { dyingWithParent, ping, redisServerBinary } from '../../test/harness/redis.ts';
 import { Service, Tail, type ServiceHooks } from './stack-service.ts';
 
 export class RedisService extends Service {
@@ -71,23 +70,4 @@ export class RedisService extends Service {
     await gone;
     clearTimeout(timer);
   }
-}
-
-/** 'PONG' when a Redis answers on the port, else a short reason. */
-function ping(port: number): Promise<string> {
-  return new Promise((ok) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    let reply = '';
-    const done = (answer: string) => {
-      socket.destroy();
-      ok(answer);
-    };
-    socket.setTimeout(1000, () => done('timeout'));
-    socket.on('error', (err) => done(err.message));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (d) => {
-      reply += d;
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') ? 'PONG' : reply.trim());
-    });
-  });
 }

@@ -140,7 +140,7 @@ export async function testRedis(t: TapTest): Promise<TestRedis> {
 }
 
 /** 'PONG' when a Redis answers on the port, else a short reason. */
-function ping(port: number): Promise<string> {
+export function ping(port: number): Promise<string> {
   return new Promise((ok) => {
     const socket = connect({ host: '127.0.0.1', port });
     let reply = '';
