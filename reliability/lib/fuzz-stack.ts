@@ -84,9 +84,9 @@ export async function spawnApi(databaseUrl: string, env: Record<string, string> 
   const url = await new Promise<string>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`the API did not start within ${timeoutMs} ms\n${stderr}`)), timeoutMs);
     lines.on('line', (line) => {
-      let msg: { listening?: string; memory?: Memory } | undefined;
+      let msg: { memory?: Memory } | undefined;
       try {
-        msg = JSON.parse(line) as { listening?: string; memory?: Memory };
+        msg = JSON.parse(line) as { memory?: Memory };
       } catch {
         // not JSON: keep it as an error line
       }
@@ -94,11 +94,14 @@ export async function spawnApi(databaseUrl: string, env: Record<string, string> 
         memoryWaiters.shift()?.(msg.memory);
         return;
       }
-      if (msg?.listening) {
+      // main.ts's own lines: "<time> api: listening on <url> (…)", "<time> api: config {…}"
+      const listening = / api: listening on (\S+)/.exec(line)?.[1];
+      if (listening) {
         clearTimeout(timer);
-        ok(msg.listening);
+        ok(listening);
         return;
       }
+      if (/^\S+ api: /.test(line)) return;
       errors.push(line);
       if (errors.length > 200) errors.shift();
     });
