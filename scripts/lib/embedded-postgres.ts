@@ -61,8 +61,6 @@ export interface EmbeddedPg {
   kill(signal: NodeJS.Signals): Promise<void>;
   /** starts the server again after it exited (not needed with `supervise`) */
   restart(): Promise<void>;
-  /** resolves after the next start, if one is under way or comes (supervised restarts) */
-  running(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -130,7 +128,6 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
 
   let child: ChildProcess | undefined;
   let stopping: Promise<void> | undefined;
-  let starting: Promise<void> | undefined;
   const restarts: number[] = [];
 
   const spawnOnce = () =>
@@ -156,7 +153,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
         }
         if (stopping || child !== proc) return;
         log(`Postgres (pid ${proc.pid}) exited unexpectedly (${signal ?? `code ${code}`})${opts.supervise ? '; restarting it' : ''}`);
-        if (opts.supervise) starting = superviseRestart();
+        if (opts.supervise) void superviseRestart();
       });
     });
 
@@ -229,21 +226,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
       if (child && child.exitCode === null && child.signalCode === null) return;
       // After a SIGKILL the old backends notice their postmaster's death a moment later; until they
       // have all exited, a new postmaster refuses their shared memory. Retry for a while.
-      starting = (async () => {
-        const deadline = Date.now() + 30_000;
-        for (;;) {
-          try {
-            return await startOnce();
-          } catch (err) {
-            if (Date.now() > deadline) throw err;
-            await new Promise((ok) => setTimeout(ok, 200));
-          }
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        try {
+          return await startOnce();
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          await new Promise((ok) => setTimeout(ok, 200));
         }
-      })();
-      await starting;
-    },
-    async running() {
-      await starting;
+      }
     },
     stop() {
       stopping ??= (async () => {
