@@ -174,8 +174,10 @@ async function explainPages(query: (t: string, v?: unknown[]) => Promise<Record<
     const shape = (n: Node): string => `${n['Node Type']}${n['Index Name'] ? ` ${n['Index Name']}` : ''}${n.Plans?.length ? ` > ${shape(n.Plans[0])}` : ''}`;
     return `${fmt(plan['Execution Time'], 3)} ms, ${plan.Plan['Shared Hit Blocks'] + plan.Plan['Shared Read Blocks']} buffers (${shape(plan.Plan)})`;
   };
+  const page = (after?: { path: string[] }) => postSql.listPosts('oldest', { moderator: false, threadId, limit: PAGE + 1, after });
+  const [first, twentieth] = [page(), page(cursor)];
   return {
-    page1: await run(postSql.listPosts('oldest', { moderator: false, after: false }).text, [threadId, PAGE + 1]),
-    page20: await run(postSql.listPosts('oldest', { moderator: false, after: true }).text, [threadId, PAGE + 1, cursor.path]),
+    page1: await run(first.statement.text, first.values),
+    page20: await run(twentieth.statement.text, twentieth.values),
   };
 }

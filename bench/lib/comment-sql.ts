@@ -4,7 +4,7 @@
 // parameter is written as a literal NULL, because pgbench cannot send a NULL parameter.
 import { writeFile } from 'node:fs/promises';
 import { appendThreadEvent, postFromRow, postSql, type Executor } from '../../packages/data/src/index.ts';
-import { makeEvent, type PostCreated } from '../../packages/domain/src/index.ts';
+import { makeEvent, publishedStatuses, type PostCreated } from '../../packages/domain/src/index.ts';
 
 type Param = { var: string; value: string } | { literal: string };
 
@@ -71,6 +71,7 @@ export async function writeCommentScript(file: string, o: {
     { var: 'msg', value: o.message },
     { var: 'html', value: o.html },
     { var: 'status', value: 'approved' },
+    { var: 'published', value: `{${publishedStatuses.join(',')}}` },
   ]);
   const append = await captureAppend(o.samplePost);
   const snapshot = append.values[5] as Buffer;

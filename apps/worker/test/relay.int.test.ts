@@ -13,7 +13,10 @@ const executor = (c: pg.Client): Executor => ({
 
 /** A post written by hand in an open transaction on `c`, as the API would write it. */
 async function writePost(c: pg.Client, thread: { id: string; forumId: string }, message: string): Promise<string> {
-  const ins = await executor(c).query(postSql.insertPost, [thread.id, thread.forumId, null, 6, false, null, 'Held', 'h@example.com', null, false, message, `<p>${message}</p>`, 'approved']);
+  const ins = await executor(c).query(postSql.insertPost, postSql.insertPostValues({
+    threadId: thread.id, forumId: thread.forumId, parentId: null, maxDepth: 6, byModerator: false, userId: null, authorName: 'Held',
+    authorEmail: 'h@example.com', editTokenHash: null, notify: false, message, html: `<p>${message}</p>`, status: 'approved',
+  }));
   const post = postFromRow(ins.rows[0]);
   const e = await appendThreadEvent(executor(c), { threadId: thread.id, actor: 'test', postId: post.id, event: makeEvent('PostCreated', post) });
   return e.id;

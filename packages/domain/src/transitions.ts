@@ -34,12 +34,18 @@ export function initialStatus(opts: { preModeration: boolean; byModerator: boole
 }
 
 /**
+ * The reply-depth rule, stated once: a reply keeps at most this many of its parent's path ids
+ * (root first) as its ancestors. The insert statement slices the parent's path with it
+ * (`path[1 : n]`), and placeReply below with the same number; a test pins that both agree.
+ */
+export const replyAncestorCount = (maxDepth: number): number => maxDepth;
+
+/**
  * Where a reply lands. Depth 0 is a top-level post. A reply to a post at the forum's max depth
  * attaches to that post's ancestor at depth maxDepth - 1, so it shows at maxDepth, after its parent.
  * `parentPath` holds the ids from the root down to the parent.
  */
 export function placeReply(parentPath: readonly string[], maxDepth: number): { parentId: string | null; depth: number; ancestors: string[] } {
-  const keep = Math.min(parentPath.length, maxDepth);
-  const ancestors = parentPath.slice(0, keep);
+  const ancestors = parentPath.slice(0, replyAncestorCount(maxDepth));
   return { parentId: ancestors.length ? ancestors[ancestors.length - 1] : null, depth: ancestors.length, ancestors };
 }

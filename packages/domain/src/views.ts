@@ -2,6 +2,7 @@
 // tier all shape posts here, so a post has one JSON shape everywhere.
 import type { ParleyEvent } from './events.ts';
 import { postOf } from './events.ts';
+import { isHiddenFromPublic, isPublished } from './publication.ts';
 import type { PostRecord, PostStatus, Thread } from './model.ts';
 
 export interface Viewer {
@@ -28,13 +29,8 @@ export interface PostView {
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
-export const isPublic = (status: PostStatus): boolean => status === 'approved';
-
-/** Statuses the public never sees, not even as a tombstone in an event. */
-export const isHiddenFromPublic = (status: PostStatus): boolean => status === 'pending' || status === 'spam';
-
 export function postView(p: PostRecord, viewer: Viewer): PostView {
-  if (viewer.moderator || isPublic(p.status)) {
+  if (viewer.moderator || isPublished(p.status)) {
     return {
       id: p.id,
       parentId: p.parentId,

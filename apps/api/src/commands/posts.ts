@@ -9,6 +9,7 @@ import {
   checkMessage,
   editableStatuses,
   initialStatus,
+  isPublished,
   makeEvent,
   ParleyError,
   renderMessage,
@@ -16,6 +17,7 @@ import {
   type ModerationAction,
   type ParleyEvent,
   type PostRecord,
+  type PostStatus,
 } from '@parley/domain';
 import { actorOf, moderates, type Credential } from '../auth.ts';
 import { hashToken, newToken } from '../secrets.ts';
@@ -72,21 +74,21 @@ export async function createPost(
   const editToken = cred.kind === 'user' ? undefined : newToken('edit');
   const html = renderMessage(message);
   const insert = () => s.db.tx(route, async (ex) => {
-    const ins = await ex.query(postSql.insertPost, [
+    const ins = await ex.query(postSql.insertPost, postSql.insertPostValues({
       threadId,
-      forum.id,
+      forumId: forum.id,
       parentId,
-      forum.settings.maxDepth,
+      maxDepth: forum.settings.maxDepth,
       byModerator,
-      cred.kind === 'user' ? cred.user.id : null,
-      cred.kind === 'user' ? cred.user.username : guest!.name,
-      guest?.email ?? null,
-      editToken ? hashToken(editToken) : null,
-      body.notify ?? false,
+      userId: cred.kind === 'user' ? cred.user.id : null,
+      authorName: cred.kind === 'user' ? cred.user.username : guest!.name,
+      authorEmail: guest?.email ?? null,
+      editTokenHash: editToken ? hashToken(editToken) : null,
+      notify: body.notify ?? false,
       message,
       html,
       status,
-    ]);
+    }));
     if (ins.rows.length === 0) return undefined;
     const post = postFromRow(ins.rows[0]);
     const { seq } = await appendThreadEvent(ex, { threadId, actor: actorLabel(actorOf(cred)), postId: post.id, event: makeEvent('PostCreated', post) });
@@ -118,7 +120,7 @@ async function explainRefusedPost(s: Services, threadId: string, parentId: strin
   if (parentId !== null) {
     if (r.parent_path === null) throw new ParleyError('parent_not_found', { details: { parentId } });
     if (r.parent_thread_id !== threadId) throw new ParleyError('parent_in_other_thread', { details: { parentId } });
-    if (r.parent_status !== 'approved' && !byModerator) throw new ParleyError('parent_not_visible', { details: { parentId } });
+    if (!isPublished(r.parent_status as PostStatus) && !byModerator) throw new ParleyError('parent_not_visible', { details: { parentId } });
   }
 }
 

@@ -32,11 +32,8 @@ export async function listPosts(
   const sort = parseSort(q.sort);
   const limit = pageLimit(s, q.limit);
   const cursor = q.cursor !== undefined && q.cursor !== '' ? decodeCursor(q.cursor, sort) : undefined;
-  const values: unknown[] = [threadId, limit + 1];
-  if (cursor) values.push(cursor.path);
-  if (cursor && sort === 'top') values.push(cursor.rootScore);
-  const sql = postSql.listPosts(sort, { moderator, after: cursor !== undefined });
-  const { rows } = await s.db.exec({ ...contentRoute(s.db, threadId, 'thread_not_found'), mode: 'read' }, sql, values);
+  const { statement, values } = postSql.listPosts(sort, { moderator, threadId, limit: limit + 1, after: cursor });
+  const { rows } = await s.db.exec({ ...contentRoute(s.db, threadId, 'thread_not_found'), mode: 'read' }, statement, values);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];

@@ -1,7 +1,7 @@
 // What a post event does to the counters, from its snapshot alone: a created post counts in its
 // status; a status change (whose snapshot carries the status it replaced) moves the post from
 // one count to another. Edits and votes count nothing.
-import type { PostRecord, PostStatus } from '@parley/domain';
+import { counterWeight, isStatusEvent, postOf, type PostRecord } from '@parley/domain';
 import type { SignalEvent } from '../signals/registry.ts';
 
 export interface PostDelta {
@@ -12,26 +12,13 @@ export interface PostDelta {
   pending: number;
 }
 
-const weight = (s: PostStatus | null | undefined) => ({ approved: s === 'approved' ? 1 : 0, pending: s === 'pending' ? 1 : 0 });
-
 export function postDelta(e: SignalEvent): PostDelta | undefined {
-  switch (e.event.type) {
-    case 'PostCreated': {
-      const post = e.event.snapshot;
-      return { post, ...weight(post.status) };
-    }
-    case 'PostApproved':
-    case 'PostMarkedSpam':
-    case 'PostDeleted':
-    case 'PostRestored': {
-      const post = e.event.snapshot;
-      const now = weight(post.status);
-      const before = weight(post.prevStatus);
-      return { post, approved: now.approved - before.approved, pending: now.pending - before.pending };
-    }
-    default:
-      return undefined;
-  }
+  if (!isStatusEvent(e.event.type)) return undefined;
+  const post = postOf(e.event)!;
+  const now = counterWeight(post.status);
+  // a created post came from nothing; a status change from the status its snapshot replaced
+  const before = counterWeight(e.event.type === 'PostCreated' ? null : post.prevStatus);
+  return { post, approved: now.published - before.published, pending: now.pending - before.pending };
 }
 
 /** Sums deltas per key; keys with nothing left to add are dropped. */

@@ -4,7 +4,7 @@
 // is enqueued exactly once however often its batch runs. Sending (opt-outs, the hourly cap, the
 // at-most-once log) is the email queue's job: queue.ts.
 import { claimEvents, emailSql, normalizeEmail } from '@parley/data';
-import type { PostRecord } from '@parley/domain';
+import { isPublished, isPublishingEvent, postOf, publishingEventTypes, type PostRecord } from '@parley/domain';
 import type { SignalContext, SignalEvent, SignalHandler } from '../signals/registry.ts';
 import type { ReplyEmailJob } from './job.ts';
 
@@ -16,12 +16,10 @@ export const REPLY_EMAILS = 'reply-emails';
  * A reply can be published more than once (approved, marked spam, approved again); the email
  * log is unique per reply and recipient, so only its first publication ever emails.
  */
-const publishing = ['PostCreated', 'PostApproved', 'PostRestored'] as const;
-
 function publishedReply(e: SignalEvent): PostRecord | undefined {
-  if (e.event.type !== 'PostCreated' && e.event.type !== 'PostApproved' && e.event.type !== 'PostRestored') return undefined;
-  const post = e.event.snapshot;
-  return post.status === 'approved' && post.parentId !== null ? post : undefined;
+  if (!isPublishingEvent(e.event.type)) return undefined;
+  const post = postOf(e.event);
+  return post && isPublished(post.status) && post.parentId !== null ? post : undefined;
 }
 
 // Ids carry their content shard above bit 48 (docs/adr/0001-ids-carry-their-shard.md).
@@ -99,7 +97,7 @@ export function decideReplyEmail(eventId: string, at: Date, reply: PostRecord, f
 
 export const replyEmails: SignalHandler = {
   name: REPLY_EMAILS,
-  types: publishing,
+  types: publishingEventTypes,
   async handle(events, ctx) {
     const byShard = new Map<number, { event: SignalEvent; reply: PostRecord }[]>();
     for (const event of events) {

@@ -1,23 +1,22 @@
 // Post statements. Every change is one conditional statement that returns the new row; the
 // WHERE clause carries the allowed from-states and the authorization, so a change that is no
 // longer allowed touches nothing instead of overwriting someone else's.
+import { publishedStatuses, replyAncestorCount, type PostStatus, type Sort } from '@parley/domain';
 import { postColumns } from './rows.ts';
 
 /**
  * A new post, placed and checked in the statement itself: the thread must be open, and a parent
- * must be in the same thread and published (or the poster a moderator). A reply to a post at the
- * forum's max depth attaches to its ancestor at maxDepth - 1 (the rule `placeReply` states in the
- * domain): the new path keeps the parent's first maxDepth ids. No row means a check failed; the
- * caller then reads why.
- * $1 thread, $2 forum, $3 parent or null, $4 max depth, $5 by a moderator, $6 user id, $7 author
- * name, $8 author email, $9 edit token hash, $10 notify, $11 message, $12 html, $13 status
+ * must be in the same thread and published (or the poster a moderator). The reply-depth rule is
+ * the domain's: the new path keeps the parent's first `replyAncestorCount(maxDepth)` ids
+ * (`placeReply` applies the same number; a test pins that both agree). No row means a check
+ * failed; the caller then reads why. Arguments by name: `insertPostValues`.
  */
 export const insertPost = {
   name: 'parley_insert_post',
   text: `WITH placed AS (
     SELECT CASE WHEN $3::bigint IS NULL THEN '{}'::bigint[]
       ELSE (SELECT pp.path[1 : $4::int] FROM posts pp
-            WHERE pp.id = $3::bigint AND pp.thread_id = $1 AND (pp.status = 'approved' OR $5::boolean)) END AS ancestors
+            WHERE pp.id = $3::bigint AND pp.thread_id = $1 AND (pp.status = ANY($14::text[]) OR $5::boolean)) END AS ancestors
   ), n AS (SELECT nextval(pg_get_serial_sequence('posts', 'id')) AS id)
   INSERT INTO posts (id, thread_id, forum_id, parent_id, depth, path, author_user_id, author_name, author_email,
                      edit_token_hash, notify, message, html, status, initial_status)
@@ -27,6 +26,29 @@ export const insertPost = {
   WHERE placed.ancestors IS NOT NULL AND EXISTS (SELECT 1 FROM threads WHERE id = $1 AND status = 'open')
   RETURNING ${postColumns}`,
 };
+
+export interface NewPost {
+  threadId: string;
+  forumId: string;
+  parentId: string | null;
+  /** the forum's max depth; the statement keeps replyAncestorCount(maxDepth) of the parent's path */
+  maxDepth: number;
+  byModerator: boolean;
+  userId: string | null;
+  authorName: string;
+  authorEmail: string | null;
+  editTokenHash: Buffer | null;
+  notify: boolean;
+  message: string;
+  html: string;
+  status: PostStatus;
+}
+
+/** The values of `insertPost`, with the domain's rules (depth bound, published statuses) filled in. */
+export const insertPostValues = (p: NewPost): unknown[] => [
+  p.threadId, p.forumId, p.parentId, replyAncestorCount(p.maxDepth), p.byModerator, p.userId, p.authorName, p.authorEmail,
+  p.editTokenHash, p.notify, p.message, p.html, p.status, publishedStatuses,
+];
 
 /** $1 id, $2 message, $3 html, $4 editable statuses, $5 user id, $6 edit token hash, $7 window seconds */
 export const editPost = `UPDATE posts SET message = $2, html = $3, revision = revision + 1, edited_at = now()
@@ -61,38 +83,59 @@ export const selectThreadWithParent = `SELECT t.*, p.path AS parent_path, p.thre
 
 // Listing. Moderators see everything. The public sees published posts, plus any other post
 // that has published descendants, as a tombstone (its subtree is the key range (path, path||max)).
-const publicFilter = `AND (p.status = 'approved' OR EXISTS (
+// `$p` is the published statuses, a parameter like every other rule.
+const publicFilter = (p: string) => `AND (p.status = ANY(${p}::text[]) OR EXISTS (
     SELECT 1 FROM posts d WHERE d.thread_id = p.thread_id AND d.path > p.path
-      AND d.path < p.path || 9223372036854775807::bigint AND d.status = 'approved'))`;
+      AND d.path < p.path || 9223372036854775807::bigint AND d.status = ANY(${p}::text[])))`;
 
 // Pages show the rendered HTML, never the raw message: leave it in the table (it comes back as '').
 const listSelect = `SELECT ${postColumns.replace(/(^|,\s*)message,/, '$1').replace(/(^|,\s*)(\w+)/g, '$1p.$2')}`;
 
 const listStatements = new Map<string, { name: string; text: string }>();
 
-/** The listing statement for a sort and viewer, named so each connection plans it once. */
-export function listPosts(sort: 'oldest' | 'newest' | 'top', opts: { moderator: boolean; after: boolean }): { name: string; text: string } {
-  const name = `parley_list_${sort}_${opts.moderator ? 'mod' : 'pub'}_${opts.after ? 'after' : 'first'}`;
-  let st = listStatements.get(name);
-  if (!st) listStatements.set(name, (st = { name, text: listPostsText(sort, opts) }));
-  return st;
+export interface ListCursor {
+  path: string[];
+  /** the cursor root's score (sort 'top') */
+  rootScore?: number;
 }
 
-function listPostsText(sort: 'oldest' | 'newest' | 'top', opts: { moderator: boolean; after: boolean }): string {
-  const visible = opts.moderator ? '' : publicFilter;
+/**
+ * One page of a thread's posts (`limit` rows), for a sort and viewer: the statement (named, so
+ * each connection plans it once) and its values.
+ */
+export function listPosts(
+  sort: Sort,
+  opts: { moderator: boolean; threadId: string; limit: number; after?: ListCursor },
+): { statement: { name: string; text: string }; values: unknown[] } {
+  const after = opts.after !== undefined;
+  const name = `parley_list_${sort}_${opts.moderator ? 'mod' : 'pub'}_${after ? 'after' : 'first'}`;
+  let statement = listStatements.get(name);
+  if (!statement) listStatements.set(name, (statement = { name, text: listPostsText(sort, { moderator: opts.moderator, after }) }));
+  const values: unknown[] = [opts.threadId, opts.limit];
+  if (opts.after) values.push(opts.after.path);
+  if (opts.after && sort === 'top') values.push(opts.after.rootScore);
+  if (!opts.moderator) values.push(publishedStatuses);
+  return { statement, values };
+}
+
+function listPostsText(sort: Sort, opts: { moderator: boolean; after: boolean }): string {
+  // $1 thread, $2 limit, then the cursor path, the cursor root's score (top), the published statuses (public)
+  let n = 3;
+  const cursorPath = opts.after ? `$${n++}::bigint[]` : '';
+  const rootScore = opts.after && sort === 'top' ? `$${n++}::int` : '';
+  const visible = opts.moderator ? '' : publicFilter(`$${n++}`);
   switch (sort) {
     case 'oldest':
-      // $1 thread, $2 limit, $3 cursor path
-      return `${listSelect} FROM posts p WHERE p.thread_id = $1 ${opts.after ? 'AND p.path > $3::bigint[]' : ''} ${visible}
+      return `${listSelect} FROM posts p WHERE p.thread_id = $1 ${opts.after ? `AND p.path > ${cursorPath}` : ''} ${visible}
         ORDER BY p.path LIMIT $2`;
     case 'newest':
       return `${listSelect} FROM posts p WHERE p.thread_id = $1
-        ${opts.after ? 'AND (-p.path[1], p.path) > (-($3::bigint[])[1], $3::bigint[])' : ''} ${visible}
+        ${opts.after ? `AND (-p.path[1], p.path) > (-(${cursorPath})[1], ${cursorPath})` : ''} ${visible}
         ORDER BY -p.path[1], p.path LIMIT $2`;
     case 'top':
-      // roots by score, then newest root first; $4 the cursor root's score
+      // roots by score, then newest root first
       return `${listSelect}, r.score AS root_score FROM posts p JOIN posts r ON r.id = p.path[1] WHERE p.thread_id = $1
-        ${opts.after ? 'AND (-r.score, -p.path[1], p.path) > (-$4::int, -($3::bigint[])[1], $3::bigint[])' : ''} ${visible}
+        ${opts.after ? `AND (-r.score, -p.path[1], p.path) > (-${rootScore}, -(${cursorPath})[1], ${cursorPath})` : ''} ${visible}
         ORDER BY -r.score, -p.path[1], p.path LIMIT $2`;
   }
 }
