@@ -3,7 +3,7 @@
 import type { ParleyEvent } from './events.ts';
 import { postOf } from './events.ts';
 import { isHiddenFromPublic, isPublished } from './publication.ts';
-import type { PostRecord, PostStatus, Thread } from './model.ts';
+import type { ForumSettings, PostRecord, PostStatus, Thread, ThreadStatus } from './model.ts';
 
 export interface Viewer {
   /** holds the forum's moderator key (or the admin token) */
@@ -66,7 +66,33 @@ export function tombstone(p: PostRecord): PostView {
   };
 }
 
-export function threadView(t: Thread, viewer: Viewer = { moderator: false }): Record<string, unknown> {
+export interface ThreadView {
+  id: string;
+  forumId: string;
+  identifier: string;
+  url: string | null;
+  title: string | null;
+  status: ThreadStatus;
+  /** the sequence number of the thread's last event: a live subscription resumes after it */
+  lastSeq: number;
+  /** published posts, replies included (kept by the worker) */
+  postCount: number;
+  createdAt: string;
+  /** posts waiting for moderation, for moderators only */
+  pendingCount?: number;
+}
+
+/** A forum as the API returns it (`forumView` in the API's forum commands). */
+export interface ForumView {
+  id: string;
+  slug: string;
+  name: string;
+  settings: ForumSettings;
+  postCount: number;
+  createdAt: string;
+}
+
+export function threadView(t: Thread, viewer: Viewer = { moderator: false }): ThreadView {
   return {
     ...(viewer.moderator ? { pendingCount: t.pendingCount } : {}),
     id: t.id,
@@ -77,7 +103,7 @@ export function threadView(t: Thread, viewer: Viewer = { moderator: false }): Re
     status: t.status,
     lastSeq: Number(t.lastSeq),
     postCount: t.postCount,
-    createdAt: iso(t.createdAt),
+    createdAt: iso(t.createdAt)!,
   };
 }
 
@@ -87,7 +113,7 @@ export interface EventView {
   at?: string;
   post?: PostView;
   postId?: string;
-  thread?: Record<string, unknown>;
+  thread?: ThreadView;
   value?: number;
 }
 
