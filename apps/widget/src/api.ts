@@ -1,17 +1,5 @@
 // The HTTP side: JSON requests to the Parley API, and its errors as one type the UI can word.
-// The post JSON of the read API and of realtime events: the server's own type (erased by the build).
-export type { PostView } from '../../../packages/domain/src/views.ts';
-
-export interface ThreadView {
-  id: string;
-  lastSeq: number;
-  postCount: number;
-}
-
-export interface ForumView {
-  settings: { maxDepth: number; editWindowSeconds: number; preModeration: boolean };
-}
-
+// The bodies are the domain's view types (domain.ts).
 export class ApiError extends Error {
   readonly code: string;
   constructor(code: string, message: string) {

@@ -124,7 +124,10 @@ const de: Partial<Strings> = {
 
 const languages: Record<string, Partial<Strings>> = { en, de };
 
-export function strings(lang: string): Strings & { lang: string } {
+/** the strings of one language, and which */
+export type Text = Strings & { lang: string };
+
+export function strings(lang: string): Text {
   const code = lang.toLowerCase().split('-')[0];
   const pick = languages[code] ?? {};
   return { ...en, ...pick, errors: { ...en.errors, ...pick.errors }, lang: languages[code] ? code : 'en' };

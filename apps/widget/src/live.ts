@@ -1,16 +1,11 @@
 // The realtime side: one websocket per widget, subscribed to its thread from the last sequence it
 // applied. It reconnects with backoff (at once when the browser comes back online) and resumes
 // from that sequence, so nothing is missed and nothing shown twice.
-export interface LiveEvent {
-  seq: number;
-  type: string;
-  post?: import('./api.ts').PostView;
-  postId?: string;
-}
+import type { EventView } from './domain.ts';
 
 export interface LiveHandlers {
   seq(): number;
-  events(events: LiveEvent[]): void;
+  events(events: EventView[]): void;
   /** the server can't replay that far: refetch, then `resume` */
   reset(): void;
   state(connected: boolean): void;
@@ -36,7 +31,7 @@ export function live(base: string, threadId: string, h: LiveHandlers): { close()
       ping = setInterval(() => sock.readyState === 1 && sock.send('{"op":"ping"}'), 25000);
     };
     sock.onmessage = (m) => {
-      let f: { op: string; events?: LiveEvent[] };
+      let f: { op: string; events?: EventView[] };
       try {
         f = JSON.parse(m.data as string);
       } catch {
