@@ -1,0 +1,32 @@
+// The widget's size budget, stated once: the gzip bytes a page downloads for the widget (parley.js
+// and parley.css; count.js is for listing pages) stay within BUDGET_BYTES. build.ts measures the
+// files and applies it; pure, so test/budget.unit.test.ts pins the rule itself.
+
+/** gzip bytes of parley.js + parley.css together */
+export const BUDGET_BYTES = 25 * 1024;
+/** raw and gzip bytes per built file */
+export type Sizes = Record<string, { raw: number; gzip: number }>;
+
+export interface Budget {
+  /** gzip bytes of parley.js + parley.css */
+  widgetGzip: number;
+  budget: number;
+  within: boolean;
+}
+
+/** parley.js + parley.css gzip against the budget; a build that lacks either is an error, not a pass. */
+export function checkBudget(sizes: Sizes, budget = BUDGET_BYTES): Budget {
+  const missing = (['parley.js', 'parley.css'] as const).filter((f) => !sizes[f]);
+  if (missing.length) throw new Error(`widget build: no size for ${missing.join(', ')}`);
+  const widgetGzip = sizes['parley.js'].gzip + sizes['parley.css'].gzip;
+  return { widgetGzip, budget, within: widgetGzip <= budget };
+}
+
+/** What `node apps/widget/build.ts` prints: each file's size, then the budget line. */
+export function sizeReport(sizes: Sizes, b: Budget): string[] {
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  return [
+    ...Object.entries(sizes).map(([f, s]) => `${f.padEnd(12)} ${String(s.raw).padStart(7)} B  ${String(s.gzip).padStart(6)} B gzip`),
+    `widget (parley.js + parley.css): ${b.widgetGzip} B gzip (${kb(b.widgetGzip)}), budget ${b.budget} B (${kb(b.budget)}): ${b.within ? 'within' : 'OVER'}`,
+  ];
+}
