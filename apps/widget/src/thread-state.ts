@@ -66,171 +66,129 @@ const published = (v: PostView | undefined): boolean => v !== undefined && isPub
 /** A comment removed from view, as the public sees it. */
 const tombstoneOf = (v: PostView): PostView => ({ ...v, status: 'deleted', tombstone: true, author: null, html: '' });
 
-/**
- * A step in progress: copies the state once, then mutates the copy. `shown` is copied only when a
- * comment is placed, changed or removed.
- */
-class Draft {
-  seq: number;
-  count: number;
-  shown: Map<string, PostView>;
-  queued: PostView[];
-  arrivals: number[];
-  readonly changes: Change[] = [];
-  private copied = false;
+export function step(state: ThreadState, action: Action, ctx: Context): Step {
+  // the step works on copies; `shown` is copied only when a comment is placed, changed or removed
+  let { seq, count, shown } = state;
+  let queued = [...state.queued];
+  let arrivals = [...state.arrivals];
+  let copied = false;
+  const changes: Change[] = [];
 
-  constructor(s: ThreadState) {
-    this.seq = s.seq;
-    this.count = s.count;
-    this.shown = s.shown as Map<string, PostView>;
-    this.queued = [...s.queued];
-    this.arrivals = [...s.arrivals];
-  }
+  const write = () => {
+    if (!copied) shown = new Map(shown);
+    copied = true;
+    return shown as Map<string, PostView>;
+  };
 
-  done(): Step {
-    const state: ThreadState = { seq: this.seq, count: Math.max(0, this.count), shown: this.shown, queued: this.queued, arrivals: this.arrivals };
-    return { state, changes: this.changes };
-  }
-
-  private write(): Map<string, PostView> {
-    if (!this.copied) this.shown = new Map(this.shown);
-    this.copied = true;
-    return this.shown;
-  }
-
-  hasReplies(id: string): boolean {
-    for (const v of this.shown.values()) if (v.parentId === id) return true;
+  const hasReplies = (id: string) => {
+    for (const v of shown.values()) if (v.parentId === id) return true;
     return false;
-  }
+  };
 
   /** Shows a comment; false for a live reply whose parent isn't on the page (it is not shown). */
-  place(v: PostView, live: boolean): boolean {
-    if (live && v.parentId && !this.shown.has(v.parentId)) return false;
-    this.write().set(v.id, v);
-    this.changes.push({ do: 'place', post: v, live });
+  const place = (v: PostView, live: boolean): boolean => {
+    if (live && v.parentId && !shown.has(v.parentId)) return false;
+    write().set(v.id, v);
+    changes.push({ do: 'place', post: v, live });
     return true;
-  }
+  };
+
+  const remove = (id: string) => {
+    if (write().delete(id)) changes.push({ do: 'remove', id });
+  };
 
   /** A newer version of a shown comment; a removed one without replies leaves the page. */
-  update(v: PostView): void {
-    if (!this.shown.has(v.id)) return;
-    if (isGone(v) && !this.hasReplies(v.id)) return this.remove(v.id);
-    this.write().set(v.id, v);
-    this.changes.push({ do: 'redraw', post: v });
-  }
-
-  remove(id: string): void {
-    if (!this.write().delete(id)) return;
-    this.changes.push({ do: 'remove', id });
-  }
-
-  unqueue(id: string): boolean {
-    const i = this.queued.findIndex((v) => v.id === id);
-    if (i >= 0) this.queued.splice(i, 1);
-    return i >= 0;
-  }
+  const update = (v: PostView) => {
+    if (!shown.has(v.id)) return;
+    if (isGone(v) && !hasReplies(v.id)) return remove(v.id);
+    write().set(v.id, v);
+    changes.push({ do: 'redraw', post: v });
+  };
 
   /** A newly published comment from the live feed: shown at once, or held during a burst. */
-  arrive(v: PostView, ctx: Context): void {
-    this.arrivals.push(ctx.now);
-    while (this.arrivals[0] < ctx.now - BURST_MS) this.arrivals.shift();
-    if (ctx.isOwn(v.id) || (this.queued.length === 0 && this.arrivals.length <= BURST)) this.place(v, true);
-    else this.queued.push(v); // a burst: don't move the page under the reader
-  }
+  const arrive = (v: PostView) => {
+    arrivals.push(ctx.now);
+    while (arrivals[0] < ctx.now - BURST_MS) arrivals.shift();
+    if (ctx.isOwn(v.id) || (queued.length === 0 && arrivals.length <= BURST)) place(v, true);
+    else queued.push(v); // a burst: don't move the page under the reader
+  };
 
-  event(e: EventView, ctx: Context): void {
+  const event = (e: EventView) => {
     // a replayed or duplicated event was applied already (or was part of the page as loaded)
-    if (e.seq <= this.seq) return;
-    this.seq = e.seq;
+    if (e.seq <= seq) return;
+    seq = e.seq;
     const id = e.post?.id ?? e.postId;
     if (!id) return; // forum and thread events change no comment
-    const q = this.queued.findIndex((v) => v.id === id);
+    const q = queued.findIndex((v) => v.id === id);
     const visible = published(e.post);
-    const wasVisible = published(this.shown.get(id)) || q >= 0;
+    const wasVisible = published(shown.get(id)) || q >= 0;
     if (q >= 0) {
-      if (visible) this.queued[q] = e.post!;
-      else this.queued.splice(q, 1);
+      if (visible) queued[q] = e.post!;
+      else queued.splice(q, 1);
     }
     if (e.type === 'hidden') {
-      const have = this.shown.get(id);
+      const have = shown.get(id);
       // the author keeps seeing their own comment while it awaits moderation
       if (have && !(awaitingModerationStatuses.includes(have.status) && ctx.isOwn(id))) {
-        if (this.hasReplies(id)) this.update(tombstoneOf(have));
-        else this.remove(id);
+        if (hasReplies(id)) update(tombstoneOf(have));
+        else remove(id);
       }
     } else if (e.post) {
-      if (this.shown.has(id)) this.update(e.post);
-      else if (visible && q < 0 && isPublishingEvent(e.type)) this.arrive(e.post, ctx);
+      if (shown.has(id)) update(e.post);
+      else if (visible && q < 0 && isPublishingEvent(e.type)) arrive(e.post);
     }
     // the count follows publications and removals; votes and edits leave it alone
-    if (visible && !wasVisible && isPublishingEvent(e.type)) this.count++;
-    else if (!visible && wasVisible) this.count--;
-  }
+    if (visible && !wasVisible && isPublishingEvent(e.type)) count++;
+    else if (!visible && wasVisible) count--;
+  };
 
-  posted(v: PostView): void {
+  const posted = (v: PostView) => {
     // its event may have come first: shown already, or held for the "new comments" bar (and counted)
-    const wasQueued = this.unqueue(v.id);
-    if (this.shown.has(v.id)) return this.update(v);
+    const q = queued.findIndex((x) => x.id === v.id);
+    if (q >= 0) queued.splice(q, 1);
+    if (shown.has(v.id)) return update(v);
     // a reply whose parent left the page meanwhile shows at the top level
-    if (!this.place(v, true)) this.place({ ...v, parentId: null }, true);
-    if (!wasQueued && published(v)) this.count++;
-  }
+    if (!place(v, true)) place({ ...v, parentId: null }, true);
+    if (q < 0 && published(v)) count++;
+  };
 
-  deleted(v: PostView): void {
-    // the deletion's event may have come first and counted it out already
-    if (published(this.shown.get(v.id))) this.count--;
-    this.update(v);
-  }
-
-  flushed(): void {
-    // a page loaded meanwhile ("load more") may have shown one already
-    for (const v of this.queued) if (!this.shown.has(v.id)) this.place(v, true);
-    this.queued = [];
-    this.arrivals = [];
-  }
-
-  cleared(seq: number | undefined): void {
-    if (seq !== undefined) this.seq = seq;
-    this.shown = new Map();
-    this.copied = true;
-    this.queued = [];
-    this.changes.push({ do: 'clear' });
-  }
-
-  opened(postCount: number, morePages: boolean): void {
-    let shown = 0;
-    for (const v of this.shown.values()) if (published(v)) shown++;
-    this.count = morePages ? Math.max(postCount, shown) : shown;
-  }
-}
-
-export function step(state: ThreadState, action: Action, ctx: Context): Step {
-  const d = new Draft(state);
   switch (action.type) {
     case 'event':
-      d.event(action.event, ctx);
+      event(action.event);
       break;
     case 'posted':
-      d.posted(action.post);
+      posted(action.post);
       break;
     case 'answered':
-      d.update(action.post);
+      update(action.post);
       break;
     case 'deleted':
-      d.deleted(action.post);
+      // the deletion's event may have come first and counted it out already
+      if (published(shown.get(action.post.id))) count--;
+      update(action.post);
       break;
     case 'flushed':
-      d.flushed();
+      // a page loaded meanwhile ("load more") may have shown one already
+      for (const v of queued) if (!shown.has(v.id)) place(v, true);
+      queued = [];
+      arrivals = [];
       break;
     case 'cleared':
-      d.cleared(action.seq);
+      if (action.seq !== undefined) seq = action.seq;
+      shown = new Map();
+      copied = true;
+      queued = [];
+      changes.push({ do: 'clear' });
       break;
     case 'page':
-      for (const v of action.posts) if (!d.shown.has(v.id)) d.place(v, false);
+      for (const v of action.posts) if (!shown.has(v.id)) place(v, false);
       break;
-    case 'opened':
-      d.opened(action.postCount, action.morePages);
+    case 'opened': {
+      let onPage = 0;
+      for (const v of shown.values()) if (published(v)) onPage++;
+      count = action.morePages ? Math.max(action.postCount, onPage) : onPage;
       break;
+    }
   }
-  return d.done();
+  return { state: { seq, count: Math.max(0, count), shown, queued, arrivals }, changes };
 }
