@@ -44,7 +44,7 @@ export function loader({ api, box, dispatch, tree, more }: LoaderDeps): Loader {
     const r = await api<{ posts: PostView[]; nextCursor: string | null }>('GET', `/v1/threads/${loaded!.thread.id}/posts?${q}`);
     dispatch({ type: 'page', posts: r.posts });
     cursor = r.nextCursor;
-    tree.arrange(sort, cursor !== null);
+    tree.arrange(sort, !!cursor);
     more.hidden = !cursor;
   }
 
@@ -68,7 +68,7 @@ export function loader({ api, box, dispatch, tree, more }: LoaderDeps): Loader {
       ]);
       loaded = { forum: f.forum, thread: th.thread };
       await firstPage(th.thread.lastSeq);
-      dispatch({ type: 'opened', postCount: th.thread.postCount, morePages: cursor !== null });
+      dispatch({ type: 'opened', postCount: th.thread.postCount, morePages: !!cursor });
       return loaded;
     },
     get loaded() {
