@@ -4,7 +4,7 @@
 import { bearerToken, checkSubscriptionOrigin, moderates, resolveToken, type AuthDeps } from '@parley/access';
 import { ParleyError, type Forum } from '@parley/domain';
 
-export interface Subscriber {
+export interface Applicant {
   /** the subscribe frame's key */
   key: string | undefined;
   /** the upgrade's bearer token */
@@ -19,7 +19,7 @@ export type Admission = { moderator: boolean } | { refused: ParleyError };
  * the forum is refused; the connection's token, when the subscribe brings no key, only decides
  * whether the subscription sees hidden events. A database that is away throws, as it is.
  */
-export async function admit(forum: Forum, who: Subscriber, deps: AuthDeps): Promise<Admission> {
+export async function admit(forum: Forum, who: Applicant, deps: AuthDeps): Promise<Admission> {
   const token = who.key ?? who.token;
   const credential = token === undefined ? undefined : await resolveToken(token, deps);
   const moderator = credential !== undefined && moderates(credential, forum.id);
