@@ -4,7 +4,7 @@
 //   repair:    a gap in a thread's sequence, a bus reconnect (resync), or the periodic sweep of
 //              thread heads makes a hub read the missing events from the log.
 // A lost publish therefore delays an event (by at most one sweep) but never loses it.
-import { readEvent, type BusEvent } from '@parley/data';
+import type { BusMessage } from '@parley/data';
 import type { BusListener, BusSubscriber } from './bus.ts';
 import type { EventLog } from './event-log.ts';
 import { Hub, render, type HubOptions, type Subscriber } from './hub.ts';
@@ -83,13 +83,13 @@ export class Hubs {
     this.bus.unwatch(hub.threadId);
   }
 
-  /** The fast path: a published event, or (too large to publish) a reference to one. */
-  private offer(e: BusEvent): void {
+  /** The fast path: a published event, or a reference to one (too large to publish, or unreadable here). */
+  private offer(e: BusMessage): void {
     const hub = this.hubs.get(e.threadId);
     if (!hub) return;
     if (!e.event) return hub.behind(e.seq);
     try {
-      hub.offer([render({ seq: e.seq, at: e.event.at, event: readEvent(e.event.type, e.event.version, e.event.snapshot) })]);
+      hub.offer([render(e.event)]);
     } catch (err) {
       this.opts.onError(err);
       hub.behind(e.seq);
