@@ -13,7 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { ForumCache, type Config, type Database } from '@parley/data';
 import { upgradeToken } from './access.ts';
 import { busSubscriber } from './bus.ts';
-import { systemClock, type Clock } from './clock.ts';
+import { systemClock } from './clock.ts';
 import { Connection } from './connection.ts';
 import { EventLog } from './event-log.ts';
 import { databaseCheck } from './health.ts';
@@ -54,11 +54,10 @@ export interface RealtimeOptions {
   config: Config;
   db: Database;
   log?: (line: string) => void;
-  /** the heartbeat's and idle timeout's time (tests) */
-  clock?: Clock;
 }
 
-export function attachRealtime(server: Server, { config, db, log = () => {}, clock = systemClock }: RealtimeOptions): Realtime {
+export function attachRealtime(server: Server, { config, db, log = () => {} }: RealtimeOptions): Realtime {
+  const clock = systemClock;
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.realtimeMaxFrameBytes, clientTracking: true, perMessageDeflate: false });
   const conns = new Map<WebSocket, Connection>();
   let closed = false;
