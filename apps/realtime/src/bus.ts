@@ -4,10 +4,10 @@
 // loss, the node is told to resync: publishes made while it was away are read from the log.
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { decodeBusEvent, NOTIFY_CHANNEL, REDIS_CHANNEL_PREFIX, redisChannel, type BusEvent, type Config, type Database } from '@parley/data';
+import { decodeBusEvent, NOTIFY_CHANNEL, REDIS_CHANNEL_PREFIX, redisChannel, type BusMessage, type Config, type Database } from '@parley/data';
 
 export interface BusListener {
-  event(e: BusEvent): void;
+  event(e: BusMessage): void;
   /** the connection was lost and is back: anything published meanwhile was missed */
   resync(): void;
 }

@@ -1,14 +1,7 @@
 // What the realtime tier reads from Postgres: a thread's head (where its log ends) and its events
 // after a sequence number. Always from the primary: a replica that lags would make a node believe
 // an event does not exist yet, and the whole point of these reads is to repair what was missed.
-import { loggedEventFromRow, selectThreadEvents, shardOfId, threadSql, type Database, type Route } from '@parley/data';
-import type { ParleyEvent } from '@parley/domain';
-
-export interface LogEvent {
-  seq: number;
-  at: Date;
-  event: ParleyEvent;
-}
+import { loggedEventFromRow, selectThreadEvents, shardOfId, threadSql, type Database, type Route, type ThreadEvent } from '@parley/data';
 
 export interface ThreadHead {
   forumId: string;
@@ -53,13 +46,11 @@ export class EventLog {
     return out;
   }
 
-  async after(threadId: string, after: number, limit: number): Promise<LogEvent[]> {
+  async after(threadId: string, after: number, limit: number): Promise<ThreadEvent[]> {
     const r = route(this.db, threadId);
     if (!r) return [];
     const { rows } = await this.db.exec(r, selectThreadEvents, [threadId, after, limit]);
-    return rows.map((row) => {
-      const e = loggedEventFromRow(row);
-      return { seq: e.seq!, at: e.at, event: e.event };
-    });
+    // a thread's rows: thread, forum and seq are set
+    return rows.map((row) => loggedEventFromRow(row) as ThreadEvent);
   }
 }

@@ -5,8 +5,9 @@
 // the log when the subscriber is further behind than the ring reaches, and paces a backlog by how
 // fast the client reads. So a subscriber sees each event once, in order, and the seam between
 // replay and live has nothing to fall into.
+import type { ThreadEvent } from '@parley/data';
 import { eventView } from '@parley/domain';
-import type { EventLog, LogEvent } from './event-log.ts';
+import type { EventLog } from './event-log.ts';
 
 /** An event rendered once per viewer class; frames are built from these strings. */
 export interface Entry {
@@ -48,7 +49,7 @@ export interface HubOptions {
 
 const MAX_PENDING = 10_000;
 
-export const render = (e: LogEvent): Entry => ({
+export const render = (e: ThreadEvent): Entry => ({
   seq: e.seq,
   pub: JSON.stringify(eventView(e.seq, e.at, e.event, { moderator: false })),
   mod: JSON.stringify(eventView(e.seq, e.at, e.event, { moderator: true })),

@@ -11,7 +11,7 @@
 // show it delivers what no publish carried.
 import t, { type Test } from 'tap';
 import { Redis } from 'ioredis';
-import { redisChannel, type CommittedEvent } from '@parley/data';
+import { redisChannel, type ThreadEvent } from '@parley/data';
 import { testApi, type TestApi } from '../../../test/harness/app.ts';
 import { wsClient, type Client, type Frame } from '../../../test/harness/realtime.ts';
 import { testRedis, type TestRedis } from '../../../test/harness/redis.ts';
@@ -30,14 +30,14 @@ interface Cluster {
   nodes: [Node, Node];
   redis?: TestRedis;
   /** the API's publisher skips events this returns true for (publisher.drop) */
-  drop: { rule: (e: CommittedEvent) => boolean };
+  drop: { rule: (e: ThreadEvent) => boolean };
   /** subscribers of a thread's Redis channel (PUBSUB NUMSUB) */
   numsub?(threadId: string): Promise<number>;
 }
 
 async function startCluster(t: Test, opts: { redis: boolean; sweepMs: number }): Promise<Cluster> {
   const redis = opts.redis ? await testRedis(t) : undefined;
-  const drop = { rule: (_e: CommittedEvent) => false };
+  const drop = { rule: (_e: ThreadEvent) => false };
   const api = await testApi(t, redis ? { redisUrl: redis.url } : {}, undefined, { publisher: { drop: (e) => drop.rule(e) } });
   const env: Record<string, string | undefined> = {
     ...process.env,

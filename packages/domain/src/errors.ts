@@ -57,6 +57,15 @@ export const errorCodes = {
   rate_limited: { status: 429, message: 'Too many requests; wait a moment and try again.' },
   // a dependency is away (503): the request did nothing it reported; retry after Retry-After
   database_unavailable: { status: 503, message: 'The database is unavailable right now (restarting or failing over); try again in a few seconds. A write that got this answer may or may not have been saved: read before retrying it.' },
+  // realtime frames (docs/realtime.md): an error frame carries the code and the message; the
+  // status is what the same refusal would be over HTTP
+  bad_frame: { status: 400, message: 'A realtime frame must be one JSON object, sent as a text frame; binary frames are not accepted.' },
+  unknown_op: { status: 400, message: 'A realtime frame needs "op": subscribe, unsubscribe or ping.' },
+  too_many_subscriptions: { status: 429, message: 'This connection holds as many subscriptions as it may; unsubscribe from a thread first, or open another connection.' },
+  already_subscribed: { status: 409, message: 'You are already subscribed to this thread.' },
+  not_subscribed: { status: 409, message: 'You are not subscribed to this thread.' },
+  slow_consumer: { status: 429, message: 'You fell too far behind; refetch the threads and subscribe again.' },
+  unavailable: { status: 503, message: 'The subscription could not be set up (the realtime node cannot reach its database); subscribe again in a few seconds.' },
   // ours (500): never for bad input
   internal: { status: 500, message: 'Something went wrong on our side; try again in a moment.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -1,0 +1,74 @@
+// Credentials, for every entry point. Each travels as a bearer token (`Authorization: Bearer
+// <token>` on an HTTP request or a websocket upgrade, or a realtime subscription's `key`); its
+// prefix says what it is, so resolving it touches only the table that kind lives in.
+import { hashToken, safeEqual, tokenPrefix, userFromRow, userSql, type Database, type ForumCache } from '@parley/data';
+import { ParleyError, type Actor, type Forum, type User } from '@parley/domain';
+
+export type Credential =
+  | { kind: 'none' }
+  | { kind: 'admin' }
+  | { kind: 'moderator'; forum: Forum }
+  | { kind: 'user'; user: User }
+  | { kind: 'edit'; hash: Buffer };
+
+export interface AuthDeps {
+  db: Database;
+  forums: ForumCache;
+  adminToken: string | undefined;
+}
+
+const BEARER = /^Bearer\s+(\S{1,512})\s*$/i;
+
+/** The token in an Authorization header's value: undefined without the header, `unauthorized` when it isn't "Bearer <token>". */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const m = BEARER.exec(header);
+  if (!m) throw new ParleyError('unauthorized', { message: 'The Authorization header must be "Bearer <token>".' });
+  return m[1];
+}
+
+/** What a token is, or undefined when it is none (unknown, expired, or not a token of ours at all). */
+export async function resolveToken(token: string, deps: AuthDeps): Promise<Exclude<Credential, { kind: 'none' }> | undefined> {
+  if (token.startsWith(tokenPrefix.moderator)) {
+    const forum = await deps.forums.byModeratorKeyHash(hashToken(token));
+    return forum ? { kind: 'moderator', forum } : undefined;
+  }
+  if (token.startsWith(tokenPrefix.user)) {
+    const { rows } = await deps.db.exec({ area: 'accounts', mode: 'read' }, userSql.selectSessionUser, [hashToken(token)]);
+    return rows.length ? { kind: 'user', user: userFromRow(rows[0]) } : undefined;
+  }
+  if (token.startsWith(tokenPrefix.edit)) return { kind: 'edit', hash: hashToken(token) };
+  if (deps.adminToken !== undefined && safeEqual(token, deps.adminToken)) return { kind: 'admin' };
+  return undefined;
+}
+
+/** The credential an Authorization header's value carries; an unknown or expired token is `unauthorized`, never "anonymous". */
+export async function credentialOf(header: string | undefined, deps: AuthDeps): Promise<Credential> {
+  const token = bearerToken(header);
+  if (token === undefined) return { kind: 'none' };
+  const c = await resolveToken(token, deps);
+  if (!c) throw new ParleyError('unauthorized', { message: 'That token is not valid (or has expired).' });
+  return c;
+}
+
+/**
+ * True when the credential moderates this forum: it may change the forum's comments and sees
+ * its hidden ones (pending, spam) in full, over HTTP and in realtime alike.
+ */
+export const moderates = (c: Credential, forumId: string): boolean =>
+  c.kind === 'admin' || (c.kind === 'moderator' && c.forum.id === forumId);
+
+export function requireModerator(c: Credential, forumId: string): void {
+  if (c.kind === 'none') throw new ParleyError('unauthorized', { message: "This needs the forum's moderator key." });
+  if (!moderates(c, forumId)) throw new ParleyError('forbidden', { message: "This needs the moderator key of this comment's forum." });
+}
+
+export function actorOf(c: Credential, guestKey?: string): Actor {
+  switch (c.kind) {
+    case 'admin': return { kind: 'admin' };
+    case 'moderator': return { kind: 'moderator', forumId: c.forum.id };
+    case 'user': return { kind: 'user', userId: c.user.id };
+    case 'edit': return { kind: 'guest', key: c.hash.toString('hex').slice(0, 16) };
+    case 'none': return guestKey ? { kind: 'guest', key: guestKey } : { kind: 'public' };
+  }
+}

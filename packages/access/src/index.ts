@@ -1,0 +1,3 @@
+export * from './credential.ts';
+export * from './origin.ts';
+export * from './secrets.ts';
