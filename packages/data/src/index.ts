@@ -19,3 +19,5 @@ export * from './webhook-target.ts';
 export * from './tokens.ts';
 export * from './bus.ts';
 export * from './forum-cache.ts';
+export * from './cache.ts';
+export * from './constraints.ts';
