@@ -43,5 +43,5 @@ t.test('the forum cache holds at most maxEntries entries, across slugs, ids and 
   for (let i = 0; i < 50; i++) await cache.bySlug(`no-such-forum-${i}`);
   t.ok(entries.size <= 4, `${entries.size} entries after 12 hits and 50 misses`);
   const byDefault = new ForumCache(api.db, { maxEntries: 4 });
-  for (const f of made) t.equal((await byDefault.bySlug(f.slug))?.id, f.id, 'maxEntries still bounds the default cache, which still answers');
+  for (const f of made) t.equal((await byDefault.bySlug(f.slug))?.id, f.id, 'a ForumCache built with maxEntries (its own MemoryCache) answers too');
 });

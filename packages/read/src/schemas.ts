@@ -30,6 +30,8 @@ const oneOfStrings = <T extends string>(values: readonly T[]): TUnsafe<T> => Typ
 const nullable = <T extends TSchema>(schema: T): TUnsafe<Static<T> | null> =>
   Type.Unsafe<Static<T> | null>({ ...schema, type: [(schema as unknown as { type: string }).type, 'null'] });
 const isoTime = Type.String({ format: 'date-time' });
+/** closed objects: a field the schema doesn't name is one the serializer would drop */
+const closed = { additionalProperties: false } as const;
 /** ids are decimal bigints, sent as strings */
 const id = Type.String({ pattern: '^[0-9]+$' });
 
@@ -38,7 +40,7 @@ export const PostViewSchema = Type.Object(
     id,
     parentId: nullable(id),
     depth: Type.Integer(),
-    author: nullable(Type.Object({ name: Type.String() })),
+    author: nullable(Type.Object({ name: Type.String() }, closed)),
     html: Type.String(),
     status: oneOfStrings(postStatuses),
     score: Type.Integer(),
@@ -48,7 +50,7 @@ export const PostViewSchema = Type.Object(
     editedAt: nullable(isoTime),
     tombstone: Type.Optional(Type.Literal(true, { description: 'a removed post kept in place because it has visible replies' })),
   },
-  { title: 'PostView', description: 'A post as this viewer may see it: the public sees a hidden post as a tombstone.' },
+  { ...closed, title: 'PostView', description: 'A post as this viewer may see it: the public sees a hidden post as a tombstone.' },
 );
 
 export const ThreadViewSchema = Type.Object(
@@ -64,7 +66,7 @@ export const ThreadViewSchema = Type.Object(
     postCount: Type.Integer(),
     createdAt: isoTime,
   },
-  { title: 'ThreadView' },
+  { ...closed, title: 'ThreadView' },
 );
 
 export const ForumSettingsSchema = Type.Object({
@@ -72,16 +74,16 @@ export const ForumSettingsSchema = Type.Object({
   preModeration: Type.Boolean(),
   maxDepth: Type.Integer(),
   allowedOrigins: Type.Array(Type.String()),
-});
+}, closed);
 
 export const ForumViewSchema = Type.Object(
   { id, slug: Type.String(), name: Type.String(), settings: ForumSettingsSchema, postCount: Type.Integer(), createdAt: isoTime },
-  { title: 'ForumView' },
+  { ...closed, title: 'ForumView' },
 );
 
 const eventTypes = Object.keys(eventVersions) as EventType[];
 
-export const HiddenEventViewSchema = Type.Object({ seq: Type.Integer(), type: Type.Literal('hidden'), postId: id }, { title: 'HiddenEventView' });
+export const HiddenEventViewSchema = Type.Object({ seq: Type.Integer(), type: Type.Literal('hidden'), postId: id }, { ...closed, title: 'HiddenEventView' });
 
 export const VisibleEventViewSchema = Type.Object({
   seq: Type.Integer(),
@@ -90,17 +92,17 @@ export const VisibleEventViewSchema = Type.Object({
   post: Type.Optional(PostViewSchema),
   thread: Type.Optional(ThreadViewSchema),
   value: Type.Optional(Type.Integer({ description: 'VoteCast, moderators only: the vote now (0 = withdrawn)' })),
-}, { title: 'VisibleEventView' });
+}, { ...closed, title: 'VisibleEventView' });
 
 export const EventViewSchema = Type.Union([HiddenEventViewSchema, VisibleEventViewSchema], { title: 'EventView' });
 
-export const PostPageSchema = Type.Object({ posts: Type.Array(PostViewSchema), nextCursor: nullable(Type.String()) });
+export const PostPageSchema = Type.Object({ posts: Type.Array(PostViewSchema), nextCursor: nullable(Type.String()) }, closed);
 
-export const EventPageSchema = Type.Object({ events: Type.Array(EventViewSchema), nextAfter: Type.Integer() });
+export const EventPageSchema = Type.Object({ events: Type.Array(EventViewSchema), nextAfter: Type.Integer() }, closed);
 
-export const UserViewSchema = Type.Object({ id, username: Type.String(), createdAt: isoTime }, { title: 'UserView' });
+export const UserViewSchema = Type.Object({ id, username: Type.String(), createdAt: isoTime }, { ...closed, title: 'UserView' });
 
-export const WebhookViewSchema = Type.Object({ id, url: Type.String(), events: Type.Array(oneOfStrings(webhookEventTypes)), createdAt: isoTime }, { title: 'WebhookView' });
+export const WebhookViewSchema = Type.Object({ id, url: Type.String(), events: Type.Array(oneOfStrings(webhookEventTypes)), createdAt: isoTime }, { ...closed, title: 'WebhookView' });
 
 export const DeliveryViewSchema = Type.Object({
   id,
@@ -111,9 +113,9 @@ export const DeliveryViewSchema = Type.Object({
   error: nullable(Type.String()),
   durationMs: Type.Integer(),
   at: isoTime,
-});
+}, closed);
 
-export const CountsSchema = Type.Object({ counts: Type.Record(Type.String(), Type.Integer()) });
+export const CountsSchema = Type.Object({ counts: Type.Record(Type.String(), Type.Integer()) }, closed);
 
 /** true when A and B are mutually assignable */
 export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
