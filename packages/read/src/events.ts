@@ -1,5 +1,5 @@
 // A thread's event log, in sequence order, as this viewer may see it.
-import { readEvent, selectThreadEvents, storedEventFromRow, type Database } from '@parley/data';
+import { loggedEventFromRow, selectThreadEvents, type Database } from '@parley/data';
 import { eventView, ParleyError, type EventPage, type Viewer } from '@parley/domain';
 import { contentRoute } from './shards.ts';
 
@@ -16,8 +16,9 @@ export async function listEvents(db: Database, threadId: string, q: EventPageQue
   if (limit < 1 || limit > eventPageMax) throw new ParleyError('invalid_limit', { message: `limit must be from 1 to ${eventPageMax}.` });
   const { rows } = await db.exec({ ...contentRoute(db, threadId, 'thread_not_found'), mode: 'read' }, selectThreadEvents, [threadId, after, limit]);
   const events = rows.map((r) => {
-    const e = storedEventFromRow(r);
-    return eventView(e.seq, e.at, readEvent(e.type, e.version, e.snapshot), viewer);
+    const e = loggedEventFromRow(r);
+    // a thread's events always carry their sequence number
+    return eventView(e.seq!, e.at, e.event, viewer);
   });
   return { events, nextAfter: events.length ? events[events.length - 1].seq : after };
 }
