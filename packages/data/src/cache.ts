@@ -43,11 +43,6 @@ export class MemoryCache<V> implements Cache<V> {
   }
 
   async get(key: string): Promise<V | undefined> {
-    return this.peek(key);
-  }
-
-  /** `get` without the promise, for callers in this process that need no await */
-  peek(key: string): V | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
     if (e.until <= this.now()) {

@@ -1,6 +1,10 @@
 import t from 'tap';
 import {
+  defaultForumSettings,
   eventView,
+  forumView,
+  userView,
+  webhookView,
   makeEvent,
   postStatuses,
   postView,
@@ -107,6 +111,14 @@ t.test('threadView', async (t) => {
   });
   t.equal(threadView(aThread(), everyone).pendingCount, undefined, 'the public does not see how many posts wait');
   t.equal(threadView(aThread(), moderator).pendingCount, 1, 'moderators do');
+});
+
+t.test('forumView, userView and webhookView show no internals', async (t) => {
+  const forum = { id: '3', slug: 'blog', name: 'Blog', settings: { ...defaultForumSettings }, shard: 2, postCount: 4, pendingCount: 1, createdAt };
+  t.strictSame(forumView(forum), { id: '3', slug: 'blog', name: 'Blog', settings: { ...defaultForumSettings }, postCount: 4, createdAt: createdAt.toISOString() }, 'no shard, no pending count');
+  t.strictSame(userView({ id: '9', username: 'ada', createdAt }), { id: '9', username: 'ada', createdAt: createdAt.toISOString() });
+  const hook = { id: '5', forumId: '3', url: 'https://example.com/hook', events: ['PostCreated' as const], createdAt };
+  t.strictSame(webhookView(hook), { id: '5', url: 'https://example.com/hook', events: ['PostCreated'], createdAt: createdAt.toISOString() }, 'no forum id (and never a secret)');
 });
 
 t.test('eventView', async (t) => {
