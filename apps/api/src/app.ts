@@ -1,7 +1,9 @@
 // The API as a fastify app. Order: validation and errors, then app services (CORS, rate limit, docs),
-// then routes. The server file only listens and closes.
+// then the routes, each a plugin whose TypeBox schemas (request and response) type its handlers
+// and make the OpenAPI document. The server file only listens and closes.
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyBaseLogger } from 'fastify';
 import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import { createLogger, type Config, type Database, type Logger } from '@parley/data';
 import { ParleyError } from '@parley/domain';
@@ -117,12 +119,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
 
-  forumRoutes(app, services);
-  threadRoutes(app, services);
-  postRoutes(app, services);
-  userRoutes(app, services);
-  unsubscribeRoutes(app, services);
-  webhookRoutes(app, services);
-  widgetRoutes(app, { widgetDir: deps.widgetDir, demo: deps.demo });
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+  for (const plugin of [forumRoutes, threadRoutes, postRoutes, userRoutes, unsubscribeRoutes, webhookRoutes]) await routes.register(plugin, { services });
+  await routes.register(widgetRoutes, { widgetDir: deps.widgetDir, demo: deps.demo });
   return app;
 }

@@ -6,7 +6,7 @@
 // (Redis down, a full offline queue, a process killed after its commit) only delays delivery
 // until a realtime node's sweep or gap check reads the log (apps/realtime, docs/realtime.md).
 import { Redis } from 'ioredis';
-import { encodeBusEvent, NOTIFY_CHANNEL, NOTIFY_MAX_BYTES, redisChannel, shardOfId, type CommittedEvent, type Config, type Database } from '@parley/data';
+import { encodeBusEvent, NOTIFY_CHANNEL, NOTIFY_MAX_BYTES, redisChannel, shardOfId, type Config, type Database, type ThreadEvent } from '@parley/data';
 
 export interface PublisherStats {
   published: number;
@@ -24,7 +24,7 @@ export interface Publisher {
 
 export interface PublisherOptions {
   /** Test seam for the repair path: events for which this returns true are not published. */
-  drop?: (e: CommittedEvent) => boolean;
+  drop?: (e: ThreadEvent) => boolean;
   log?: (line: string) => void;
 }
 
@@ -41,7 +41,7 @@ export function startPublisher(config: Config, db: Database, opts: PublisherOpti
       log(`realtime publish failed (the sweep will deliver from the event log): ${(err as Error).message}`);
     }
   };
-  const keep = (events: CommittedEvent[]) => {
+  const keep = (events: ThreadEvent[]) => {
     if (!opts.drop) return events;
     const kept = events.filter((e) => !opts.drop!(e));
     stats.dropped += events.length - kept.length;
@@ -78,7 +78,7 @@ export function startPublisher(config: Config, db: Database, opts: PublisherOpti
 
   // NOTIFY: one statement at a time; events committed while it runs (or in the same turn of the
   // event loop) go together in the next, so under load a NOTIFY carries many events.
-  let queued: CommittedEvent[] = [];
+  let queued: ThreadEvent[] = [];
   let scheduled = false;
   let inFlight: Promise<void> | undefined;
   const flush = () => {

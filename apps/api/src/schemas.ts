@@ -1,7 +1,7 @@
 // Request schemas, one source for validation, types and the OpenAPI document. Unknown fields are
 // refused (additionalProperties: false); domain rules with their own error codes (slug, message,
 // email, ids, sort, limit, vote value) are checked by the domain so each gets its own message.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from 'typebox';
 
 const strict = { additionalProperties: false } as const;
 

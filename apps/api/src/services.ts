@@ -1,5 +1,5 @@
 import { ForumCache, type Config, type Database } from '@parley/data';
-import { ThreadDirectory } from './thread-directory.ts';
+import { ReadModel } from '@parley/read';
 import type { AuthDeps } from './auth.ts';
 
 /** What commands and queries need; built once per app. */
@@ -7,19 +7,14 @@ export interface Services extends AuthDeps {
   config: Config;
   db: Database;
   forums: ForumCache;
-  threads: ThreadDirectory;
+  /** the read model: listings, pages as bytes, and which forum a thread is in */
+  read: ReadModel;
 }
 
 export const makeServices = (config: Config, db: Database): Services => ({
   config,
   db,
   forums: new ForumCache(db),
-  threads: new ThreadDirectory(db),
+  read: new ReadModel({ db, pages: { defaultSize: config.pageSizeDefault, maxSize: config.pageSizeMax } }),
   adminToken: config.adminToken,
 });
-
-/** Translates a Postgres error by its code and constraint, or rethrows it. */
-export function pgCode(err: unknown): { code?: string; constraint?: string } {
-  const e = err as { code?: string; constraint?: string };
-  return { code: e?.code, constraint: e?.constraint };
-}

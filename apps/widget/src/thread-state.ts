@@ -117,13 +117,14 @@ export function step(state: ThreadState, action: Action, ctx: Context): Step {
     // a replayed or duplicated event was applied already (or was part of the page as loaded)
     if (e.seq <= seq) return;
     seq = e.seq;
-    const id = e.post?.id ?? e.postId;
+    const post = e.type === 'hidden' ? undefined : e.post;
+    const id = e.type === 'hidden' ? e.postId : post?.id;
     if (!id) return; // forum and thread events change no comment
     const q = queued.findIndex((v) => v.id === id);
-    const visible = published(e.post);
+    const visible = published(post);
     const wasVisible = published(shown.get(id)) || q >= 0;
     if (q >= 0) {
-      if (visible) queued[q] = e.post!;
+      if (visible) queued[q] = post!;
       else queued.splice(q, 1);
     }
     if (e.type === 'hidden') {
@@ -133,9 +134,9 @@ export function step(state: ThreadState, action: Action, ctx: Context): Step {
         if (hasReplies(id)) update(tombstoneOf(have));
         else remove(id);
       }
-    } else if (e.post) {
-      if (shown.has(id)) update(e.post);
-      else if (visible && q < 0 && isPublishingEvent(e.type)) arrive(e.post);
+    } else if (post) {
+      if (shown.has(id)) update(post);
+      else if (visible && q < 0 && isPublishingEvent(e.type)) arrive(post);
     }
     // the count follows publications and removals; votes and edits leave it alone
     if (visible && !wasVisible && isPublishingEvent(e.type)) count++;

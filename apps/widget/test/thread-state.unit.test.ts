@@ -355,14 +355,14 @@ t.test('an event already applied (a replay, a duplicate) changes nothing', async
   const reloaded = new Widget();
   reloaded.serverSeq = 5;
   reloaded.load([record('1')]);
-  t.strictSame(did(reloaded.do({ type: 'event', event: { seq: 5, type: 'PostCreated', post: publicView(record('2')) } })), [], 'an event the loaded page already includes');
+  t.strictSame(did(reloaded.do({ type: 'event', event: { seq: 5, type: 'PostCreated', at: '2026-12-01T00:00:00.000Z', post: publicView(record('2')) } })), [], 'an event the loaded page already includes');
   t.equal(reloaded.count, 1);
 });
 
 t.test('events about no comment only move the sequence on', async (t) => {
   const w = new Widget();
   w.load([record('1')]);
-  w.do({ type: 'event', event: { seq: 1, type: 'ThreadCreated' } });
+  w.do({ type: 'event', event: { seq: 1, type: 'ThreadCreated', at: '2026-12-01T00:00:00.000Z' } });
   t.equal(w.state.seq, 1);
   t.equal(w.count, 1);
 });

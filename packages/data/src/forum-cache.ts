@@ -1,63 +1,73 @@
 // Forums change rarely and are read on nearly every request, so each process keeps them for a
 // few seconds. A PATCH in this process refreshes its copy at once; other processes see the
 // change within `ttlMs`.
+import type { Forum } from '@parley/domain';
+import { MemoryCache, type Cache } from './cache.ts';
 import type { Database } from './db.ts';
 import { forumFromRow } from './sql/rows.ts';
 import * as forumSql from './sql/forums.ts';
-import type { Forum } from '@parley/domain';
 
-interface Entry {
-  forum: Forum;
-  until: number;
+/**
+ * What the cache holds: a forum under `id:` and `slug:`; under `key:` (a moderator key's hash)
+ * only the forum's id, so that forgetting a forum needs no list of its keys.
+ */
+export type ForumCacheEntry = Forum | string;
+
+export interface ForumCacheOptions {
+  /** how long a forum is kept (default 5 s) */
+  ttlMs?: number;
+  /** entries kept at most, for the default in-process cache (default 10,000) */
+  maxEntries?: number;
+  /** where entries live; default: a MemoryCache of maxEntries */
+  cache?: Cache<ForumCacheEntry>;
 }
 
 export class ForumCache {
-  private readonly byKey = new Map<string, Entry>();
   private readonly db: Database;
   private readonly ttlMs: number;
-  private readonly maxEntries: number;
+  private readonly cache: Cache<ForumCacheEntry>;
 
-  constructor(db: Database, opts: { ttlMs?: number; maxEntries?: number } = {}) {
+  constructor(db: Database, opts: ForumCacheOptions = {}) {
     this.db = db;
     this.ttlMs = opts.ttlMs ?? 5000;
-    this.maxEntries = opts.maxEntries ?? 10000;
+    this.cache = opts.cache ?? new MemoryCache({ maxEntries: opts.maxEntries ?? 10_000 });
   }
 
-  /** entries held now (at most maxEntries) */
-  get size(): number {
-    return this.byKey.size;
-  }
-
-  byId(id: string): Promise<Forum | undefined> {
-    return this.get(`id:${id}`, forumSql.selectForumById, [id]);
+  async byId(id: string): Promise<Forum | undefined> {
+    const hit = await this.cache.get(`id:${id}`);
+    if (typeof hit === 'object') return hit;
+    return this.load(forumSql.selectForumById, [id]);
   }
 
   /** `fresh` reads through the cache (the public forum view shows live counters). */
-  bySlug(slug: string, opts: { fresh?: boolean } = {}): Promise<Forum | undefined> {
-    if (opts.fresh) this.byKey.delete(`slug:${slug}`);
-    return this.get(`slug:${slug}`, forumSql.selectForumBySlug, [slug]);
+  async bySlug(slug: string, opts: { fresh?: boolean } = {}): Promise<Forum | undefined> {
+    const hit = opts.fresh ? undefined : await this.cache.get(`slug:${slug}`);
+    if (typeof hit === 'object') return hit;
+    return this.load(forumSql.selectForumBySlug, [slug]);
   }
 
-  byModeratorKeyHash(hash: Buffer): Promise<Forum | undefined> {
-    return this.get(`key:${hash.toString('base64')}`, forumSql.selectForumByKey, [hash]);
+  async byModeratorKeyHash(hash: Buffer): Promise<Forum | undefined> {
+    const key = `key:${hash.toString('base64')}`;
+    const id = await this.cache.get(key);
+    if (typeof id === 'string') {
+      const forum = await this.cache.get(`id:${id}`);
+      if (typeof forum === 'object') return forum;
+    }
+    const forum = await this.load(forumSql.selectForumByKey, [hash]);
+    if (forum) await this.cache.set(key, forum.id, this.ttlMs);
+    return forum;
   }
 
   /** After a change made here: drop every cached copy of that forum. */
-  forget(forum: Forum): void {
-    for (const [k, e] of this.byKey) if (e.forum.id === forum.id) this.byKey.delete(k);
+  async forget(forum: Forum): Promise<void> {
+    await Promise.all([this.cache.delete(`id:${forum.id}`), this.cache.delete(`slug:${forum.slug}`)]);
   }
 
-  private async get(key: string, sql: string, values: unknown[]): Promise<Forum | undefined> {
-    const hit = this.byKey.get(key);
-    if (hit && hit.until > Date.now()) return hit.forum;
+  private async load(sql: string, values: unknown[]): Promise<Forum | undefined> {
     const { rows } = await this.db.exec({ area: 'forums', mode: 'read' }, sql, values);
-    if (rows.length === 0) {
-      this.byKey.delete(key);
-      return undefined;
-    }
+    if (rows.length === 0) return undefined;
     const forum = forumFromRow(rows[0]);
-    if (this.byKey.size >= this.maxEntries) this.byKey.delete(this.byKey.keys().next().value!);
-    this.byKey.set(key, { forum, until: Date.now() + this.ttlMs });
+    await Promise.all([this.cache.set(`id:${forum.id}`, forum, this.ttlMs), this.cache.set(`slug:${forum.slug}`, forum, this.ttlMs)]);
     return forum;
   }
 }

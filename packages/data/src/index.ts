@@ -24,3 +24,5 @@ export type { BusMessage as BusEvent } from './event-wire.ts';
 export * from './forum-cache.ts';
 export * from './open.ts';
 export * from './log.ts';
+export * from './cache.ts';
+export * from './constraints.ts';

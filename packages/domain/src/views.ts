@@ -1,9 +1,11 @@
-// What each viewer may see of a post or an event. The read API, the event log and the realtime
-// tier all shape posts here, so a post has one JSON shape everywhere.
-import type { ParleyEvent } from './events.ts';
+// What each viewer may see of a forum, thread, post or event: the JSON the API, the event log,
+// the realtime tier and webhooks send. Shaped here, so each has one JSON shape everywhere; the
+// response schemas (@parley/read) are checked against these interfaces, both ways.
+import type { EventType, ParleyEvent } from './events.ts';
 import { postOf } from './events.ts';
 import { isHiddenFromPublic, isPublished } from './publication.ts';
-import type { ForumSettings, PostRecord, PostStatus, Thread, ThreadStatus } from './model.ts';
+import type { Forum, ForumSettings, PostRecord, PostStatus, Thread, ThreadStatus, User } from './model.ts';
+import type { Webhook, WebhookEventType } from './webhooks.ts';
 
 export interface Viewer {
   /** holds the forum's moderator key (or the admin token) */
@@ -67,27 +69,16 @@ export function tombstone(p: PostRecord): PostView {
 }
 
 export interface ThreadView {
+  /** posts waiting for moderation: moderators only */
+  pendingCount?: number;
   id: string;
   forumId: string;
   identifier: string;
   url: string | null;
   title: string | null;
   status: ThreadStatus;
-  /** the sequence number of the thread's last event: a live subscription resumes after it */
   lastSeq: number;
   /** published posts, replies included (kept by the worker) */
-  postCount: number;
-  createdAt: string;
-  /** posts waiting for moderation, for moderators only */
-  pendingCount?: number;
-}
-
-/** A forum as the API returns it (`forumView` in the API's forum commands). */
-export interface ForumView {
-  id: string;
-  slug: string;
-  name: string;
-  settings: ForumSettings;
   postCount: number;
   createdAt: string;
 }
@@ -107,15 +98,45 @@ export function threadView(t: Thread, viewer: Viewer = { moderator: false }): Th
   };
 }
 
-export interface EventView {
+export interface ForumView {
+  id: string;
+  slug: string;
+  name: string;
+  settings: ForumSettings;
+  /** published posts in all its threads */
+  postCount: number;
+  createdAt: string;
+}
+
+export const forumView = (f: Forum): ForumView => ({
+  id: f.id,
+  slug: f.slug,
+  name: f.name,
+  settings: f.settings,
+  postCount: f.postCount,
+  createdAt: iso(f.createdAt)!,
+});
+
+/** An event as the public sees one about a pending or spam post: that something is hidden. */
+export interface HiddenEventView {
   seq: number;
-  type: string;
-  at?: string;
+  type: 'hidden';
+  postId: string;
+}
+
+export interface VisibleEventView {
+  seq: number;
+  type: EventType;
+  at: string;
+  /** post events and votes */
   post?: PostView;
-  postId?: string;
+  /** ThreadCreated (as the public sees the thread) */
   thread?: ThreadView;
+  /** VoteCast, moderators only: the voter's vote now (0 = withdrawn) */
   value?: number;
 }
+
+export type EventView = HiddenEventView | VisibleEventView;
 
 /**
  * An event as a viewer sees it. Anything about a pending or spam post reaches the public as
@@ -125,9 +146,51 @@ export interface EventView {
 export function eventView(seq: number, at: Date, event: ParleyEvent, viewer: Viewer): EventView {
   const post = postOf(event);
   if (post && !viewer.moderator && isHiddenFromPublic(post.status)) return { seq, type: 'hidden', postId: post.id };
-  const base: EventView = { seq, type: event.type, at: iso(at)! };
+  const base: VisibleEventView = { seq, type: event.type, at: iso(at)! };
   if (post) base.post = postView(post, viewer);
   if (event.type === 'ThreadCreated') base.thread = threadView(event.snapshot);
   if (event.type === 'VoteCast' && viewer.moderator) base.value = event.snapshot.value;
   return base;
+}
+
+export interface UserView {
+  id: string;
+  username: string;
+  createdAt: string;
+}
+
+export const userView = (u: User): UserView => ({ id: u.id, username: u.username, createdAt: iso(u.createdAt)! });
+
+/** A webhook as its forum's moderators see it: never its secret. */
+export interface WebhookView {
+  id: string;
+  url: string;
+  events: WebhookEventType[];
+  createdAt: string;
+}
+
+export const webhookView = (w: Webhook): WebhookView => ({ id: w.id, url: w.url, events: w.events, createdAt: iso(w.createdAt)! });
+
+/** One attempt to deliver an event to a webhook. */
+export interface DeliveryView {
+  id: string;
+  eventId: string;
+  attempt: number;
+  status: 'ok' | 'failed';
+  httpStatus: number | null;
+  error: string | null;
+  durationMs: number;
+  at: string;
+}
+
+/** One page of a thread's posts in reading order; `nextCursor` is null on the last page. */
+export interface PostPage {
+  posts: PostView[];
+  nextCursor: string | null;
+}
+
+/** A slice of a thread's event log; `nextAfter` is the `after` of the next slice. */
+export interface EventPage {
+  events: EventView[];
+  nextAfter: number;
 }

@@ -1,6 +1,10 @@
 import t from 'tap';
 import {
+  defaultForumSettings,
   eventView,
+  forumView,
+  userView,
+  webhookView,
   makeEvent,
   postStatuses,
   postView,
@@ -13,12 +17,18 @@ import {
   type PostStatus,
   type ThreadCreated,
   type VoteCast,
+  type EventView,
+  type VisibleEventView,
 } from '@parley/domain';
 import { aPost, aThread, createdAt } from './fixtures.ts';
 
 const moderator = { moderator: true };
 const everyone = { moderator: false };
 const at = new Date('2025-03-02T08:00:00.000Z');
+const visible = (e: EventView): VisibleEventView => {
+  if (e.type === 'hidden') throw new Error(`event ${e.seq} is hidden`);
+  return e;
+};
 
 const fullView = (status: PostStatus) => ({
   id: '42',
@@ -103,6 +113,14 @@ t.test('threadView', async (t) => {
   t.equal(threadView(aThread(), moderator).pendingCount, 1, 'moderators do');
 });
 
+t.test('forumView, userView and webhookView show no internals', async (t) => {
+  const forum = { id: '3', slug: 'blog', name: 'Blog', settings: { ...defaultForumSettings }, shard: 2, postCount: 4, pendingCount: 1, createdAt };
+  t.strictSame(forumView(forum), { id: '3', slug: 'blog', name: 'Blog', settings: { ...defaultForumSettings }, postCount: 4, createdAt: createdAt.toISOString() }, 'no shard, no pending count');
+  t.strictSame(userView({ id: '9', username: 'ada', createdAt }), { id: '9', username: 'ada', createdAt: createdAt.toISOString() });
+  const hook = { id: '5', forumId: '3', url: 'https://example.com/hook', events: ['PostCreated' as const], createdAt };
+  t.strictSame(webhookView(hook), { id: '5', url: 'https://example.com/hook', events: ['PostCreated'], createdAt: createdAt.toISOString() }, 'no forum id (and never a secret)');
+});
+
 t.test('eventView', async (t) => {
   t.test('given a post created under pre-moderation, the public sees only that something is hidden', async (t) => {
     const event = makeEvent<PostCreated>('PostCreated', aPost({ status: 'pending', initialStatus: 'pending' }));
@@ -135,7 +153,7 @@ t.test('eventView', async (t) => {
   t.test('given a deleted post, the public sees PostDeleted with a tombstone', async (t) => {
     const event = makeEvent<PostDeleted>('PostDeleted', aPost({ status: 'deleted' }));
     t.strictSame(eventView(20, at, event, everyone), { seq: 20, type: 'PostDeleted', at: at.toISOString(), post: tombstoneView });
-    t.strictSame(eventView(20, at, event, moderator).post, fullView('deleted'), 'a moderator sees the deleted content');
+    t.strictSame(visible(eventView(20, at, event, moderator)).post, fullView('deleted'), 'a moderator sees the deleted content');
   });
 
   t.test('given a vote, only moderators see its value', async (t) => {
@@ -145,7 +163,7 @@ t.test('eventView', async (t) => {
     t.notOk('value' in pub, 'no value for the public');
     t.strictSame(eventView(21, at, event, moderator), { seq: 21, type: 'VoteCast', at: at.toISOString(), post: fullView('approved'), value: -1 });
     const withdrawn = makeEvent<VoteCast>('VoteCast', { post: aPost(), value: 0, delta: 1 });
-    t.equal(eventView(22, at, withdrawn, moderator).value, 0, 'a withdrawn vote shows as 0, not as missing');
+    t.equal(visible(eventView(22, at, withdrawn, moderator)).value, 0, 'a withdrawn vote shows as 0, not as missing');
   });
 
   t.test('given a new thread, the event carries the thread', async (t) => {

@@ -1,19 +1,10 @@
-import { appendEvent, forumFromRow, forumSql } from '@parley/data';
+import { appendEvent, forumFromRow, forumSql, rethrowConstraint } from '@parley/data';
 import { checkSlug, defaultForumSettings, makeEvent, mergeSettings, ParleyError, type Forum, type ForumCreated, type ForumUpdated } from '@parley/domain';
 import { actorOf, requireModerator, type Credential } from '../auth.ts';
 import { hashToken, newToken } from '../secrets.ts';
-import { pgCode, type Services } from '../services.ts';
+import type { Services } from '../services.ts';
 import type { CreateForumBody, PatchForumBody } from '../schemas.ts';
 import { actorLabel } from '@parley/domain';
-
-export const forumView = (f: Forum): Record<string, unknown> => ({
-  id: f.id,
-  slug: f.slug,
-  name: f.name,
-  settings: f.settings,
-  postCount: f.postCount,
-  createdAt: f.createdAt.toISOString(),
-});
 
 export async function createForum(s: Services, cred: Credential, body: CreateForumBody): Promise<{ forum: Forum; moderatorKey: string }> {
   if (cred.kind !== 'admin') throw new ParleyError(cred.kind === 'none' ? 'unauthorized' : 'forbidden', { message: 'Creating a forum needs the admin token.' });
@@ -29,8 +20,7 @@ export async function createForum(s: Services, cred: Credential, body: CreateFor
     });
     return { forum, moderatorKey };
   } catch (err) {
-    if (pgCode(err).constraint === 'forums_slug_key') throw new ParleyError('slug_taken', { details: { slug } });
-    throw err;
+    rethrowConstraint(err, { slug });
   }
 }
 
@@ -53,6 +43,6 @@ export async function patchForum(s: Services, cred: Credential, slug: string, bo
     await appendEvent(ex, { forumId: forum.id, actor: actorLabel(actorOf(cred)), event: makeEvent<ForumUpdated>('ForumUpdated', forum) });
     return forum;
   });
-  s.forums.forget(forum);
+  await s.forums.forget(forum);
   return forum;
 }

@@ -2,6 +2,7 @@
 // parent's place), then one transaction holding the conditional statement and the event. When
 // the statement touches nothing, `explain` reads why, after the rollback.
 import { appendThreadEvent, postFromRow, postSql, type Executor } from '@parley/data';
+import { contentRoute as routeOf } from '@parley/read';
 import {
   actorLabel,
   checkGuestAuthor,
@@ -21,7 +22,6 @@ import {
 } from '@parley/domain';
 import { actorOf, moderates, type Credential } from '../auth.ts';
 import { hashToken, newToken } from '../secrets.ts';
-import { contentRoute as routeOf } from '../shards.ts';
 import type { Services } from '../services.ts';
 import type { CreatePostBody } from '../schemas.ts';
 import { checkOrigin } from './origin.ts';
@@ -30,8 +30,6 @@ export interface WriteResult {
   post: PostRecord;
   seq: number;
 }
-
-
 
 /** Runs one post write: `change` returns the new row or nothing; the event follows in the same transaction. */
 async function writePost(
@@ -66,7 +64,7 @@ export async function createPost(
   if (cred.kind !== 'user' && !guest) throw new ParleyError('invalid_author');
 
   const route = routeOf(s.db, threadId, 'thread_not_found');
-  const forum = await s.forums.byId(await s.threads.forumOf(threadId));
+  const forum = await s.forums.byId(await s.read.threads.forumOf(threadId));
   if (!forum) throw new ParleyError('forum_not_found');
   checkOrigin(forum, origin);
   const byModerator = moderates(cred, forum.id);

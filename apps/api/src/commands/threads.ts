@@ -1,7 +1,6 @@
 import { encodeSnapshot, threadFromRow, threadSql } from '@parley/data';
-import { actorLabel, checkId, makeEvent, ParleyError, type Forum, type Thread, type ThreadCreated } from '@parley/domain';
+import { actorLabel, makeEvent, ParleyError, type Forum, type Thread, type ThreadCreated } from '@parley/domain';
 import { actorOf, type Credential } from '../auth.ts';
-import { contentRoute } from '../shards.ts';
 import type { Services } from '../services.ts';
 import type { CreateThreadBody } from '../schemas.ts';
 import { checkOrigin } from './origin.ts';
@@ -33,7 +32,7 @@ export async function getOrCreateThread(
   const existing = await s.db.exec({ ...route, mode: 'read' }, threadSql.selectThreadByIdentifier, [forum.id, identifier]);
   if (existing.rows.length) {
     const thread = threadFromRow(existing.rows[0]);
-    s.threads.remember(thread.id, forum.id);
+    await s.read.threads.remember(thread.id, forum.id);
     return { thread, created: false };
   }
   const made = await s.db.tx(route, async (ex) => {
@@ -45,16 +44,9 @@ export async function getOrCreateThread(
     return thread;
   });
   if (made) {
-    s.threads.remember(made.id, forum.id);
+    await s.read.threads.remember(made.id, forum.id);
     return { thread: made, created: true };
   }
   const again = await s.db.exec({ ...route, mode: 'read', fresh: true }, threadSql.selectThreadByIdentifier, [forum.id, identifier]);
   return { thread: threadFromRow(again.rows[0]), created: false };
-}
-
-export async function getThread(s: Services, threadId: string): Promise<Thread> {
-  checkId(threadId, 'thread id');
-  const { rows } = await s.db.exec({ ...contentRoute(s.db, threadId, 'thread_not_found'), mode: 'read' }, threadSql.selectThread, [threadId]);
-  if (rows.length === 0) throw new ParleyError('thread_not_found', { details: { threadId } });
-  return threadFromRow(rows[0]);
 }

@@ -1,10 +1,8 @@
-import { appendEvent, userFromRow, userSql } from '@parley/data';
+import { appendEvent, rethrowConstraint, userFromRow, userSql } from '@parley/data';
 import { checkEmail, checkPassword, checkUsername, makeEvent, ParleyError, type User, type UserRegistered } from '@parley/domain';
 import { hashPassword, hashToken, newToken, verifyPassword } from '../secrets.ts';
-import { pgCode, type Services } from '../services.ts';
+import type { Services } from '../services.ts';
 import type { CreateSessionBody, CreateUserBody } from '../schemas.ts';
-
-export const userView = (u: User): Record<string, unknown> => ({ id: u.id, username: u.username, createdAt: u.createdAt.toISOString() });
 
 export async function registerUser(s: Services, body: CreateUserBody): Promise<{ user: User; token: string }> {
   const username = checkUsername(body.username);
@@ -21,8 +19,7 @@ export async function registerUser(s: Services, body: CreateUserBody): Promise<{
     });
     return { user, token };
   } catch (err) {
-    if (pgCode(err).constraint === 'users_username_key') throw new ParleyError('username_taken');
-    throw err;
+    rethrowConstraint(err);
   }
 }
 

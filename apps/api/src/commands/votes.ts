@@ -1,11 +1,11 @@
 // A vote: one upsert returning the value it replaced, then score = score + delta on the post,
 // then the event, in one transaction. Repeating the same vote changes nothing and logs nothing.
-import { appendThreadEvent, postFromRow, postSql, voteSql } from '@parley/data';
+import { appendThreadEvent, postFromRow, postSql, rethrowConstraint, voteSql } from '@parley/data';
+import { contentRoute } from '@parley/read';
 import { actorLabel, checkId, makeEvent, ParleyError, votableStatuses, type VoteCast, type VoteValue } from '@parley/domain';
 import { createHash } from 'node:crypto';
 import { actorOf, type Credential } from '../auth.ts';
-import { contentRoute } from '../shards.ts';
-import { pgCode, type Services } from '../services.ts';
+import type { Services } from '../services.ts';
 import type { WriteResult } from './posts.ts';
 
 class NoChange extends Error {}
@@ -42,8 +42,7 @@ export async function vote(s: Services, cred: Credential, postId: string, value:
   } catch (err) {
     if (err instanceof NoChange) return { post: undefined };
     if (err instanceof NotVotable) throw new ParleyError('invalid_transition', { message: 'Only published comments take votes.' });
-    if (pgCode(err).constraint === 'votes_post_id_fkey') throw new ParleyError('post_not_found', { details: { postId } });
-    throw err;
+    rethrowConstraint(err, { postId });
   }
 }
 

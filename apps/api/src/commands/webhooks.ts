@@ -17,6 +17,7 @@ import {
   type WebhookCreated,
   type WebhookDeleted,
   type WebhookReplayRequested,
+  type DeliveryView,
 } from '@parley/domain';
 import { actorOf, requireModerator, type Credential } from '../auth.ts';
 import type { Services } from '../services.ts';
@@ -28,13 +29,6 @@ export const webhookFromRow = (r: Record<string, unknown>): Webhook => ({
   url: r.url as string,
   events: r.events as Webhook['events'],
   createdAt: r.created_at as Date,
-});
-
-export const webhookView = (w: Webhook): Record<string, unknown> => ({
-  id: w.id,
-  url: w.url,
-  events: w.events,
-  createdAt: w.createdAt.toISOString(),
 });
 
 const newSecret = (): string => `whsec_${randomBytes(32).toString('base64url')}`;
@@ -84,17 +78,6 @@ export async function deleteWebhook(s: Services, cred: Credential, slug: string,
     if (rows.length === 0) throw new ParleyError('webhook_not_found', { details: { id } });
     await appendEvent(ex, { forumId: forum.id, actor: actorLabel(actorOf(cred)), event: makeEvent<WebhookDeleted>('WebhookDeleted', webhookFromRow(rows[0])) });
   });
-}
-
-export interface DeliveryView {
-  id: string;
-  eventId: string;
-  attempt: number;
-  status: 'ok' | 'failed';
-  httpStatus: number | null;
-  error: string | null;
-  durationMs: number;
-  at: string;
 }
 
 export async function listDeliveries(s: Services, cred: Credential, slug: string, id: string, limit = 50): Promise<DeliveryView[]> {

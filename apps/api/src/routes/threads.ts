@@ -1,48 +1,55 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { postView, threadView } from '@parley/domain';
+import { pageContentType } from '@parley/read';
 import { credential, moderates } from '../auth.ts';
 import { createPost } from '../commands/posts.ts';
-import { getThread } from '../commands/threads.ts';
-import { listEvents } from '../queries/events.ts';
-import { listPosts } from '../queries/posts.ts';
+import { answers, CreatedPostAnswer, EventPageAnswer, PostPageAnswer, ThreadAnswer } from '../responses.ts';
 import { CreatePostBody, EventsQuery, ListPostsQuery, ThreadParams } from '../schemas.ts';
 import type { Services } from '../services.ts';
 
-type P = { Params: { threadId: string } };
+/**
+ * Sends a page the read model rendered, as is: a string with a JSON content type skips fastify's
+ * serializer, so these bytes are what a cache (filled by the API or a worker) would hold too.
+ * The route's response schema still documents the page; read's tests check pages against it.
+ */
+const sendRendered = (reply: FastifyReply, bytes: string) => reply.type(pageContentType).send(bytes);
 
-export default function threadRoutes(app: FastifyInstance, s: Services): void {
-  app.get<P>('/v1/threads/:threadId', { schema: { tags: ['threads'], params: ThreadParams } }, async (req) => {
+const threadRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services: s }) => {
+  app.get('/v1/threads/:threadId', { schema: { tags: ['threads'], params: ThreadParams, response: answers({ 200: ThreadAnswer }) } }, async (req) => {
     const cred = await credential(req, s);
-    const thread = await getThread(s, req.params.threadId);
+    const thread = await s.read.thread(req.params.threadId);
     return { thread: threadView(thread, { moderator: moderates(cred, thread.forumId) }) };
   });
 
-  app.get<P & { Querystring: ListPostsQuery }>(
+  app.get(
     '/v1/threads/:threadId/posts',
-    { schema: { tags: ['posts'], params: ThreadParams, querystring: ListPostsQuery } },
-    async (req) => {
+    { schema: { tags: ['posts'], params: ThreadParams, querystring: ListPostsQuery, response: answers({ 200: PostPageAnswer }) } },
+    async (req, reply) => {
       const cred = await credential(req, s);
-      const forumId = await s.threads.forumOf(req.params.threadId);
-      return listPosts(s, req.params.threadId, req.query, moderates(cred, forumId));
+      const forumId = await s.read.threads.forumOf(req.params.threadId);
+      return sendRendered(reply, await s.read.renderedPostPage(req.params.threadId, req.query, { moderator: moderates(cred, forumId) }));
     },
   );
 
-  app.post<P & { Body: CreatePostBody }>(
+  app.post(
     '/v1/threads/:threadId/posts',
-    { schema: { tags: ['posts'], params: ThreadParams, body: CreatePostBody } },
+    { schema: { tags: ['posts'], params: ThreadParams, body: CreatePostBody, response: answers({ 201: CreatedPostAnswer }) } },
     async (req, reply) => {
       const { post, editToken } = await createPost(s, await credential(req, s), req.params.threadId, req.body, req.headers.origin);
       return reply.status(201).send({ post: postView(post, { moderator: true }), ...(editToken ? { editToken } : {}) });
     },
   );
 
-  app.get<P & { Querystring: EventsQuery }>(
+  app.get(
     '/v1/threads/:threadId/events',
-    { schema: { tags: ['events'], params: ThreadParams, querystring: EventsQuery } },
-    async (req) => {
+    { schema: { tags: ['events'], params: ThreadParams, querystring: EventsQuery, response: answers({ 200: EventPageAnswer }) } },
+    async (req, reply) => {
       const cred = await credential(req, s);
-      const forumId = await s.threads.forumOf(req.params.threadId);
-      return listEvents(s, req.params.threadId, req.query, moderates(cred, forumId));
+      const forumId = await s.read.threads.forumOf(req.params.threadId);
+      return sendRendered(reply, await s.read.renderedEventPage(req.params.threadId, req.query, { moderator: moderates(cred, forumId) }));
     },
   );
-}
+};
+
+export default threadRoutes;

@@ -1,7 +1,9 @@
-import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { webhookView } from '@parley/domain';
 import { credential } from '../auth.ts';
-import { createWebhook, deleteWebhook, listDeliveries, listWebhooks, requestReplay, webhookView } from '../commands/webhooks.ts';
+import { createWebhook, deleteWebhook, listDeliveries, listWebhooks, requestReplay } from '../commands/webhooks.ts';
+import { answers, CreatedWebhookAnswer, DeliveriesAnswer, NoContent, QueuedAnswer, WebhooksAnswer } from '../responses.ts';
 import { SlugParams } from '../schemas.ts';
 import type { Services } from '../services.ts';
 
@@ -11,45 +13,45 @@ const CreateWebhookBody = Type.Object(
   { url: Type.String({ maxLength: 2000 }), events: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 20 })) },
   strict,
 );
-type CreateWebhookBody = Static<typeof CreateWebhookBody>;
 const WebhookParams = Type.Object({ slug: Type.String(), id: Type.String() });
 const DeliveriesQuery = Type.Object({ limit: Type.Optional(Type.Integer()) }, strict);
 const ReplayBody = Type.Object({ eventId: Type.String({ maxLength: 40 }) }, strict);
 
-type P = { Params: { slug: string; id: string } };
 const tags = ['webhooks'];
 
-export default function webhookRoutes(app: FastifyInstance, s: Services): void {
-  app.post<{ Params: { slug: string }; Body: CreateWebhookBody }>(
+const webhookRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services: s }) => {
+  app.post(
     '/v1/forums/:slug/webhooks',
-    { schema: { tags, params: SlugParams, body: CreateWebhookBody } },
+    { schema: { tags, params: SlugParams, body: CreateWebhookBody, response: answers({ 201: CreatedWebhookAnswer }) } },
     async (req, reply) => {
       const { webhook, secret } = await createWebhook(s, await credential(req, s), req.params.slug, req.body);
       return reply.status(201).send({ webhook: webhookView(webhook), secret });
     },
   );
 
-  app.get<{ Params: { slug: string } }>('/v1/forums/:slug/webhooks', { schema: { tags, params: SlugParams } }, async (req) => ({
+  app.get('/v1/forums/:slug/webhooks', { schema: { tags, params: SlugParams, response: answers({ 200: WebhooksAnswer }) } }, async (req) => ({
     webhooks: (await listWebhooks(s, await credential(req, s), req.params.slug)).map(webhookView),
   }));
 
-  app.delete<P>('/v1/forums/:slug/webhooks/:id', { schema: { tags, params: WebhookParams } }, async (req, reply) => {
+  app.delete('/v1/forums/:slug/webhooks/:id', { schema: { tags, params: WebhookParams, response: answers({ 204: NoContent }) } }, async (req, reply) => {
     await deleteWebhook(s, await credential(req, s), req.params.slug, req.params.id);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
-  app.get<P & { Querystring: { limit?: number } }>(
+  app.get(
     '/v1/forums/:slug/webhooks/:id/deliveries',
-    { schema: { tags, params: WebhookParams, querystring: DeliveriesQuery } },
+    { schema: { tags, params: WebhookParams, querystring: DeliveriesQuery, response: answers({ 200: DeliveriesAnswer }) } },
     async (req) => ({ deliveries: await listDeliveries(s, await credential(req, s), req.params.slug, req.params.id, req.query.limit) }),
   );
 
-  app.post<P & { Body: { eventId: string } }>(
+  app.post(
     '/v1/forums/:slug/webhooks/:id/replay',
-    { schema: { tags, params: WebhookParams, body: ReplayBody } },
+    { schema: { tags, params: WebhookParams, body: ReplayBody, response: answers({ 202: QueuedAnswer }) } },
     async (req, reply) => {
       await requestReplay(s, await credential(req, s), req.params.slug, req.params.id, req.body.eventId);
       return reply.status(202).send({ queued: true });
     },
   );
-}
+};
+
+export default webhookRoutes;

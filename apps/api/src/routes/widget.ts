@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ParleyError } from '@parley/domain';
 
 export interface WidgetOptions {
@@ -85,7 +85,7 @@ export function demoCsp(host: string | undefined): string {
   ].join('; ');
 }
 
-export default function widgetRoutes(app: FastifyInstance, opts: WidgetOptions): void {
+const widgetRoutes: FastifyPluginAsync<WidgetOptions> = async (app, opts) => {
   const widget = opts.widgetDir ? fileLoader(opts.widgetDir) : undefined;
   for (const [name, type] of Object.entries(ASSETS)) {
     app.get(`/widget/${name}`, { schema: { hide: true } }, async (req, reply) => {
@@ -116,4 +116,6 @@ export default function widgetRoutes(app: FastifyInstance, opts: WidgetOptions):
       return send(req, reply, file, type, headers);
     });
   }
-}
+};
+
+export default widgetRoutes;

@@ -1,0 +1,135 @@
+// The read model's JSON as TypeBox schemas: the API's response schemas (and so its OpenAPI
+// document) are built from these. The shapes themselves are the domain's view interfaces
+// (packages/domain/src/views.ts); `Same` below fails the typecheck when a schema and its
+// interface disagree in either direction, so neither can drift from the other.
+//
+// Fastify serializes a response through its schema (fast-json-stringify), which drops what the
+// schema doesn't name and throws when no branch of an anyOf matches. So alternatives are written
+// as JSON Schema type lists and enums (`nullable`, `oneOfStrings`), never as anyOf, except for the
+// event union, which is rendered as text (render.ts) and only documented here.
+import { Type, type Static, type TSchema, type TUnsafe } from 'typebox';
+import {
+  eventVersions,
+  postStatuses,
+  threadStatuses,
+  webhookEventTypes,
+  type DeliveryView,
+  type EventPage,
+  type EventType,
+  type EventView,
+  type ForumView,
+  type PostPage,
+  type PostView,
+  type ThreadView,
+  type UserView,
+  type WebhookView,
+} from '@parley/domain';
+
+const oneOfStrings = <T extends string>(values: readonly T[]): TUnsafe<T> => Type.Unsafe<T>({ type: 'string', enum: [...values] });
+/** `schema` or null; `schema` must have a single `type` */
+const nullable = <T extends TSchema>(schema: T): TUnsafe<Static<T> | null> =>
+  Type.Unsafe<Static<T> | null>({ ...schema, type: [(schema as unknown as { type: string }).type, 'null'] });
+const isoTime = Type.String({ format: 'date-time' });
+/** closed objects: a field the schema doesn't name is one the serializer would drop */
+const closed = { additionalProperties: false } as const;
+/** ids are decimal bigints, sent as strings */
+const id = Type.String({ pattern: '^[0-9]+$' });
+
+export const PostViewSchema = Type.Object(
+  {
+    id,
+    parentId: nullable(id),
+    depth: Type.Integer(),
+    author: nullable(Type.Object({ name: Type.String() }, closed)),
+    html: Type.String(),
+    status: oneOfStrings(postStatuses),
+    score: Type.Integer(),
+    replyCount: Type.Integer(),
+    revision: Type.Integer(),
+    createdAt: isoTime,
+    editedAt: nullable(isoTime),
+    tombstone: Type.Optional(Type.Literal(true, { description: 'a removed post kept in place because it has visible replies' })),
+  },
+  { ...closed, title: 'PostView', description: 'A post as this viewer may see it: the public sees a hidden post as a tombstone.' },
+);
+
+export const ThreadViewSchema = Type.Object(
+  {
+    pendingCount: Type.Optional(Type.Integer({ description: 'posts waiting for moderation: moderators only' })),
+    id,
+    forumId: id,
+    identifier: Type.String(),
+    url: nullable(Type.String()),
+    title: nullable(Type.String()),
+    status: oneOfStrings(threadStatuses),
+    lastSeq: Type.Integer(),
+    postCount: Type.Integer(),
+    createdAt: isoTime,
+  },
+  { ...closed, title: 'ThreadView' },
+);
+
+export const ForumSettingsSchema = Type.Object({
+  editWindowSeconds: Type.Integer(),
+  preModeration: Type.Boolean(),
+  maxDepth: Type.Integer(),
+  allowedOrigins: Type.Array(Type.String()),
+}, closed);
+
+export const ForumViewSchema = Type.Object(
+  { id, slug: Type.String(), name: Type.String(), settings: ForumSettingsSchema, postCount: Type.Integer(), createdAt: isoTime },
+  { ...closed, title: 'ForumView' },
+);
+
+const eventTypes = Object.keys(eventVersions) as EventType[];
+
+export const HiddenEventViewSchema = Type.Object({ seq: Type.Integer(), type: Type.Literal('hidden'), postId: id }, { ...closed, title: 'HiddenEventView' });
+
+export const VisibleEventViewSchema = Type.Object({
+  seq: Type.Integer(),
+  type: oneOfStrings(eventTypes),
+  at: isoTime,
+  post: Type.Optional(PostViewSchema),
+  thread: Type.Optional(ThreadViewSchema),
+  value: Type.Optional(Type.Integer({ description: 'VoteCast, moderators only: the vote now (0 = withdrawn)' })),
+}, { ...closed, title: 'VisibleEventView' });
+
+export const EventViewSchema = Type.Union([HiddenEventViewSchema, VisibleEventViewSchema], { title: 'EventView' });
+
+export const PostPageSchema = Type.Object({ posts: Type.Array(PostViewSchema), nextCursor: nullable(Type.String()) }, closed);
+
+export const EventPageSchema = Type.Object({ events: Type.Array(EventViewSchema), nextAfter: Type.Integer() }, closed);
+
+export const UserViewSchema = Type.Object({ id, username: Type.String(), createdAt: isoTime }, { ...closed, title: 'UserView' });
+
+export const WebhookViewSchema = Type.Object({ id, url: Type.String(), events: Type.Array(oneOfStrings(webhookEventTypes)), createdAt: isoTime }, { ...closed, title: 'WebhookView' });
+
+export const DeliveryViewSchema = Type.Object({
+  id,
+  eventId: id,
+  attempt: Type.Integer(),
+  status: oneOfStrings(['ok', 'failed'] as const),
+  httpStatus: nullable(Type.Integer()),
+  error: nullable(Type.String()),
+  durationMs: Type.Integer(),
+  at: isoTime,
+}, closed);
+
+export const CountsSchema = Type.Object({ counts: Type.Record(Type.String(), Type.Integer()) }, closed);
+
+/** true when A and B are mutually assignable */
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+
+// Each line fails to compile when a schema and its domain interface differ.
+export type SchemasMatchViews = [
+  Holds<Same<Static<typeof PostViewSchema>, PostView>>,
+  Holds<Same<Static<typeof ThreadViewSchema>, ThreadView>>,
+  Holds<Same<Static<typeof ForumViewSchema>, ForumView>>,
+  Holds<Same<Static<typeof EventViewSchema>, EventView>>,
+  Holds<Same<Static<typeof PostPageSchema>, PostPage>>,
+  Holds<Same<Static<typeof EventPageSchema>, EventPage>>,
+  Holds<Same<Static<typeof UserViewSchema>, UserView>>,
+  Holds<Same<Static<typeof WebhookViewSchema>, WebhookView>>,
+  Holds<Same<Static<typeof DeliveryViewSchema>, DeliveryView>>,
+];
