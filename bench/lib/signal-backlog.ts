@@ -6,7 +6,7 @@
 // gap-free and consistent.
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { encodeSnapshot, forumSql, postColumns, postFromRow, threadFromRow, threadSql } from '../../packages/data/src/index.ts';
+import { appendThreadEvent, encodeSnapshot, forumSql, postColumns, postFromRow, threadFromRow, threadSql, type Executor } from '../../packages/data/src/index.ts';
 import { makeEvent, type PostCreated, type ThreadCreated } from '../../packages/domain/src/index.ts';
 
 export const BENCH_MESSAGE =
@@ -15,15 +15,15 @@ export const BENCH_MESSAGE =
   'Has anyone measured it with **synchronous_commit** left on? Our numbers are at https://example.com/notes.';
 
 export async function createForumWithThreads(c: pg.Client, threads: number): Promise<{ forumId: string; threadIds: string[] }> {
+  const ex: Executor = { query: (sql, values) => c.query(typeof sql === 'string' ? { text: sql, values } : { ...sql, values }) };
   await c.query('BEGIN');
   try {
     const forum = (await c.query(forumSql.insertForum, ['bench', 'Bench', '{}', randomBytes(32), 0])).rows[0];
     const threadIds: string[] = [];
     for (let i = 0; i < threads; i++) {
       const row = (await c.query(threadSql.insertThread, [forum.id, `bench-${i}`, null, `Bench thread ${i}`])).rows[0];
-      const thread = threadFromRow(row);
-      const event = makeEvent<ThreadCreated>('ThreadCreated', thread);
-      await c.query(threadSql.insertThreadCreatedEvent, [forum.id, thread.id, event.type, event.version, 'public', encodeSnapshot(thread)]);
+      const thread = { ...threadFromRow(row), lastSeq: '1' };
+      await appendThreadEvent(ex, { threadId: thread.id, actor: 'public', event: makeEvent<ThreadCreated>('ThreadCreated', thread) });
       threadIds.push(thread.id);
     }
     await c.query('COMMIT');

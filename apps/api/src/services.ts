@@ -1,6 +1,6 @@
+import type { AuthDeps } from '@parley/access';
 import { ForumCache, type Config, type Database } from '@parley/data';
 import { ReadModel } from '@parley/read';
-import type { AuthDeps } from './auth.ts';
 
 /** What commands and queries need; built once per app. */
 export interface Services extends AuthDeps {

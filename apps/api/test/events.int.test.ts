@@ -1,7 +1,7 @@
 // The event log matches the writes one to one, with gap-free thread sequences, and shows each
 // viewer only what it may see.
 import t from 'tap';
-import { readEvent, storedEventFromRow } from '@parley/data';
+import { loggedEventFromRow } from '@parley/data';
 import { testApi } from '../../../test/harness/app.ts';
 
 t.test('one event per write, gap-free, snapshots are the returned rows', async (t) => {
@@ -30,8 +30,7 @@ t.test('one event per write, gap-free, snapshots are the returned rows', async (
     const { rows: [thread] } = await api.db.exec({ area: 'content', mode: 'read' }, 'SELECT last_seq FROM threads WHERE id = $1', [th.id]);
     t.equal(Number(thread.last_seq), rows.length, "the thread's counter matches its log");
     for (const r of rows.filter((r) => r.type === 'PostMarkedSpam')) {
-      const e = storedEventFromRow(r);
-      const ev = readEvent(e.type, e.version, e.snapshot);
+      const ev = loggedEventFromRow(r).event;
       const { rows: [post] } = await api.db.exec({ area: 'content', mode: 'read' }, 'SELECT status, score FROM posts WHERE id = $1', [r.post_id]);
       t.match(ev.snapshot, { id: r.post_id, status: 'spam', score: post.score }, 'the snapshot is the row as the write returned it');
     }

@@ -1,7 +1,6 @@
+import { hashToken, newToken, actorOf, requireModerator, type Credential } from '@parley/access';
 import { appendEvent, forumFromRow, forumSql, rethrowConstraint } from '@parley/data';
 import { checkSlug, defaultForumSettings, makeEvent, mergeSettings, ParleyError, type Forum, type ForumCreated, type ForumUpdated } from '@parley/domain';
-import { actorOf, requireModerator, type Credential } from '../auth.ts';
-import { hashToken, newToken } from '../secrets.ts';
 import type { Services } from '../services.ts';
 import type { CreateForumBody, PatchForumBody } from '../schemas.ts';
 import { actorLabel } from '@parley/domain';

@@ -1,6 +1,7 @@
 // Post writes. Each is: checks that need no lock (input, credential, immutable facts such as the
 // parent's place), then one transaction holding the conditional statement and the event. When
 // the statement touches nothing, `explain` reads why, after the rollback.
+import { hashToken, newToken, checkOrigin, actorOf, moderates, type Credential } from '@parley/access';
 import { appendThreadEvent, postFromRow, postSql, type Executor } from '@parley/data';
 import { contentRoute as routeOf } from '@parley/read';
 import {
@@ -20,11 +21,8 @@ import {
   type PostRecord,
   type PostStatus,
 } from '@parley/domain';
-import { actorOf, moderates, type Credential } from '../auth.ts';
-import { hashToken, newToken } from '../secrets.ts';
 import type { Services } from '../services.ts';
 import type { CreatePostBody } from '../schemas.ts';
-import { checkOrigin } from './origin.ts';
 
 export interface WriteResult {
   post: PostRecord;

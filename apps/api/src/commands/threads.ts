@@ -1,9 +1,8 @@
-import { encodeSnapshot, threadFromRow, threadSql } from '@parley/data';
+import { checkOrigin, actorOf, type Credential } from '@parley/access';
+import { appendThreadEvent, threadFromRow, threadSql } from '@parley/data';
 import { actorLabel, makeEvent, ParleyError, type Forum, type Thread, type ThreadCreated } from '@parley/domain';
-import { actorOf, type Credential } from '../auth.ts';
 import type { Services } from '../services.ts';
 import type { CreateThreadBody } from '../schemas.ts';
-import { checkOrigin } from './origin.ts';
 
 function checkUrl(url: string | undefined): string | null {
   if (url === undefined || url === '') return null;
@@ -38,9 +37,9 @@ export async function getOrCreateThread(
   const made = await s.db.tx(route, async (ex) => {
     const { rows } = await ex.query(threadSql.insertThread, [forum.id, identifier, url, body.title?.trim() || null]);
     if (rows.length === 0) return undefined; // created concurrently by someone else
-    const thread = threadFromRow(rows[0]);
-    const event = makeEvent<ThreadCreated>('ThreadCreated', thread);
-    await ex.query(threadSql.insertThreadCreatedEvent, [forum.id, thread.id, event.type, event.version, actorLabel(actorOf(cred)), encodeSnapshot(thread)]);
+    // the snapshot is the thread as it is once this, its first event, is logged (seq 1)
+    const thread = { ...threadFromRow(rows[0]), lastSeq: '1' };
+    await appendThreadEvent(ex, { threadId: thread.id, actor: actorLabel(actorOf(cred)), event: makeEvent<ThreadCreated>('ThreadCreated', thread) });
     return thread;
   });
   if (made) {

@@ -1,6 +1,6 @@
+import { hashPassword, hashToken, newToken, verifyPassword } from '@parley/access';
 import { appendEvent, rethrowConstraint, userFromRow, userSql } from '@parley/data';
 import { checkEmail, checkPassword, checkUsername, makeEvent, ParleyError, type User, type UserRegistered } from '@parley/domain';
-import { hashPassword, hashToken, newToken, verifyPassword } from '../secrets.ts';
 import type { Services } from '../services.ts';
 import type { CreateSessionBody, CreateUserBody } from '../schemas.ts';
 

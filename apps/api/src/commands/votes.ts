@@ -1,10 +1,10 @@
 // A vote: one upsert returning the value it replaced, then score = score + delta on the post,
 // then the event, in one transaction. Repeating the same vote changes nothing and logs nothing.
+import { actorOf, type Credential } from '@parley/access';
 import { appendThreadEvent, postFromRow, postSql, rethrowConstraint, voteSql } from '@parley/data';
 import { contentRoute } from '@parley/read';
 import { actorLabel, checkId, makeEvent, ParleyError, votableStatuses, type VoteCast, type VoteValue } from '@parley/domain';
 import { createHash } from 'node:crypto';
-import { actorOf, type Credential } from '../auth.ts';
 import type { Services } from '../services.ts';
 import type { WriteResult } from './posts.ts';
 

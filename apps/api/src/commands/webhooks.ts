@@ -3,6 +3,7 @@
 // one transaction. A replay is recorded as a WebhookReplayRequested event: the worker's relay
 // hands it to the webhooks handler, which enqueues the delivery exactly once, so the API needs no
 // queue client of its own.
+import { actorOf, requireModerator, type Credential } from '@parley/access';
 import { randomBytes } from 'node:crypto';
 import { appendEvent, checkWebhookTarget, webhookSql, WebhookTargetRefused } from '@parley/data';
 import {
@@ -19,7 +20,6 @@ import {
   type WebhookReplayRequested,
   type DeliveryView,
 } from '@parley/domain';
-import { actorOf, requireModerator, type Credential } from '../auth.ts';
 import type { Services } from '../services.ts';
 import { getForum } from './forums.ts';
 

@@ -1,8 +1,9 @@
+import { moderates } from '@parley/access';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { postView, threadView } from '@parley/domain';
 import { pageContentType } from '@parley/read';
-import { credential, moderates } from '../auth.ts';
+import { credential } from '../auth.ts';
 import { createPost } from '../commands/posts.ts';
 import { answers, CreatedPostAnswer, EventPageAnswer, PostPageAnswer, ThreadAnswer } from '../responses.ts';
 import { CreatePostBody, EventsQuery, ListPostsQuery, ThreadParams } from '../schemas.ts';

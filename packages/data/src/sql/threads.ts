@@ -1,10 +1,8 @@
 export const selectThread = { name: 'parley_select_thread', text: `SELECT * FROM threads WHERE id = $1` };
 export const selectThreadByIdentifier = `SELECT * FROM threads WHERE forum_id = $1 AND identifier = $2`;
-/** A new thread starts at sequence 1: its ThreadCreated event. */
-export const insertThread = `INSERT INTO threads (forum_id, identifier, url, title, last_seq) VALUES ($1, $2, $3, $4, 1)
+/** A new thread, at sequence 0: its ThreadCreated event, appended in the same transaction like every event, is seq 1. */
+export const insertThread = `INSERT INTO threads (forum_id, identifier, url, title, last_seq) VALUES ($1, $2, $3, $4, 0)
   ON CONFLICT (forum_id, identifier) DO NOTHING RETURNING *`;
-export const insertThreadCreatedEvent = `INSERT INTO events (forum_id, thread_id, seq, type, schema_version, actor, snapshot)
-  VALUES ($1, $2, 1, $3, $4, $5, $6)`;
 /** Counts for a listing page: $1 forum, $2 identifiers */
 export const selectCounts = { name: 'parley_select_counts', text: `SELECT identifier, post_count FROM threads WHERE forum_id = $1 AND identifier = ANY($2::text[])` };
 /** Where each thread's log ends: $1 thread ids. The realtime sweep compares these with what it has pushed. */

@@ -1,1 +1,0 @@
-export { checkOrigin } from '@parley/access';

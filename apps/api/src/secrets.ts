@@ -1,1 +1,0 @@
-export { hashPassword, hashToken, newToken, safeEqual, tokenPrefix, verifyPassword } from '@parley/access';
