@@ -26,6 +26,8 @@ t.test('listing posts: one content query, whatever the page holds', async (t) =>
   const cold = await testApi(t);
   const other = await cold.forum();
   const th = await cold.thread(other.forum.slug);
+  // creating the thread published its ThreadCreated event (a NOTIFY on the shared pools): let it go out first
+  await cold.app.publisher.flushed();
   const fresh = await testApi(t, {}, cold.db);
   const first = await countQueries(fresh.db, () => fresh.req('GET', `/v1/threads/${th.id}/posts`));
   t.same(first.counts, { 'content.0': 2 }, "a process that hasn't seen the thread looks up its forum once");
