@@ -12,11 +12,11 @@ const db = new Database(singleDatabase(database.url), { poolSize: 2 });
 let code = 0;
 try {
   const started = Date.now();
-  const { events, differences } = await rebuildCounters(db, { apply, log });
-  for (const d of differences.slice(0, 50)) log(`${d.counter} ${d.id} ${d.field}: live ${d.live}, from the log ${d.rebuilt}`);
-  if (differences.length > 50) log(`… and ${differences.length - 50} more`);
-  log(`${events} events in ${Date.now() - started} ms; ${differences.length} counters differ${apply && differences.length ? ' (fixed)' : ''}`);
-  if (differences.length && !apply) code = 1;
+  const report = await rebuildCounters(db, { apply, log });
+  for (const d of report.differences.slice(0, 50)) log(`${d.counter} ${d.id} ${d.field}: live ${d.live}, from the log ${d.rebuilt}`);
+  if (report.differing > 50) log(`… and ${report.differing - 50} more`);
+  log(`${report.events} events and ${report.rows} counter rows in ${Date.now() - started} ms; ${report.differing} counters differ${apply && report.differing ? ' (fixed)' : ''}`);
+  if (report.differing && !apply) code = 1;
 } catch (err) {
   log(`failed: ${(err as Error).message}`);
   code = 1;
