@@ -7,6 +7,7 @@ import type { SignalRegistry } from './signals/registry.ts';
 
 export { SignalRuntime, SIGNALS_QUEUE, deadQueue } from './signals/runtime.ts';
 export { SignalRegistry } from './signals/registry.ts';
+export type { SignalsJob } from './signals/wire.ts';
 export type { SignalEvent, SignalHandler, SignalContext, QueueDefinition } from './signals/registry.ts';
 export { defaultRegistry } from './handlers.ts';
 

@@ -60,7 +60,7 @@ t.test('counters follow creates, moderation and deletes exactly, applied twice o
   // a duplicate delivery of every event counts nothing more
   const { rows } = await api.db.exec({ area: 'content', mode: 'read' }, 'SELECT * FROM events ORDER BY id');
   const { wireFromRow } = await import('../src/signals/wire.ts');
-  await worker.processSignals([{ id: 'replayed', data: { v: 1, events: rows.map(wireFromRow) } }]);
+  await worker.runtime.processSignals([{ id: 'replayed', data: { v: 1, events: rows.map(wireFromRow) } }]);
   assertExact(t, await truth(api));
 });
 

@@ -129,7 +129,7 @@ t.test('deliveries are signed, carry the event id, and reach each subscribed web
   // a signals batch handled again (a retry, a crashed worker) enqueues nothing twice; the batch
   // costs one read of webhooks, then BEGIN, the claim, (no insert: all claimed) and COMMIT
   const batch = [...(await signalEvents(api, forum.id)), ...(await signalEvents(api, other.forum.id))];
-  const { counts } = await countQueries(api.db, () => webhooksHandler.handle(batch, worker.ctx));
+  const { counts } = await countQueries(api.db, () => webhooksHandler.handle(batch, worker.runtime.ctx));
   t.same(counts, { forums: 4 }, 'one query for the whole batch, whatever its forums');
   await worker.drain();
   t.equal(rx.requests.length, 4, 'no second delivery');
@@ -196,7 +196,7 @@ t.test('a webhook deleted before its delivery runs: the job is dropped quietly',
   const h = await hook(api, 'dropped', moderatorKey, { url: `${rx.url}/in` });
   await api.post((await api.thread('dropped')).id);
   // enqueue the deliveries (as the signals consumer would), then delete before they run
-  await webhooksHandler.handle(await signalEvents(api, forum.id), worker.ctx);
+  await webhooksHandler.handle(await signalEvents(api, forum.id), worker.runtime.ctx);
   const del = await api.req('DELETE', `/v1/forums/dropped/webhooks/${h.webhook.id}`, { token: moderatorKey });
   t.equal(del.status, 204);
   const { jobs } = await worker.drain();
@@ -204,7 +204,7 @@ t.test('a webhook deleted before its delivery runs: the job is dropped quietly',
   t.equal(rx.requests.length, 0, 'nothing was sent');
   const { rows } = await api.db.exec({ area: 'forums', mode: 'read' }, `SELECT count(*)::int AS n FROM webhook_deliveries`);
   t.equal(rows[0].n, 0, 'and nothing logged');
-  const left = await worker.ctx.boss.findJobs('parley.webhook', { queued: true });
+  const left = await worker.runtime.ctx.boss.findJobs('parley.webhook', { queued: true });
   t.same(left, [], 'no job waits for a retry');
 });
 

@@ -10,6 +10,8 @@ import { decodeWire, wireFromRow, type SignalsJob, type WireEvent } from './wire
 
 export const SIGNALS_QUEUE = 'parley.signals';
 export const deadQueue = (name: string): string => `${name}.dead`;
+/** Each content shard's log has its own relay cursor. */
+const relayCursor = (shard: number): string => `signals:${shard}`;
 
 export interface RuntimeOptions {
   registry: SignalRegistry;
@@ -112,7 +114,7 @@ export class SignalRuntime {
     let moved = 0;
     for (const shard of this.o.ctx.db.shards()) {
       moved += await this.o.ctx.db.tx({ area: 'content', shard }, async (ex) => {
-        const name = `signals:${shard}`;
+        const name = relayCursor(shard);
         const cur = (await ex.query<{ txid: string; event_id: string }>(signalSql.readRelayCursor, [name])).rows[0];
         const { rows } = await ex.query(signalSql.relayBatch, [cur.txid, cur.event_id, this.o.relayBatchSize]);
         if (rows.length === 0) return 0;
@@ -210,53 +212,13 @@ export class SignalRuntime {
   }
 
   /**
-   * For tests (the seed's `workers = ['fire_signal']`): relay and run every queue in this call
-   * until nothing is left, so a test asserts on effects without sleeping. Jobs waiting for a
-   * retry delay are not due yet and are left alone.
+   * Are there events past the relay cursor, relayable or still behind the commit horizon (a
+   * transaction elsewhere in the cluster still runs)? What a lag probe, or a caller waiting for
+   * the relay to catch up, asks.
    */
-  async drain(opts: { deadlineMs?: number; waitForHorizon?: boolean } = {}): Promise<{ events: number; jobs: number }> {
-    const deadlineMs = opts.deadlineMs ?? 20_000;
-    let events = 0;
-    let jobs = 0;
-    const deadline = Date.now() + deadlineMs;
-    while (Date.now() < deadline) {
-      let did = await this.relayOnce();
-      const signals = await this.boss.fetch<SignalsJob>(SIGNALS_QUEUE, { batchSize: this.o.consumerBatchSize });
-      if (signals.length) {
-        did += signals.length;
-        jobs += signals.length;
-        try {
-          events += await this.processSignals(signals);
-          await this.boss.complete(SIGNALS_QUEUE, signals.map((j) => j.id));
-        } catch (err) {
-          await this.boss.fail(SIGNALS_QUEUE, signals.map((j) => j.id), { message: (err as Error).message });
-        }
-      }
-      for (const q of this.o.registry.queues) {
-        const batch = await this.boss.fetch<object>(q.name, { batchSize: q.batchSize });
-        if (!batch.length) continue;
-        did += batch.length;
-        jobs += batch.length;
-        try {
-          await q.handle(batch, this.ctx);
-          await this.boss.complete(q.name, batch.map((j) => j.id));
-        } catch (err) {
-          await this.boss.fail(q.name, batch.map((j) => j.id), { message: (err as Error).message });
-        }
-      }
-      if (did === 0) {
-        // Events behind the commit horizon (a transaction elsewhere in the cluster still runs)
-        // are not relayable yet, but they exist: wait for them rather than return early.
-        if (opts.waitForHorizon === false || !(await this.eventsWaiting())) return { events, jobs };
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    }
-    throw new Error(`drain: still busy after ${deadlineMs} ms`);
-  }
-
-  private async eventsWaiting(): Promise<boolean> {
+  async hasUnrelayedEvents(): Promise<boolean> {
     for (const shard of this.o.ctx.db.shards()) {
-      const { rows } = await this.o.ctx.db.exec({ area: 'content', shard, mode: 'write' }, signalSql.eventsPastCursor, [`signals:${shard}`]);
+      const { rows } = await this.o.ctx.db.exec({ area: 'content', shard, mode: 'write' }, signalSql.eventsPastCursor, [relayCursor(shard)]);
       if (rows[0]?.waiting) return true;
     }
     return false;
