@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Test } from 'tap';
-import { Database, singleDatabase } from '@parley/data';
+import { loadConfig, openDatabase, type Database } from '@parley/data';
 
 export interface TestDatabase {
   /** connection string of this test's own database */
@@ -58,7 +58,7 @@ export async function databaseExists(name: string): Promise<boolean> {
 
 export async function testDatabase(t: TapTest, opts: { poolSize?: number } = {}): Promise<TestDatabase> {
   const { name, url } = await createDatabase();
-  const db = new Database(singleDatabase(url), { poolSize: opts.poolSize ?? 5 });
+  const db = openDatabase(loadConfig({}, { databaseUrl: url }), { poolSize: opts.poolSize ?? 5 });
   t.teardown(async () => {
     await db.close();
     if (t.passing()) await dropDatabase(name);
