@@ -1,5 +1,6 @@
 // The worker's command-line tools as an operator runs them: `pnpm counters:rebuild [--apply]` and
-// `pnpm dlq`, child processes on the configured database (DATABASE_URL).
+// `pnpm dlq`, child processes through scripts/with-database.ts (what the pnpm scripts run) on the
+// configured database (DATABASE_URL).
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -7,10 +8,13 @@ import { testApi } from '../../../test/harness/app.ts';
 import { testWorker } from '../../../test/harness/worker.ts';
 
 const cli = (name: string) => fileURLToPath(new URL(`../src/cli/${name}.ts`, import.meta.url));
+const withDatabase = fileURLToPath(new URL('../../../scripts/with-database.ts', import.meta.url));
 
-function run(script: string, args: string[], databaseUrl: string): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, [cli(script), ...args], {
-    env: { ...process.env, DATABASE_URL: databaseUrl },
+function run(script: string, args: string[], databaseUrl: string | undefined, opts: { direct?: boolean } = {}): Promise<{ code: number | null; out: string }> {
+  const env = { ...process.env, DATABASE_URL: databaseUrl };
+  if (databaseUrl === undefined) delete env.DATABASE_URL;
+  const child = spawn(process.execPath, [...(opts.direct ? [] : [withDatabase]), cli(script), ...args], {
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -43,6 +47,12 @@ t.test('counters:rebuild exits 0 when the counters match, 1 when they differ, an
   t.equal(applied.code, 0, applied.out);
   t.match(applied.out, /; 1 counters differ \(fixed\)\n/);
   t.equal((await run('counters-rebuild', [], api.url)).code, 0, 'and the check passes again');
+});
+
+t.test('a tool run without a database to open says so', async (t) => {
+  const r = await run('counters-rebuild', [], undefined, { direct: true });
+  t.equal(r.code, 1);
+  t.match(r.out, /\[counters\] failed: DATABASE_URL is not set/);
 });
 
 t.test('dlq lists the dead-letter queues and answers usage on a bad command', async (t) => {

@@ -1,5 +1,6 @@
 // Counters: exact under concurrency, retries and duplicate deliveries, and visible in the read API.
 import t, { type Test } from 'tap';
+import { eventRowFromRow, toJobEvent } from '@parley/data';
 import { testApi, type TestApi } from '../../../test/harness/app.ts';
 import { testWorker } from '../../../test/harness/worker.ts';
 
@@ -59,8 +60,7 @@ t.test('counters follow creates, moderation and deletes exactly, applied twice o
 
   // a duplicate delivery of every event counts nothing more
   const { rows } = await api.db.exec({ area: 'content', mode: 'read' }, 'SELECT * FROM events ORDER BY id');
-  const { wireFromRow } = await import('../src/signals/wire.ts');
-  await worker.runtime.processSignals([{ id: 'replayed', data: { v: 1, events: rows.map(wireFromRow) } }]);
+  await worker.runtime.processSignals([{ id: 'replayed', data: { v: 1, events: rows.map((r) => toJobEvent(eventRowFromRow(r))) } }]);
   assertExact(t, await truth(api));
 });
 

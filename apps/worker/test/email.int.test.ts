@@ -1,14 +1,13 @@
 // Reply emails end to end: posts through the API, the worker runtime drained by the test, a real
 // SMTP server that reads what arrives.
 import t from 'tap';
-import type { Config } from '@parley/data';
+import { loggedEventFromRow, type Config, type LoggedEvent } from '@parley/data';
 import type { EventType } from '@parley/domain';
 import { testApi, type TestApi } from '../../../test/harness/app.ts';
 import type { TapTest } from '../../../test/harness/db.ts';
 import { testSmtp, type TestSmtp } from '../../../test/harness/smtp.ts';
 import { testWorker, type TestWorker } from '../../../test/harness/worker.ts';
-import { SignalRegistry, type SignalEvent } from '../src/index.ts';
-import { decodeWire, wireFromRow } from '../src/signals/wire.ts';
+import { SignalRegistry } from '../src/index.ts';
 import { connectReplyEmails, emailQueue, type ReplyEmailJob } from '../src/email/index.ts';
 
 const SECRET = 'test-secret-for-unsubscribe-links';
@@ -51,9 +50,9 @@ async function emailLog(api: TestApi): Promise<{ recipient: string; status: stri
 }
 
 /** The events of the log, decoded as the worker sees them (to dispatch them again by hand). */
-async function logEvents(api: TestApi, types: EventType[]): Promise<SignalEvent[]> {
+async function logEvents(api: TestApi, types: EventType[]): Promise<LoggedEvent[]> {
   const { rows } = await api.db.exec({ area: 'content', mode: 'read' }, 'SELECT * FROM events WHERE type = ANY($1) ORDER BY id', [types]);
-  return rows.map((r) => decodeWire(wireFromRow(r)));
+  return rows.map(loggedEventFromRow);
 }
 
 async function emailJobs(api: TestApi): Promise<{ id: string; data: ReplyEmailJob; retryCount: number }[]> {

@@ -4,12 +4,12 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
-import { loadConfig, readEvent, storedEventFromRow, type Config } from '@parley/data';
+import { loadConfig, loggedEventFromRow, type Config, type LoggedEvent } from '@parley/data';
 import { testApi, type TestApi } from '../../../test/harness/app.ts';
 import { until } from '../../../test/harness/until.ts';
 import { testWorker } from '../../../test/harness/worker.ts';
 import { countQueries } from '../../../test/harness/query-count.ts';
-import { SignalRegistry, type SignalEvent } from '../src/index.ts';
+import { SignalRegistry } from '../src/index.ts';
 import { connectWebhooks, webhooksHandler } from '../src/webhooks/index.ts';
 
 interface Received {
@@ -71,15 +71,9 @@ const deliveries = async (api: TestApi, slug: string, key: string, id: string) =
   (await api.req('GET', `/v1/forums/${slug}/webhooks/${id}/deliveries`, { token: key })).body.deliveries as any[];
 
 /** The handler's input for events already in the log (what a retried signals batch carries). */
-async function signalEvents(api: TestApi, forumId: string): Promise<SignalEvent[]> {
+async function signalEvents(api: TestApi, forumId: string): Promise<LoggedEvent[]> {
   const { rows } = await api.db.exec({ area: 'content', mode: 'read' }, `SELECT * FROM events WHERE forum_id = $1 ORDER BY id`, [forumId]);
-  return rows.map((r) => {
-    const e = storedEventFromRow(r);
-    return {
-      id: e.id, forumId: String(r.forum_id), threadId: r.thread_id && String(r.thread_id), seq: r.seq === null ? null : Number(r.seq),
-      type: e.type as SignalEvent['type'], version: e.version, actor: e.actor, at: e.at, postId: r.post_id, event: readEvent(e.type, e.version, e.snapshot),
-    };
-  });
+  return rows.map(loggedEventFromRow);
 }
 
 t.test('deliveries are signed, carry the event id, and reach each subscribed webhook once', async (t) => {

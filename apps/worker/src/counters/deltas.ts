@@ -2,14 +2,14 @@
 // status; a status change (whose snapshot carries the status it replaced) moves the post from
 // one count to another. Edits and votes count nothing.
 import { counterWeight, isStatusEvent, postOf, type CounterWeight, type PostRecord } from '@parley/domain';
-import type { SignalEvent } from '../signals/registry.ts';
+import type { LoggedEvent } from '@parley/data';
 
 /** A post and the change it makes to each counter weight (published, pending). */
 export interface PostDelta extends CounterWeight {
   post: PostRecord;
 }
 
-export function postDelta(e: SignalEvent): PostDelta | undefined {
+export function postDelta(e: LoggedEvent): PostDelta | undefined {
   if (!isStatusEvent(e.event.type)) return undefined;
   const post = postOf(e.event)!;
   const now = counterWeight(post.status);

@@ -1,16 +1,16 @@
 // Counters, batched per key: one UPDATE per counter table per batch adds each key's summed delta
 // (`n = n + k`). Each area's updates run in one transaction with that area's claim on the events
 // (applied_events), so a retried or duplicated batch counts nothing twice.
-import { claimEvents, counterSql, shardOfId, type Area, type Executor } from '@parley/data';
+import { claimEvents, counterSql, shardOfId, type Area, type Executor, type LoggedEvent } from '@parley/data';
 import { statusEventTypes } from '@parley/domain';
-import type { SignalContext, SignalEvent, SignalHandler } from '../signals/registry.ts';
+import type { SignalContext, SignalHandler } from '../signals/registry.ts';
 import { postDelta, sumBy, type PostDelta } from './deltas.ts';
 
 /** The name under which an area's counter updates claim their events (the rebuild claims the same). */
 export const countersClaim = (area: Area): string => `counters:${area}`;
 export const countersClaims: readonly string[] = (['content', 'forums', 'accounts'] as const).map(countersClaim);
 
-async function apply(ex: Executor, area: Area, events: { e: SignalEvent; d: PostDelta }[]): Promise<void> {
+async function apply(ex: Executor, area: Area, events: { e: LoggedEvent; d: PostDelta }[]): Promise<void> {
   const fresh = await claimEvents(ex, countersClaim(area), events.map((x) => x.e.id));
   const deltas = events.filter((x) => fresh.has(x.e.id)).map((x) => x.d);
   for (const c of counterSql.counterTables) {
@@ -23,7 +23,7 @@ async function apply(ex: Executor, area: Area, events: { e: SignalEvent; d: Post
 export const countersHandler: SignalHandler = {
   name: 'counters',
   types: statusEventTypes,
-  async handle(events: SignalEvent[], ctx: SignalContext): Promise<void> {
+  async handle(events: LoggedEvent[], ctx: SignalContext): Promise<void> {
     const all = events.flatMap((e) => {
       const d = postDelta(e);
       return d ? [{ e, d }] : [];

@@ -5,7 +5,7 @@
 // the size of the log. Applying takes the applied_events lock of each content database until the
 // end, so a worker on the same database waits; with areas on separate databases, pause the
 // workers while applying.
-import { counterSql, readEvent, rebuildSql, type Database, type Executor } from '@parley/data';
+import { counterSql, loggedEventFromRow, rebuildSql, type Database, type Executor } from '@parley/data';
 import { counterWeight, postOf, statusEventTypes, type CounterWeight } from '@parley/domain';
 import { countersClaims } from './handler.ts';
 import { Progress } from './progress.ts';
@@ -71,21 +71,20 @@ async function readLog(ex: Executor, shard: number, o: Required<RebuildOptions>)
   const progress = new Progress(o.log, `content.${shard}: status events read`);
   let after = '0';
   for (;;) {
-    const { rows } = await ex.query<{ id: string; seq: string; type: string; schema_version: number; snapshot: Buffer }>(
-      rebuildSql.statusEventsAfter, [after, statusEventTypes, o.pageSize]);
+    const { rows } = await ex.query(rebuildSql.statusEventsAfter, [after, statusEventTypes, o.pageSize]);
     if (rows.length === 0) break;
     // one row per post per statement: the page's latest snapshot of each
     const latest = new Map<string, rebuildSql.RebuiltPost>();
-    for (const r of rows) {
-      const post = postOf(readEvent(r.type, r.schema_version, r.snapshot));
-      const seq = Number(r.seq);
+    for (const e of rows.map(loggedEventFromRow)) {
+      const post = postOf(e.event);
+      const seq = e.seq ?? 0;
       if (!post || (latest.get(post.id)?.seq ?? -1) >= seq) continue;
       const keys = Object.fromEntries(counterSql.counterTables.map((c) => [c.postColumn, counterSql.counterKey(c, post)]));
       latest.set(post.id, { id: post.id, seq, keys: keys as rebuildSql.RebuiltPost['keys'], ...counterWeight(post.status) });
     }
     await ex.query(rebuildSql.keepLatest, rebuildSql.keepLatestValues([...latest.values()]));
     if (o.apply) await ex.query(rebuildSql.claimForHandlers, [countersClaims, rows.map((r) => r.id)]);
-    after = rows[rows.length - 1].id;
+    after = String(rows[rows.length - 1].id);
     progress.add(rows.length);
   }
   for (const statement of rebuildSql.indexRebuiltPosts) await ex.query(statement);

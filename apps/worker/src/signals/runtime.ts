@@ -4,12 +4,17 @@
 // letter queue (`<queue>.dead`), which `pnpm dlq` lists, shows and replays.
 import { PgBoss } from 'pg-boss';
 import type { Job } from 'pg-boss';
-import { signalSql, type Executor } from '@parley/data';
-import type { QueueDefinition, SignalContext, SignalEvent, SignalRegistry } from './registry.ts';
-import { decodeWire, wireFromRow, type SignalsJob, type WireEvent } from './wire.ts';
+import { eventRowFromRow, fromJobEvent, signalSql, toJobEvent, type Executor, type JobEvent, type LoggedEvent } from '@parley/data';
+import type { QueueDefinition, SignalContext, SignalRegistry } from './registry.ts';
 
 export const SIGNALS_QUEUE = 'parley.signals';
 export const deadQueue = (name: string): string => `${name}.dead`;
+
+/** A `parley.signals` job: a chunk of the log in the job wire format (event-wire.ts). */
+export interface SignalsJob {
+  v: 1;
+  events: JobEvent[];
+}
 /** Each content shard's log has its own relay cursor. */
 const relayCursor = (shard: number): string => `signals:${shard}`;
 
@@ -120,7 +125,7 @@ export class SignalRuntime {
         if (rows.length === 0) return 0;
         const jobs: { data: SignalsJob }[] = [];
         for (let i = 0; i < rows.length; i += this.o.chunkSize) {
-          jobs.push({ data: { v: 1, events: rows.slice(i, i + this.o.chunkSize).map(wireFromRow) } });
+          jobs.push({ data: { v: 1, events: rows.slice(i, i + this.o.chunkSize).map((r) => toJobEvent(eventRowFromRow(r))) } });
         }
         await this.boss.insert(SIGNALS_QUEUE, jobs, { db: bossDb(ex) });
         const last = rows[rows.length - 1];
@@ -133,25 +138,25 @@ export class SignalRuntime {
 
   /** Runs the handlers on a batch of signals jobs; a poison event goes to the dead queue alone. */
   async processSignals(jobs: Pick<Job<SignalsJob>, 'id' | 'data'>[]): Promise<number> {
-    const events: SignalEvent[] = [];
-    const poison: { wire: WireEvent; error: string }[] = [];
+    const events: LoggedEvent[] = [];
+    const poison: { job: JobEvent; error: string }[] = [];
     // The relay is at-least-once (handlers are idempotent through their claims); a batch must
     // still hand each event to a handler once, since one claim covers the whole batch.
     const seen = new Set<string>();
     for (const job of jobs) {
-      for (const w of job.data?.events ?? []) {
-        if (seen.has(w.id)) continue;
-        seen.add(w.id);
+      for (const j of job.data?.events ?? []) {
+        if (seen.has(j.id)) continue;
+        seen.add(j.id);
         try {
-          events.push(decodeWire(w));
+          events.push(fromJobEvent(j));
         } catch (err) {
-          poison.push({ wire: w, error: (err as Error).message });
+          poison.push({ job: j, error: (err as Error).message });
         }
       }
     }
     for (const p of poison) {
-      this.o.ctx.log(`worker: event ${p.wire.id} (${p.wire.type} v${p.wire.version}) cannot be read, dead-lettered: ${p.error}`);
-      await this.boss.send(deadQueue(SIGNALS_QUEUE), { v: 1, events: [p.wire], error: p.error }, { singletonKey: `poison:${p.wire.id}` });
+      this.o.ctx.log(`worker: event ${p.job.id} (${p.job.type} v${p.job.version}) cannot be read, dead-lettered: ${p.error}`);
+      await this.boss.send(deadQueue(SIGNALS_QUEUE), { v: 1, events: [p.job], error: p.error }, { singletonKey: `poison:${p.job.id}` });
     }
     await this.o.registry.dispatch(events, this.ctx);
     return events.length;

@@ -2,6 +2,7 @@
 // ORDER BY id LIMIT n` (the seed's SkinnyQuerySet), each post's latest status snapshot is kept in
 // a temporary table on the content database (its weights, not the post), and every counter table
 // is then walked the same way and compared with the sums of that table. Memory stays one page.
+import { eventColumns } from '../logged-event.ts';
 import { counterTables, type CounterTable } from './counters.ts';
 
 /** One row per post: its latest status event's seq, the keys it counts under, and its weights. Dropped at commit. */
@@ -13,7 +14,7 @@ export const createRebuiltPosts = `CREATE TEMPORARY TABLE rebuilt_posts (
 /** The next page of the log's status events: $1 after event id, $2 status event types, $3 limit */
 export const statusEventsAfter = {
   name: 'parley_rebuild_status_events',
-  text: `SELECT id, seq, type, schema_version, snapshot FROM events
+  text: `SELECT ${eventColumns} FROM events
     WHERE id > $1::bigint AND type = ANY($2::text[]) ORDER BY id LIMIT $3`,
 };
 
