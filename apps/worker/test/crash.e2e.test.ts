@@ -22,7 +22,7 @@ function startWorkerProcess(url: string, smtpUrl: string): Promise<ChildProcess>
       DATABASE_URL: url,
       PARLEY_WORKER_HEALTH_PORT: '0',
       PARLEY_WORKER_MONITOR_SECONDS: '1',
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: 'info', // start-up waits for the health line
       SMTP_URL: smtpUrl,
       PARLEY_SECRET: 'crash-test-secret-0123456789',
       PARLEY_EMAIL_PER_HOUR: '100000',
