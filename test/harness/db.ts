@@ -36,11 +36,12 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** Creates a database from the template; the caller owns dropping it. */
-export async function createDatabase(): Promise<{ name: string; url: string }> {
+/** Creates a database from the template (or `empty`: not migrated); the caller owns dropping it. */
+export async function createDatabase(opts: { empty?: boolean } = {}): Promise<{ name: string; url: string }> {
   const { adminUrl, template } = harnessEnv();
   const name = `t_${randomBytes(6).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)} TEMPLATE ${c.escapeIdentifier(template)}`));
+  const from = opts.empty ? 'template0' : template;
+  await admin((c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)} TEMPLATE ${c.escapeIdentifier(from)}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return { name, url: url.toString() };
