@@ -15,6 +15,7 @@ export interface SignalsJob {
   v: 1;
   events: JobEvent[];
 }
+
 /** Each content shard's log has its own relay cursor. */
 const relayCursor = (shard: number): string => `signals:${shard}`;
 
