@@ -18,11 +18,10 @@ import type { Test } from 'tap';
 export type { Locator, Page } from 'playwright-core';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page, type WebSocket } from 'playwright-core';
 import type { Config } from '@parley/data';
-import type { SignalRuntime } from '@parley/worker';
 import { buildWidget, type WidgetBuild } from '../../apps/widget/build.ts';
 import type { TestApi } from './app.ts';
 import { testRealtimeStack } from './realtime.ts';
-import { testWorker } from './worker.ts';
+import { testWorker, type TestWorker } from './worker.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** screenshots and other files a run leaves to look at (ignored by git) */
@@ -95,7 +94,7 @@ export interface BrowserStack {
   api: TestApi;
   /** http://127.0.0.1:port of the API (and the widget's files) */
   apiUrl: string;
-  worker: SignalRuntime;
+  worker: TestWorker;
   browser: Browser;
   widget: WidgetBuild;
   /** http://127.0.0.1:port of the host pages */

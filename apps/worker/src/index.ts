@@ -5,9 +5,9 @@ import { defaultRegistry } from './handlers.ts';
 import { SignalRuntime } from './signals/runtime.ts';
 import type { SignalRegistry } from './signals/registry.ts';
 
-export { SignalRuntime, SIGNALS_QUEUE, deadQueue } from './signals/runtime.ts';
+export { SignalRuntime, SIGNALS_QUEUE, deadQueue, type SignalsJob } from './signals/runtime.ts';
 export { SignalRegistry } from './signals/registry.ts';
-export type { SignalEvent, SignalHandler, SignalContext, QueueDefinition } from './signals/registry.ts';
+export type { SignalHandler, SignalContext, QueueDefinition } from './signals/registry.ts';
 export { defaultRegistry } from './handlers.ts';
 
 export interface Worker {

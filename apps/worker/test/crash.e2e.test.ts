@@ -5,9 +5,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { statusEventTypes } from '@parley/domain';
 import { testApi, type TestApi } from '../../../test/harness/app.ts';
 import { testSmtp } from '../../../test/harness/smtp.ts';
 import { until } from '../../../test/harness/until.ts';
+import { countersClaims } from '../src/counters/handler.ts';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
@@ -20,7 +22,7 @@ function startWorkerProcess(url: string, smtpUrl: string): Promise<ChildProcess>
       DATABASE_URL: url,
       PARLEY_WORKER_HEALTH_PORT: '0',
       PARLEY_WORKER_MONITOR_SECONDS: '1',
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: 'info', // start-up waits for the health line
       SMTP_URL: smtpUrl,
       PARLEY_SECRET: 'crash-test-secret-0123456789',
       PARLEY_EMAIL_PER_HOUR: '100000',
@@ -78,20 +80,21 @@ for (let round = 1; round <= 2; round++) {
 
     let writing = true;
     let written = 0;
+    // every post the API acknowledged (201), in order
+    const posted: { id: string; thread: string }[] = [];
     const writer = (async () => {
-      const ids: { id: string; thread: string }[] = [];
       while (writing) {
         const th = threads[written % 3];
         // every third post replies to the previous post in its own thread, from another address,
         // and every post asks for reply emails: replies send email
-        const mine = ids.filter((x) => x.thread === th.id);
+        const mine = posted.filter((x) => x.thread === th.id);
         const parentId = round === 1 && mine.length && written % 3 === 1 ? mine[mine.length - 1].id : undefined;
         const r = await api.req('POST', `/v1/threads/${th.id}/posts`, {
           body: { message: `w${written}`, notify: true, author: { name: 'W', email: `w${written}@example.com` }, ...(parentId ? { parentId } : {}) },
         });
-        if (r.status === 201) ids.push({ id: r.body.post.id, thread: th.id });
-        if (ids.length && written % 4 === 0) {
-          await api.req('POST', `/v1/posts/${ids[(written * 7) % ids.length].id}/${['approve', 'spam', 'delete', 'restore'][written % 4]}`, { token: moderatorKey });
+        if (r.status === 201) posted.push({ id: r.body.post.id, thread: th.id });
+        if (posted.length && written % 4 === 0) {
+          await api.req('POST', `/v1/posts/${posted[(written * 7) % posted.length].id}/${['approve', 'spam', 'delete', 'restore'][written % 4]}`, { token: moderatorKey });
         }
         written++;
       }
@@ -103,8 +106,9 @@ for (let round = 1; round <= 2; round++) {
       return rows[0].n > 20 ? true : undefined;
     });
     worker.kill('SIGKILL');
-    t.pass(`killed the worker after ${written} writes`);
-    await until('writes to continue while no worker runs', 10_000, async () => (written > 0 ? true : undefined));
+    const writtenAtKill = written;
+    const ackedAtKill = posted.map((x) => x.id);
+    await until('writes to continue while no worker runs', 10_000, async () => (written > writtenAtKill ? true : undefined));
     worker = await startWorkerProcess(api.url, smtp.url);
     const before = written;
     await until('more writes after the restart', 20_000, async () => (written > before + 50 ? true : undefined));
@@ -127,9 +131,10 @@ for (let round = 1; round <= 2; round++) {
     };
     const bad = await until('the counters to converge', 60_000, async () => {
       const m = await mismatches(api);
+      // every counters handler (content, forums, accounts) has applied every status event
       const { rows } = await api.db.exec({ area: 'content', mode: 'read' },
-        `SELECT count(*)::int AS n FROM events e WHERE e.type LIKE 'Post%' AND e.type <> 'PostEdited'
-           AND NOT EXISTS (SELECT 1 FROM applied_events a WHERE a.handler = 'counters:content' AND a.event_id = e.id)`);
+        `SELECT count(*)::int AS n FROM events e, unnest($1::text[]) AS h(handler) WHERE e.type = ANY($2::text[])
+           AND NOT EXISTS (SELECT 1 FROM applied_events a WHERE a.handler = h.handler AND a.event_id = e.id)`, [countersClaims, statusEventTypes]);
       return m.length === 0 && rows[0].n === 0 ? m : undefined;
     }).catch(async (err) => {
       await diagnose();
@@ -139,6 +144,15 @@ for (let round = 1; round <= 2; round++) {
     const { rows: [dup] } = await api.db.exec({ area: 'content', mode: 'read' },
       `SELECT count(*)::int AS n FROM (SELECT event_id FROM applied_events GROUP BY handler, event_id HAVING count(*) > 1) d`);
     t.equal(dup.n, 0, 'no event applied twice by one handler');
+    // nothing acknowledged before the kill is lost, and each of those posts' creation was counted
+    // by every counters handler (the killed worker's batch included)
+    const { rows: [acked] } = await api.db.exec({ area: 'content', mode: 'read' },
+      `SELECT (SELECT count(*)::int FROM posts WHERE id = ANY($1::bigint[])) AS present,
+              (SELECT count(*)::int FROM events e JOIN applied_events a ON a.event_id = e.id
+                 WHERE e.type = 'PostCreated' AND e.post_id = ANY($1::bigint[]) AND a.handler = ANY($2::text[])) AS counted`,
+      [ackedAtKill, countersClaims]);
+    t.same(acked, { present: ackedAtKill.length, counted: ackedAtKill.length * countersClaims.length },
+      `all ${ackedAtKill.length} posts acknowledged before the kill are there and counted`);
 
     // emails: every post asked for reply emails and every replier has their own address, so each
     // reply gets one email_log row (sent; or left 'sending' if the kill hit mid-send, never resent).

@@ -1,14 +1,13 @@
 // Reply emails end to end: posts through the API, the worker runtime drained by the test, a real
 // SMTP server that reads what arrives.
 import t from 'tap';
-import type { Config } from '@parley/data';
+import { loggedEventFromRow, type Config, type LoggedEvent } from '@parley/data';
 import type { EventType } from '@parley/domain';
 import { testApi, type TestApi } from '../../../test/harness/app.ts';
 import type { TapTest } from '../../../test/harness/db.ts';
 import { testSmtp, type TestSmtp } from '../../../test/harness/smtp.ts';
-import { testWorker } from '../../../test/harness/worker.ts';
-import { SignalRegistry, type SignalEvent, type SignalRuntime } from '../src/index.ts';
-import { decodeWire, wireFromRow } from '../src/signals/wire.ts';
+import { testWorker, type TestWorker } from '../../../test/harness/worker.ts';
+import { SignalRegistry } from '../src/index.ts';
 import { connectReplyEmails, emailQueue, type ReplyEmailJob } from '../src/email/index.ts';
 
 const SECRET = 'test-secret-for-unsubscribe-links';
@@ -16,7 +15,7 @@ const SECRET = 'test-secret-for-unsubscribe-links';
 interface Env {
   api: TestApi;
   smtp: TestSmtp;
-  worker: SignalRuntime;
+  worker: TestWorker;
   slug: string;
   moderatorKey: string;
   thread: { id: string };
@@ -51,9 +50,9 @@ async function emailLog(api: TestApi): Promise<{ recipient: string; status: stri
 }
 
 /** The events of the log, decoded as the worker sees them (to dispatch them again by hand). */
-async function logEvents(api: TestApi, types: EventType[]): Promise<SignalEvent[]> {
+async function logEvents(api: TestApi, types: EventType[]): Promise<LoggedEvent[]> {
   const { rows } = await api.db.exec({ area: 'content', mode: 'read' }, 'SELECT * FROM events WHERE type = ANY($1) ORDER BY id', [types]);
-  return rows.map((r) => decodeWire(wireFromRow(r)));
+  return rows.map(loggedEventFromRow);
 }
 
 async function emailJobs(api: TestApi): Promise<{ id: string; data: ReplyEmailJob; retryCount: number }[]> {
@@ -174,7 +173,7 @@ t.test('running the same events again, or the same email jobs again, sends nothi
   // a signals batch that runs again (a crashed worker, a retry): the events are claimed already
   const events = await logEvents(api, ['PostCreated']);
   t.equal(events.length, 2);
-  const ctx = worker.ctx;
+  const ctx = worker.runtime.ctx;
   await connectReplyEmails(new SignalRegistry()).dispatch(events, ctx);
   t.same(await emailJobs(api).then((j) => j.length), 1, 'no second job enqueued');
   await settle({ api, worker });
@@ -202,7 +201,7 @@ t.test('a refused send is retried; a permanent refusal is recorded and not retri
   t.equal(jobs.length, 1);
 
   smtp.refuseWith(null);
-  await emailQueue.handle(jobs, worker.ctx); // the retry, run now instead of after the delay
+  await emailQueue.handle(jobs, worker.runtime.ctx); // the retry, run now instead of after the delay
   await smtp.waitFor(1);
   t.same((await emailLog(api)).map((r) => r.status), ['sent']);
 
@@ -215,7 +214,7 @@ t.test('a refused send is retried; a permanent refusal is recorded and not retri
   t.match(log[1].reason, /550/);
   const again = (await emailJobs(api)).filter((j) => j.data.to === 'carol@example.com');
   smtp.refuseWith(null);
-  await emailQueue.handle(again, worker.ctx);
+  await emailQueue.handle(again, worker.runtime.ctx);
   t.equal(smtp.messages.length, 1, 'a permanent failure is final');
 });
 

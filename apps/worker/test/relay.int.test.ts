@@ -79,7 +79,7 @@ t.test('a poison snapshot goes to the dead-letter queue; the rest of its chunk i
   t.notOk(done.has(String(bad.id)), 'the poison event is not applied');
   const { rows: [goodEvent] } = await api.db.exec({ area: 'content', mode: 'read' }, `SELECT id FROM events WHERE post_id = $1`, [good.post.id]);
   t.ok(done.has(String(goodEvent.id)), 'its neighbours are');
-  const dead = await worker.boss.findJobs<{ events: { id: string }[]; error: string }>('parley.signals.dead');
+  const dead = await worker.runtime.boss.findJobs<{ events: { id: string }[]; error: string }>('parley.signals.dead');
   t.same(dead.map((j) => j.data.events.map((e) => e.id)), [[String(bad.id)]], 'the dead-letter queue holds exactly the poison event');
   t.match(dead[0].data.error, /version 99/);
   const again = await worker.drain();

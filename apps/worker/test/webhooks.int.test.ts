@@ -4,12 +4,12 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
-import { loadConfig, readEvent, storedEventFromRow, type Config } from '@parley/data';
+import { loadConfig, loggedEventFromRow, type Config, type LoggedEvent } from '@parley/data';
 import { testApi, type TestApi } from '../../../test/harness/app.ts';
 import { until } from '../../../test/harness/until.ts';
 import { testWorker } from '../../../test/harness/worker.ts';
 import { countQueries } from '../../../test/harness/query-count.ts';
-import { SignalRegistry, type SignalEvent } from '../src/index.ts';
+import { SignalRegistry } from '../src/index.ts';
 import { connectWebhooks, webhooksHandler } from '../src/webhooks/index.ts';
 
 interface Received {
@@ -71,15 +71,9 @@ const deliveries = async (api: TestApi, slug: string, key: string, id: string) =
   (await api.req('GET', `/v1/forums/${slug}/webhooks/${id}/deliveries`, { token: key })).body.deliveries as any[];
 
 /** The handler's input for events already in the log (what a retried signals batch carries). */
-async function signalEvents(api: TestApi, forumId: string): Promise<SignalEvent[]> {
+async function signalEvents(api: TestApi, forumId: string): Promise<LoggedEvent[]> {
   const { rows } = await api.db.exec({ area: 'content', mode: 'read' }, `SELECT * FROM events WHERE forum_id = $1 ORDER BY id`, [forumId]);
-  return rows.map((r) => {
-    const e = storedEventFromRow(r);
-    return {
-      id: e.id, forumId: String(r.forum_id), threadId: r.thread_id && String(r.thread_id), seq: r.seq === null ? null : Number(r.seq),
-      type: e.type as SignalEvent['type'], version: e.version, actor: e.actor, at: e.at, postId: r.post_id, event: readEvent(e.type, e.version, e.snapshot),
-    };
-  });
+  return rows.map(loggedEventFromRow);
 }
 
 t.test('deliveries are signed, carry the event id, and reach each subscribed webhook once', async (t) => {
@@ -129,7 +123,7 @@ t.test('deliveries are signed, carry the event id, and reach each subscribed web
   // a signals batch handled again (a retry, a crashed worker) enqueues nothing twice; the batch
   // costs one read of webhooks, then BEGIN, the claim, (no insert: all claimed) and COMMIT
   const batch = [...(await signalEvents(api, forum.id)), ...(await signalEvents(api, other.forum.id))];
-  const { counts } = await countQueries(api.db, () => webhooksHandler.handle(batch, worker.ctx));
+  const { counts } = await countQueries(api.db, () => webhooksHandler.handle(batch, worker.runtime.ctx));
   t.same(counts, { forums: 4 }, 'one query for the whole batch, whatever its forums');
   await worker.drain();
   t.equal(rx.requests.length, 4, 'no second delivery');
@@ -196,7 +190,7 @@ t.test('a webhook deleted before its delivery runs: the job is dropped quietly',
   const h = await hook(api, 'dropped', moderatorKey, { url: `${rx.url}/in` });
   await api.post((await api.thread('dropped')).id);
   // enqueue the deliveries (as the signals consumer would), then delete before they run
-  await webhooksHandler.handle(await signalEvents(api, forum.id), worker.ctx);
+  await webhooksHandler.handle(await signalEvents(api, forum.id), worker.runtime.ctx);
   const del = await api.req('DELETE', `/v1/forums/dropped/webhooks/${h.webhook.id}`, { token: moderatorKey });
   t.equal(del.status, 204);
   const { jobs } = await worker.drain();
@@ -204,7 +198,7 @@ t.test('a webhook deleted before its delivery runs: the job is dropped quietly',
   t.equal(rx.requests.length, 0, 'nothing was sent');
   const { rows } = await api.db.exec({ area: 'forums', mode: 'read' }, `SELECT count(*)::int AS n FROM webhook_deliveries`);
   t.equal(rows[0].n, 0, 'and nothing logged');
-  const left = await worker.ctx.boss.findJobs('parley.webhook', { queued: true });
+  const left = await worker.runtime.ctx.boss.findJobs('parley.webhook', { queued: true });
   t.same(left, [], 'no job waits for a retry');
 });
 

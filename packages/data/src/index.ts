@@ -11,6 +11,8 @@ export * as threadSql from './sql/threads.ts';
 export * as forumSql from './sql/forums.ts';
 export * as userSql from './sql/users.ts';
 export * as signalSql from './sql/signals.ts';
+export * as counterSql from './sql/counters.ts';
+export * as rebuildSql from './sql/rebuild.ts';
 export * as emailSql from './sql/email.ts';
 export * from './email-token.ts';
 export { claimEvents } from './sql/signals.ts';

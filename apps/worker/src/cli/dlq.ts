@@ -1,19 +1,20 @@
 // `pnpm dlq list | show <job id> | replay <job id>|--all`: the worker's dead-letter queues.
+// On DATABASE_URL (`pnpm dlq` supplies the embedded Postgres's when it is unset).
 import { PgBoss } from 'pg-boss';
-import { loadConfig } from '@parley/data';
+import { loadConfig, openDatabase } from '@parley/data';
 import { listDead, replayDead } from '../dead-letters.ts';
-import { configuredDatabase } from '../../../../scripts/lib/database.ts';
 
 const [cmd, arg] = process.argv.slice(2);
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const usage = 'usage: pnpm dlq list | show <job id> | replay <job id> | replay --all';
 
-const config = loadConfig();
-const database = await configuredDatabase(config, (l) => process.stderr.write(`[dlq] ${l}\n`));
-const boss = new PgBoss({ connectionString: database.url, supervise: false, schedule: false, migrate: false, max: 2 });
-boss.on('error', (err: Error) => process.stderr.write(`[dlq] ${err.message}\n`));
+let boss: PgBoss | undefined;
 let code = 0;
 try {
+  // pg-boss lives where the worker runs it: the first content database
+  const db = openDatabase(loadConfig(), { poolSize: 1 });
+  boss = new PgBoss({ connectionString: db.primaryUrl({ area: 'content', shard: 0 }), supervise: false, schedule: false, migrate: false, max: 2 });
+  boss.on('error', (err: Error) => process.stderr.write(`[dlq] ${err.message}\n`));
   await boss.start();
   if (cmd === 'list') {
     const dead = await listDead(boss);
@@ -48,6 +49,5 @@ try {
   out(`dlq: ${(err as Error).message}`);
   code = 1;
 }
-await boss.stop({ graceful: false, close: true }).catch(() => {});
-await database.release();
+await boss?.stop({ graceful: false, close: true }).catch(() => {});
 process.exit(code);

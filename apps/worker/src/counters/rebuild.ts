@@ -1,108 +1,126 @@
 // `pnpm counters:rebuild`: recomputes every counter from the event log alone (each post's latest
-// snapshot says its status, thread, forum, author and parent), compares with the live counters,
-// and with `apply` writes the recomputed values and marks those events applied. Applying takes
-// the applied_events lock of the content database for its transaction, so a worker on the same
-// database waits; with areas on separate databases, pause the workers while applying.
-import { readEvent, shardOfId, type Database, type Executor } from '@parley/data';
-import { postOf, type PostRecord } from '@parley/domain';
+// status snapshot says its status, thread, forum, author and parent), compares with the live
+// counters, and with `apply` writes the recomputed values and marks the events it read applied.
+// It works in key ranges (packages/data/src/sql/rebuild.ts), so memory stays one page whatever
+// the size of the log. Applying takes the applied_events lock of each content database until the
+// end, so a worker on the same database waits; with areas on separate databases, pause the
+// workers while applying.
+import { counterSql, loggedEventFromRow, rebuildSql, type Database, type Executor } from '@parley/data';
+import { counterWeight, postOf, statusEventTypes, type CounterWeight } from '@parley/domain';
+import { countersClaims } from './handler.ts';
+import { Progress } from './progress.ts';
 
-type Counts = Map<string, { approved: number; pending: number }>;
+type CounterTable = counterSql.CounterTable;
+
 export interface Difference {
-  counter: 'thread' | 'forum' | 'user' | 'replies';
+  counter: CounterTable['name'];
   id: string;
+  field: CounterTable['columns'][number]['column'];
   live: number;
   rebuilt: number;
-  field: 'post_count' | 'pending_count' | 'reply_count';
 }
 
-const postTypes = ['PostCreated', 'PostEdited', 'PostApproved', 'PostMarkedSpam', 'PostDeleted', 'PostRestored', 'VoteCast'];
-const handlers = ['counters:content', 'counters:forums', 'counters:accounts'];
-
-function add(m: Counts, key: string | null, status: string): void {
-  if (key === null) return;
-  const c = m.get(key) ?? { approved: 0, pending: 0 };
-  if (status === 'approved') c.approved++;
-  if (status === 'pending') c.pending++;
-  m.set(key, c);
+export interface RebuildOptions {
+  apply: boolean;
+  log?: (line: string) => void;
+  /** rows per key-range step */
+  pageSize?: number;
+  /** differences kept in the report (all are counted) */
+  keep?: number;
 }
 
-/** The latest snapshot of every post in the log, read in pages. */
-async function latestPosts(ex: Executor, log: (l: string) => void): Promise<{ posts: Map<string, PostRecord>; events: number; maxId: string }> {
-  const posts = new Map<string, { seq: number; post: PostRecord }>();
+export interface RebuildReport {
+  /** status events read from the log */
+  events: number;
+  /** counter rows compared */
+  rows: number;
+  /** counter values that differ (and were fixed, with apply) */
+  differing: number;
+  /** the first `keep` of them */
+  differences: Difference[];
+}
+
+export async function rebuildCounters(db: Database, opts: RebuildOptions): Promise<RebuildReport> {
+  const o = { log: () => {}, pageSize: 5000, keep: 1000, ...opts };
+  const report: RebuildReport = { events: 0, rows: 0, differing: 0, differences: [] };
+  // every content shard's transaction stays open to the end: its temporary table holds the
+  // rebuilt weights that every counter table is compared with
+  await inContentShards(db, async (shards) => {
+    for (const [shard, ex] of shards) report.events += await readLog(ex, shard, o);
+    for (const c of counterSql.counterTables) {
+      if (c.area === 'content') for (const ex of shards.values()) await compareTable(ex, c, shards, o, report);
+      else await db.tx({ area: c.area }, (ex) => compareTable(ex, c, shards, o, report));
+    }
+  });
+  return report;
+}
+
+async function inContentShards(db: Database, fn: (shards: Map<number, Executor>) => Promise<void>): Promise<void> {
+  const open = async (rest: number[], shards: Map<number, Executor>): Promise<void> => {
+    if (rest.length === 0) return fn(shards);
+    const [shard, ...more] = rest;
+    await db.tx({ area: 'content', shard }, (ex) => open(more, new Map(shards).set(shard, ex)));
+  };
+  await open(db.shards(), new Map());
+}
+
+/** Reads the shard's status events page by page into rebuilt_posts; returns how many it read. */
+async function readLog(ex: Executor, shard: number, o: Required<RebuildOptions>): Promise<number> {
+  if (o.apply) await ex.query(rebuildSql.lockClaims);
+  await ex.query(rebuildSql.createRebuiltPosts);
+  const progress = new Progress(o.log, `content.${shard}: status events read`);
   let after = '0';
-  let events = 0;
   for (;;) {
-    const { rows } = await ex.query(
-      `SELECT id, seq, type, schema_version, snapshot FROM events WHERE id > $1 AND type = ANY($2::text[]) ORDER BY id LIMIT 5000`,
-      [after, postTypes],
-    );
+    const { rows } = await ex.query(rebuildSql.statusEventsAfter, [after, statusEventTypes, o.pageSize]);
     if (rows.length === 0) break;
-    for (const r of rows) {
-      const post = postOf(readEvent(r.type as string, r.schema_version as number, r.snapshot as Buffer));
-      const seq = Number(r.seq);
-      if (post && (posts.get(post.id)?.seq ?? -1) < seq) posts.set(post.id, { seq, post });
+    // one row per post per statement: the page's latest snapshot of each
+    const latest = new Map<string, rebuildSql.RebuiltPost>();
+    for (const e of rows.map(loggedEventFromRow)) {
+      const post = postOf(e.event);
+      const seq = e.seq ?? 0;
+      if (!post || (latest.get(post.id)?.seq ?? -1) >= seq) continue;
+      const keys = Object.fromEntries(counterSql.counterTables.map((c) => [c.postColumn, counterSql.counterKey(c, post)]));
+      latest.set(post.id, { id: post.id, seq, keys: keys as rebuildSql.RebuiltPost['keys'], ...counterWeight(post.status) });
     }
-    events += rows.length;
+    await ex.query(rebuildSql.keepLatest, rebuildSql.keepLatestValues([...latest.values()]));
+    if (o.apply) await ex.query(rebuildSql.claimForHandlers, [countersClaims, rows.map((r) => r.id)]);
     after = String(rows[rows.length - 1].id);
-    log(`read ${events} events, ${posts.size} posts`);
+    progress.add(rows.length);
   }
-  return { posts: new Map([...posts].map(([k, v]) => [k, v.post])), events, maxId: after };
+  for (const statement of rebuildSql.indexRebuiltPosts) await ex.query(statement);
+  return progress.done();
 }
 
-export async function rebuildCounters(db: Database, opts: { apply: boolean; log?: (l: string) => void }): Promise<{ events: number; differences: Difference[] }> {
-  const log = opts.log ?? (() => {});
-  const differences: Difference[] = [];
-  let events = 0;
-  const threads: Counts = new Map(), forums: Counts = new Map(), users: Counts = new Map(), replies: Counts = new Map();
-
-  const compare = (counter: Difference['counter'], field: Difference['field'], rows: Record<string, unknown>[], rebuilt: Counts, pick: 'approved' | 'pending') => {
+/** Walks a counter table in key ranges, comparing each page with the rebuilt sums (and fixing it, with apply). */
+async function compareTable(ex: Executor, c: CounterTable, shards: Map<number, Executor>, o: Required<RebuildOptions>, report: RebuildReport): Promise<void> {
+  const progress = new Progress(o.log, `${c.table}: rows compared`);
+  let differing = 0;
+  let after = '0';
+  for (;;) {
+    const { rows } = await ex.query<Record<string, string>>(rebuildSql.livePage(c), [after, o.pageSize]);
+    if (rows.length === 0) break;
+    const ids = rows.map((r) => r.id);
+    const sums = new Map<string, CounterWeight>();
+    for (const shard of shards.values()) {
+      for (const s of (await shard.query<{ id: string } & CounterWeight>(rebuildSql.rebuiltSums(c), [ids])).rows) {
+        const acc = sums.get(s.id) ?? { published: 0, pending: 0 };
+        sums.set(s.id, { published: acc.published + s.published, pending: acc.pending + s.pending });
+      }
+    }
+    const fixes = new Map<string, CounterWeight>();
     for (const r of rows) {
-      const want = rebuilt.get(String(r.id))?.[pick] ?? 0;
-      if (Number(r[field]) !== want) differences.push({ counter, id: String(r.id), field, live: Number(r[field]), rebuilt: want });
+      const want = sums.get(r.id) ?? { published: 0, pending: 0 };
+      for (const { column, weight } of c.columns) {
+        if (Number(r[column]) === want[weight]) continue;
+        differing++;
+        fixes.set(r.id, want);
+        if (report.differences.length < o.keep) report.differences.push({ counter: c.name, id: r.id, field: column, live: Number(r[column]), rebuilt: want[weight] });
+      }
     }
-  };
-  const setAll = async (ex: Executor, table: string, field: string, rebuilt: Counts, pick: 'approved' | 'pending') => {
-    const ids = [...rebuilt.keys()];
-    await ex.query(`UPDATE ${table} SET ${field} = 0 WHERE ${field} <> 0 AND NOT (id = ANY($1::bigint[]))`, [ids]);
-    await ex.query(`UPDATE ${table} t SET ${field} = d.n FROM unnest($1::bigint[], $2::int[]) AS d(id, n) WHERE t.id = d.id AND t.${field} <> d.n`,
-      [ids, ids.map((k) => rebuilt.get(k)![pick])]);
-  };
-
-  for (const shard of db.shards()) {
-    await db.tx({ area: 'content', shard }, async (ex) => {
-      if (opts.apply) await ex.query('LOCK TABLE applied_events IN EXCLUSIVE MODE');
-      const read = await latestPosts(ex, log);
-      events += read.events;
-      for (const p of read.posts.values()) {
-        if (shardOfId(p.threadId) !== shard) continue;
-        add(threads, p.threadId, p.status);
-        add(forums, p.forumId, p.status);
-        add(users, p.authorUserId, p.status);
-        add(replies, p.parentId, p.status);
-      }
-      compare('thread', 'post_count', (await ex.query('SELECT id, post_count FROM threads')).rows, threads, 'approved');
-      compare('thread', 'pending_count', (await ex.query('SELECT id, pending_count FROM threads')).rows, threads, 'pending');
-      compare('replies', 'reply_count', (await ex.query('SELECT id, reply_count FROM posts')).rows, replies, 'approved');
-      if (opts.apply) {
-        await setAll(ex, 'threads', 'post_count', threads, 'approved');
-        await setAll(ex, 'threads', 'pending_count', threads, 'pending');
-        await setAll(ex, 'posts', 'reply_count', replies, 'approved');
-        await ex.query(`INSERT INTO applied_events (handler, event_id) SELECT h, e.id FROM events e, unnest($1::text[]) AS h
-          WHERE e.id <= $2 AND e.type = ANY($3::text[]) ON CONFLICT DO NOTHING`, [handlers, read.maxId, postTypes]);
-      }
-    });
+    if (o.apply && fixes.size) await ex.query(counterSql.setCounts(c), counterSql.counterValues(c, fixes));
+    after = ids[ids.length - 1];
+    progress.add(rows.length, `${differing} differ`);
   }
-  await db.tx({ area: 'forums' }, async (ex) => {
-    compare('forum', 'post_count', (await ex.query('SELECT id, post_count FROM forums')).rows, forums, 'approved');
-    compare('forum', 'pending_count', (await ex.query('SELECT id, pending_count FROM forums')).rows, forums, 'pending');
-    if (opts.apply) {
-      await setAll(ex, 'forums', 'post_count', forums, 'approved');
-      await setAll(ex, 'forums', 'pending_count', forums, 'pending');
-    }
-  });
-  await db.tx({ area: 'accounts' }, async (ex) => {
-    compare('user', 'post_count', (await ex.query('SELECT id, post_count FROM users')).rows, users, 'approved');
-    if (opts.apply) await setAll(ex, 'users', 'post_count', users, 'approved');
-  });
-  return { events, differences };
+  report.rows += progress.done(`${differing} differ${o.apply && differing ? ' (fixed)' : ''}`);
+  report.differing += differing;
 }

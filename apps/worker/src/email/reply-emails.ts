@@ -3,9 +3,9 @@
 // its events and enqueues one `parley.email` job per email in the same transaction, so an event
 // is enqueued exactly once however often its batch runs. Sending (opt-outs, the hourly cap, the
 // at-most-once log) is the email queue's job: queue.ts.
-import { claimEvents, emailSql, normalizeEmail } from '@parley/data';
+import { claimEvents, emailSql, normalizeEmail, type LoggedEvent } from '@parley/data';
 import { isPublished, isPublishingEvent, postOf, publishingEventTypes, type PostRecord } from '@parley/domain';
-import type { SignalContext, SignalEvent, SignalHandler } from '../signals/registry.ts';
+import type { SignalContext, SignalHandler } from '../signals/registry.ts';
 import type { ReplyEmailJob } from './job.ts';
 
 export const EMAIL_QUEUE = 'parley.email';
@@ -16,7 +16,7 @@ export const REPLY_EMAILS = 'reply-emails';
  * A reply can be published more than once (approved, marked spam, approved again); the email
  * log is unique per reply and recipient, so only its first publication ever emails.
  */
-function publishedReply(e: SignalEvent): PostRecord | undefined {
+function publishedReply(e: LoggedEvent): PostRecord | undefined {
   if (!isPublishingEvent(e.event.type)) return undefined;
   const post = postOf(e.event);
   return post && isPublished(post.status) && post.parentId !== null ? post : undefined;
@@ -99,7 +99,7 @@ export const replyEmails: SignalHandler = {
   name: REPLY_EMAILS,
   types: publishingEventTypes,
   async handle(events, ctx) {
-    const byShard = new Map<number, { event: SignalEvent; reply: PostRecord }[]>();
+    const byShard = new Map<number, { event: LoggedEvent; reply: PostRecord }[]>();
     for (const event of events) {
       const reply = publishedReply(event);
       if (!reply) continue;

@@ -1,24 +1,10 @@
 // The delayed-signal registry, the seed's `delayed_save.connect(my_func, sender=Post)`: a handler
-// connects to event types and receives batches of events with their decoded snapshots. Every
-// handler must be idempotent: the worker runs a batch again after a crash or a failure.
+// connects to event types and receives batches of logged events (`LoggedEvent`, snapshots
+// decoded). Every handler must be idempotent: the worker runs a batch again after a crash or a
+// failure.
 import type { PgBoss } from 'pg-boss';
-import type { Config, Database } from '@parley/data';
-import type { EventType, ParleyEvent } from '@parley/domain';
-
-/** One event as a handler sees it: the log row's metadata and the decoded domain event. */
-export interface SignalEvent {
-  /** the event row's global id: the key for idempotency and for receivers to deduplicate on */
-  id: string;
-  forumId: string | null;
-  threadId: string | null;
-  seq: number | null;
-  type: EventType;
-  version: number;
-  actor: string;
-  at: Date;
-  postId: string | null;
-  event: ParleyEvent;
-}
+import type { Config, Database, LoggedEvent } from '@parley/data';
+import type { EventType } from '@parley/domain';
 
 export interface SignalContext {
   config: Config;
@@ -31,7 +17,7 @@ export interface SignalHandler {
   /** stable: recorded in applied_events */
   name: string;
   types: readonly EventType[] | '*';
-  handle(events: SignalEvent[], ctx: SignalContext): Promise<void>;
+  handle(events: LoggedEvent[], ctx: SignalContext): Promise<void>;
 }
 
 /**
@@ -65,7 +51,7 @@ export class SignalRegistry {
   }
 
   /** Runs every connected handler on the events it listens to, in connection order. */
-  async dispatch(events: SignalEvent[], ctx: SignalContext): Promise<void> {
+  async dispatch(events: LoggedEvent[], ctx: SignalContext): Promise<void> {
     for (const h of this.handlers) {
       const mine = h.types === '*' ? events : events.filter((e) => (h.types as readonly string[]).includes(e.type));
       if (mine.length) await h.handle(mine, ctx);

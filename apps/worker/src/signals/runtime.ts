@@ -4,12 +4,20 @@
 // letter queue (`<queue>.dead`), which `pnpm dlq` lists, shows and replays.
 import { PgBoss } from 'pg-boss';
 import type { Job } from 'pg-boss';
-import { signalSql, type Executor } from '@parley/data';
-import type { QueueDefinition, SignalContext, SignalEvent, SignalRegistry } from './registry.ts';
-import { decodeWire, wireFromRow, type SignalsJob, type WireEvent } from './wire.ts';
+import { eventRowFromRow, fromJobEvent, signalSql, toJobEvent, type Executor, type JobEvent, type LoggedEvent } from '@parley/data';
+import type { QueueDefinition, SignalContext, SignalRegistry } from './registry.ts';
 
 export const SIGNALS_QUEUE = 'parley.signals';
 export const deadQueue = (name: string): string => `${name}.dead`;
+
+/** A `parley.signals` job: a chunk of the log in the job wire format (event-wire.ts). */
+export interface SignalsJob {
+  v: 1;
+  events: JobEvent[];
+}
+
+/** Each content shard's log has its own relay cursor. */
+const relayCursor = (shard: number): string => `signals:${shard}`;
 
 export interface RuntimeOptions {
   registry: SignalRegistry;
@@ -112,13 +120,13 @@ export class SignalRuntime {
     let moved = 0;
     for (const shard of this.o.ctx.db.shards()) {
       moved += await this.o.ctx.db.tx({ area: 'content', shard }, async (ex) => {
-        const name = `signals:${shard}`;
+        const name = relayCursor(shard);
         const cur = (await ex.query<{ txid: string; event_id: string }>(signalSql.readRelayCursor, [name])).rows[0];
         const { rows } = await ex.query(signalSql.relayBatch, [cur.txid, cur.event_id, this.o.relayBatchSize]);
         if (rows.length === 0) return 0;
         const jobs: { data: SignalsJob }[] = [];
         for (let i = 0; i < rows.length; i += this.o.chunkSize) {
-          jobs.push({ data: { v: 1, events: rows.slice(i, i + this.o.chunkSize).map(wireFromRow) } });
+          jobs.push({ data: { v: 1, events: rows.slice(i, i + this.o.chunkSize).map((r) => toJobEvent(eventRowFromRow(r))) } });
         }
         await this.boss.insert(SIGNALS_QUEUE, jobs, { db: bossDb(ex) });
         const last = rows[rows.length - 1];
@@ -131,25 +139,25 @@ export class SignalRuntime {
 
   /** Runs the handlers on a batch of signals jobs; a poison event goes to the dead queue alone. */
   async processSignals(jobs: Pick<Job<SignalsJob>, 'id' | 'data'>[]): Promise<number> {
-    const events: SignalEvent[] = [];
-    const poison: { wire: WireEvent; error: string }[] = [];
+    const events: LoggedEvent[] = [];
+    const poison: { job: JobEvent; error: string }[] = [];
     // The relay is at-least-once (handlers are idempotent through their claims); a batch must
     // still hand each event to a handler once, since one claim covers the whole batch.
     const seen = new Set<string>();
     for (const job of jobs) {
-      for (const w of job.data?.events ?? []) {
-        if (seen.has(w.id)) continue;
-        seen.add(w.id);
+      for (const j of job.data?.events ?? []) {
+        if (seen.has(j.id)) continue;
+        seen.add(j.id);
         try {
-          events.push(decodeWire(w));
+          events.push(fromJobEvent(j));
         } catch (err) {
-          poison.push({ wire: w, error: (err as Error).message });
+          poison.push({ job: j, error: (err as Error).message });
         }
       }
     }
     for (const p of poison) {
-      this.o.ctx.log(`worker: event ${p.wire.id} (${p.wire.type} v${p.wire.version}) cannot be read, dead-lettered: ${p.error}`);
-      await this.boss.send(deadQueue(SIGNALS_QUEUE), { v: 1, events: [p.wire], error: p.error }, { singletonKey: `poison:${p.wire.id}` });
+      this.o.ctx.log(`worker: event ${p.job.id} (${p.job.type} v${p.job.version}) cannot be read, dead-lettered: ${p.error}`);
+      await this.boss.send(deadQueue(SIGNALS_QUEUE), { v: 1, events: [p.job], error: p.error }, { singletonKey: `poison:${p.job.id}` });
     }
     await this.o.registry.dispatch(events, this.ctx);
     return events.length;
@@ -210,53 +218,13 @@ export class SignalRuntime {
   }
 
   /**
-   * For tests (the seed's `workers = ['fire_signal']`): relay and run every queue in this call
-   * until nothing is left, so a test asserts on effects without sleeping. Jobs waiting for a
-   * retry delay are not due yet and are left alone.
+   * Are there events past the relay cursor, relayable or still behind the commit horizon (a
+   * transaction elsewhere in the cluster still runs)? What a lag probe, or a caller waiting for
+   * the relay to catch up, asks.
    */
-  async drain(opts: { deadlineMs?: number; waitForHorizon?: boolean } = {}): Promise<{ events: number; jobs: number }> {
-    const deadlineMs = opts.deadlineMs ?? 20_000;
-    let events = 0;
-    let jobs = 0;
-    const deadline = Date.now() + deadlineMs;
-    while (Date.now() < deadline) {
-      let did = await this.relayOnce();
-      const signals = await this.boss.fetch<SignalsJob>(SIGNALS_QUEUE, { batchSize: this.o.consumerBatchSize });
-      if (signals.length) {
-        did += signals.length;
-        jobs += signals.length;
-        try {
-          events += await this.processSignals(signals);
-          await this.boss.complete(SIGNALS_QUEUE, signals.map((j) => j.id));
-        } catch (err) {
-          await this.boss.fail(SIGNALS_QUEUE, signals.map((j) => j.id), { message: (err as Error).message });
-        }
-      }
-      for (const q of this.o.registry.queues) {
-        const batch = await this.boss.fetch<object>(q.name, { batchSize: q.batchSize });
-        if (!batch.length) continue;
-        did += batch.length;
-        jobs += batch.length;
-        try {
-          await q.handle(batch, this.ctx);
-          await this.boss.complete(q.name, batch.map((j) => j.id));
-        } catch (err) {
-          await this.boss.fail(q.name, batch.map((j) => j.id), { message: (err as Error).message });
-        }
-      }
-      if (did === 0) {
-        // Events behind the commit horizon (a transaction elsewhere in the cluster still runs)
-        // are not relayable yet, but they exist: wait for them rather than return early.
-        if (opts.waitForHorizon === false || !(await this.eventsWaiting())) return { events, jobs };
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    }
-    throw new Error(`drain: still busy after ${deadlineMs} ms`);
-  }
-
-  private async eventsWaiting(): Promise<boolean> {
+  async hasUnrelayedEvents(): Promise<boolean> {
     for (const shard of this.o.ctx.db.shards()) {
-      const { rows } = await this.o.ctx.db.exec({ area: 'content', shard, mode: 'write' }, signalSql.eventsPastCursor, [`signals:${shard}`]);
+      const { rows } = await this.o.ctx.db.exec({ area: 'content', shard, mode: 'write' }, signalSql.eventsPastCursor, [relayCursor(shard)]);
       if (rows[0]?.waiting) return true;
     }
     return false;

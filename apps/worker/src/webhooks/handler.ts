@@ -3,10 +3,10 @@
 // names. Per batch: one read of the webhooks of the batch's forums, one of the replayed events,
 // then one transaction that claims the events and inserts the jobs, so a retried or crashed
 // batch never enqueues a delivery twice.
-import { claimEvents, readEvent, storedEventFromRow, webhookSql } from '@parley/data';
+import { claimEvents, decodeEventRow, eventRowFromRow, webhookSql, type LoggedEvent } from '@parley/data';
 import { isWebhookEventType, webhookEventTypes, type WebhookReplayRequested } from '@parley/domain';
 import type { JobInsert } from 'pg-boss';
-import type { SignalEvent, SignalHandler } from '../signals/registry.ts';
+import type { SignalHandler } from '../signals/registry.ts';
 import { webhookBody } from './payload.ts';
 
 export const WEBHOOK_QUEUE = 'parley.webhook';
@@ -29,7 +29,7 @@ export const webhooksHandler: SignalHandler = {
   types: [...webhookEventTypes, 'WebhookReplayRequested'],
   async handle(events, ctx) {
     const direct = events.filter((e) => isWebhookEventType(e.type) && e.forumId !== null);
-    const replays = events.filter((e): e is SignalEvent & { event: WebhookReplayRequested } => e.event.type === 'WebhookReplayRequested');
+    const replays = events.filter((e): e is LoggedEvent<WebhookReplayRequested> => e.event.type === 'WebhookReplayRequested');
     const forumIds = [...new Set(direct.map((e) => e.forumId!))];
     const replayed = replays.map((r) => r.event.snapshot);
     if (forumIds.length === 0 && replayed.length === 0) return;
@@ -53,23 +53,14 @@ export const webhooksHandler: SignalHandler = {
     }
     if (replays.length) {
       const { rows } = await ctx.db.exec({ area: 'content', mode: 'read', fresh: true }, webhookSql.selectEventsById, [replayed.map((r) => r.eventId)]);
-      const originals = new Map(rows.map((r) => [String(r.id), r]));
+      const originals = new Map(rows.map(eventRowFromRow).map((e) => [e.id, e]));
       for (const r of replays) {
         const { webhookId, eventId } = r.event.snapshot;
         const hook = byId.get(webhookId);
-        const row = originals.get(eventId);
+        const original = originals.get(eventId);
         // deleted meanwhile, or not this forum's: nothing to deliver
-        if (!hook || !row || String(row.forum_id) !== hook.forum_id) continue;
-        const stored = storedEventFromRow(row);
-        const body = webhookBody({
-          id: stored.id,
-          forumId: String(row.forum_id),
-          threadId: row.thread_id === null ? null : String(row.thread_id),
-          seq: stored.seq,
-          at: stored.at,
-          event: readEvent(stored.type, stored.version, stored.snapshot),
-        });
-        jobs.set(r.id, [{ data: { webhookId, eventId, body } }]);
+        if (!hook || !original || original.forumId !== hook.forum_id) continue;
+        jobs.set(r.id, [{ data: { webhookId, eventId, body: webhookBody(decodeEventRow(original)) } }]);
       }
     }
     if (jobs.size === 0) return;

@@ -1,6 +1,7 @@
 // Statements of the delayed-signal machinery: the relay's read of the event log, its cursor, and
 // the applied-events ledger that makes every handler idempotent.
 import type { Executor } from '../db.ts';
+import { eventColumns } from '../logged-event.ts';
 
 /**
  * Events past the cursor, in (txid, id) order, and only those written by transactions older than
@@ -10,8 +11,7 @@ import type { Executor } from '../db.ts';
  */
 export const relayBatch = {
   name: 'parley_relay_batch',
-  text: `SELECT id, txid::text AS txid, forum_id, thread_id, seq, type, schema_version, actor, at, post_id, snapshot
-    FROM events
+  text: `SELECT ${eventColumns}, txid::text AS txid FROM events
     WHERE (txid, id) > ($1::xid8, $2::bigint) AND txid < pg_snapshot_xmin(pg_current_snapshot())
     ORDER BY txid, id LIMIT $3`,
 };

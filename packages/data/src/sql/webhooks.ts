@@ -1,5 +1,6 @@
 // Statements of webhooks: their configuration (forums area), the delivery log, and the reads the
 // worker's handler makes per batch. The secret is selected only where a delivery is signed.
+import { eventColumns } from '../logged-event.ts';
 
 const webhookColumns = 'id, forum_id, url, events, created_at';
 
@@ -42,5 +43,4 @@ export const selectDeliverableEvent = `SELECT id, forum_id, thread_id, seq, type
   FROM events WHERE id = $1 AND forum_id = $2 AND type = ANY($3::text[])`;
 
 /** The original events that replay requests name, for the worker. */
-export const selectEventsById = `SELECT id, forum_id, thread_id, seq, type, schema_version, actor, at, post_id, snapshot
-  FROM events WHERE id = ANY($1::bigint[])`;
+export const selectEventsById = `SELECT ${eventColumns} FROM events WHERE id = ANY($1::bigint[])`;
