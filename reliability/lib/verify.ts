@@ -140,14 +140,16 @@ export async function checkCounters(url: string, forumIds: string[]): Promise<Co
   const state = await withClient(url, async (c) => (await c.query<{ d: string }>(STATE_MISMATCHES, [forumIds])).rows.map((r) => r.d));
   const db = openDatabase(loadConfig({}, { databaseUrl: url }), { poolSize: 2 });
   let differences: Difference[];
+  let differing: number;
   try {
-    differences = (await rebuildCounters(db, { apply: false })).differences;
+    ({ differences, differing } = await rebuildCounters(db, { apply: false }));
   } finally {
     await db.close();
   }
   return {
     state: state.length,
-    log: differences.length,
+    // every differing counter, not only the first 1,000 the report keeps
+    log: differing,
     samples: [...state.slice(0, 3), ...differences.slice(0, 3).map((d) => `log: ${d.counter} ${d.id} ${d.field} live ${d.live} rebuilt ${d.rebuilt}`)],
   };
 }

@@ -33,9 +33,6 @@ export interface Executor {
   record?(event: ThreadEvent): void;
 }
 
-/** @deprecated the same type as ThreadEvent (logged-event.ts); kept until every caller moved */
-export type CommittedEvent = ThreadEvent;
-
 export type CommitListener = (events: ThreadEvent[]) => void;
 
 export interface AreaNodes {

@@ -21,8 +21,6 @@ export * from './webhook-target.ts';
 export * from './tokens.ts';
 export * from './logged-event.ts';
 export * from './event-wire.ts';
-/** @deprecated BusMessage */
-export type { BusMessage as BusEvent } from './event-wire.ts';
 export * from './forum-cache.ts';
 export * from './open.ts';
 export * from './log.ts';

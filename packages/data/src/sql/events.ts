@@ -4,7 +4,7 @@
 // they wrote, the one event type every later hop carries.
 import type { Executor } from '../db.ts';
 import { encodeSnapshot } from '../codec.ts';
-import { eventColumns, eventRowFromRow, type EventRow, type LoggedEvent, type ThreadEvent } from '../logged-event.ts';
+import { eventColumns, type LoggedEvent, type ThreadEvent } from '../logged-event.ts';
 import type { ParleyEvent } from '@parley/domain';
 
 export async function appendThreadEvent<E extends ParleyEvent>(
@@ -47,11 +47,6 @@ export async function appendEvent<E extends ParleyEvent>(ex: Executor, e: { foru
     actor: e.actor, at: rows[0].at, postId: null, event: e.event, snapshot,
   };
 }
-
-/** @deprecated EventRow (logged-event.ts); kept until every caller moved */
-export type StoredEvent = EventRow;
-/** @deprecated eventRowFromRow (logged-event.ts) */
-export const storedEventFromRow = eventRowFromRow;
 
 /** $1 thread, $2 after seq, $3 limit: rows for `loggedEventFromRow` */
 export const selectThreadEvents = {
