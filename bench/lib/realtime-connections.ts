@@ -6,7 +6,8 @@
 // a widget's connection holds one subscription.
 import { readFileSync } from 'node:fs';
 import { ClientFleet } from './realtime-clients.ts';
-import { cpuSeconds, openFds, rssBytes, type Proc } from './realtime-procs.ts';
+import { cpuSeconds, openFds, rssBytes } from './cpu.ts';
+import type { Proc } from './processes.ts';
 
 export interface ConnectionStep {
   connections: number;
@@ -78,7 +79,7 @@ export async function measureConnections(o: {
   log: (line: string) => void;
 }): Promise<ConnectionsResult> {
   const ws = o.node.url;
-  const healthz = ws.replace(/^ws/, 'http').replace(/\/v1\/realtime$/, '/healthz');
+  const healthz = new URL('/healthz', ws.replace(/^ws/, 'http')).href;
   const baselineRss = await settledRss(o.node.pid);
   const baselineFds = openFds(o.node.pid);
   const localAddresses = sourceAddresses(o.target, o.addressBlock);
