@@ -74,7 +74,7 @@ export async function measureConnections(o: {
   steps: number;
   threadIds: string[];
   addressBlock: number;
-  /** wait for the node's first heartbeat (due `pingSeconds` after `startedAt`, checked every 5 s) and time it */
+  /** wait for the node's next heartbeat (due every `pingSeconds` after `startedAt`) and time it */
   heartbeat?: { startedAt: number; pingSeconds: number };
   log: (line: string) => void;
 }): Promise<ConnectionsResult> {
@@ -122,7 +122,9 @@ export async function measureConnections(o: {
   if (o.heartbeat && o.heartbeat.pingSeconds <= 60) {
     // the node's event loop as a client sees it: GET /healthz every 25 ms across the heartbeat
     await o.fleet.record('delay'); // records the pings' arrival
-    const until = o.heartbeat.startedAt + (o.heartbeat.pingSeconds + 6) * 1000;
+    // the first heartbeat due once every client is connected (the node pings every period from its start)
+    const period = o.heartbeat.pingSeconds * 1000;
+    const until = o.heartbeat.startedAt + Math.max(1, Math.ceil((performance.now() - o.heartbeat.startedAt) / period)) * period + 6000;
     o.log(`connections: waiting ${((until - performance.now()) / 1000).toFixed(0)} s for the node's heartbeat, timing GET /healthz meanwhile`);
     const lat: number[] = [];
     while (performance.now() < until) {
