@@ -2,12 +2,11 @@
 // PARLEY_DATA_DIR (started for the occasion, created if missing, stopped afterwards).
 import { join, resolve } from 'node:path';
 import { mkdir, chmod } from 'node:fs/promises';
-import { describeConfig, loadConfig, migrate } from '../packages/data/src/index.ts';
+import { createLogger, describeConfig, lineLogger, loadConfig, migrate } from '../packages/data/src/index.ts';
 import { readOrCreateSecret } from './lib/secret-file.ts';
 
-const log = (line: string) => process.stdout.write(`[migrate] ${line}\n`);
-
 const config = loadConfig();
+const log = lineLogger(createLogger(config, 'migrate'));
 log(`config ${JSON.stringify(describeConfig(config))}`);
 let stop = async () => {};
 let code = 0;

@@ -8,7 +8,7 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Database, describeConfig, loadConfig, migrate, singleDatabase, type Config } from '../packages/data/src/index.ts';
+import { createLogger, describeConfig, lineLogger, loadConfig, migrate, openDatabase, type Config, type Database } from '../packages/data/src/index.ts';
 import { startApi } from '../apps/api/src/index.ts';
 import { startWorker, type Worker } from '../apps/worker/src/index.ts';
 import { attachRealtime, REALTIME_PATH, type Realtime } from '../apps/realtime/src/index.ts';
@@ -17,7 +17,10 @@ import { readOrCreateSecret } from './lib/secret-file.ts';
 import { ensureDemo, DEMO_PAGES_DIR, DEMO_SLUG, DEMO_THREAD, type Demo } from './lib/demo.ts';
 import { BUDGET_BYTES, buildWidget } from '../apps/widget/build.ts';
 
-const log = (line: string) => process.stdout.write(`[parley] ${line}\n`);
+// Log lines are JSON through the one logger (named `parley`), made again once the config is known
+// (and again with the generated secrets, so they are masked too); the banner at the end is for people.
+let log = lineLogger(createLogger(loadConfig({ LOG_LEVEL: process.env.LOG_LEVEL }), 'parley'));
+const useConfig = (config: Config) => void (log = lineLogger(createLogger(config, 'parley')));
 
 let embedded: EmbeddedPg | undefined;
 let db: Database | undefined;
@@ -28,6 +31,7 @@ let stopping = false;
 
 async function main(): Promise<void> {
   const env = loadConfig();
+  useConfig(env);
   log(`config ${JSON.stringify(describeConfig(env))}`);
   const dataDir = resolve(env.dataDir);
   await mkdir(dataDir, { recursive: true });
@@ -74,14 +78,15 @@ async function main(): Promise<void> {
   // Unsubscribe links in reply emails are signed with PARLEY_SECRET; one machine keeps its own.
   const secret = env.secret ?? (await readOrCreateSecret(join(dataDir, 'secret'))).value;
   const config: Config = loadConfig(process.env, { databaseUrl, adminToken, secret });
+  useConfig(config);
   if (stopping) return;
 
   const widgetDir = await buildWidgetInto(join(dataDir, 'widget'));
   if (stopping) return;
 
-  db = new Database(singleDatabase(databaseUrl), { poolSize: config.dbPoolSize, connectTimeoutMs: config.dbConnectTimeoutMs });
+  db = openDatabase(config);
   log('worker: starting');
-  worker = await startWorker({ config, connectionString: databaseUrl, db, log });
+  worker = await startWorker({ config, db, log });
   api = await startApi({ config, db, widgetDir, demo: { dir: DEMO_PAGES_DIR } });
   log(`api: listening on ${api.url}`);
   realtime = attachRealtime(api.app.server, { config, db, log });

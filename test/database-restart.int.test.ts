@@ -4,7 +4,7 @@
 // the API and the worker recover by themselves: writes succeed again, every acknowledged comment
 // is there, and the worker's counters catch up with the truth.
 import t from 'tap';
-import { Database, singleDatabase, loadConfig } from '@parley/data';
+import { openDatabase, loadConfig } from '@parley/data';
 import { startWorker } from '@parley/worker';
 import { ownPostgres } from './harness/postgres.ts';
 import { testApi, ADMIN_TOKEN } from './harness/app.ts';
@@ -14,7 +14,7 @@ const WRITERS = 16;
 
 t.test('API and worker survive a SIGKILL of the postmaster under 16 writers, and recover', async (t) => {
   const own = await ownPostgres(t);
-  const db = new Database(singleDatabase(own.url), { poolSize: 10, connectTimeoutMs: 2000 });
+  const db = openDatabase(loadConfig({}, { databaseUrl: own.url, dbConnectTimeoutMs: 2000 }), { poolSize: 10 });
   t.teardown(() => db.close());
   const api = await testApi(t, {}, db);
   const logs: string[] = [];

@@ -47,8 +47,7 @@ t.test('pnpm start supervises its Postgres, which dies with it; the next start t
 
   // SIGKILL of start.ts: its Postgres is told by the kernel (pdeathsig) and shuts down by itself
   t.equal(await first.stop('SIGKILL'), null, 'start.ts killed');
-  await until('the Postgres of a killed start.ts to stop by itself', 20_000, async () => ((await isAlive(pg2)) ? undefined : true));
-  t.pass('its Postgres stopped by itself');
+  await t.resolves(until('the Postgres of a killed start.ts to stop by itself', 20_000, async () => ((await isAlive(pg2)) ? undefined : true)), 'its Postgres stopped by itself');
 
   // An orphan that did not notice (started without pdeathsig, its owner long gone): the next start stops it.
   const orphan = spawn(await postgresBinary(), ['-D', join(dataDir, 'pg'), '-p', String(pgPort), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='], {

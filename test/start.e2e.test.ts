@@ -58,12 +58,10 @@ t.test('start, use, stop, restart with the same data', async (t) => {
     const [a, b] = await Promise.all([openReader(browser, `${first.url}/`, 'window A'), openReader(browser, `${first.url}/`, 'window B')]);
     await Promise.all([a.subscribed(), b.subscribed()]);
     const post = await a.compose('First comment on the demo', { name: 'Ann' });
-    await b.post(post.id).waitFor({ timeout: 2000 });
-    t.pass('a comment posted in one window shows in the other, live');
+    await t.resolves(b.post(post.id).waitFor({ timeout: 2000 }), 'a comment posted in one window shows in the other, live');
     await b.post(post.id).locator('button.parley-reply').click();
     const reply = await b.compose('And a reply', { name: 'Bo', form: b.post(post.id).locator(':scope > form.parley-composer') });
-    await a.post(reply.id).waitFor({ timeout: 2000 });
-    t.pass('and a reply back');
+    await t.resolves(a.post(reply.id).waitFor({ timeout: 2000 }), 'and a reply back');
     const other = await openReader(browser, `${first.url}/demo/second`, 'second article');
     await other.subscribed();
     t.same(await other.postIds(), [], 'the second article has its own, empty thread');

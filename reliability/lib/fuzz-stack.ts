@@ -58,7 +58,7 @@ export async function spawnApi(databaseUrl: string, env: Record<string, string> 
       PORT: '0',
       PARLEY_ADMIN_TOKEN: FUZZ_ADMIN_TOKEN,
       PARLEY_SECRET: FUZZ_SECRET,
-      LOG_LEVEL: 'error',
+      LOG_LEVEL: 'info',
       // the fuzzer is one client address sending thousands of writes a second: no write limit
       PARLEY_WRITE_RATE_PER_MINUTE: '0',
       // webhooks to 127.0.0.1 may be created (nothing delivers them: no worker runs)
@@ -94,8 +94,8 @@ export async function spawnApi(databaseUrl: string, env: Record<string, string> 
         memoryWaiters.shift()?.(msg.memory);
         return;
       }
-      // main.ts's own lines: "<time> api: listening on <url> (…)", "<time> api: config {…}"
-      const listening = / api: listening on (\S+)/.exec(line)?.[1];
+      // main.ts logs JSON lines: {…,"name":"api","msg":"api: listening on <url> (…)"}
+      const listening = /api: listening on ([^\s"]+)/.exec(line)?.[1];
       if (listening) {
         clearTimeout(timer);
         ok(listening);

@@ -102,7 +102,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     PARLEY_WRITE_RATE_PER_MINUTE: '0',
     // a killed worker's jobs are retried once their heartbeat lapses; look for them every 2 s
     PARLEY_WORKER_MONITOR_SECONDS: '2',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     ...o.env,
   });
   // the processes run as the product runs them (PARLEY_NODE_FLAGS), plus --expose-gc for the live-heap samples

@@ -3,7 +3,7 @@
 // counter equals the truth, both the posts actually there (state) and the event log
 // (apps/worker/src/counters/rebuild.ts, what `pnpm counters:rebuild` runs).
 import pg from 'pg';
-import { Database, singleDatabase } from '../../packages/data/src/index.ts';
+import { loadConfig, openDatabase } from '../../packages/data/src/index.ts';
 import { rebuildCounters, type Difference } from '../../apps/worker/src/counters/rebuild.ts';
 import { call } from './http.ts';
 import type { CommentLedger } from './writers.ts';
@@ -138,7 +138,7 @@ const STATE_MISMATCHES = `
 
 export async function checkCounters(url: string, forumIds: string[]): Promise<CounterCheck> {
   const state = await withClient(url, async (c) => (await c.query<{ d: string }>(STATE_MISMATCHES, [forumIds])).rows.map((r) => r.d));
-  const db = new Database(singleDatabase(url), { poolSize: 2 });
+  const db = openDatabase(loadConfig({}, { databaseUrl: url }), { poolSize: 2 });
   let differences: Difference[];
   try {
     differences = (await rebuildCounters(db, { apply: false })).differences;

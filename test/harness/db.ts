@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Test } from 'tap';
-import { Database, singleDatabase } from '@parley/data';
+import { loadConfig, openDatabase, type Database } from '@parley/data';
 
 export interface TestDatabase {
   /** connection string of this test's own database */
@@ -36,11 +36,12 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** Creates a database from the template; the caller owns dropping it. */
-export async function createDatabase(): Promise<{ name: string; url: string }> {
+/** Creates a database from the template (or `empty`: not migrated); the caller owns dropping it. */
+export async function createDatabase(opts: { empty?: boolean } = {}): Promise<{ name: string; url: string }> {
   const { adminUrl, template } = harnessEnv();
   const name = `t_${randomBytes(6).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)} TEMPLATE ${c.escapeIdentifier(template)}`));
+  const from = opts.empty ? 'template0' : template;
+  await admin((c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(name)} TEMPLATE ${c.escapeIdentifier(from)}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return { name, url: url.toString() };
@@ -58,7 +59,7 @@ export async function databaseExists(name: string): Promise<boolean> {
 
 export async function testDatabase(t: TapTest, opts: { poolSize?: number } = {}): Promise<TestDatabase> {
   const { name, url } = await createDatabase();
-  const db = new Database(singleDatabase(url), { poolSize: opts.poolSize ?? 5 });
+  const db = openDatabase(loadConfig({}, { databaseUrl: url }), { poolSize: opts.poolSize ?? 5 });
   t.teardown(async () => {
     await db.close();
     if (t.passing()) await dropDatabase(name);

@@ -24,7 +24,7 @@ export async function startRefused(dataDir: string, pgPort: number): Promise<{ c
 
 function launch(dataDir: string, pgPort: number) {
   const child = spawn(process.execPath, [script], {
-    env: { ...process.env, PARLEY_DATA_DIR: dataDir, PARLEY_EMBEDDED_PG_PORT: String(pgPort), PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: '', PARLEY_ADMIN_TOKEN: '' },
+    env: { ...process.env, PARLEY_DATA_DIR: dataDir, PARLEY_EMBEDDED_PG_PORT: String(pgPort), PORT: '0', LOG_LEVEL: 'info', DATABASE_URL: '', PARLEY_ADMIN_TOKEN: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

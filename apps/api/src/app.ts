@@ -1,9 +1,9 @@
 // The API as a fastify app. Order: validation and errors, then app services (CORS, rate limit, docs),
 // then routes. The server file only listens and closes.
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyBaseLogger } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
-import type { Config, Database } from '@parley/data';
+import { createLogger, type Config, type Database, type Logger } from '@parley/data';
 import { ParleyError } from '@parley/domain';
 import { clientErrorHandler, registerErrorHandling } from './errors.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -23,7 +23,8 @@ import { startPublisher, type Publisher, type PublisherOptions } from './publish
 export interface AppDeps {
   config: Config;
   db: Database;
-  logger?: FastifyServerOptions['logger'];
+  /** the process's logger (createLogger); default one named `api` from the config */
+  logger?: Logger;
   /** the realtime fast path (Redis or NOTIFY, by config); options are for tests */
   publisher?: PublisherOptions;
   /** the built widget's directory, served under /widget/; unset: those routes answer 404 */
@@ -56,7 +57,7 @@ function httpTimeouts(config: Config): { headersTimeout: number; requestTimeout:
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, db } = deps;
   const app = Fastify({
-    logger: deps.logger ?? (config.logLevel === 'silent' ? false : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-parley-voter"]'] }),
+    loggerInstance: (deps.logger ?? createLogger(config, 'api')) as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     // one line per request is debug detail; errors and refusals are still logged

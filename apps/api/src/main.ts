@@ -3,19 +3,19 @@
 // standalone realtime nodes (apps/realtime/src/main.ts) for websockets; this process still
 // publishes every committed event to them (Redis with REDIS_URL, else Postgres NOTIFY).
 // SIGTERM/SIGINT stop it gracefully: new requests get 503, in-flight ones finish, pools close.
-import { Database, describeConfig, loadConfig, singleDatabase } from '@parley/data';
+import { createLogger, describeConfig, lineLogger, loadConfig, openDatabase } from '@parley/data';
 import { startApi } from './index.ts';
 
-const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-
 const config = loadConfig();
+const logger = createLogger(config, 'api');
+const log = lineLogger(logger);
 if (!config.databaseUrl) {
   log('api: DATABASE_URL is required to run the API on its own (`pnpm start` runs it with the embedded Postgres)');
   process.exit(2);
 }
 log(`api: config ${JSON.stringify(describeConfig(config))}`);
-const db = new Database(singleDatabase(config.databaseUrl), { poolSize: config.dbPoolSize, connectTimeoutMs: config.dbConnectTimeoutMs });
-const api = await startApi({ config, db });
+const db = openDatabase(config);
+const api = await startApi({ config, db, logger });
 log(`api: listening on ${api.url} (realtime publish: ${api.app.publisher.kind})`);
 
 let stopping = false;

@@ -1,7 +1,7 @@
 // What the realtime tier reads from Postgres: a thread's head (where its log ends) and its events
 // after a sequence number. Always from the primary: a replica that lags would make a node believe
 // an event does not exist yet, and the whole point of these reads is to repair what was missed.
-import { readEvent, selectThreadEvents, shardOfId, storedEventFromRow, threadSql, type Database, type Route } from '@parley/data';
+import { loggedEventFromRow, selectThreadEvents, shardOfId, threadSql, type Database, type Route } from '@parley/data';
 import type { ParleyEvent } from '@parley/domain';
 
 export interface LogEvent {
@@ -58,8 +58,8 @@ export class EventLog {
     if (!r) return [];
     const { rows } = await this.db.exec(r, selectThreadEvents, [threadId, after, limit]);
     return rows.map((row) => {
-      const e = storedEventFromRow(row);
-      return { seq: e.seq, at: e.at, event: readEvent(e.type, e.version, e.snapshot) };
+      const e = loggedEventFromRow(row);
+      return { seq: e.seq!, at: e.at, event: e.event };
     });
   }
 }

@@ -4,18 +4,17 @@
 // PARLEY_REALTIME_PORT; SIGTERM/SIGINT tell clients to reconnect (1012) and stop.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Database, describeConfig, loadConfig, singleDatabase } from '@parley/data';
+import { createLogger, describeConfig, lineLogger, loadConfig, openDatabase } from '@parley/data';
 import { attachRealtime, REALTIME_PATH } from './index.ts';
 
-const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-
 const config = loadConfig();
+const log = lineLogger(createLogger(config, 'realtime'));
 if (!config.databaseUrl) {
   log('realtime: DATABASE_URL is required to run a realtime node on its own (`pnpm start` serves realtime on the API port)');
   process.exit(2);
 }
 log(`realtime: config ${JSON.stringify(describeConfig(config))}`);
-const db = new Database(singleDatabase(config.databaseUrl), { poolSize: config.dbPoolSize, connectTimeoutMs: config.dbConnectTimeoutMs });
+const db = openDatabase(config);
 
 const server = createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/healthz') {

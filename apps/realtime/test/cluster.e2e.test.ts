@@ -47,7 +47,7 @@ async function startCluster(t: Test, opts: { redis: boolean; sweepMs: number }):
     PARLEY_REALTIME_PORT: '0',
     PARLEY_REALTIME_SWEEP_MS: String(opts.sweepMs),
     PARLEY_DB_POOL_SIZE: '3',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
   };
   if (!redis) delete env.REDIS_URL;
   const nodes = (await Promise.all(['A', 'B'].map((name) => startNode(t, name, env)))) as [Node, Node];

@@ -52,7 +52,7 @@ export async function startNode(t: TapTest, name: string, env: Record<string, st
   });
   const url = await until(`realtime node ${name} to listen`, 15_000, async () => {
     if (!alive()) throw new Error(`realtime node ${name} exited (${child.exitCode ?? child.signalCode}): ${output}`);
-    return /listening on (ws:\/\/\S+)/.exec(output)?.[1];
+    return /listening on (ws:\/\/[^\s"]+)/.exec(output)?.[1];
   });
   const healthUrl = url.replace(/^ws:/, 'http:').replace('/v1/realtime', '/healthz');
   const healthz = async () => {

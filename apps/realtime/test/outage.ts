@@ -1,7 +1,7 @@
 // Shared by the outage e2e tests: a standalone realtime node process on its own killable
 // Postgres (test/harness/postgres.ts), an API writing to that database, and small waits.
 import type { Test } from 'tap';
-import { Database, singleDatabase } from '@parley/data';
+import { loadConfig, openDatabase } from '@parley/data';
 import { testApi, type TestApi } from '../../../test/harness/app.ts';
 import { ownPostgres } from '../../../test/harness/postgres.ts';
 import type { EmbeddedPg } from '../../../scripts/lib/embedded-postgres.ts';
@@ -21,7 +21,7 @@ export interface Stack {
 export async function stack(t: Test, redis?: TestRedis, opts: { down?: boolean } = {}): Promise<Stack> {
   const { pg } = await ownPostgres(t);
   if (opts.down) await pg.kill('SIGKILL');
-  const db = new Database(singleDatabase(pg.url('parley')), { poolSize: 5 });
+  const db = openDatabase(loadConfig({}, { databaseUrl: pg.url('parley') }), { poolSize: 5 });
   t.teardown(() => db.close());
   const api = await testApi(t, redis ? { redisUrl: redis.url } : {}, db);
   const env: Record<string, string | undefined> = {
@@ -32,7 +32,7 @@ export async function stack(t: Test, redis?: TestRedis, opts: { down?: boolean }
     PARLEY_REALTIME_PORT: '0',
     PARLEY_REALTIME_SWEEP_MS: String(SWEEP_MS),
     PARLEY_DB_POOL_SIZE: '3',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
   };
   if (!redis) delete env.REDIS_URL;
   const node = await startNode(t, 'A', env, { waitForBus: !opts.down });

@@ -1,6 +1,6 @@
 // The worker tier: a relay from the event log into pg-boss, and consumers that run the
 // delayed-signal handlers (counters, notifications, webhooks, cache refills) in batches.
-import { Database, singleDatabase, type Config } from '@parley/data';
+import { openDatabase, type Config, type Database } from '@parley/data';
 import { defaultRegistry } from './handlers.ts';
 import { SignalRuntime } from './signals/runtime.ts';
 import type { SignalRegistry } from './signals/registry.ts';
@@ -18,8 +18,9 @@ export interface Worker {
 
 export interface WorkerOptions {
   config: Config;
-  connectionString: string;
-  /** the data seam; one is made (and closed) from connectionString when absent */
+  /** pg-boss's database; default the config's (DATABASE_URL) */
+  connectionString?: string;
+  /** the data seam; one is opened from the config (and closed with the worker) when absent */
   db?: Database;
   registry?: SignalRegistry;
   log?: (line: string) => void;
@@ -27,11 +28,11 @@ export interface WorkerOptions {
 
 export async function startWorker({ config, connectionString, db, registry, log = () => {} }: WorkerOptions): Promise<Worker> {
   const ownDb = db === undefined;
-  const database = db ?? new Database(singleDatabase(connectionString), { poolSize: Math.min(config.dbPoolSize, 6), connectTimeoutMs: config.dbConnectTimeoutMs });
+  const database = db ?? openDatabase(config, { poolSize: Math.min(config.dbPoolSize, 6) });
   const runtime = await SignalRuntime.create({
     registry: registry ?? defaultRegistry(config),
     ctx: { config, db: database, log },
-    connectionString,
+    connectionString: connectionString ?? database.primaryUrl({ area: 'content', shard: 0 }),
     concurrency: config.workerConcurrency,
     monitorSeconds: config.workerMonitorSeconds,
   });

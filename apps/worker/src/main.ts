@@ -3,18 +3,16 @@
 // while the database is away); SIGTERM/SIGINT stop it gracefully (active jobs finish first).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describeConfig, isConnectionError, loadConfig } from '@parley/data';
+import { createLogger, describeConfig, isConnectionError, lineLogger, loadConfig } from '@parley/data';
 import { ParleyError } from '@parley/domain';
 import { startWorker, type Worker } from './index.ts';
 
-const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-
 const config = loadConfig();
+const log = lineLogger(createLogger(config, 'worker'));
 if (!config.databaseUrl) {
   log('worker: DATABASE_URL is required to run the worker on its own (`pnpm start` runs it in-process with the embedded Postgres)');
   process.exit(2);
 }
-const databaseUrl = config.databaseUrl;
 log(`worker: config ${JSON.stringify(describeConfig(config))}`);
 
 let worker: Worker | undefined;
@@ -57,7 +55,7 @@ const unavailable = (err: unknown) => isConnectionError(err) || (err instanceof 
 // once) waits for it instead of exiting, so the orchestrator need not order the start-up.
 for (let attempt = 0; !stopping && !worker; attempt++) {
   try {
-    worker = await startWorker({ config, connectionString: databaseUrl, log });
+    worker = await startWorker({ config, log });
   } catch (err) {
     if (!unavailable(err)) throw err;
     if (attempt % 10 === 0) log(`worker: the database is unavailable (${(err as Error).message}); waiting for it`);

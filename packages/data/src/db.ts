@@ -3,6 +3,7 @@
 // content shard (horizontal partitions by forum) and read or write. Nothing else knows where a
 // table lives, so adding shards and replicas is a topology change, not a code change.
 import pg from 'pg';
+import type { ThreadEvent } from './logged-event.ts';
 import { translateConnectionError } from './unavailable.ts';
 
 export type Area = 'accounts' | 'forums' | 'content';
@@ -29,22 +30,13 @@ const toQuery = (sql: Sql, values?: unknown[]): pg.QueryConfig => (typeof sql ==
 export interface Executor {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: Sql, values?: unknown[]): Promise<pg.QueryResult<R>>;
   /** Inside `Database.tx`: keep a thread event for the `onCommitted` listeners, told once the transaction commits. */
-  record?(event: CommittedEvent): void;
+  record?(event: ThreadEvent): void;
 }
 
-/** A thread event as it was written: what the realtime tier's fast path publishes after commit. */
-export interface CommittedEvent {
-  threadId: string;
-  forumId: string;
-  seq: number;
-  at: Date;
-  type: string;
-  version: number;
-  /** the msgpackr snapshot, exactly as stored */
-  snapshot: Uint8Array;
-}
+/** @deprecated the same type as ThreadEvent (logged-event.ts); kept until every caller moved */
+export type CommittedEvent = ThreadEvent;
 
-export type CommitListener = (events: CommittedEvent[]) => void;
+export type CommitListener = (events: ThreadEvent[]) => void;
 
 export interface AreaNodes {
   primary: string;
@@ -115,7 +107,7 @@ export class Database {
     let lost: Error | undefined;
     const onError = (err: Error) => void (lost ??= err);
     client.on('error', onError);
-    const recorded: CommittedEvent[] = [];
+    const recorded: ThreadEvent[] = [];
     const ex: Executor = {
       query: <R extends pg.QueryResultRow>(sql: Sql, values?: unknown[]) => {
         this.emit(alias, textOf(sql));
@@ -181,7 +173,7 @@ export class Database {
     for (const l of this.listeners) l(alias, text);
   }
 
-  private committed(events: CommittedEvent[]): void {
+  private committed(events: ThreadEvent[]): void {
     for (const l of this.commitListeners) {
       try {
         l(events);

@@ -17,5 +17,10 @@ export { claimEvents } from './sql/signals.ts';
 export * as webhookSql from './sql/webhooks.ts';
 export * from './webhook-target.ts';
 export * from './tokens.ts';
-export * from './bus.ts';
+export * from './logged-event.ts';
+export * from './event-wire.ts';
+/** @deprecated BusMessage */
+export type { BusMessage as BusEvent } from './event-wire.ts';
 export * from './forum-cache.ts';
+export * from './open.ts';
+export * from './log.ts';

@@ -1,29 +1,29 @@
 // The event log. `appendThreadEvent` takes the thread's next sequence number and writes the
 // event in one statement; it must run inside the write's transaction, after the atomic update,
-// so a thread's events are gap-free and in commit order.
+// so a thread's events are gap-free and in commit order. Both appends return the LoggedEvent
+// they wrote, the one event type every later hop carries.
 import type { Executor } from '../db.ts';
 import { encodeSnapshot } from '../codec.ts';
+import { eventColumns, eventRowFromRow, type EventRow, type LoggedEvent, type ThreadEvent } from '../logged-event.ts';
 import type { ParleyEvent } from '@parley/domain';
 
-export interface AppendedEvent {
-  id: string;
-  seq: number;
-  at: Date;
-}
-
-export async function appendThreadEvent(
+export async function appendThreadEvent<E extends ParleyEvent>(
   ex: Executor,
-  e: { threadId: string; actor: string; postId?: string | null; event: ParleyEvent },
-): Promise<AppendedEvent> {
+  e: { threadId: string; actor: string; postId?: string | null; event: E },
+): Promise<ThreadEvent & LoggedEvent<E>> {
   const snapshot = encodeSnapshot(e.event.snapshot);
   const { rows } = await ex.query<{ id: string; seq: string; at: Date; forum_id: string }>(
     appendThreadEventSql,
     [e.threadId, e.event.type, e.event.version, e.actor, e.postId ?? null, snapshot],
   );
   if (rows.length === 0) throw new Error(`thread ${e.threadId} vanished inside a write`);
-  const seq = Number(rows[0].seq);
-  ex.record?.({ threadId: e.threadId, forumId: rows[0].forum_id, seq, at: rows[0].at, type: e.event.type, version: e.event.version, snapshot });
-  return { id: rows[0].id, seq, at: rows[0].at };
+  const r = rows[0];
+  const logged = {
+    id: String(r.id), forumId: r.forum_id, threadId: e.threadId, seq: Number(r.seq), type: e.event.type, version: e.event.version,
+    actor: e.actor, at: r.at, postId: e.postId ?? null, event: e.event, snapshot,
+  };
+  ex.record?.(logged);
+  return logged;
 }
 
 /** $1 thread, $2 type, $3 schema version, $4 actor, $5 post, $6 snapshot */
@@ -36,35 +36,25 @@ export const appendThreadEventSql = {
 };
 
 /** Events with no thread (forum and account events). */
-export async function appendEvent(ex: Executor, e: { forumId: string | null; actor: string; event: ParleyEvent }): Promise<AppendedEvent> {
+export async function appendEvent<E extends ParleyEvent>(ex: Executor, e: { forumId: string | null; actor: string; event: E }): Promise<LoggedEvent<E>> {
+  const snapshot = encodeSnapshot(e.event.snapshot);
   const { rows } = await ex.query<{ id: string; at: Date }>(
     `INSERT INTO events (forum_id, type, schema_version, actor, snapshot) VALUES ($1, $2, $3, $4, $5) RETURNING id, at`,
-    [e.forumId, e.event.type, e.event.version, e.actor, encodeSnapshot(e.event.snapshot)],
+    [e.forumId, e.event.type, e.event.version, e.actor, snapshot],
   );
-  return { id: rows[0].id, seq: 0, at: rows[0].at };
+  return {
+    id: String(rows[0].id), forumId: e.forumId, threadId: null, seq: null, type: e.event.type, version: e.event.version,
+    actor: e.actor, at: rows[0].at, postId: null, event: e.event, snapshot,
+  };
 }
 
-export interface StoredEvent {
-  id: string;
-  seq: number;
-  type: string;
-  version: number;
-  actor: string;
-  at: Date;
-  snapshot: Buffer;
-}
+/** @deprecated EventRow (logged-event.ts); kept until every caller moved */
+export type StoredEvent = EventRow;
+/** @deprecated eventRowFromRow (logged-event.ts) */
+export const storedEventFromRow = eventRowFromRow;
 
+/** $1 thread, $2 after seq, $3 limit: rows for `loggedEventFromRow` */
 export const selectThreadEvents = {
   name: 'parley_select_thread_events',
-  text: `SELECT id, seq, type, schema_version, actor, at, snapshot FROM events WHERE thread_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+  text: `SELECT ${eventColumns} FROM events WHERE thread_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
 };
-
-export const storedEventFromRow = (r: Record<string, unknown>): StoredEvent => ({
-  id: r.id as string,
-  seq: Number(r.seq),
-  type: r.type as string,
-  version: r.schema_version as number,
-  actor: r.actor as string,
-  at: r.at as Date,
-  snapshot: r.snapshot as Buffer,
-});
