@@ -54,7 +54,7 @@ const experiment = Object.fromEntries(Object.entries(experimentFlags).filter(([f
 const experimenting = Object.keys(experiment).length > 0;
 const workerEnv = (url: string) => ({
   DATABASE_URL: url,
-  LOG_LEVEL: 'warn', // its failures still show
+  LOG_LEVEL: 'info', // the runtime logs its failures (relay steps, pg-boss errors, dead letters) at info
   ...(concurrency ? { PARLEY_WORKER_CONCURRENCY: concurrency } : {}),
   ...(experimenting ? { BENCH_WORKER_RUNTIME: JSON.stringify(experiment) } : {}),
 });
@@ -210,15 +210,26 @@ async function startWorker(name: string, url: string): Promise<Proc & { failures
     nodeFlags: probe,
     graceMs: 15_000,
     onLine: (line) => {
-      if (line.startsWith('{"workerProbe"')) signalsWork ??= (JSON.parse(line) as WorkerProbeLine).workerProbe.signalsWork;
-      else if (/fail|error|dead-letter/i.test(line) && !/worker: config /.test(line)) {
-        failures.push(line);
-        if (failures.length <= 20) log(`${name}: ${line}`);
+      if (line.startsWith('{"workerProbe"')) return void (signalsWork ??= (JSON.parse(line) as WorkerProbeLine).workerProbe.signalsWork);
+      const msg = logMessage(line);
+      if (/fail|error|dead-letter/i.test(msg) && !msg.startsWith('worker: config ')) {
+        failures.push(msg);
+        if (failures.length <= 20) log(`${name}: ${msg}`);
       }
     },
   });
   onCleanup(p.stop);
   return { ...p, failures };
+}
+
+/** The message of a log line (the processes log JSON lines through pino), or the line itself. */
+function logMessage(line: string): string {
+  try {
+    const { msg, err } = JSON.parse(line) as { msg?: string; err?: { message?: string } };
+    return [msg, err?.message].filter(Boolean).join(': ') || line;
+  } catch {
+    return line;
+  }
 }
 
 async function drainBacklog(pgs: BenchPostgres, c: pg.Client, k: number, forumId: string, backlog: Backlog, url: string): Promise<Throughput> {

@@ -2,7 +2,7 @@
 // the benchmark's database, one `inject` per request, counted by the test harness's countQueries.
 // Evidence for the report, not a measurement of speed.
 import { buildApp } from '../../apps/api/src/index.ts';
-import { Database, loadConfig, singleDatabase } from '../../packages/data/src/index.ts';
+import { loadConfig, openDatabase } from '../../packages/data/src/index.ts';
 import { countQueries } from '../../test/harness/query-count.ts';
 
 export interface InjectedRequest {
@@ -14,7 +14,7 @@ export interface InjectedRequest {
 
 export async function statementsPerRequest(databaseUrl: string, reqs: InjectedRequest[]): Promise<{ label: string; status: number; statements: string[] }[]> {
   const config = loadConfig({}, { databaseUrl, logLevel: 'silent', writeRatePerMinute: 0 });
-  const db = new Database(singleDatabase(databaseUrl), { poolSize: 2 });
+  const db = openDatabase(config, { poolSize: 2 });
   const app = await buildApp({ config, db });
   const out: { label: string; status: number; statements: string[] }[] = [];
   try {
