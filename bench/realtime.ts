@@ -31,7 +31,7 @@ import { freePort } from '../scripts/lib/free-port.ts';
 import { REALTIME_PATH } from '../apps/realtime/src/index.ts';
 import { ClientFleet } from './lib/realtime-clients.ts';
 import { grantableNofile, nofileLimits, spawnProcess, startRedis, type Proc } from './lib/processes.ts';
-import { startAllInOne, startApp } from './lib/apps.ts';
+import { PARLEY_NODE_FLAGS, startAllInOne, startApp } from './lib/apps.ts';
 import { openFds } from './lib/cpu.ts';
 import { measureDelay, measureFanout, type DelayResult, type FanoutResult } from './lib/realtime-phases.ts';
 import { measureConnections, sourceAddresses, type ConnectionsResult } from './lib/realtime-connections.ts';
@@ -85,7 +85,16 @@ benchMain('bench:realtime', 900, async () => {
 
   // The embedded layout's process also serves the setup: a forum, the threads and the hot thread.
   const embedded = stopLater(await startAllInOne({ name: 'pnpm start', nodeFlags: profFlags, env: { ...apiEnv, ...experiment } }));
-  log(`embedded layout: ${embedded.url} (pid ${embedded.pid}), pnpm start's one process (scripts/start.ts: API + realtime + worker), NOTIFY`);
+  /** what each layout ran, for the summary */
+  const flags = `node ${PARLEY_NODE_FLAGS.join(' ')}`;
+  const layouts: Record<string, string> = {
+    embedded: `pnpm start's one process (scripts/start.ts: API + realtime + worker; ${flags}), NOTIFY`,
+    redis: `apps/api/src/main.ts publishing to redis-server, one standalone node apps/realtime/src/main.ts (${flags})`,
+    'redis-2nodes': 'the same API and Redis, two standalone nodes, half the clients each',
+    ceiling: 'bench/lib/realtime-ceiling.ts, a bare ws server answering the POST',
+    'ceiling-2procs': 'two of them, the one posted to passing each frame to the other',
+  };
+  log(`embedded layout: ${embedded.url} (pid ${embedded.pid}), ${layouts.embedded}`);
   await api(embedded.url, 'POST', '/v1/forums', { slug: 'bench', name: 'Bench' }, adminToken);
   const threadIds: string[] = new Array(threadCount);
   let hot = '';
@@ -250,7 +259,7 @@ benchMain('bench:realtime', 900, async () => {
   const profiles = profile ? summarizeProfiles(profDir) : [];
   printSummary({
     machine, pgVersion: pg.version, redisVersion, subscribers, threadCount, rate, seconds, warmup, rounds, clientProcs,
-    addresses, clocks, delays, fanouts, connections, wantedConnections, profiles, experiment,
+    layouts, addresses, clocks, delays, fanouts, connections, wantedConnections, profiles, experiment,
     coalesceMs: realtimeConfig.realtimeCoalesceMs, pingSeconds: realtimeConfig.realtimePingSeconds, lateMs: LATE_MS,
     defaults: { coalesceMs: defaultConfig.realtimeCoalesceMs, pingSeconds: defaultConfig.realtimePingSeconds },
   });

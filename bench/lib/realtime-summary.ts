@@ -27,6 +27,8 @@ export function printSummary(o: {
   warmup: number;
   rounds: number;
   clientProcs: number;
+  /** per layout, what it ran */
+  layouts: Record<string, string>;
   addresses: string[];
   clocks: string[];
   delays: DelayResult[];
@@ -51,6 +53,8 @@ export function printSummary(o: {
   line(`fan-out: the same ${n(o.subscribers)} clients also subscribed to one hot thread; one comment there, ${o.rounds} rounds` +
     (o.fanouts.some((f) => f.servers > 1) ? `; the *-2nodes / *-2procs layouts split the clients evenly over two server processes (fan-out only, after 2 unrecorded rounds)` : ''));
   line(`realtime: coalescing window ${o.coalesceMs} ms, heartbeat every ${o.pingSeconds} s${Object.keys(o.experiment).length ? ` (EXPERIMENT: ${JSON.stringify(o.experiment)}; Parley's defaults are ${o.defaults.coalesceMs} ms and ${o.defaults.pingSeconds} s)` : ' (the defaults)'}`);
+  const ran = new Set([...o.delays, ...o.fanouts].map((x) => layoutOf(x.label)));
+  for (const [name, what] of Object.entries(o.layouts)) if (ran.has(name)) line(`layout ${name}: ${what}`);
   line(`load generator: ${o.clientProcs} processes (raw sockets, hand-written upgrade); source addresses: ${o.addresses.join('; ')}`);
   line(`clock offsets of the load-generator processes to this one: ${o.clocks.join('; ')}`);
   line();
