@@ -98,13 +98,13 @@ export async function spawnProcess(o: SpawnOptions): Promise<Proc> {
       const { healthz, url: serves } = o.ready;
       void (async () => {
         while (!settled) {
-          const up = await fetch(healthz, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, () => false);
+          const up = await fetch(healthz, { signal: AbortSignal.timeout(2000) }).then(async (r) => (await r.arrayBuffer(), r.status === 200), () => false);
           if (up) settle(undefined, serves);
           else await new Promise((r) => setTimeout(r, 100));
         }
       })();
     }
-  }).catch(async (err: Error) => {
+  }).catch((err: Error) => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     throw err;
   });
