@@ -3,7 +3,7 @@
 // same run: a 5-byte hello, and the very bytes of page 1 served from memory.
 //
 //   node bench/read.ts [--connections=32] [--seconds=20] [--warmup=5] [--posts=1000] [--pool=16]
-//                      [--named-statements]   (an experiment: see lib/api-server.ts)
+//                      [--named-statements]   (an experiment: see lib/named-statements.ts)
 //
 // There is no HTTP or query cache in front of the API, so every request here runs its queries.
 import { randomBytes } from 'node:crypto';
@@ -14,21 +14,23 @@ import { decodeCursor } from '../packages/domain/src/index.ts';
 import { postSql } from '../packages/data/src/index.ts';
 import { api, args, benchMain, intList, log, machineInfo, onCleanup, pool } from './lib/run.ts';
 import { startBenchPostgres } from './lib/postgres.ts';
-import { spawnServer } from './lib/child.ts';
+import { PARLEY_NODE_FLAGS, startApp } from './lib/apps.ts';
+import { spawnProcess } from './lib/processes.ts';
 import { describeLoad, fmt, runLoad, type LoadResult } from './lib/load.ts';
-import { countQueries } from './lib/query-count.ts';
+import { statementsPerRequest } from './lib/query-count.ts';
 import { coresUsed, sampleCpu, waitForQuiet, type CoresUsed } from './lib/cpu.ts';
 
 const TARGET_PAGE20_COST = 1.2;
-const a = args();
+const a = args(['connections', 'seconds', 'warmup', 'posts', 'pool', 'named-statements']);
 const connections = intList(a.get('connections'), [32]);
 const seconds = Number(a.get('seconds') ?? 20);
 const warmup = Number(a.get('warmup') ?? 5);
 const postCount = Number(a.get('posts') ?? 1000);
 const poolSize = Number(a.get('pool') ?? 16);
 const PAGE = 50;
-/** experiment: the API process sends named (prepared) statements; see lib/api-server.ts */
+/** experiment: the API process sends named (prepared) statements; see lib/named-statements.ts */
 const namedStatements = a.has('named-statements');
+const apiFlags = namedStatements ? ['--import', new URL('./lib/named-statements.ts', import.meta.url).href] : [];
 const pause = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
 benchMain('bench:read', 240 + connections.length * 4 * (seconds + warmup + 70), async () => {
@@ -39,9 +41,9 @@ benchMain('bench:read', 240 + connections.length * 4 * (seconds + warmup + 70), 
   log(`postgres ${pg.version}: ${Object.entries(pg.settings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 
   const adminToken = `pat_${randomBytes(24).toString('hex')}`;
-  const server = await spawnServer(new URL('./lib/api-server.ts', import.meta.url), namedStatements ? ['--named-statements'] : [], {
-    PORT: '0', HOST: '127.0.0.1', DATABASE_URL: pg.url, PARLEY_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent',
-    PARLEY_WRITE_RATE_PER_MINUTE: '0', PARLEY_DB_POOL_SIZE: String(poolSize),
+  const server = await startApp('api', {
+    nodeFlags: apiFlags,
+    env: { DATABASE_URL: pg.url, PARLEY_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', PARLEY_WRITE_RATE_PER_MINUTE: '0', PARLEY_DB_POOL_SIZE: String(poolSize) },
   });
   onCleanup(server.stop);
   log(`api: ${server.url} (pid ${server.pid}, PARLEY_DB_POOL_SIZE=${poolSize})`);
@@ -71,18 +73,18 @@ benchMain('bench:read', 240 + connections.length * 4 * (seconds + warmup + 70), 
   const page20 = pages[19];
   log(`page 1: ${page1.posts} posts, ${fmt(page1.body.length)} bytes; page 20: ${page20.posts} posts, ${fmt(page20.body.length)} bytes`);
 
-  const counted = await countQueries(pg.url, [
+  const counted = await statementsPerRequest(pg.url, [
     { label: 'page 1', method: 'GET', url: page1.url },
     { label: 'page 20', method: 'GET', url: page20.url },
   ]);
-  for (const c of counted) log(`statements for ${c.label}: ${c.queries.length} (${c.queries.join(' | ')})`);
+  for (const c of counted) log(`statements for ${c.label}: ${c.statements.length} (${c.statements.join(' | ')})`);
   const plans = await explainPages(pg.query, thread.id, page20.url);
   log(`EXPLAIN ANALYZE page 1: ${plans.page1}; page 20: ${plans.page20}`);
 
   const pageFile = join(tmpdir(), `parley-bench-page-${process.pid}.json`);
   await writeFile(pageFile, page1.body);
   onCleanup(() => rm(pageFile, { force: true }));
-  const ceiling = await spawnServer(new URL('./lib/hello-server.ts', import.meta.url), [pageFile], {});
+  const ceiling = await spawnProcess({ name: 'node:http ceiling', program: new URL('./lib/hello-server.ts', import.meta.url), args: [pageFile], ready: 'json' });
   onCleanup(ceiling.stop);
 
   const results: { label: string; r: LoadResult; cpu: CoresUsed }[] = [];
@@ -106,8 +108,8 @@ benchMain('bench:read', 240 + connections.length * 4 * (seconds + warmup + 70), 
   line();
   line(`== bench:read summary, ${new Date().toISOString()} ==`);
   line(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memory}, Node ${machine.node}, PostgreSQL ${pg.version}`);
-  line(`api: one process${namedStatements ? ' (EXPERIMENT: named prepared statements, not how Parley runs)' : ''}, PARLEY_DB_POOL_SIZE=${poolSize}; thread of ${postCount} comments (${shape}); limit=${PAGE}; ${seconds} s per phase after a ${warmup} s warm-up`);
-  line(`page 1 ${fmt(page1.body.length)} bytes, page 20 ${fmt(page20.body.length)} bytes; statements per page: ${counted.map((c) => `${c.label} ${c.queries.length}`).join(', ')}`);
+  line(`api: one process, apps/api/src/main.ts (node ${PARLEY_NODE_FLAGS.join(' ')})${namedStatements ? ' (EXPERIMENT: named prepared statements, not how Parley runs)' : ''}, PARLEY_DB_POOL_SIZE=${poolSize}; thread of ${postCount} comments (${shape}); limit=${PAGE}; ${seconds} s per phase after a ${warmup} s warm-up`);
+  line(`page 1 ${fmt(page1.body.length)} bytes, page 20 ${fmt(page20.body.length)} bytes; statements per page: ${counted.map((c) => `${c.label} ${c.statements.length}`).join(', ')}`);
   line(`EXPLAIN ANALYZE (listing statement only): page 1 ${plans.page1}; page 20 ${plans.page20}`);
   line();
   for (const { label, r, cpu } of results) {

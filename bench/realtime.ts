@@ -9,8 +9,9 @@
 // 1. End-to-end delay: comments at `rate`/s to random threads, `subscribers` clients spread evenly
 //    over `threads` threads (one subscription each); per delivery, the subscriber's receipt minus
 //    the API's 2xx, both on this process's clock (the load-generator processes' clocks are
-//    calibrated against it). Two layouts: embedded (API + realtime in one process, NOTIFY) and
-//    Redis (API process publishing to Redis, a standalone realtime node).
+//    calibrated against it). Two layouts: embedded (`pnpm start`'s one process, scripts/start.ts:
+//    API + realtime + worker, NOTIFY) and Redis (apps/api/src/main.ts publishing to Redis, a
+//    standalone realtime node, apps/realtime/src/main.ts).
 // 2. Fan-out: every client also subscribes to one hot thread; one comment there, from the 2xx until
 //    the last client has it; `rounds` times. Also scaled out, fan-out only: two standalone nodes
 //    sharing Redis with half the clients each (redis-2nodes), and two ceiling processes, the one
@@ -23,13 +24,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { api, args, benchMain, log, machineInfo, onCleanup, pool } from './lib/run.ts';
 import { startBenchPostgres } from './lib/postgres.ts';
 import { waitForQuiet } from './lib/cpu.ts';
-import { freePort } from '../scripts/lib/embedded-postgres.ts';
+import { freePort } from '../scripts/lib/free-port.ts';
+import { REALTIME_PATH } from '../apps/realtime/src/index.ts';
 import { ClientFleet } from './lib/realtime-clients.ts';
-import { grantableNofile, nofileLimits, openFds, spawnProc, startRedis, type Proc } from './lib/realtime-procs.ts';
+import { grantableNofile, nofileLimits, spawnProcess, startRedis, type Proc } from './lib/processes.ts';
+import { PARLEY_NODE_FLAGS, startAllInOne, startApp } from './lib/apps.ts';
+import { openFds } from './lib/cpu.ts';
 import { measureDelay, measureFanout, type DelayResult, type FanoutResult } from './lib/realtime-phases.ts';
 import { measureConnections, sourceAddresses, type ConnectionsResult } from './lib/realtime-connections.ts';
 import { summarizeProfiles } from './lib/realtime-profile.ts';
@@ -42,7 +45,7 @@ const MESSAGE =
   'but only after we raised the pool size; with the default of 10 the queue just moved from the database to the app.\n\n' +
   'Has anyone measured it with **synchronous_commit** left on? Our numbers are at https://example.com/notes.';
 
-const a = args();
+const a = args(['subscribers', 'threads', 'rate', 'seconds', 'warmup', 'rounds', 'connections', 'client-procs', 'skip', 'profile', 'coalesce-ms', 'ping-seconds']);
 const subscribers = Number(a.get('subscribers') ?? 10_000);
 const threadCount = Number(a.get('threads') ?? 1000);
 const rate = Number(a.get('rate') ?? 200);
@@ -58,9 +61,10 @@ const experiment: Record<string, string> = {};
 if (a.has('coalesce-ms')) experiment.PARLEY_REALTIME_COALESCE_MS = a.get('coalesce-ms')!;
 if (a.has('ping-seconds')) experiment.PARLEY_REALTIME_PING_SECONDS = a.get('ping-seconds')!;
 const realtimeConfig = loadConfig({ ...process.env, ...experiment });
+const defaultConfig = loadConfig({});
+/** the connections figure's node keeps idle clients this long (the default closes them after PARLEY_REALTIME_IDLE_SECONDS) */
+const CONNECTIONS_IDLE_SECONDS = 3600;
 const LATE_MS = 15;
-const node = process.execPath;
-const file = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 
 benchMain('bench:realtime', 900, async () => {
   const machine = machineInfo();
@@ -72,7 +76,7 @@ benchMain('bench:realtime', 900, async () => {
   const pg = await startBenchPostgres({ log: (l) => log(`postgres: ${l}`) });
   onCleanup(pg.stop);
   const adminToken = `pat_${randomBytes(24).toString('hex')}`;
-  const apiEnv = { HOST: '127.0.0.1', PORT: '0', DATABASE_URL: pg.url, PARLEY_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', PARLEY_WRITE_RATE_PER_MINUTE: '0', REDIS_URL: undefined };
+  const apiEnv = { DATABASE_URL: pg.url, PARLEY_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', PARLEY_WRITE_RATE_PER_MINUTE: '0', REDIS_URL: undefined };
   if (Object.keys(experiment).length) log(`EXPERIMENT: the realtime processes run with ${JSON.stringify(experiment)}`);
   const stopLater = <P extends Proc>(p: P): P => {
     onCleanup(p.stop);
@@ -80,8 +84,17 @@ benchMain('bench:realtime', 900, async () => {
   };
 
   // The embedded layout's process also serves the setup: a forum, the threads and the hot thread.
-  const embedded = stopLater(await spawnProc({ name: 'api+realtime', cmd: node, args: [...profFlags, file('./lib/realtime-embedded.ts')], env: { ...apiEnv, ...experiment }, ready: 'json' }));
-  log(`embedded layout: ${embedded.url} (pid ${embedded.pid}), API and realtime in one process, NOTIFY`);
+  const embedded = stopLater(await startAllInOne({ name: 'pnpm start', nodeFlags: profFlags, env: { ...apiEnv, ...experiment } }));
+  /** what each layout ran, for the summary */
+  const flags = `node ${PARLEY_NODE_FLAGS.join(' ')}`;
+  const layouts: Record<string, string> = {
+    embedded: `pnpm start's one process (scripts/start.ts: API + realtime + worker; ${flags}), NOTIFY`,
+    redis: `apps/api/src/main.ts publishing to redis-server, one standalone node apps/realtime/src/main.ts (${flags})`,
+    'redis-2nodes': 'the same API and Redis, two standalone nodes, half the clients each',
+    ceiling: 'bench/lib/realtime-ceiling.ts, a bare ws server answering the POST',
+    'ceiling-2procs': 'two of them, the one posted to passing each frame to the other',
+  };
+  log(`embedded layout: ${embedded.url} (pid ${embedded.pid}), ${layouts.embedded}`);
   await api(embedded.url, 'POST', '/v1/forums', { slug: 'bench', name: 'Bench' }, adminToken);
   const threadIds: string[] = new Array(threadCount);
   let hot = '';
@@ -160,7 +173,7 @@ benchMain('bench:realtime', 900, async () => {
 
   let sampleFrame: string | undefined;
   if (!skip.has('embedded')) {
-    const d = await layout({ label: 'embedded', servers: { embedded: `${embedded.url.replace(/^http/, 'ws')}/v1/realtime` }, http: embedded.url, pids: { parley: [embedded.pid] },
+    const d = await layout({ label: 'embedded', servers: { embedded: `${embedded.url.replace(/^http/, 'ws')}${REALTIME_PATH}` }, http: embedded.url, pids: { parley: [embedded.pid] },
       request: comment, delay: true });
     sampleFrame = d?.sampleFrame;
   }
@@ -170,11 +183,8 @@ benchMain('bench:realtime', 900, async () => {
   if (!skip.has('redis') || !skip.has('redis-2nodes')) {
     const redis = stopLater(await startRedis(await freePort()));
     redisVersion = redis.version;
-    const apiProc = stopLater(await spawnProc({ name: 'api', cmd: node, args: [file('./lib/api-server.ts')], env: { ...apiEnv, REDIS_URL: redis.url }, ready: 'json' }));
-    const realtimeNode = async (name: string) => stopLater(await spawnProc({
-      name, cmd: node, args: [...profFlags, file('../apps/realtime/src/main.ts')], ready: /listening on (ws:\/\/\S+)/,
-      env: { HOST: '127.0.0.1', PARLEY_REALTIME_PORT: '0', DATABASE_URL: pg.url, REDIS_URL: redis.url, ...experiment },
-    }));
+    const apiProc = stopLater(await startApp('api', { env: { ...apiEnv, REDIS_URL: redis.url } }));
+    const realtimeNode = async (name: string) => stopLater(await startApp('realtime', { name, nodeFlags: profFlags, env: { DATABASE_URL: pg.url, REDIS_URL: redis.url, ...experiment } }));
     if (!skip.has('redis')) {
       const rt = await realtimeNode('realtime node');
       log(`redis layout: redis ${redis.version} (pid ${redis.pid}), API ${apiProc.url} (pid ${apiProc.pid}), realtime node ${rt.url} (pid ${rt.pid})`);
@@ -201,8 +211,9 @@ benchMain('bench:realtime', 900, async () => {
     const sample = JSON.parse(sampleFrame) as { events: { post: Record<string, unknown> }[] };
     const frameFor = (t: string, id: string) => JSON.stringify({ ...sample, threadId: t, events: [{ ...sample.events[0], post: { ...sample.events[0].post, id, threadId: t } }] });
     log(`ceiling frame: ${Buffer.byteLength(sampleFrame)} bytes (a PostCreated events frame Parley sent, ids replaced)`);
-    const ceilingProc = async (name: string, env: Record<string, string> = {}) => stopLater(await spawnProc({ name, cmd: node, args: [file('./lib/realtime-ceiling.ts')], env, ready: 'json' }));
-    const ws = (p: Proc) => `${p.url.replace(/^http/, 'ws')}/v1/realtime`;
+    const ceilingProc = async (name: string, env: Record<string, string> = {}) =>
+      stopLater(await spawnProcess({ name, program: new URL('./lib/realtime-ceiling.ts', import.meta.url), env, ready: 'json' }));
+    const ws = (p: Proc) => `${p.url.replace(/^http/, 'ws')}${REALTIME_PATH}`;
     const synthetic = (t: string, i: number): PostRequest => {
       const id = `9${String(i).padStart(9, '0')}`;
       return { threadId: t, path: `/publish?thread=${t}`, body: frameFor(t, id), id };
@@ -224,13 +235,13 @@ benchMain('bench:realtime', 900, async () => {
     }
   }
 
-  let connections: (ConnectionsResult & { target: number; limitWhy: string; limit: number }) | undefined;
+  let connections: (ConnectionsResult & { target: number; limitWhy: string; limit: number; idleSeconds: number }) | undefined;
   if (!skip.has('connections')) {
     const grant = grantableNofile(wantedConnections + 1000);
     const startedAt = performance.now();
-    const rt = stopLater(await spawnProc({
-      name: 'realtime node (connections)', cmd: node, args: [file('../apps/realtime/src/main.ts')], ready: /listening on (ws:\/\/\S+)/, nofile: grant.limit,
-      env: { HOST: '127.0.0.1', PARLEY_REALTIME_PORT: '0', DATABASE_URL: pg.url, REDIS_URL: undefined, PARLEY_REALTIME_IDLE_SECONDS: '3600', ...experiment },
+    const rt = stopLater(await startApp('realtime', {
+      name: 'realtime node (connections)', nofile: grant.limit,
+      env: { DATABASE_URL: pg.url, REDIS_URL: undefined, PARLEY_REALTIME_IDLE_SECONDS: String(CONNECTIONS_IDLE_SECONDS), ...experiment },
     }));
     await new Promise((ok) => setTimeout(ok, 1000));
     const target = Math.min(wantedConnections, grant.limit - openFds(rt.pid) - 64);
@@ -240,7 +251,7 @@ benchMain('bench:realtime', 900, async () => {
     fleet = await ClientFleet.start(Math.max(clientProcs, Math.ceil(target / perProcess)));
     await waitForQuiet(log);
     const r = await measureConnections({ node: rt, fleet, target, steps: 3, threadIds, addressBlock: addressBlock++, heartbeat: { startedAt, pingSeconds: realtimeConfig.realtimePingSeconds }, log });
-    connections = { ...r, target, limit: grant.limit, limitWhy: grant.why };
+    connections = { ...r, target, limit: grant.limit, limitWhy: grant.why, idleSeconds: CONNECTIONS_IDLE_SECONDS };
     await fleet.disconnect();
     await rt.stop();
   }
@@ -248,7 +259,8 @@ benchMain('bench:realtime', 900, async () => {
   const profiles = profile ? summarizeProfiles(profDir) : [];
   printSummary({
     machine, pgVersion: pg.version, redisVersion, subscribers, threadCount, rate, seconds, warmup, rounds, clientProcs,
-    addresses, clocks, delays, fanouts, connections, wantedConnections, profiles, experiment,
+    layouts, addresses, clocks, delays, fanouts, connections, wantedConnections, profiles, experiment,
     coalesceMs: realtimeConfig.realtimeCoalesceMs, pingSeconds: realtimeConfig.realtimePingSeconds, lateMs: LATE_MS,
+    defaults: { coalesceMs: defaultConfig.realtimeCoalesceMs, pingSeconds: defaultConfig.realtimePingSeconds },
   });
 });

@@ -4,27 +4,31 @@
 //                        [--rate=1000] [--seconds=30] [--warmup=5] [--ceiling-jobs=100000]
 //                        [--skip=throughput,ceiling,lag]
 //                        [--concurrency=N]   PARLEY_WORKER_CONCURRENCY of the worker processes
-//                        [--chunk-size=N --consumer-batch=N --relay-batch=N --relay-idle-ms=N --burst]
-//                                            EXPERIMENTS: runtime options startWorker does not expose
-//                                            (see bench/lib/worker-process.ts)
+//                        [--chunk-size=N --consumer-batch=N --relay-batch=N --relay-idle-ms=N]
+//                                            EXPERIMENTS: runtime options the worker's config does
+//                                            not expose (see bench/lib/worker-probe.ts)
 //
 // 1. Throughput: a backlog of --events PostCreated events written straight into the tables with
-//    no worker running, then K worker processes (bench/lib/worker-process.ts, `startWorker`) until
-//    every counter is applied. Each K gets a fresh database with the same backlog.
-// 2. The ceiling: pg-boss alone on this machine, jobs inserted and consumed in batches of 100.
-// 3. Lag: the API in its own process at a fixed --rate of comments/s, one worker; the time from
+//    no worker running, then K worker processes (apps/worker/src/main.ts) until every counter is
+//    applied. Each K gets a fresh database with the same backlog.
+// 2. The ceiling: pg-boss alone on this machine, trivial jobs inserted and consumed in batches
+//    (bench/lib/pgboss.ts, CEILING).
+// 3. Lag: the API (apps/api/src/main.ts) at a fixed --rate of comments/s, one worker; the time from
 //    an event's commit to its counters, per event from the tables and sampled from outside.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { renderMessage } from '../packages/domain/src/index.ts';
 import { migrate } from '../packages/data/src/migrate.ts';
+import { loadConfig } from '../packages/data/src/index.ts';
+import { deadQueue, SIGNALS_QUEUE, type RuntimeOptions } from '../apps/worker/src/signals/runtime.ts';
 import { api, args, benchMain, intList, log, machineInfo, onCleanup, pool } from './lib/run.ts';
 import { startBenchPostgres, type BenchPostgres } from './lib/postgres.ts';
-import { spawnServer } from './lib/child.ts';
+import { startApp } from './lib/apps.ts';
+import type { Proc } from './lib/processes.ts';
+import type { WorkerProbeLine } from './lib/worker-probe.ts';
 import { fmt } from './lib/load.ts';
-import { sampleCpu, waitForQuiet } from './lib/cpu.ts';
-import { spawnWorker, type WorkerChild } from './lib/worker-child.ts';
-import { installPgBoss, measureBossCeiling, pgBossVersion, type BossCeiling } from './lib/pgboss.ts';
+import { cpuMeter, waitForQuiet } from './lib/cpu.ts';
+import { CEILING, installPgBoss, measureBossCeiling, pgBossVersion, type BossCeiling } from './lib/pgboss.ts';
 import { BENCH_MESSAGE, createForumWithThreads, writePostBacklog, type Backlog } from './lib/signal-backlog.ts';
 import { runPaced, type PacedResult } from './lib/paced-load.ts';
 import { measureLag, type LagFigures } from './lib/signal-lag.ts';
@@ -32,7 +36,8 @@ import { measureLag, type LagFigures } from './lib/signal-lag.ts';
 const TARGET_EVENTS_PER_S = 5000;
 const TARGET_P99_S = 1;
 
-const a = args();
+const a = args(['events', 'workers', 'threads', 'reply-every', 'rate', 'seconds', 'warmup', 'ceiling-jobs', 'skip', 'concurrency',
+  'chunk-size', 'consumer-batch', 'relay-batch', 'relay-idle-ms']);
 const eventCount = Number(a.get('events') ?? 100_000);
 const workerCounts = intList(a.get('workers'), [1, 2]);
 const threadCount = Number(a.get('threads') ?? 100);
@@ -43,10 +48,21 @@ const warmup = Number(a.get('warmup') ?? 5);
 const ceilingJobs = Number(a.get('ceiling-jobs') ?? 100_000);
 const skip = new Set((a.get('skip') ?? '').split(',').filter(Boolean));
 const concurrency = a.get('concurrency');
-const experimentArgs = [
-  ...['chunk-size', 'consumer-batch', 'relay-batch', 'relay-idle-ms'].filter((k) => a.has(k)).map((k) => `--${k}=${a.get(k)}`),
-  ...(a.has('burst') ? ['--burst'] : []),
-];
+/** EXPERIMENT: runtime options merged into the worker's SignalRuntime.create by the probe */
+const experimentFlags: Record<string, keyof RuntimeOptions> = { 'chunk-size': 'chunkSize', 'consumer-batch': 'consumerBatchSize', 'relay-batch': 'relayBatchSize', 'relay-idle-ms': 'relayIdleMs' };
+const experiment = Object.fromEntries(Object.entries(experimentFlags).filter(([flag]) => a.has(flag)).map(([flag, option]) => [option, Number(a.get(flag))])) as Partial<RuntimeOptions>;
+const experimenting = Object.keys(experiment).length > 0;
+const workerEnv = (url: string) => ({
+  DATABASE_URL: url,
+  LOG_LEVEL: 'info', // the runtime logs its failures (relay steps, pg-boss errors, dead letters) at info
+  ...(concurrency ? { PARLEY_WORKER_CONCURRENCY: concurrency } : {}),
+  ...(experimenting ? { BENCH_WORKER_RUNTIME: JSON.stringify(experiment) } : {}),
+});
+/** the worker's config, as its processes load it from their environment */
+const workerConfig = loadConfig({ ...process.env, ...workerEnv('postgres://x@127.0.0.1/x') });
+const probe = ['--import', new URL('./lib/worker-probe.ts', import.meta.url).href];
+/** the options the runtime passed to work() for the signals queue, as the probe reported them */
+let signalsWork: Record<string, unknown> | undefined;
 const drainLimitS = 180;
 const pause = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
@@ -70,7 +86,6 @@ benchMain('bench:worker', 300 + workerCounts.length * (drainLimitS + 180) + 300 
   const pgs = await startBenchPostgres({ log: (l) => log(`postgres: ${l}`) });
   onCleanup(pgs.stop);
   log(`postgres ${pgs.version}: ${Object.entries(pgs.settings).map(([k, v]) => `${k}=${v}`).join(' ')}; pg-boss ${pgBossVersion()}`);
-  const workerEnv = (url: string) => ({ DATABASE_URL: url, LOG_LEVEL: 'silent', ...(concurrency ? { PARLEY_WORKER_CONCURRENCY: concurrency } : {}) });
   const html = renderMessage(BENCH_MESSAGE);
 
   const throughput: Throughput[] = [];
@@ -86,7 +101,7 @@ benchMain('bench:worker', 300 + workerCounts.length * (drainLimitS + 180) + 300 
       log(`K=${k}: backlog of ${fmt(backlog.events)} events (${fmt(backlog.replies)} replies) in ${fmt(backlog.seconds, 1)} s; starting ${k} worker process(es)`);
       await pause(1500);
       await waitForQuiet(log, 60);
-      throughput.push(await drainBacklog(pgs, c, k, forumId, backlog, workerEnv(url)));
+      throughput.push(await drainBacklog(pgs, c, k, forumId, backlog, url));
       await c.end();
     }
   }
@@ -96,11 +111,9 @@ benchMain('bench:worker', 300 + workerCounts.length * (drainLimitS + 180) + 300 
     const url = await freshDatabase(pgs, 'parley_ceiling');
     await installPgBoss(url);
     await waitForQuiet(log);
-    const before = sample(pgs, {});
-    ceiling = await measureBossCeiling({ url, jobs: ceilingJobs, batch: 100, concurrency: 2, politeJobs: 400, deadlineSeconds: 240, log });
-    const cores = coresBetween(before, sample(pgs, {}));
-    log(`pg-boss ceiling: insert ${fmt(ceiling.insertRate)} jobs/s, work() ${fmt(ceiling.workRate)} jobs/s, both ${fmt(ceiling.passRate)} jobs/s; ` +
-      `work() as the runtime sets it ${fmt(ceiling.politeRate)} jobs/s; ${describeCores(cores)}`);
+    const meter = cores(pgs, {});
+    ceiling = await measureBossCeiling({ url, jobs: ceilingJobs, deadlineSeconds: 240, log });
+    log(`pg-boss ceiling: insert ${fmt(ceiling.insertRate)} jobs/s, work() ${fmt(ceiling.workRate)} jobs/s, both ${fmt(ceiling.passRate)} jobs/s; ${describeCores(meter.end())}`);
   }
 
   let lag: { load: PacedResult; figures: LagFigures; cores: Record<string, number> } | undefined;
@@ -108,9 +121,8 @@ benchMain('bench:worker', 300 + workerCounts.length * (drainLimitS + 180) + 300 
     const url = await freshDatabase(pgs, 'parley_lag');
     await installPgBoss(url);
     const adminToken = `pat_${randomBytes(24).toString('hex')}`;
-    const server = await spawnServer(new URL('./lib/api-server.ts', import.meta.url), [], {
-      PORT: '0', HOST: '127.0.0.1', DATABASE_URL: url, PARLEY_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent',
-      PARLEY_WRITE_RATE_PER_MINUTE: '0', PARLEY_DB_POOL_SIZE: '16',
+    const server = await startApp('api', {
+      env: { DATABASE_URL: url, PARLEY_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', PARLEY_WRITE_RATE_PER_MINUTE: '0', PARLEY_DB_POOL_SIZE: '16' },
     });
     onCleanup(server.stop);
     const { forum } = await api<{ forum: { id: string } }>(server.url, 'POST', '/v1/forums', { slug: 'bench', name: 'Bench' }, adminToken);
@@ -119,8 +131,7 @@ benchMain('bench:worker', 300 + workerCounts.length * (drainLimitS + 180) + 300 
       const { thread } = await api<{ thread: { id: string } }>(server.url, 'POST', '/v1/forums/bench/threads', { identifier: `bench-${i}`, title: `Bench thread ${i}` });
       threadIds[i] = thread.id;
     });
-    const worker = await spawnWorker({ name: 'worker', env: workerEnv(url), args: experimentArgs, log });
-    onCleanup(worker.stop);
+    const worker = await startWorker('worker', url);
     log(`lag: api ${server.url} (pid ${server.pid}), worker pid ${worker.pid}, forum ${forum.id}, ${threadCount} threads`);
     const c = await connect(url);
     const body = JSON.stringify({ message: BENCH_MESSAGE, author: { name: 'Bench Guest', email: 'guest@example.com' } });
@@ -131,15 +142,14 @@ benchMain('bench:worker', 300 + workerCounts.length * (drainLimitS + 180) + 300 
     await paced('lag warm-up', warmup);
     await pause(1500);
     await waitForQuiet(log, 90);
-    const before = sample(pgs, { api: [server.pid], worker: [worker.pid] });
-    let after: Sample | undefined;
+    const meter = cores(pgs, { api: [server.pid], worker: [worker.pid] });
+    let used: Record<string, number> | undefined;
     const figures = await measureLag({
       c, forumId: forum.id, drainLimitS: 60, log,
       run: (okAt) => paced(`lag ${fmt(rate)}/s`, seconds, okAt),
-      atLoadEnd: () => (after = sample(pgs, { api: [server.pid], worker: [worker.pid] })),
+      atLoadEnd: () => (used = meter.end()),
     });
-    const cores = coresBetween(before, after!);
-    lag = { load: figures.load, figures, cores };
+    lag = { load: figures.load, figures, cores: used! };
     await c.end();
     await worker.stop();
     await server.stop();
@@ -152,8 +162,9 @@ benchMain('bench:worker', 300 + workerCounts.length * (drainLimitS + 180) + 300 
   line(`== bench:worker summary, ${new Date().toISOString()} ==`);
   line(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memory}, Node ${machine.node}, PostgreSQL ${pgs.version}, pg-boss ${pgBossVersion()}`);
   line(`postgres: ${Object.entries(pgs.settings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  line(`worker: ${experimentArgs.length ? `EXPERIMENT ${experimentArgs.join(' ')}, ` : 'runtime defaults (chunkSize 200, consumerBatchSize 50, relayBatchSize 2000, relayIdleMs 50, burst), '}` +
-    `PARLEY_WORKER_CONCURRENCY=${concurrency ?? 'default (2)'}; ${threadCount} threads`);
+  line(`worker: apps/worker/src/main.ts, ${experimenting ? `EXPERIMENT runtime options ${JSON.stringify(experiment)} over the runtime's defaults` : 'the runtime\'s defaults'}, ` +
+    `PARLEY_WORKER_CONCURRENCY=${workerConfig.workerConcurrency}${concurrency ? '' : ' (default)'}; ${threadCount} threads`);
+  line(`    ${SIGNALS_QUEUE} work() options, as the runtime passed them: ${signalsWork ? JSON.stringify(signalsWork) : '(no worker ran)'}`);
   for (const t of throughput) {
     line(`backlog, ${t.workers} worker process(es): ${fmt(t.backlog.events)} PostCreated events (${fmt(t.backlog.replies)} replies) applied in ${fmt(t.seconds, 1)} s = ` +
       `${fmt(t.rate)} events/s (worker start-up ${fmt(t.startupSeconds, 1)} s not counted); failures logged ${t.failures}`);
@@ -162,9 +173,8 @@ benchMain('bench:worker', 300 + workerCounts.length * (drainLimitS + 180) + 300 
     line(`    checks: ${t.checks}`);
   }
   if (ceiling) {
-    line(`pg-boss ceiling (${fmt(ceiling.jobs)} trivial jobs, batches of ${ceiling.batch}): insert ${fmt(ceiling.insertRate)} jobs/s (${fmt(ceiling.insertSeconds, 1)} s), ` +
-      `work({ batchSize: ${ceiling.batch}, localConcurrency: 2, burstWhenBatchFull: true }) ${fmt(ceiling.workRate)} jobs/s (${fmt(ceiling.workSeconds, 1)} s), insert + work ${fmt(ceiling.passRate)} jobs/s`);
-    line(`    work() as the runtime sets it for signals (batchSize 10, localConcurrency 2, pollingIntervalSeconds 0.5, no burst), ${fmt(ceiling.politeJobs)} jobs: ${fmt(ceiling.politeRate)} jobs/s`);
+    line(`pg-boss ceiling (${fmt(ceiling.jobs)} trivial jobs, pool ${JSON.stringify(CEILING.pool)}, ${CEILING.insertBatch} per insert()): insert ${fmt(ceiling.insertRate)} jobs/s (${fmt(ceiling.insertSeconds, 1)} s), ` +
+      `work(${JSON.stringify(CEILING.work)}) ${fmt(ceiling.workRate)} jobs/s (${fmt(ceiling.workSeconds, 1)} s), insert + work ${fmt(ceiling.passRate)} jobs/s`);
     for (const t of throughput) line(`    ratio worker events/s (K=${t.workers}) / pg-boss jobs/s (insert + work): ${fmt(t.rate / ceiling.passRate, 2)}`);
   }
   for (const t of throughput) {
@@ -184,19 +194,50 @@ benchMain('bench:worker', 300 + workerCounts.length * (drainLimitS + 180) + 300 
       `${verdict(f.perEvent.p99 <= TARGET_P99_S, `by ${fmt((f.perEvent.p99 / TARGET_P99_S - 1) * 100)}%`)}` +
       `${load.rate < rate * 0.95 ? ` — NOTE: the API wrote only ${fmt(load.rate)} of the ${fmt(rate)} comments/s offered` : ''}`);
   }
-  if (experimentArgs.length) line(`NOTE: EXPERIMENT: the worker runtime ran with ${experimentArgs.join(' ')}, not Parley's defaults.`);
+  if (experimenting) line(`NOTE: EXPERIMENT: the worker runtime ran with ${JSON.stringify(experiment)}, not Parley's defaults.`);
 });
 
-async function drainBacklog(pgs: BenchPostgres, c: pg.Client, k: number, forumId: string, backlog: Backlog, env: Record<string, string>): Promise<Throughput> {
+/**
+ * A worker process (apps/worker/src/main.ts with the probe preloaded) on the database at `url`;
+ * the log lines that say something failed (relay steps, pg-boss errors, dead-lettered events) are
+ * passed on and counted.
+ */
+async function startWorker(name: string, url: string): Promise<Proc & { failures: string[] }> {
+  const failures: string[] = [];
+  const p = await startApp('worker', {
+    name,
+    env: workerEnv(url),
+    nodeFlags: probe,
+    graceMs: 15_000,
+    onLine: (line) => {
+      if (line.startsWith('{"workerProbe"')) return void (signalsWork ??= (JSON.parse(line) as WorkerProbeLine).workerProbe.signalsWork);
+      const msg = logMessage(line);
+      if (/fail|error|dead-letter/i.test(msg) && !msg.startsWith('worker: config ')) {
+        failures.push(msg);
+        if (failures.length <= 20) log(`${name}: ${msg}`);
+      }
+    },
+  });
+  onCleanup(p.stop);
+  return { ...p, failures };
+}
+
+/** The message of a log line (the processes log JSON lines through pino), or the line itself. */
+function logMessage(line: string): string {
+  try {
+    const { msg, err } = JSON.parse(line) as { msg?: string; err?: { message?: string } };
+    return [msg, err?.message].filter(Boolean).join(': ') || line;
+  } catch {
+    return line;
+  }
+}
+
+async function drainBacklog(pgs: BenchPostgres, c: pg.Client, k: number, forumId: string, backlog: Backlog, url: string): Promise<Throughput> {
   const walBefore = (await c.query(`SELECT pg_current_wal_lsn() AS lsn`)).rows[0].lsn as string;
   const t0 = performance.now();
-  const workers: WorkerChild[] = await Promise.all(Array.from({ length: k }, (_, i) =>
-    spawnWorker({ name: `worker ${i + 1}/${k}`, env, args: experimentArgs, log }).then((w) => {
-      onCleanup(w.stop);
-      return w;
-    })));
+  const workers = await Promise.all(Array.from({ length: k }, (_, i) => startWorker(`worker ${i + 1}/${k}`, url)));
   const ready = performance.now();
-  const before = sample(pgs, { worker: workers.map((w) => w.pid) });
+  const meter = cores(pgs, { worker: workers.map((w) => w.pid) });
   log(`K=${k}: ${k} worker(s) ready in ${fmt((ready - t0) / 1000, 1)} s (pids ${workers.map((w) => w.pid).join(', ')})`);
   let last = { at: ready, n: 0 };
   let doneAt = 0;
@@ -205,7 +246,7 @@ async function drainBacklog(pgs: BenchPostgres, c: pg.Client, k: number, forumId
         (SELECT sum(post_count) FROM threads WHERE forum_id = $1)::int AS content,
         (SELECT event_id FROM relay_cursor WHERE name = 'signals:0') AS cursor,
         (SELECT count(*) FILTER (WHERE state = 'created') || ' queued, ' || count(*) FILTER (WHERE state = 'active') || ' active'
-           FROM pgboss.job WHERE name = 'parley.signals') AS jobs`, [forumId])).rows as { forum: number; content: number; cursor: string | null; jobs: string }[];
+           FROM pgboss.job WHERE name = $2) AS jobs`, [forumId, SIGNALS_QUEUE])).rows as { forum: number; content: number; cursor: string | null; jobs: string }[];
     const now = performance.now();
     // the handler's last step (accounts) claims every event too, even for guests
     if (r.forum >= backlog.events && r.content >= backlog.events &&
@@ -222,26 +263,26 @@ async function drainBacklog(pgs: BenchPostgres, c: pg.Client, k: number, forumId
     if (now - ready > drainLimitS * 1000) throw new Error(`K=${k}: backlog not applied within ${drainLimitS} s (${r.forum} of ${backlog.events})`);
     await pause(100);
   }
-  const cores = coresBetween(before, sample(pgs, { worker: workers.map((w) => w.pid) }));
+  const used = meter.end();
   const secondsTaken = (doneAt - ready) / 1000;
-  log(`K=${k}: all ${fmt(backlog.events)} events counted in ${fmt(secondsTaken, 1)} s = ${fmt(backlog.events / secondsTaken)} events/s; ${describeCores(cores)}`);
+  log(`K=${k}: all ${fmt(backlog.events)} events counted in ${fmt(secondsTaken, 1)} s = ${fmt(backlog.events / secondsTaken)} events/s; ${describeCores(used)}`);
   const wal = Number((await c.query(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS b`, [walBefore])).rows[0].b);
   const j = (await c.query(`SELECT count(*)::int AS n, avg(jsonb_array_length(data->'events'))::float8 AS events, avg(pg_column_size(data))::float8 AS bytes
-    FROM pgboss.job WHERE name = 'parley.signals'`)).rows[0];
+    FROM pgboss.job WHERE name = $1`, [SIGNALS_QUEUE])).rows[0];
   const jobs = `${fmt(j.n)} signals jobs, ${fmt(j.events)} events and ${fmt(j.bytes / 1024)} KB of job data (jsonb, as stored) each`;
   log(`K=${k}: WAL ${fmt(wal / 2 ** 20)} MiB while the workers ran (${fmt(wal / backlog.events)} bytes per event); ${jobs}`);
   const checks = await checkCounters(c, forumId, backlog);
   log(`K=${k}: ${checks}`);
   const failures = workers.reduce((n, w) => n + w.failures.length, 0);
   await Promise.all(workers.map((w) => w.stop()));
-  return { workers: k, backlog, seconds: secondsTaken, rate: backlog.events / secondsTaken, startupSeconds: (ready - t0) / 1000, cores, checks, failures, walPerEvent: wal / backlog.events, jobs };
+  return { workers: k, backlog, seconds: secondsTaken, rate: backlog.events / secondsTaken, startupSeconds: (ready - t0) / 1000, cores: used, checks, failures, walPerEvent: wal / backlog.events, jobs };
 }
 
 async function checkCounters(c: pg.Client, forumId: string, backlog: Backlog): Promise<string> {
   const { rows } = await c.query(`SELECT handler, count(*)::int AS n FROM applied_events GROUP BY handler ORDER BY handler`);
   const [r] = (await c.query(`SELECT (SELECT sum(reply_count) FROM posts WHERE forum_id = $1)::int AS replies,
-      (SELECT count(*) FROM pgboss.job WHERE name = 'parley.signals.dead')::int AS dead,
-      (SELECT count(*) FROM threads WHERE forum_id = $1 AND post_count <> last_seq - 1)::int AS off`, [forumId])).rows;
+      (SELECT count(*) FROM pgboss.job WHERE name = $2)::int AS dead,
+      (SELECT count(*) FROM threads WHERE forum_id = $1 AND post_count <> last_seq - 1)::int AS off`, [forumId, deadQueue(SIGNALS_QUEUE)])).rows;
   const applied = rows.map((x) => `${x.handler} ${fmt(x.n)}`).join(', ');
   const counters = rows.filter((x) => String(x.handler).startsWith('counters:'));
   const ok = counters.length === 3 && counters.every((x) => x.n === backlog.events) && r.replies === backlog.replies && r.dead === 0 && r.off === 0;
@@ -267,32 +308,9 @@ async function connect(url: string): Promise<pg.Client> {
   return c;
 }
 
-interface Sample {
-  at: number;
-  procs: Record<string, number>;
-  postgres: number;
-  bench: number;
-  machine: number;
-}
-
-/** CPU seconds so far: each named group of processes, all of Postgres, this process, the machine. */
-function sample(pgs: BenchPostgres, groups: Record<string, number[]>): Sample {
-  const base = sampleCpu({ postmaster: pgs.postmasterPid });
-  const procs: Record<string, number> = {};
-  for (const [name, pids] of Object.entries(groups)) procs[name] = pids.reduce((s, pid) => s + sampleCpu({ api: pid }).api, 0);
-  return { at: base.at, procs, postgres: base.postgres, bench: base.self, machine: base.machine };
-}
-
-function coresBetween(x: Sample, y: Sample): Record<string, number> {
-  const s = (y.at - x.at) / 1000;
-  const out: Record<string, number> = {};
-  for (const name of Object.keys(y.procs)) out[name] = (y.procs[name] - (x.procs[name] ?? 0)) / s;
-  out.postgres = (y.postgres - x.postgres) / s;
-  out.bench = (y.bench - x.bench) / s;
-  out.machine = (y.machine - x.machine) / s;
-  const ours = Object.entries(out).filter(([n]) => n !== 'machine').reduce((t, [, v]) => t + v, 0);
-  out.other = Math.max(0, out.machine - ours);
-  return out;
+/** Cores used from now until `end()`: each named group of processes, all of Postgres, this process, the machine. */
+function cores(pgs: BenchPostgres, groups: Record<string, number[]>): { end(): Record<string, number> } {
+  return cpuMeter({ ...groups, bench: [process.pid] }, pgs.postmasterPid);
 }
 
 const describeCores = (c: Record<string, number>) =>

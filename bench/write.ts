@@ -3,6 +3,7 @@
 //
 //   node bench/write.ts [--connections=32,64] [--seconds=20] [--warmup=5] [--threads=100]
 //                       [--pool=16] [--pgbench-clients=16] [--synchronous-commit=off]
+//                       [--named-statements]   (an experiment: see lib/named-statements.ts)
 //
 // pgbench runs the API's own comment transaction (BEGIN; insert; sequence + event; COMMIT),
 // -M prepared as the API sends it, at 16 clients and at each HTTP connection count: that is the
@@ -18,11 +19,11 @@ import { renderMessage } from '../packages/domain/src/index.ts';
 import { postColumns } from '../packages/data/src/index.ts';
 import { api, args, benchMain, intList, log, machineInfo, onCleanup, pool } from './lib/run.ts';
 import { startBenchPostgres } from './lib/postgres.ts';
-import { spawnServer } from './lib/child.ts';
+import { PARLEY_NODE_FLAGS, startApp } from './lib/apps.ts';
 import { describeLoad, fmt, runLoad, type LoadResult } from './lib/load.ts';
 import { findPgbench, installHint, pgbenchVersion, runPgbench, type PgbenchResult } from './lib/pgbench.ts';
 import { writeCommentScript } from './lib/comment-sql.ts';
-import { countQueries } from './lib/query-count.ts';
+import { statementsPerRequest } from './lib/query-count.ts';
 import { coresUsed, sampleCpu, waitForQuiet, type CoresUsed, type CpuSample } from './lib/cpu.ts';
 
 const TARGET_RATE = 2000;
@@ -33,7 +34,7 @@ export const MESSAGE =
   'but only after we raised the pool size; with the default of 10 the queue just moved from the database to the app.\n\n' +
   'Has anyone measured it with **synchronous_commit** left on? Our numbers are at https://example.com/notes.';
 
-const a = args();
+const a = args(['connections', 'seconds', 'warmup', 'threads', 'pool', 'synchronous-commit', 'pgbench-clients', 'named-statements']);
 const connections = intList(a.get('connections'), [32, 64]);
 const seconds = Number(a.get('seconds') ?? 20);
 const warmup = Number(a.get('warmup') ?? 5);
@@ -41,8 +42,9 @@ const threadCount = Number(a.get('threads') ?? 100);
 const poolSize = Number(a.get('pool') ?? 16);
 const syncCommit = a.get('synchronous-commit') === 'off' ? 'off' : 'on';
 const pgbenchClients = [...new Set([...intList(a.get('pgbench-clients'), [16]), ...connections])];
-/** experiment: the API process sends named (prepared) statements; see lib/api-server.ts */
+/** experiment: the API process sends named (prepared) statements; see lib/named-statements.ts */
 const namedStatements = a.has('named-statements');
+const apiFlags = namedStatements ? ['--import', new URL('./lib/named-statements.ts', import.meta.url).href] : [];
 const pause = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
 benchMain('bench:write', 180 + warmup + (2 * connections.length + pgbenchClients.length) * (seconds + 70), async () => {
@@ -54,14 +56,9 @@ benchMain('bench:write', 180 + warmup + (2 * connections.length + pgbenchClients
   log(`postgres ${pg.version}: ${Object.entries(pg.settings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 
   const adminToken = `pat_${randomBytes(24).toString('hex')}`;
-  const server = await spawnServer(new URL('./lib/api-server.ts', import.meta.url), namedStatements ? ['--named-statements'] : [], {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: pg.url,
-    PARLEY_ADMIN_TOKEN: adminToken,
-    LOG_LEVEL: 'silent',
-    PARLEY_WRITE_RATE_PER_MINUTE: '0',
-    PARLEY_DB_POOL_SIZE: String(poolSize),
+  const server = await startApp('api', {
+    nodeFlags: apiFlags,
+    env: { DATABASE_URL: pg.url, PARLEY_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', PARLEY_WRITE_RATE_PER_MINUTE: '0', PARLEY_DB_POOL_SIZE: String(poolSize) },
   });
   onCleanup(server.stop);
   log(`api: ${server.url} (pid ${server.pid}, PARLEY_DB_POOL_SIZE=${poolSize}${namedStatements ? ', EXPERIMENT: named prepared statements' : ''})`);
@@ -80,9 +77,9 @@ benchMain('bench:write', 180 + warmup + (2 * connections.length + pgbenchClients
   const randomThreadPath = () => `/v1/threads/${threadIds[Math.floor(Math.random() * threadIds.length)]}/posts`;
   await api(server.url, 'POST', randomThreadPath(), { message: MESSAGE, author }, undefined, [201]);
 
-  const [perComment] = await countQueries(pg.url, [{ label: 'POST comment', method: 'POST', url: randomThreadPath(), body: { message: MESSAGE, author } }]);
-  log(`statements per comment (steady state, status ${perComment.status}): ${perComment.queries.length}`);
-  for (const q of perComment.queries) log(`  ${q}`);
+  const [perComment] = await statementsPerRequest(pg.url, [{ label: 'POST comment', method: 'POST', url: randomThreadPath(), body: { message: MESSAGE, author } }]);
+  log(`statements per comment (steady state, status ${perComment.status}): ${perComment.statements.length}`);
+  for (const q of perComment.statements) log(`  ${q}`);
   const renderUs = timeRender();
   log(`renderMessage of the bench message: ${fmt(renderUs, 1)} µs per call (in this process)`);
 
@@ -106,7 +103,7 @@ benchMain('bench:write', 180 + warmup + (2 * connections.length + pgbenchClients
   }
 
   const bin = findPgbench();
-  const pgb: { r: PgbenchResult; cpu: CoresUsed; shape: string }[] = [];
+  const pgb: { r: PgbenchResult; cpu: CoresUsed }[] = [];
   let pgbenchInfo = 'not found';
   let snapshotBytes = 0;
   if (!bin) {
@@ -123,14 +120,14 @@ benchMain('bench:write', 180 + warmup + (2 * connections.length + pgbenchClients
     log(`pgbench: ${pgbenchInfo}; script ${tx.file} (event snapshot ${snapshotBytes} bytes)`);
     // The ceiling: the API's own transaction (BEGIN; insert; event; COMMIT), prepared, as the API
     // now sends it, at pgbench's client count and at each HTTP connection count.
-    const phases = [...new Set([...pgbenchClients, ...connections])].map((c) => ({ c, script: tx, mode: 'prepared' as const, shape: 'tx' }));
-    for (const ph of phases) {
+    const mode = 'prepared';
+    for (const c of pgbenchClients) {
       await pause(1500);
       await waitForQuiet(log);
-      const label = `pgbench ${ph.shape === 'tx' ? 'tx' : 'read+tx'} -M ${ph.mode} ${ph.c} clients`;
+      const label = `pgbench tx -M ${mode} ${c} clients`;
       const cpuBefore = sampleCpu({ api: server.pid, postmaster: pg.postmasterPid });
-      const r = await runPgbench({ bin, scriptFile: ph.script.file, url: pg.url, clients: ph.c, threads: 2, seconds, vars: ph.script.vars, log, label, mode: ph.mode });
-      pgb.push({ r, cpu: coresUsed(cpuBefore, sampleCpu({ api: server.pid, postmaster: pg.postmasterPid })), shape: ph.shape });
+      const r = await runPgbench({ bin, scriptFile: tx.file, url: pg.url, clients: c, threads: 2, seconds, vars: tx.vars, log, label, mode });
+      pgb.push({ r, cpu: coresUsed(cpuBefore, sampleCpu({ api: server.pid, postmaster: pg.postmasterPid })) });
       log(`${label}: ${fmt(r.tps)} tx/s, latency avg ${fmt(r.latencyMs, 2)} ms, ${fmt(r.transactions)} tx, ${r.failed} failed`);
     }
   }
@@ -144,8 +141,8 @@ benchMain('bench:write', 180 + warmup + (2 * connections.length + pgbenchClients
   line(`== bench:write summary, ${new Date().toISOString()} ==`);
   line(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memory}, Node ${machine.node}, PostgreSQL ${pg.version}, pgbench ${pgbenchInfo}`);
   line(`postgres: ${Object.entries(pg.settings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  line(`api: one process${namedStatements ? ' (EXPERIMENT: named prepared statements)' : ''}, PARLEY_DB_POOL_SIZE=${poolSize}, ${threadCount} threads, guest comments of ${MESSAGE.length} chars, ${seconds} s per phase after a ${warmup} s warm-up`);
-  line(`statements per comment: ${perComment.queries.length} (${perComment.queries.map((q) => q.replace(/^[\w.]+: /, '').split(' ').slice(0, 3).join(' ')).join(' | ')})`);
+  line(`api: one process, apps/api/src/main.ts (node ${PARLEY_NODE_FLAGS.join(' ')})${namedStatements ? ' (EXPERIMENT: named prepared statements)' : ''}, PARLEY_DB_POOL_SIZE=${poolSize}, ${threadCount} threads, guest comments of ${MESSAGE.length} chars, ${seconds} s per phase after a ${warmup} s warm-up`);
+  line(`statements per comment: ${perComment.statements.length} (${perComment.statements.map((q) => q.replace(/^[\w.]+: /, '').split(' ').slice(0, 3).join(' ')).join(' | ')})`);
   line(`renderMessage: ${fmt(renderUs, 1)} µs per comment`);
   line();
   for (const { r, cpu, xactsPerComment } of http) {
@@ -153,8 +150,8 @@ benchMain('bench:write', 180 + warmup + (2 * connections.length + pgbenchClients
     line(`    cores used: ${cores(cpu)}; per comment: api CPU ${fmt((cpu.api / Math.max(1, r.rate)) * 1e6)} µs, ` +
       `postgres CPU ${fmt((cpu.postgres / Math.max(1, r.rate)) * 1e6)} µs, ${fmt(xactsPerComment, 2)} Postgres transactions`);
   }
-  for (const { r, cpu, shape } of pgb) {
-    line(`pgbench (the comment transaction${shape === 'tx' ? '' : ` (${shape})`}, -M ${r.mode}), ${r.clients} clients: ${fmt(r.tps)} tx/s, latency avg ${fmt(r.latencyMs, 2)} ms, failed ${r.failed}`);
+  for (const { r, cpu } of pgb) {
+    line(`pgbench (the comment transaction, -M ${r.mode}), ${r.clients} clients: ${fmt(r.tps)} tx/s, latency avg ${fmt(r.latencyMs, 2)} ms, failed ${r.failed}`);
     line(`    cores used: ${cores(cpu, false)}; postgres CPU ${fmt((cpu.postgres / Math.max(1, r.tps)) * 1e6)} µs per comment`);
   }
   line();
@@ -162,12 +159,13 @@ benchMain('bench:write', 180 + warmup + (2 * connections.length + pgbenchClients
   const verdict = (v: number, target: number) => (v >= target ? 'MET' : `MISSED by ${fmt((1 - v / target) * 100)}%`);
   line(`comments/s (best, ${best.r.connections} connections): ${fmt(best.r.rate)}  target ≥ ${fmt(TARGET_RATE)}: ${verdict(best.r.rate, TARGET_RATE)}`);
   for (const { r } of http) {
-    const same = pgb.find((p) => p.shape === 'tx' && p.r.mode === 'prepared' && p.r.clients === r.connections);
-    const p16 = pgb.find((p) => p.shape === 'tx' && p.r.mode === 'prepared' && p.r.clients === 16);
+    const same = pgb.find((p) => p.r.clients === r.connections);
     if (same) line(`ratio API/pgbench at ${r.connections} clients: ${fmt(r.rate / same.r.tps, 2)}  target ≥ ${TARGET_RATIO}: ${verdict(r.rate / same.r.tps, TARGET_RATIO)}`);
-    if (p16 && r.connections !== 16) line(`ratio API (${r.connections} conns)/pgbench (16 clients): ${fmt(r.rate / p16.r.tps, 2)}  target ≥ ${TARGET_RATIO}: ${verdict(r.rate / p16.r.tps, TARGET_RATIO)}`);
+    for (const p of pgb.filter((x) => x.r.clients !== r.connections && !connections.includes(x.r.clients))) {
+      line(`ratio API (${r.connections} conns)/pgbench (${p.r.clients} clients): ${fmt(r.rate / p.r.tps, 2)}  target ≥ ${TARGET_RATIO}: ${verdict(r.rate / p.r.tps, TARGET_RATIO)}`);
+    }
   }
-  if (namedStatements) line('NOTE: EXPERIMENT: the API process sent named prepared statements (bench/lib/api-server.ts --named-statements); not how Parley runs.');
+  if (namedStatements) line('NOTE: EXPERIMENT: the API process sent named prepared statements (bench/lib/named-statements.ts); not how Parley runs.');
   if (syncCommit === 'off') line('NOTE: synchronous_commit=off for this run: commits do not wait for the WAL flush.');
 });
 

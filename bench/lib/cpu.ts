@@ -115,3 +115,47 @@ export async function waitForQuiet(log: (line: string) => void, maxSeconds = 30,
     warned = true;
   }
 }
+
+/** utime + stime of one process so far, in seconds. */
+export const cpuSeconds = (pid: number): number => cpuOf(pid);
+
+/** VmRSS of a process, in bytes. */
+export function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+export function openFds(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Cores each named group of processes used between the call and `end()`; with `postmaster`, all
+ * of Postgres too; `machine` is the whole machine and `other` what none of them used.
+ */
+export function cpuMeter(groups: Record<string, number[]>, postmaster?: number): { end(): Record<string, number> } {
+  const read = () => {
+    const r: Record<string, number> = {};
+    for (const [name, pids] of Object.entries(groups)) r[name] = pids.reduce((a, p) => a + cpuOf(p), 0);
+    if (postmaster) r.postgres = postgresCpu(postmaster);
+    r.machine = machineBusy().busy;
+    return r;
+  };
+  const t0 = performance.now();
+  const a = read();
+  return {
+    end() {
+      const b = read();
+      const s = (performance.now() - t0) / 1000;
+      const out: Record<string, number> = {};
+      for (const k of Object.keys(a)) out[k] = (b[k] - a[k]) / s;
+      const ours = Object.keys(out).filter((k) => k !== 'machine').reduce((x, k) => x + out[k], 0);
+      out.other = Math.max(0, out.machine - ours);
+      return out;
+    },
+  };
+}

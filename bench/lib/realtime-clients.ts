@@ -9,6 +9,7 @@
 // bounded by half of it) and every time a child reports is shifted onto our clock.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { killOnExit } from './processes.ts';
 
 export const nowAbs = () => performance.timeOrigin + performance.now();
 
@@ -19,10 +20,6 @@ interface Child {
 }
 
 const script = fileURLToPath(new URL('./realtime-client.ts', import.meta.url));
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
 
 export interface Delivery {
   postId: string;
@@ -47,7 +44,7 @@ export class ClientFleet {
   static async start(k: number): Promise<ClientFleet> {
     const children = Array.from({ length: k }, () => {
       const proc = fork(script, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      live.add(proc);
+      killOnExit(proc);
       const child: Child = { proc, pending: new Map(), offset: 0 };
       proc.on('message', (m: { id: number; error?: string }) => {
         const p = child.pending.get(m.id);
@@ -57,7 +54,6 @@ export class ClientFleet {
         else p.ok(m as Record<string, unknown>);
       });
       proc.on('exit', (code) => {
-        live.delete(proc);
         for (const p of child.pending.values()) p.fail(new Error(`load-generator process ${proc.pid} exited (${code})`));
         child.pending.clear();
       });

@@ -6,7 +6,8 @@
 // a widget's connection holds one subscription.
 import { readFileSync } from 'node:fs';
 import { ClientFleet } from './realtime-clients.ts';
-import { cpuSeconds, openFds, rssBytes, type Proc } from './realtime-procs.ts';
+import { cpuSeconds, openFds, rssBytes } from './cpu.ts';
+import type { Proc } from './processes.ts';
 
 export interface ConnectionStep {
   connections: number;
@@ -73,12 +74,12 @@ export async function measureConnections(o: {
   steps: number;
   threadIds: string[];
   addressBlock: number;
-  /** wait for the node's first heartbeat (due `pingSeconds` after `startedAt`, checked every 5 s) and time it */
+  /** wait for the node's next heartbeat (due every `pingSeconds` after `startedAt`) and time it */
   heartbeat?: { startedAt: number; pingSeconds: number };
   log: (line: string) => void;
 }): Promise<ConnectionsResult> {
   const ws = o.node.url;
-  const healthz = ws.replace(/^ws/, 'http').replace(/\/v1\/realtime$/, '/healthz');
+  const healthz = new URL('/healthz', ws.replace(/^ws/, 'http')).href;
   const baselineRss = await settledRss(o.node.pid);
   const baselineFds = openFds(o.node.pid);
   const localAddresses = sourceAddresses(o.target, o.addressBlock);
@@ -121,7 +122,9 @@ export async function measureConnections(o: {
   if (o.heartbeat && o.heartbeat.pingSeconds <= 60) {
     // the node's event loop as a client sees it: GET /healthz every 25 ms across the heartbeat
     await o.fleet.record('delay'); // records the pings' arrival
-    const until = o.heartbeat.startedAt + (o.heartbeat.pingSeconds + 6) * 1000;
+    // the first heartbeat due once every client is connected (the node pings every period from its start)
+    const period = o.heartbeat.pingSeconds * 1000;
+    const until = o.heartbeat.startedAt + Math.max(1, Math.ceil((performance.now() - o.heartbeat.startedAt) / period)) * period + 6000;
     o.log(`connections: waiting ${((until - performance.now()) / 1000).toFixed(0)} s for the node's heartbeat, timing GET /healthz meanwhile`);
     const lat: number[] = [];
     while (performance.now() < until) {

@@ -7,7 +7,7 @@
 //   phase to warm it up).
 import { ClientFleet, nowAbs } from './realtime-clients.ts';
 import { postOne, postPaced, type PostRequest } from './realtime-poster.ts';
-import { cpuMeter } from './realtime-procs.ts';
+import { cpuMeter } from './cpu.ts';
 import { analyzeDelay, quantiles, type DelayFigures, type Quantiles } from './realtime-delay.ts';
 
 export { quantiles, type Quantiles } from './realtime-delay.ts';

@@ -27,16 +27,20 @@ export function printSummary(o: {
   warmup: number;
   rounds: number;
   clientProcs: number;
+  /** per layout, what it ran */
+  layouts: Record<string, string>;
   addresses: string[];
   clocks: string[];
   delays: DelayResult[];
   fanouts: FanoutResult[];
-  connections?: ConnectionsResult & { target: number; limit: number; limitWhy: string };
+  connections?: ConnectionsResult & { target: number; limit: number; limitWhy: string; idleSeconds: number };
   wantedConnections: number;
   profiles: string[];
   experiment: Record<string, string>;
   coalesceMs: number;
   pingSeconds: number;
+  /** Parley's defaults of the two, from its config */
+  defaults: { coalesceMs: number; pingSeconds: number };
   lateMs: number;
 }): void {
   const line = (s = '') => process.stdout.write(`${s}\n`);
@@ -48,7 +52,9 @@ export function printSummary(o: {
     `for ${o.seconds} s after a ${o.warmup} s warm-up; frames of ${frame ? Buffer.byteLength(frame) : '?'} bytes (one PostCreated)`);
   line(`fan-out: the same ${n(o.subscribers)} clients also subscribed to one hot thread; one comment there, ${o.rounds} rounds` +
     (o.fanouts.some((f) => f.servers > 1) ? `; the *-2nodes / *-2procs layouts split the clients evenly over two server processes (fan-out only, after 2 unrecorded rounds)` : ''));
-  line(`realtime: coalescing window ${o.coalesceMs} ms, heartbeat every ${o.pingSeconds} s${Object.keys(o.experiment).length ? ` (EXPERIMENT: ${JSON.stringify(o.experiment)}; Parley's defaults are 50 ms and 30 s)` : ' (the defaults)'}`);
+  line(`realtime: coalescing window ${o.coalesceMs} ms, heartbeat every ${o.pingSeconds} s${Object.keys(o.experiment).length ? ` (EXPERIMENT: ${JSON.stringify(o.experiment)}; Parley's defaults are ${o.defaults.coalesceMs} ms and ${o.defaults.pingSeconds} s)` : ' (the defaults)'}`);
+  const ran = new Set([...o.delays, ...o.fanouts].map((x) => layoutOf(x.label)));
+  for (const [name, what] of Object.entries(o.layouts)) if (ran.has(name)) line(`layout ${name}: ${what}`);
   line(`load generator: ${o.clientProcs} processes (raw sockets, hand-written upgrade); source addresses: ${o.addresses.join('; ')}`);
   line(`clock offsets of the load-generator processes to this one: ${o.clocks.join('; ')}`);
   line();
@@ -109,7 +115,7 @@ export function printSummary(o: {
   if (c) {
     line();
     const last = c.steps[c.steps.length - 1];
-    line(`connections: one standalone realtime process (NOTIFY bus, idle timeout raised to 3,600 s), ${c.clientProcesses} client processes from ${c.localAddresses.join(', ')}`);
+    line(`connections: one standalone realtime process (NOTIFY bus, PARLEY_REALTIME_IDLE_SECONDS=${n(c.idleSeconds)}), ${c.clientProcesses} client processes from ${c.localAddresses.join(', ')}`);
     line(`connections: open-files limit ${n(c.limit)} (${c.limitWhy}); asked for ${n(o.wantedConnections)}, measured up to ${n(c.target)}`);
     line(`connections: RSS with no clients ${mib(c.baselineRss)}; ${c.steps.map((s) => `${n(s.connections)} → ${mib(s.rss)} (${kb(s.perConnection)}/conn, ${n(s.added / s.seconds)} conn/s)`).join('; ')}`);
     line(`connections: marginal cost ${kb(c.slope)} per connection; ${n(c.failed)} failed, ${n(c.closedEarly)} closed by the server; load generator RSS ${mib(c.clientRss)}`);

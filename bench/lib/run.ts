@@ -85,11 +85,12 @@ export async function pool<T>(items: T[], limit: number, fn: (item: T, i: number
   }));
 }
 
-export function args(): Map<string, string> {
+/** `--name=value` and `--flag` arguments; any name not in `known` is refused, so no option is silently ignored. */
+export function args(known: readonly string[]): Map<string, string> {
   const m = new Map<string, string>();
   for (const a of process.argv.slice(2)) {
     const r = /^--([\w-]+)(?:=(.*))?$/.exec(a);
-    if (!r) throw new Error(`unknown argument ${a}`);
+    if (!r || !known.includes(r[1])) throw new Error(`unknown argument ${a} (known: ${known.map((k) => `--${k}`).join(' ')})`);
     m.set(r[1], r[2] ?? 'true');
   }
   return m;

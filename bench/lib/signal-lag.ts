@@ -7,6 +7,7 @@
 //   oldest comment the API acknowledged (2xx) that forums.post_count (the handler's last counter
 //   step) does not count yet.
 import type pg from 'pg';
+import { SIGNALS_QUEUE } from '../../apps/worker/src/signals/runtime.ts';
 import type { PacedResult } from './paced-load.ts';
 
 export interface Percentiles {
@@ -87,12 +88,12 @@ export async function measureLag(o: {
   try {
     const b = (await c.query(`WITH j AS (
         SELECT created_on, started_on, (ev->>'id')::bigint AS event_id
-        FROM pgboss.job, jsonb_array_elements(data->'events') ev WHERE name = 'parley.signals')
+        FROM pgboss.job, jsonb_array_elements(data->'events') ev WHERE name = $3)
       SELECT percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM j.created_on - e.at)) AS relay,
              percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM j.started_on - j.created_on)) AS queued,
              percentile_cont(ARRAY[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM a.applied_at - j.started_on)) AS handled
       ${window.replace('WHERE', 'JOIN j ON j.event_id = e.id WHERE')}`,
-    [firstId, lastId])).rows[0];
+    [firstId, lastId, SIGNALS_QUEUE])).rows[0];
     const ms = (xs: unknown) => (xs as number[]).map((x) => (Number(x) * 1000).toFixed(0)).join(' / ');
     breakdown = `${ms(b.relay)} ms, queued for a consumer ${ms(b.queued)} ms, fetched → counters transaction ${ms(b.handled)} ms`;
   } catch (err) {
@@ -101,7 +102,7 @@ export async function measureLag(o: {
   let jobs: LagFigures['jobs'];
   try {
     const j = (await c.query(`SELECT count(*)::int AS n, avg(jsonb_array_length(data->'events'))::float8 AS per
-      FROM pgboss.job WHERE name = 'parley.signals' AND (data->'events'->0->>'id')::bigint > $1`, [firstId])).rows[0];
+      FROM pgboss.job WHERE name = $2 AND (data->'events'->0->>'id')::bigint > $1`, [firstId, SIGNALS_QUEUE])).rows[0];
     jobs = { count: j.n as number, eventsPerJob: Number(j.per) };
   } catch (err) {
     o.log(`signals job sizes unavailable: ${(err as Error).message}`);
