@@ -95,19 +95,8 @@ export function decodeBusEvent(text: string): BusMessage | undefined {
 
 // ---- job: the relay's pg-boss job data, one entry per event
 
-/** One event in a job's JSON data: the row's fields, the snapshot as base64. */
-export interface JobEvent {
-  id: string;
-  forumId: string | null;
-  threadId: string | null;
-  seq: number | null;
-  type: string;
-  version: number;
-  actor: string;
-  at: string;
-  postId: string | null;
-  snapshot: string;
-}
+/** One event in a job's JSON data: the row's fields, the time as ISO text and the snapshot as base64. */
+export type JobEvent = Omit<EventRow, 'at' | 'snapshot'> & { at: string; snapshot: string };
 
 /** From a row as the relay read it: the snapshot passes undecoded (poison is the consumer's to set aside). */
 export const toJobEvent = (e: EventRow): JobEvent => ({
