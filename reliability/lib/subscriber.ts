@@ -4,12 +4,8 @@
 // duplicate, a later one skips events (counted as out of order, with how many it skipped).
 // A `reset` is refetched over HTTP (GET /v1/threads/:id/events) and resubscribed, and counted.
 import WebSocket from 'ws';
+import type { EventView } from '../../packages/domain/src/index.ts';
 import { call, sleep } from './http.ts';
-
-interface WireEvent {
-  seq: number;
-  type: string;
-}
 
 export interface SubscriberStats {
   /** events received in order over the websocket */
@@ -95,7 +91,7 @@ export class Subscriber {
         if (!this.last.has(threadId!)) this.last.set(threadId!, f.seq as number);
         return;
       case 'events':
-        for (const e of f.events as WireEvent[]) this.event(threadId!, e);
+        for (const e of f.events as EventView[]) this.event(threadId!, e);
         return;
       case 'reset':
         this.stats.resets++;
@@ -113,7 +109,7 @@ export class Subscriber {
     }
   }
 
-  private event(threadId: string, e: WireEvent): void {
+  private event(threadId: string, e: EventView): void {
     const last = this.last.get(threadId) ?? 0;
     if (e.seq <= last) {
       this.stats.duplicates++;
@@ -143,7 +139,7 @@ export class Subscriber {
         await sleep(500);
         continue;
       }
-      const events = (r.body as { events: WireEvent[] }).events;
+      const events = (r.body as { events: EventView[] }).events;
       for (const e of events) {
         if (e.seq === (this.last.get(threadId) ?? 0) + 1) {
           this.stats.refetched++;

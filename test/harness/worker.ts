@@ -4,7 +4,7 @@
 // own loops take (relayOnce, processSignals, the registry's queue handlers); the runtime's
 // polling loops are never started.
 import type { Config, Database } from '@parley/data';
-import { defaultRegistry, SIGNALS_QUEUE, SignalRuntime, type SignalRegistry, type SignalsJob } from '@parley/worker';
+import { defaultRegistry, runtimeDefaults, SIGNALS_QUEUE, SignalRuntime, type SignalRegistry, type SignalsJob } from '@parley/worker';
 import type { TapTest } from './db.ts';
 
 export interface DrainOptions {
@@ -21,7 +21,7 @@ export interface TestWorker {
 }
 
 /** signals jobs per step, as the runtime's consumers take them */
-const SIGNALS_BATCH = 50;
+const SIGNALS_BATCH = runtimeDefaults.consumerBatchSize;
 
 export async function testWorker(
   t: TapTest,

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { errorCodes, ParleyError } from '@parley/domain';
+import { badFrames } from './bad-frames.ts';
 import { errorFrame, helloFrame, isErrorFrame, parseFrame, refusalFrame, resetFrame, subscribedFrame, type ClientOp, type ErrorFrame } from '../src/protocol.ts';
 
 const parse = (text: string) => parseFrame(Buffer.from(text), false);
@@ -20,31 +21,7 @@ t.test('well-formed frames become operations', async (t) => {
 });
 
 t.test('malformed frames get the error frame that names what is wrong', async (t) => {
-  const cases: [string, string, ErrorFrame['code'], string?][] = [
-    ['not JSON', 'garbage', 'bad_frame'],
-    ['an array', '[{"op":"ping"}]', 'bad_frame'],
-    ['null', 'null', 'bad_frame'],
-    ['a number', '42', 'bad_frame'],
-    ['no op', '{}', 'unknown_op'],
-    ['unknown op', '{"op":"shout"}', 'unknown_op'],
-    ['op not a string', '{"op":1}', 'unknown_op'],
-    ['op from the prototype', '{"op":"toString"}', 'unknown_op'],
-    ['unknown field on ping', '{"op":"ping","x":1}', 'unknown_field'],
-    ['unknown field on unsubscribe', '{"op":"unsubscribe","threadId":"42","after":1}', 'unknown_field'],
-    ['unknown field on subscribe', sub({ thread: 1 }), 'unknown_field'],
-    ['no threadId', '{"op":"subscribe"}', 'invalid_field'],
-    ['threadId a number', '{"op":"subscribe","threadId":42}', 'invalid_field'],
-    ['threadId not an id', sub({ threadId: 'abc' }), 'invalid_field', 'abc'],
-    ['threadId past bigint', sub({ threadId: '99999999999999999999' }), 'invalid_field', '99999999999999999999'],
-    ['after negative', sub({ after: -1 }), 'invalid_field', '42'],
-    ['after a float', sub({ after: 1.5 }), 'invalid_field', '42'],
-    ['after a string', sub({ after: '1' }), 'invalid_field', '42'],
-    ['after past 2^53', sub({ after: 2 ** 53 }), 'invalid_field', '42'],
-    ['key empty', sub({ key: '' }), 'invalid_field', '42'],
-    ['key not a string', sub({ key: 42 }), 'invalid_field', '42'],
-    ['key too long', sub({ key: 'k'.repeat(513) }), 'invalid_field', '42'],
-  ];
-  for (const [what, text, code, threadId] of cases) {
+  for (const { what, text, code, threadId } of badFrames('42')) {
     const f = parse(text);
     t.ok(isErrorFrame(f), `${what}: an error`);
     if (!isErrorFrame(f)) continue;

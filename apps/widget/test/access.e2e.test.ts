@@ -88,8 +88,7 @@ await stack.test('editing with the keyboard only', async (t, open) => {
   await tabTo(p, `${editor} button.parley-save`);
   await p.keyboard.press('Enter');
   await waitText(p, ownSel(post.id, '.parley-body'), 'after');
-  await waitFocus(p, postSel(post.id));
-  t.pass('edited');
+  await t.resolves(waitFocus(p, postSel(post.id)), 'edited, and the focus is back on the comment');
 });
 
 await stack.test('focus stays on a vote button after voting with the keyboard', async (t, open) => {
@@ -116,8 +115,7 @@ await stack.test("focus stays where the reader is when someone else's vote updat
   await tabTo(a.page, reply);
   await api.req('PUT', `/v1/posts/${post.id}/vote`, { body: { value: 1 }, headers: { 'x-parley-voter': 'someone-else-0123456789' } });
   await waitText(a.page, ownSel(post.id, '.parley-score'), '1');
-  await waitFocus(a.page, reply, 1000);
-  t.pass('focus kept');
+  await t.resolves(waitFocus(a.page, reply, 1000), 'focus kept');
 });
 
 await stack.test('landmarks and labels', async (t, open) => {

@@ -51,8 +51,7 @@ await stack.test('dark mode follows prefers-color-scheme; data-parley-theme over
   await dark.widget.screenshot({ path: join(ARTIFACTS_DIR, 'widget-dark.png') });
 
   await light.page.emulateMedia({ colorScheme: 'dark' });
-  await light.page.waitForSelector('section.parley[data-theme=dark]', { timeout: 2000 });
-  t.pass('a change of the system preference is followed without a reload');
+  await t.resolves(light.page.waitForSelector('section.parley[data-theme=dark]', { timeout: 2000 }), 'a change of the system preference is followed without a reload');
 
   const forcedLight = await open(stack.article({ forum: slug, identifier: thread.identifier, theme: 'light' }), { label: 'forced light', colorScheme: 'dark' });
   t.equal(await forcedLight.widget.getAttribute('data-theme'), 'light', 'data-parley-theme="light" wins over a dark preference');
@@ -77,8 +76,7 @@ await stack.test('data-parley-lang="de" shows German', async (t, open) => {
   await form.locator('input[name=name]').fill('Jörg');
   await form.locator('input[name=email]').fill('joerg@example.com');
   await form.locator('button.parley-submit').click();
-  await waitText(de.page, 'section.parley > form.parley-composer .parley-error', 'Schreib zuerst etwas.');
-  t.pass('an API error, worded in German');
+  await t.resolves(waitText(de.page, 'section.parley > form.parley-composer .parley-error', 'Schreib zuerst etwas.'), 'an API error, worded in German');
 
   const post = await de.compose('Hallo!');
   await waitText(de.page, '.parley-count', '1 Kommentar');

@@ -5,7 +5,7 @@ import { defaultRegistry } from './handlers.ts';
 import { SignalRuntime } from './signals/runtime.ts';
 import type { SignalRegistry } from './signals/registry.ts';
 
-export { SignalRuntime, SIGNALS_QUEUE, deadQueue, type SignalsJob } from './signals/runtime.ts';
+export { SignalRuntime, SIGNALS_QUEUE, deadQueue, runtimeDefaults, type SignalsJob } from './signals/runtime.ts';
 export { SignalRegistry } from './signals/registry.ts';
 export type { SignalHandler, SignalContext, QueueDefinition } from './signals/registry.ts';
 export { defaultRegistry } from './handlers.ts';

@@ -37,6 +37,9 @@ export interface RuntimeOptions {
   monitorSeconds?: number;
 }
 
+/** The runtime's tuning when its options leave it unset; exported so the harness and the benchmarks print and use what runs. */
+export const runtimeDefaults = Object.freeze({ relayBatchSize: 2000, chunkSize: 200, consumerBatchSize: 50, concurrency: 2, relayIdleMs: 50, monitorSeconds: 10 });
+
 /** A job whose worker sends no heartbeat for this long (it crashed) is retried. pg-boss's minimum. */
 const HEARTBEAT_SECONDS = 10;
 
@@ -52,7 +55,7 @@ export class SignalRuntime {
 
   private constructor(boss: PgBoss, o: RuntimeOptions) {
     this.boss = boss;
-    this.o = { relayBatchSize: 2000, chunkSize: 200, consumerBatchSize: 50, concurrency: 2, relayIdleMs: 50, monitorSeconds: 10, ...o };
+    this.o = { ...runtimeDefaults, ...o };
   }
 
   static async create(o: RuntimeOptions): Promise<SignalRuntime> {
