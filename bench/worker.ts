@@ -212,7 +212,7 @@ async function startWorker(name: string, url: string): Promise<Proc & { failures
     onLine: (line) => {
       if (line.startsWith('{"workerProbe"')) return void (signalsWork ??= (JSON.parse(line) as WorkerProbeLine).workerProbe.signalsWork);
       const msg = logMessage(line);
-      if (/fail|error|dead-letter/i.test(msg) && !msg.startsWith('worker: config ')) {
+      if (/fail|error|dead-letter/i.test(msg)) {
         failures.push(msg);
         if (failures.length <= 20) log(`${name}: ${msg}`);
       }

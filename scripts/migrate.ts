@@ -2,12 +2,13 @@
 // PARLEY_DATA_DIR (started for the occasion, created if missing, stopped afterwards).
 import { join, resolve } from 'node:path';
 import { mkdir, chmod } from 'node:fs/promises';
-import { createLogger, describeConfig, lineLogger, loadConfig, migrate } from '../packages/data/src/index.ts';
+import { createLogger, lineLogger, loadConfig, logConfig, migrate } from '../packages/data/src/index.ts';
 import { readOrCreateSecret } from './lib/secret-file.ts';
 
 const config = loadConfig();
-const log = lineLogger(createLogger(config, 'migrate'));
-log(`config ${JSON.stringify(describeConfig(config))}`);
+const logger = createLogger(config, 'migrate');
+const log = lineLogger(logger);
+logConfig(logger, config);
 let stop = async () => {};
 let code = 0;
 try {

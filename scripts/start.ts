@@ -8,7 +8,7 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createLogger, describeConfig, lineLogger, loadConfig, migrate, openDatabase, type Config, type Database } from '../packages/data/src/index.ts';
+import { createLogger, lineLogger, loadConfig, logConfig, migrate, openDatabase, type Config, type Database } from '../packages/data/src/index.ts';
 import { startApi } from '../apps/api/src/index.ts';
 import { startWorker, type Worker } from '../apps/worker/src/index.ts';
 import { attachRealtime, REALTIME_PATH, type Realtime } from '../apps/realtime/src/index.ts';
@@ -19,8 +19,12 @@ import { BUDGET_BYTES, buildWidget } from '../apps/widget/build.ts';
 
 // Log lines are JSON through the one logger (named `parley`), made again once the config is known
 // (and again with the generated secrets, so they are masked too); the banner at the end is for people.
-let log = lineLogger(createLogger(loadConfig({ LOG_LEVEL: process.env.LOG_LEVEL }), 'parley'));
-const useConfig = (config: Config) => void (log = lineLogger(createLogger(config, 'parley')));
+let logger = createLogger(loadConfig({ LOG_LEVEL: process.env.LOG_LEVEL }), 'parley');
+let log = lineLogger(logger);
+const useConfig = (config: Config) => {
+  logger = createLogger(config, 'parley');
+  log = lineLogger(logger);
+};
 
 let embedded: EmbeddedPg | undefined;
 let db: Database | undefined;
@@ -32,7 +36,7 @@ let stopping = false;
 async function main(): Promise<void> {
   const env = loadConfig();
   useConfig(env);
-  log(`config ${JSON.stringify(describeConfig(env))}`);
+  logConfig(logger, env);
   const dataDir = resolve(env.dataDir);
   await mkdir(dataDir, { recursive: true });
   await chmod(dataDir, 0o755); // as root, the postgres user must be able to enter it

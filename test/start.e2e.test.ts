@@ -21,7 +21,9 @@ t.test('start, use, stop, restart with the same data', async (t) => {
   const first = await start(dataDir, pgPort);
   t.match(first.adminToken, /^pat_[0-9a-f]{64}$/, 'admin token generated and printed');
   t.match(first.moderatorKey, /^pmk_/, 'demo moderator key printed');
+  t.match(first.out(), /"config":\{"PORT":\d+/, 'the config is logged, as a structured field');
   t.notMatch(first.out(), /"DATABASE_URL":"postgres/, 'config printed without secrets');
+  t.notMatch(first.out(), new RegExp(`"msg":"[^"]*${first.adminToken}`), 'no log line carries the admin token');
   t.equal((await stat(join(dataDir, 'admin-token'))).mode & 0o777, 0o600, 'admin token file is 0600');
   const demo = JSON.parse(await readFile(join(dataDir, 'demo.json'), 'utf8'));
   t.equal(demo.moderatorKey, first.moderatorKey, 'demo.json holds the moderator key');

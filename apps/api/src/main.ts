@@ -3,7 +3,7 @@
 // standalone realtime nodes (apps/realtime/src/main.ts) for websockets; this process still
 // publishes every committed event to them (Redis with REDIS_URL, else Postgres NOTIFY).
 // SIGTERM/SIGINT stop it gracefully: new requests get 503, in-flight ones finish, pools close.
-import { createLogger, describeConfig, lineLogger, loadConfig, openDatabase } from '@parley/data';
+import { createLogger, lineLogger, loadConfig, logConfig, openDatabase } from '@parley/data';
 import { startApi } from './index.ts';
 
 const config = loadConfig();
@@ -13,7 +13,7 @@ if (!config.databaseUrl) {
   log('api: DATABASE_URL is required to run the API on its own (`pnpm start` runs it with the embedded Postgres)');
   process.exit(2);
 }
-log(`api: config ${JSON.stringify(describeConfig(config))}`);
+logConfig(logger, config);
 const db = openDatabase(config);
 const api = await startApi({ config, db, logger });
 log(`api: listening on ${api.url} (realtime publish: ${api.app.publisher.kind})`);

@@ -4,16 +4,17 @@
 // PARLEY_REALTIME_PORT; SIGTERM/SIGINT tell clients to reconnect (1012) and stop.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger, describeConfig, lineLogger, loadConfig, openDatabase } from '@parley/data';
+import { createLogger, lineLogger, loadConfig, logConfig, openDatabase } from '@parley/data';
 import { attachRealtime, REALTIME_PATH } from './index.ts';
 
 const config = loadConfig();
-const log = lineLogger(createLogger(config, 'realtime'));
+const logger = createLogger(config, 'realtime');
+const log = lineLogger(logger);
 if (!config.databaseUrl) {
   log('realtime: DATABASE_URL is required to run a realtime node on its own (`pnpm start` serves realtime on the API port)');
   process.exit(2);
 }
-log(`realtime: config ${JSON.stringify(describeConfig(config))}`);
+logConfig(logger, config);
 const db = openDatabase(config);
 
 const server = createServer((req, res) => {

@@ -3,17 +3,18 @@
 // while the database is away); SIGTERM/SIGINT stop it gracefully (active jobs finish first).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger, describeConfig, isConnectionError, lineLogger, loadConfig } from '@parley/data';
+import { createLogger, isConnectionError, lineLogger, loadConfig, logConfig } from '@parley/data';
 import { ParleyError } from '@parley/domain';
 import { startWorker, type Worker } from './index.ts';
 
 const config = loadConfig();
-const log = lineLogger(createLogger(config, 'worker'));
+const logger = createLogger(config, 'worker');
+const log = lineLogger(logger);
 if (!config.databaseUrl) {
   log('worker: DATABASE_URL is required to run the worker on its own (`pnpm start` runs it in-process with the embedded Postgres)');
   process.exit(2);
 }
-log(`worker: config ${JSON.stringify(describeConfig(config))}`);
+logConfig(logger, config);
 
 let worker: Worker | undefined;
 let stopping = false;

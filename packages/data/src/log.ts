@@ -3,7 +3,7 @@
 // a logged request) and by what it is (the value of every option the config marks secret, and the
 // password inside a secret URL, wherever it appears in a message or an error).
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { options, type Config } from './config.ts';
+import { describeConfig, options, type Config } from './config.ts';
 
 export type { Logger } from 'pino';
 
@@ -75,6 +75,9 @@ export function createLogger(config: Config, name: string, destination?: Destina
     destination,
   );
 }
+
+/** The config a process runs with, as a structured field (`describeConfig`: secrets masked). */
+export const logConfig = (logger: Logger, config: Config): void => logger.info({ config: describeConfig(config) }, 'config');
 
 /** A `(line) => void` for code that logs plain lines (the worker's and realtime's callbacks). */
 export const lineLogger = (logger: Logger) => (line: string): void => logger.info(line);
