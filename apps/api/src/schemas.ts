@@ -2,6 +2,7 @@
 // refused (additionalProperties: false); domain rules with their own error codes (slug, message,
 // email, ids, sort, limit, vote value) are checked by the domain so each gets its own message.
 import { Type, type Static } from 'typebox';
+import { moderationActions } from '@parley/domain';
 
 const strict = { additionalProperties: false } as const;
 
@@ -84,7 +85,8 @@ export type CreateSessionBody = Static<typeof CreateSessionBody>;
 
 export const ModerationParams = Type.Object({
   postId: Type.String(),
-  action: Type.Union([Type.Literal('approve'), Type.Literal('spam'), Type.Literal('delete'), Type.Literal('restore')]),
+  // the domain's transitions table names the actions
+  action: Type.Union(moderationActions.map((a) => Type.Literal(a))),
 });
 
 export const CountsBody = Type.Object(

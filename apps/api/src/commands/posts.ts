@@ -181,7 +181,7 @@ export async function moderatePost(s: Services, cred: Credential, postId: string
       s,
       postId,
       cred,
-      async (ex) => (await ex.query(postSql.authorDeletePost, [postId, t.from, userId, tokenHash])).rows[0],
+      async (ex) => (await ex.query(postSql.authorDeletePost, [postId, t.from, userId, tokenHash, t.to])).rows[0],
       (post) => makeEvent(t.event, post),
     );
     return done ?? explain(s, postId, cred, 'author', t.from);

@@ -62,8 +62,8 @@ export const moderatePost = `UPDATE posts SET prev_status = status, status = $2,
   WHERE id = $1 AND status = ANY($3::text[]) AND forum_id = $4
   RETURNING ${postColumns}`;
 
-/** An author deleting their own post: $1 id, $2 allowed from, $3 user id, $4 edit token hash */
-export const authorDeletePost = `UPDATE posts SET prev_status = status, status = 'deleted', status_changed_at = now()
+/** An author deleting their own post: $1 id, $2 allowed from, $3 user id, $4 edit token hash, $5 to (the delete transition's) */
+export const authorDeletePost = `UPDATE posts SET prev_status = status, status = $5, status_changed_at = now()
   WHERE id = $1 AND status = ANY($2::text[])
     AND ((author_user_id IS NOT NULL AND author_user_id = $3) OR (edit_token_hash IS NOT NULL AND edit_token_hash = $4))
   RETURNING ${postColumns}`;
