@@ -4,6 +4,7 @@
 // table lives, so adding shards and replicas is a topology change, not a code change.
 import pg from 'pg';
 import type { ThreadEvent } from './logged-event.ts';
+import type { AreaNodes, Topology } from './topology.ts';
 import { translateConnectionError } from './unavailable.ts';
 
 export type Area = 'accounts' | 'forums' | 'content';
@@ -25,7 +26,14 @@ export interface Route {
 export type Sql = string | { name: string; text: string };
 
 const textOf = (sql: Sql): string => (typeof sql === 'string' ? sql : sql.text);
-const toQuery = (sql: Sql, values?: unknown[]): pg.QueryConfig => (typeof sql === 'string' ? { text: sql, values } : { name: sql.name, text: sql.text, values });
+/**
+ * Named statements are prepared per server connection. Through pgbouncer in transaction pooling
+ * (1.18 here: no prepared-statement tracking before 1.21) a transaction may land on a server
+ * connection that never saw the PREPARE, so an alias reached through pgbouncer sends every
+ * statement unnamed; direct aliases keep their names.
+ */
+const toQuery = (sql: Sql, values: unknown[] | undefined, named: boolean): pg.QueryConfig =>
+  typeof sql === 'string' || !named ? { text: textOf(sql), values } : { name: sql.name, text: sql.text, values };
 
 export interface Executor {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: Sql, values?: unknown[]): Promise<pg.QueryResult<R>>;
@@ -35,23 +43,6 @@ export interface Executor {
 
 export type CommitListener = (events: ThreadEvent[]) => void;
 
-export interface AreaNodes {
-  primary: string;
-  replicas?: string[];
-}
-
-/** Connection strings per area; content has one entry per shard. */
-export interface Topology {
-  accounts: AreaNodes;
-  forums: AreaNodes;
-  content: Record<number, AreaNodes>;
-}
-
-export const singleDatabase = (url: string): Topology => ({
-  accounts: { primary: url },
-  forums: { primary: url },
-  content: { 0: { primary: url } },
-});
 
 /**
  * Which content shard holds an id: ids carry their shard in the bits above 2^48 (each shard's
@@ -64,6 +55,8 @@ export type QueryListener = (alias: string, text: string) => void;
 
 export class Database {
   private readonly pools = new Map<string, pg.Pool>();
+  /** aliases whose pool connects through pgbouncer (transaction pooling): no named statements there */
+  private readonly pgbouncerAliases = new Set<string>();
   private readonly listeners = new Set<QueryListener>();
   private readonly commitListeners = new Set<CommitListener>();
   private readonly topology: Topology;
@@ -90,7 +83,7 @@ export class Database {
   async exec<R extends pg.QueryResultRow = pg.QueryResultRow>(route: Route, sql: Sql, values?: unknown[]): Promise<pg.QueryResult<R>> {
     const alias = this.alias(route);
     this.emit(alias, textOf(sql));
-    return this.pool(alias, route).query<R>(toQuery(sql, values)).catch(translateConnectionError);
+    return this.pool(alias, route).query<R>(toQuery(sql, values, !this.pgbouncerAliases.has(alias))).catch(translateConnectionError);
   }
 
   /** Runs `fn` in one transaction on the route's primary. Keep network calls out of `fn`. */
@@ -98,6 +91,7 @@ export class Database {
     const primary: Route = { ...route, mode: 'write' };
     const alias = this.alias(primary);
     const client = await this.pool(alias, primary).connect().catch(translateConnectionError);
+    const named = !this.pgbouncerAliases.has(alias);
     // pg-pool listens for a client's errors only while it is idle: a checked-out client whose
     // server goes away (restart, failover) would otherwise raise an unhandled 'error' and take the
     // process down. The failed query rejects on its own; this only keeps the event handled.
@@ -108,7 +102,7 @@ export class Database {
     const ex: Executor = {
       query: <R extends pg.QueryResultRow>(sql: Sql, values?: unknown[]) => {
         this.emit(alias, textOf(sql));
-        return client.query<R>(toQuery(sql, values));
+        return client.query<R>(toQuery(sql, values, named));
       },
       record: (event) => void recorded.push(event),
     };
@@ -192,7 +186,8 @@ export class Database {
     if (!pool) {
       const nodes = this.nodes(route);
       const m = /\.replica(\d+)$/.exec(alias);
-      const url = m ? nodes.replicas![Number(m[1]) - 1] : nodes.primary;
+      const url = m ? nodes.replicas![Number(m[1]) - 1] : (nodes.pgbouncer ?? nodes.primary);
+      if (!m && nodes.pgbouncer) this.pgbouncerAliases.add(alias);
       pool = new pg.Pool({
         connectionString: url,
         max: this.poolSize,

@@ -26,3 +26,4 @@ export * from './open.ts';
 export * from './log.ts';
 export * from './cache.ts';
 export * from './constraints.ts';
+export * from './topology.ts';
