@@ -19,6 +19,7 @@ import webhookRoutes from './routes/webhooks.ts';
 import widgetRoutes, { type WidgetOptions } from './routes/widget.ts';
 import { registerCors } from './cors.ts';
 import { registerTextGuard } from './text-guard.ts';
+import { registerReadYourWrites } from './read-your-writes.ts';
 import { strictIntegers } from './query-integers.ts';
 import { startPublisher, type Publisher, type PublisherOptions } from './publisher.ts';
 
@@ -87,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerErrorHandling(app);
   registerTextGuard(app);
+  registerReadYourWrites(app);
 
   const services = makeServices(config, db);
   app.decorate('parley', services);

@@ -5,7 +5,11 @@
 import pg from 'pg';
 import type { ThreadEvent } from './logged-event.ts';
 import type { AreaNodes, Topology } from './topology.ts';
-import { translateConnectionError } from './unavailable.ts';
+import { isConnectionError, translateConnectionError } from './unavailable.ts';
+import { readYourWrites, ReplicaMonitor, requiredLsn } from './replica-monitor.ts';
+import type { ReplicaStatus } from './replicas.ts';
+
+const isReplica = (alias: string): boolean => /\.replica\d+$/.test(alias);
 
 export type Area = 'accounts' | 'forums' | 'content';
 export type Mode = 'read' | 'write';
@@ -17,6 +21,15 @@ export interface Route {
   mode: Mode;
   /** read-your-writes: a read that must see this request's own writes goes to the primary */
   fresh?: boolean;
+}
+
+export interface DatabaseOptions {
+  poolSize?: number;
+  connectTimeoutMs?: number;
+  /** a replica further behind its primary than this leaves the read rotation (PARLEY_REPLICA_MAX_LAG_MS) */
+  replicaMaxLagMs?: number;
+  /** how often replicas' positions are checked */
+  replicaCheckMs?: number;
 }
 
 /**
@@ -62,28 +75,50 @@ export class Database {
   private readonly topology: Topology;
   private readonly poolSize: number;
   private readonly connectTimeoutMs: number;
-  private rr = 0;
+  private readonly replicas: ReplicaMonitor;
 
-  constructor(topology: Topology, opts: { poolSize?: number; connectTimeoutMs?: number } = {}) {
+  constructor(topology: Topology, opts: DatabaseOptions = {}) {
     this.topology = topology;
     this.poolSize = opts.poolSize ?? 10;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
+    this.replicas = new ReplicaMonitor({
+      maxLagMs: opts.replicaMaxLagMs ?? 5000,
+      checkMs: opts.replicaCheckMs ?? 250,
+      probe: async (alias, text) => (await this.pool(alias, this.routeOf(alias)).query(text)).rows[0].lsn,
+    });
   }
 
-  /** The alias a route resolves to, e.g. `content.0` or `content.0.replica1`. */
+  /**
+   * The alias a route resolves to, e.g. `content.0` or `content.0.replica1`. A read goes to a
+   * replica that is answering, within the lag bound and (read-your-writes) past the LSN this
+   * request must see; with none, to the primary.
+   */
   alias(route: Route): string {
     const nodes = this.nodes(route);
     const base = route.area === 'content' ? `content.${route.shard ?? 0}` : route.area;
     const replicas = nodes.replicas ?? [];
     if (route.mode === 'write' || route.fresh || replicas.length === 0) return base;
-    this.rr = (this.rr + 1) % replicas.length;
-    return `${base}.replica${this.rr + 1}`;
+    return this.replicas.pick(base, replicas.map((_, i) => `${base}.replica${i + 1}`), requiredLsn()) ?? base;
   }
 
   async exec<R extends pg.QueryResultRow = pg.QueryResultRow>(route: Route, sql: Sql, values?: unknown[]): Promise<pg.QueryResult<R>> {
     const alias = this.alias(route);
     this.emit(alias, textOf(sql));
-    return this.pool(alias, route).query<R>(toQuery(sql, values, !this.pgbouncerAliases.has(alias))).catch(translateConnectionError);
+    try {
+      return await this.pool(alias, route).query<R>(toQuery(sql, values, !this.pgbouncerAliases.has(alias)));
+    } catch (err) {
+      // a replica that went away: out of rotation, and this read is served by the primary
+      if (isReplica(alias) && isConnectionError(err)) {
+        this.replicas.down(alias);
+        return this.exec({ ...route, fresh: true }, sql, values);
+      }
+      return translateConnectionError(err);
+    }
+  }
+
+  /** Each replica's standing (state, lag), for /healthz and `topology:status`. */
+  replicaStatus(): ReplicaStatus[] {
+    return this.replicas.status();
   }
 
   /** Runs `fn` in one transaction on the route's primary. Keep network calls out of `fn`. */
@@ -110,7 +145,7 @@ export class Database {
     try {
       await ex.query('BEGIN');
       const result = await fn(ex);
-      await ex.query('COMMIT');
+      await this.commit(client, alias, primary, named);
       if (recorded.length) this.committed(recorded);
       return result;
     } catch (err) {
@@ -127,6 +162,22 @@ export class Database {
       client.off('error', onError);
       client.release(broken || lost ? true : undefined);
     }
+  }
+
+  /**
+   * COMMIT. Where the primary has replicas and a request is listening (read-your-writes), the
+   * commit's WAL position comes back in the same round trip: the insert position right after the
+   * commit is at or past the commit record, so a replica that replayed it sees this write.
+   */
+  private async commit(client: pg.PoolClient, alias: string, route: Route, named: boolean): Promise<void> {
+    const rw = readYourWrites.getStore();
+    this.emit(alias, 'COMMIT');
+    if (!rw || !(this.nodes(route).replicas?.length)) {
+      await client.query(toQuery('COMMIT', undefined, named));
+      return;
+    }
+    const results = (await client.query('COMMIT; SELECT pg_current_wal_insert_lsn()::text AS lsn')) as unknown as pg.QueryResult[];
+    rw.committed = results[1].rows[0].lsn as string;
   }
 
   /** Every distinct content shard, for jobs that must visit all of them. */
@@ -155,6 +206,7 @@ export class Database {
   }
 
   async close(): Promise<void> {
+    this.replicas.close();
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((p) => p.end()));
@@ -172,6 +224,13 @@ export class Database {
         // a listener's failure must not turn a committed write into an error
       }
     }
+  }
+
+  /** The route an alias names (for the replica checks, which know only aliases). */
+  private routeOf(alias: string): Route {
+    const m = /^(accounts|forums|content)(?:\.(\d+))?(?:\.replica\d+)?$/.exec(alias);
+    if (!m) throw new Error(`not an alias: ${alias}`);
+    return { area: m[1] as Area, shard: m[2] === undefined ? undefined : Number(m[2]), mode: isReplica(alias) ? 'read' : 'write' };
   }
 
   private nodes(route: Route): AreaNodes {

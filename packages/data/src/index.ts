@@ -27,3 +27,5 @@ export * from './log.ts';
 export * from './cache.ts';
 export * from './constraints.ts';
 export * from './topology.ts';
+export * from './replicas.ts';
+export * from './replica-monitor.ts';

@@ -22,4 +22,8 @@ export interface OpenOptions {
 }
 
 export const openDatabase = (config: Config, opts: OpenOptions = {}): Database =>
-  new Database(topologyOf(config), { poolSize: opts.poolSize ?? config.dbPoolSize, connectTimeoutMs: config.dbConnectTimeoutMs });
+  new Database(topologyOf(config), {
+    poolSize: opts.poolSize ?? config.dbPoolSize,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
+    replicaMaxLagMs: config.replicaMaxLagMs,
+  });
