@@ -98,7 +98,7 @@ export class Database {
     const base = route.area === 'content' ? `content.${route.shard ?? 0}` : route.area;
     const replicas = nodes.replicas ?? [];
     if (route.mode === 'write' || route.fresh || replicas.length === 0) return base;
-    return this.replicas.pick(base, replicas.map((_, i) => `${base}.replica${i + 1}`), requiredLsn()) ?? base;
+    return this.replicas.pick(base, replicas.map((_, i) => `${base}.replica${i + 1}`), requiredLsn(base)) ?? base;
   }
 
   async exec<R extends pg.QueryResultRow = pg.QueryResultRow>(route: Route, sql: Sql, values?: unknown[]): Promise<pg.QueryResult<R>> {
@@ -177,7 +177,7 @@ export class Database {
       return;
     }
     const results = (await client.query('COMMIT; SELECT pg_current_wal_insert_lsn()::text AS lsn')) as unknown as pg.QueryResult[];
-    rw.committed = results[1].rows[0].lsn as string;
+    rw.committed = { alias, lsn: results[1].rows[0].lsn as string };
   }
 
   /** Every distinct content shard, for jobs that must visit all of them. */

@@ -7,21 +7,39 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { parseLsn, ReplicaTracker, type ReplicaStatus } from './replicas.ts';
 
+/**
+ * A place in one primary's WAL: `content.1:0/1A2B3C`. LSNs of different primaries don't compare,
+ * so the token names the primary alias it belongs to; a read on another alias ignores it.
+ */
+export interface CommitPosition {
+  alias: string;
+  lsn: string;
+}
+
+const POSITION = /^((?:accounts|forums|content\.\d{1,5})):([0-9A-Fa-f]{1,8}\/[0-9A-Fa-f]{1,8})$/;
+
+export const formatPosition = (p: CommitPosition): string => `${p.alias}:${p.lsn}`;
+
+export function parsePosition(text: string): CommitPosition | undefined {
+  const m = POSITION.exec(text);
+  return m ? { alias: m[1], lsn: m[2] } : undefined;
+}
+
 export interface ReadYourWrites {
-  /** the LSN this request's reads must see (what a client sent back) */
-  after?: string;
-  /** the commit LSN of this request's last write, when its database has replicas */
-  committed?: string;
+  /** where this request's reads must have caught up to (what a client sent back) */
+  after?: CommitPosition;
+  /** the commit position of this request's last write, when its database has replicas */
+  committed?: CommitPosition;
 }
 
 /** Per request (the API enters it for each request): what read-your-writes needs to know. */
 export const readYourWrites = new AsyncLocalStorage<ReadYourWrites>();
 
-/** The LSN a read must see in this request, if any: the later of the client's and its own writes'. */
-export function requiredLsn(): bigint | undefined {
+/** The LSN a read on `primary` must see in this request, if any: the later of the client's and its own writes'. */
+export function requiredLsn(primary: string): bigint | undefined {
   const s = readYourWrites.getStore();
   if (!s) return undefined;
-  const lsns = [s.after, s.committed].filter((x): x is string => x !== undefined).map(parseLsn);
+  const lsns = [s.after, s.committed].filter((p): p is CommitPosition => p?.alias === primary).map((p) => parseLsn(p.lsn));
   return lsns.length ? lsns.reduce((a, b) => (a > b ? a : b)) : undefined;
 }
 

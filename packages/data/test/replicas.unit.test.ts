@@ -1,7 +1,7 @@
 // The replica tracker's decisions (packages/data/src/replicas.ts), driven by observations and a
 // clock the test holds.
 import t from 'tap';
-import { isLsn, parseLsn, ReplicaTracker } from '@parley/data';
+import { formatPosition, isLsn, parseLsn, parsePosition, readYourWrites, ReplicaTracker, requiredLsn } from '@parley/data';
 
 t.test('LSNs parse into numbers that compare', async (t) => {
   t.equal(parseLsn('0/0'), 0n);
@@ -60,4 +60,17 @@ t.test('a replica that fails a check, or stops answering, leaves; a good check b
   r.replicaAt('a', 100n, 400);
   t.ok(r.usable('a', 450), 'back');
   t.notOk(r.usable('a', 400 + 3001), 'no check heard for longer than staleMs: treated as down');
+});
+
+t.test("read-your-writes positions name their primary; a read needs only its own primary's", async (t) => {
+  t.same(parsePosition('content.1:0/1A2B3C'), { alias: 'content.1', lsn: '0/1A2B3C' });
+  t.equal(formatPosition({ alias: 'accounts', lsn: '2/FF' }), 'accounts:2/FF');
+  for (const bad of ['0/1A2B3C', 'content:0/1', 'content.1:', 'shard.1:0/1', 'content.1:0/1;x', 'content.123456:0/1']) t.equal(parsePosition(bad), undefined, `refused: ${bad}`);
+  t.equal(requiredLsn('content.1'), undefined, 'outside a request: nothing required');
+  readYourWrites.run({ after: { alias: 'content.1', lsn: '0/100' } }, () => {
+    t.equal(requiredLsn('content.1'), 0x100n, "the client's position, on its primary");
+    t.equal(requiredLsn('content.0'), undefined, "another primary's reads ignore it");
+    readYourWrites.getStore()!.committed = { alias: 'content.1', lsn: '0/200' };
+    t.equal(requiredLsn('content.1'), 0x200n, "this request's own later write wins");
+  });
 });
