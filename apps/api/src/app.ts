@@ -115,9 +115,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
+  // every primary this process depends on, each once; replicas are reported, never fatal (reads
+  // fall back to the primary)
   app.get('/healthz', { schema: { hide: true } }, async () => {
-    await db.exec({ area: 'content', shard: 0, mode: 'read' }, 'SELECT 1');
-    return { ok: true };
+    const checks = await Promise.all(db.primaries().map(async ({ alias, route }) => {
+      try {
+        await db.exec(route, 'SELECT 1');
+        return [alias, 'ok'] as const;
+      } catch (err) {
+        if (err instanceof ParleyError && err.code === 'database_unavailable') return [alias, 'unavailable', err] as const;
+        throw err;
+      }
+    }));
+    const databases = Object.fromEntries(checks.map(([alias, state]) => [alias, state]));
+    const down = checks.find((c) => c[1] === 'unavailable');
+    if (down) throw new ParleyError('database_unavailable', { details: { databases }, internal: down[2] });
+    const replicas = db.replicaStatus().map((r) => ({ alias: r.alias, state: r.state, lagMs: Number.isFinite(r.lagMs) ? r.lagMs : null }));
+    return { ok: true, databases, ...(replicas.length ? { replicas } : {}) };
   });
   app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
 

@@ -180,6 +180,12 @@ export class Database {
     rw.committed = { alias, lsn: results[1].rows[0].lsn as string };
   }
 
+  /** Every primary alias with its route: what a process depends on (/healthz checks each). */
+  primaries(): { alias: string; route: Route }[] {
+    const areas: Route[] = [{ area: 'accounts', mode: 'write' }, { area: 'forums', mode: 'write' }, ...this.shards().map((shard): Route => ({ area: 'content', shard, mode: 'write' }))];
+    return areas.map((route) => ({ alias: this.alias(route), route }));
+  }
+
   /** Every distinct content shard, for jobs that must visit all of them. */
   shards(): number[] {
     return Object.keys(this.topology.content).map(Number);
