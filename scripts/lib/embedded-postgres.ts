@@ -67,7 +67,8 @@ export interface EmbeddedPg {
 const USER = 'postgres';
 const isRoot = userInfo().uid === 0;
 const SETPRIV = '/usr/bin/setpriv';
-const READY = 'database system is ready to accept connections';
+// a hot standby (scripts/lib/replica.ts) says "ready to accept read-only connections"
+const READY = /database system is ready to accept (read-only )?connections/;
 /** supervised restarts: at most this many within RESTART_WINDOW_MS, then give up */
 const MAX_RESTARTS = 10;
 const RESTART_WINDOW_MS = 60_000;
@@ -141,7 +142,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
       proc.stderr?.on('data', (chunk: Buffer) => {
         const text = chunk.toString('utf8');
         remember(text);
-        if (!ready && text.includes(READY)) {
+        if (!ready && READY.test(text)) {
           ready = true;
           ok();
         }
