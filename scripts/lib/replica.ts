@@ -11,7 +11,7 @@
 //      hot standby by the same wrapper as every other server (startEmbeddedPostgres), which
 //      returns once it has reached consistency and accepts read-only connections.
 // Replication connects as the primary's superuser over 127.0.0.1, so the copy shares its password.
-import { appendFile, chmod, copyFile, lchown, lstat, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, copyFile, lchown, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort, postgresIds, startEmbeddedPostgres, type EmbeddedPg, type EmbeddedPgOptions } from './embedded-postgres.ts';
@@ -48,7 +48,12 @@ export async function startReplica(primary: Pick<EmbeddedPg, 'url'>, opts: Repli
     }
   } else {
     const t0 = Date.now();
-    await baseBackup(primaryUrl, dir, name, log);
+    const existed = await exists(dir);
+    await baseBackup(primaryUrl, dir, name, log).catch(async (err: Error) => {
+      // a half copy would be refused by the next start; remove it unless the directory was the caller's
+      if (!existed) await rm(dir, { recursive: true, force: true });
+      throw err;
+    });
     log(`replica ${name}: made in ${Date.now() - t0} ms`);
   }
   const server = await startEmbeddedPostgres({ dir, port, password: decodeURIComponent(primaryUrl.password), flags: opts.flags, log: opts.log, supervise: opts.supervise });

@@ -1,0 +1,42 @@
+// A primary of the test's own (ownPostgres) with one real streaming replica of it
+// (scripts/lib/replica.ts), for tests that pause, lag, kill or restart them; the run's shared
+// server has no replica. The replica lives in its own temp directory, so the two teardowns may
+// run in either order; both servers are stopped and their directories removed.
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startReplica, type Replica } from '../../scripts/lib/replica.ts';
+import type { TapTest } from './db.ts';
+import { ownPostgres, TEST_PG_FLAGS, type OwnPostgres } from './postgres.ts';
+
+export interface PrimaryWithReplica {
+  primary: OwnPostgres;
+  replica: Replica;
+  /** the replica's copy of the migrated database `parley` */
+  replicaUrl: string;
+  /** the replica's cluster directory: startReplica on it again starts it as is */
+  replicaDir: string;
+  /** milliseconds the replica took to make (copy) and start */
+  madeInMs: number;
+}
+
+/** a short retry interval: after a primary restart the replica reconnects within a test's patience */
+export const REPLICA_TEST_FLAGS = [...TEST_PG_FLAGS, '-c', 'wal_retrieve_retry_interval=200ms'];
+
+export async function ownPrimaryWithReplica(t: TapTest): Promise<PrimaryWithReplica> {
+  const primary = await ownPostgres(t);
+  const dir = await mkdtemp(join(tmpdir(), 'parley-replica-'));
+  await chmod(dir, 0o755); // as root, postgres runs as its own user and must enter this directory
+  const lines: string[] = [];
+  const t0 = Date.now();
+  const replica = await startReplica(primary.pg, { dir: join(dir, 'pg'), flags: REPLICA_TEST_FLAGS, log: (line) => void lines.push(line) }).catch(async (err: Error) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  });
+  t.teardown(async () => {
+    if (!t.passing()) t.comment(`replica on port ${replica.port}:\n${lines.slice(-20).join('\n')}`);
+    await replica.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { primary, replica, replicaUrl: replica.url('parley'), replicaDir: join(dir, 'pg'), madeInMs: Date.now() - t0 };
+}
