@@ -4,7 +4,7 @@
 import t from 'tap';
 import pg from 'pg';
 import { replicaLag, startReplica, waitForReplay } from '../scripts/lib/replica.ts';
-import { ownPrimaryWithReplica, REPLICA_TEST_FLAGS } from './harness/replica.ts';
+import { ownPrimaryWithReplica, ownReplica, REPLICA_TEST_FLAGS } from './harness/replica.ts';
 import { until } from './harness/until.ts';
 
 /** One statement on a connection of its own: the restarts below break long-lived ones. */
@@ -74,6 +74,35 @@ t.test('read-your-writes by LSN, under lag made with pg_wal_replay_pause()', asy
   t.same(await notes(replicaUrl, 'lagged'), ['lagged'], 'and the row is present as soon as it has');
   // the primary writes WAL of its own now and then (running-xacts records), so wait for a quiet moment
   t.equal(await until('no lag', 10_000, async () => ((await replicaLag(primary.url, replicaUrl)).bytes === 0 ? 0 : undefined)), 0, 'no lag left once idle');
+});
+
+t.test('a replica made while the primary takes writes has every committed row', async (t) => {
+  // Pages change under the copy; the backup forces full-page writes, and replay from backup_label repairs them.
+  let stop = false;
+  let written = 0;
+  const writer = async () => {
+    const client = new pg.Client({ connectionString: primary.url });
+    await client.connect();
+    try {
+      while (!stop) {
+        await client.query("INSERT INTO replica_probe (note) SELECT 'during copy ' || g FROM generate_series(1, 10) g");
+        written += 10;
+      }
+    } finally {
+      await client.end();
+    }
+  };
+  const writers = Array.from({ length: 2 }, writer);
+  await until('writes under way', 10_000, async () => (written > 0 ? true : undefined));
+  const before = written;
+  const second = await ownReplica(t, primary);
+  stop = true;
+  await Promise.all(writers);
+  t.ok(written > before, `the primary took writes while the copy ran (${written - before} rows in ${second.madeInMs} ms)`);
+  const [{ lsn }] = await query<{ lsn: string }>(primary.url, 'SELECT pg_current_wal_lsn()::text AS lsn');
+  t.equal(await waitForReplay(second.replicaUrl, lsn, 20_000), true, 'the new replica reaches the last write');
+  const digest = "SELECT count(*)::int AS n, coalesce(sum(hashtext(note)), 0)::text AS h FROM replica_probe";
+  t.same(await query(second.replicaUrl, digest), await query(primary.url, digest), 'and has the same rows as the primary');
 });
 
 t.test('the replica survives a primary crash and restart, and streams again', async (t) => {

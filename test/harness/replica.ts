@@ -25,6 +25,11 @@ export const REPLICA_TEST_FLAGS = [...TEST_PG_FLAGS, '-c', 'wal_retrieve_retry_i
 
 export async function ownPrimaryWithReplica(t: TapTest): Promise<PrimaryWithReplica> {
   const primary = await ownPostgres(t);
+  return { primary, ...(await ownReplica(t, primary)) };
+}
+
+/** One more replica of a primary of the test's own, in a temp directory of its own. */
+export async function ownReplica(t: TapTest, primary: OwnPostgres): Promise<Omit<PrimaryWithReplica, 'primary'>> {
   const dir = await mkdtemp(join(tmpdir(), 'parley-replica-'));
   await chmod(dir, 0o755); // as root, postgres runs as its own user and must enter this directory
   const lines: string[] = [];
@@ -38,5 +43,5 @@ export async function ownPrimaryWithReplica(t: TapTest): Promise<PrimaryWithRepl
     await replica.stop();
     await rm(dir, { recursive: true, force: true });
   });
-  return { primary, replica, replicaUrl: replica.url('parley'), replicaDir: join(dir, 'pg'), madeInMs: Date.now() - t0 };
+  return { replica, replicaUrl: replica.url('parley'), replicaDir: join(dir, 'pg'), madeInMs: Date.now() - t0 };
 }
