@@ -124,6 +124,12 @@ t.test('a replica started again on its directory catches up, from its slot, on w
   for (let i = 0; i < 3; i++) lsn = await write(primary.url, `missed ${i}`);
   await query(primary.url, 'SELECT pg_switch_wal()'); // the missed WAL is in a finished segment the slot must keep
   await query(primary.url, 'CHECKPOINT'); // which a checkpoint would recycle were it not for the slot
+  const shared = process.env.PARLEY_TEST_PG_URL!; // the run's server: a cluster of its own
+  await t.rejects(
+    startReplica({ url: (db) => Object.assign(new URL(shared), { pathname: `/${db}` }).href }, { dir: replicaDir, flags: REPLICA_TEST_FLAGS }),
+    /replica of another cluster/,
+    'started against another primary, it refuses',
+  );
   const lines: string[] = [];
   const again = await startReplica(primary.pg, { dir: replicaDir, port: replica.port, name: replica.name, flags: REPLICA_TEST_FLAGS, log: (l) => void lines.push(l) });
   t.teardown(() => again.stop());

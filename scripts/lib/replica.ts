@@ -11,9 +11,10 @@
 //      hot standby by the same wrapper as every other server (startEmbeddedPostgres), which
 //      returns once it has reached consistency and accepts read-only connections.
 // Replication connects as the primary's superuser over 127.0.0.1, so the copy shares its password.
-import { appendFile, chmod, copyFile, lchown, lstat, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
+import { copyCluster, own, type Ids } from './cluster-copy.ts';
 import { freePort, postgresIds, startEmbeddedPostgres, type EmbeddedPg, type EmbeddedPgOptions } from './embedded-postgres.ts';
 
 export interface ReplicaOptions extends Pick<EmbeddedPgOptions, 'flags' | 'log' | 'supervise'> {
@@ -36,16 +37,19 @@ const AT_LEAST_PRIMARY = ['max_connections', 'max_worker_processes', 'max_wal_se
 export async function startReplica(primary: Pick<EmbeddedPg, 'url'>, opts: ReplicaOptions): Promise<Replica> {
   const dir = resolve(opts.dir);
   const port = opts.port ?? (await freePort());
-  const name = opts.name ?? `replica_${port}`;
+  let name = opts.name ?? `replica_${port}`;
   const primaryUrl = new URL(primary.url('postgres'));
   const log = opts.log ?? (() => {});
 
-  // A replica made earlier starts as is, without its primary: it serves (stale) reads while the
-  // primary is down, and catches up from its slot when it is back.
+  // A replica made earlier starts as is, even while its primary is down: it serves (stale) reads
+  // meanwhile, and catches up from its slot when the primary is back.
   if (await exists(join(dir, 'PG_VERSION'))) {
     if (!(await exists(join(dir, 'standby.signal')))) {
       throw new Error(`${dir} holds a cluster that is not a standby (an interrupted copy, or a promoted replica); remove it to make a new replica`);
     }
+    await checkSameCluster(dir, primaryUrl);
+    name = (await slotOf(dir)) ?? name; // the slot holding its WAL is the one it was made with
+    await writeStandbyConf(dir, primaryUrl, name, [], await postgresIds()); // the primary may listen on another port now
   } else {
     const t0 = Date.now();
     const existed = await exists(dir);
@@ -59,6 +63,43 @@ export async function startReplica(primary: Pick<EmbeddedPg, 'url'>, opts: Repli
   const server = await startEmbeddedPostgres({ dir, port, password: decodeURIComponent(primaryUrl.password), flags: opts.flags, log: opts.log, supervise: opts.supervise });
   return Object.assign(server, { name });
 }
+
+/**
+ * A replica of another cluster (the primary's directory was re-initialised since) would start and
+ * serve its old data while its walreceiver is refused forever; say so instead. The system
+ * identifier is the first field of pg_control. A primary that is down cannot be asked: go on.
+ */
+async function checkSameCluster(dir: string, primaryUrl: URL): Promise<void> {
+  const mine = (await readFile(join(dir, 'global', 'pg_control'))).readBigUInt64LE(0).toString();
+  const theirs = await one<string>(primaryUrl.href, 'SELECT system_identifier::text AS v FROM pg_control_system()').catch(() => undefined);
+  if (theirs !== undefined && theirs !== mine) {
+    throw new Error(`${dir} is a replica of another cluster (system identifier ${mine}, the primary's is ${theirs}); remove it to make a new replica`);
+  }
+}
+
+async function slotOf(dir: string): Promise<string | undefined> {
+  const conf = await readFile(join(dir, 'postgresql.auto.conf'), 'utf8');
+  return [...conf.matchAll(/^primary_slot_name = '([^']*)'$/gm)].at(-1)?.[1];
+}
+
+/**
+ * The standby's settings go in its postgresql.auto.conf rather than in -c flags: they survive
+ * restarts (which then need no primary to ask) and keep the password out of ps. Earlier lines for
+ * the same settings are dropped, so a restart on a new primary port does not pile them up.
+ */
+async function writeStandbyConf(dir: string, primaryUrl: URL, name: string, settings: { name: string; setting: string }[], ids: Ids): Promise<void> {
+  const user = decodeURIComponent(primaryUrl.username);
+  const password = decodeURIComponent(primaryUrl.password);
+  const conninfo = `host=127.0.0.1 port=${primaryUrl.port} user=${conninfoValue(user)} password=${conninfoValue(password)} application_name=${name}`;
+  const values = new Map([['primary_conninfo', conninfo], ['primary_slot_name', name], ...settings.map((s) => [s.name, s.setting] as [string, string])]);
+  const file = join(dir, 'postgresql.auto.conf');
+  const kept = (await readFile(file, 'utf8')).split('\n').filter((line) => !values.has(line.split('=')[0].trim()) && !line.startsWith(MARK));
+  const ours = [`${MARK} of 127.0.0.1:${primaryUrl.port}`, ...[...values].map(([k, v]) => `${k} = ${confString(v)}`)];
+  await writeFile(file, `${[...kept.filter(Boolean), ...ours].join('\n')}\n`);
+  await own(file, ids);
+}
+
+const MARK = '# streaming replica (scripts/lib/replica.ts)';
 
 async function baseBackup(primaryUrl: URL, dir: string, name: string, log: (line: string) => void): Promise<void> {
   const client = new pg.Client({ connectionString: primaryUrl.href });
@@ -90,21 +131,10 @@ async function baseBackup(primaryUrl: URL, dir: string, name: string, log: (line
     // copyDir refuses symbolic links already; this is the server's word for the same thing
     if (end.spcmapfile) throw new Error('the primary has tablespaces: a copy would share their directories with it, so replicas of it are not supported');
 
-    const user = decodeURIComponent(primaryUrl.username);
-    const password = decodeURIComponent(primaryUrl.password);
-    const conninfo = `host=127.0.0.1 port=${primaryUrl.port} user=${conninfoValue(user)} password=${conninfoValue(password)} application_name=${name}`;
     await writeFile(join(dir, 'backup_label'), end.labelfile);
     await writeFile(join(dir, 'standby.signal'), '');
-    // postgresql.auto.conf rather than -c flags: it survives restarts (which then need no primary
-    // to ask) and keeps the password out of ps.
-    const conf = [
-      `# streaming replica of 127.0.0.1:${primaryUrl.port} (scripts/lib/replica.ts)`,
-      `primary_conninfo = ${confString(conninfo)}`,
-      `primary_slot_name = ${confString(name)}`,
-      ...settings.map((s) => `${s.name} = ${confString(s.setting)}`),
-    ];
-    await appendFile(join(dir, 'postgresql.auto.conf'), `\n${conf.join('\n')}\n`);
-    for (const f of ['backup_label', 'standby.signal', 'postgresql.auto.conf']) await own(join(dir, f), ids);
+    for (const f of ['backup_label', 'standby.signal']) await own(join(dir, f), ids);
+    await writeStandbyConf(dir, primaryUrl, name, settings, ids);
     await chmod(dir, 0o700); // Postgres refuses a data directory others can read
     log(`replica ${name}: ${end.labelfile.split('\n')[0]}`);
   } catch (err) {
@@ -131,79 +161,6 @@ async function allowReplication(client: pg.Client, log: (line: string) => void):
   log(`allowing replication connections from 127.0.0.1 in ${hba.hba_file}`);
   await appendFile(hba.hba_file, `\nhost replication all 127.0.0.1/32 ${hba.method}\n`);
   await client.query('SELECT pg_reload_conf()');
-}
-
-/**
- * Copies the cluster the way pg_basebackup does: files may change or vanish while we read (WAL
- * replay from backup_label repairs the first, and the second are dropped relations or temp files),
- * and some directories are copied empty because their contents are runtime state or come from WAL.
- */
-async function copyCluster(source: string, target: string, ids: { uid?: number; gid?: number }): Promise<void> {
-  await mkdir(target, { recursive: true, mode: 0o700 });
-  await own(target, ids);
-  await copyDir(source, target, '', ids);
-  // pg_control last and read until two reads agree: a read racing the checkpointer's write could be torn.
-  const control = join('global', 'pg_control');
-  for (let prev = await readFile(join(source, control)); ; ) {
-    const next = await readFile(join(source, control));
-    if (next.equals(prev)) {
-      await writeFile(join(target, control), next, { mode: 0o600 });
-      await own(join(target, control), ids);
-      break;
-    }
-    prev = next;
-  }
-}
-
-/** runtime state, not data: skipped (backup_label/tablespace_map of the primary, if any, are not ours) */
-const SKIP_FILES = new Set(['postmaster.pid', 'postmaster.opts', 'backup_label', 'tablespace_map', 'current_logfiles', 'postgresql.auto.conf.tmp', 'current_logfiles.tmp', 'standby.signal', 'recovery.signal']);
-/** copied as empty directories: pg_wal's segments stream from the slot, the rest is rebuilt at start */
-const EMPTY_DIRS = new Set(['pg_wal', 'pg_replslot', 'pg_stat_tmp', 'pg_dynshmem', 'pg_notify', 'pg_serial', 'pg_snapshots', 'pg_subtrans']);
-
-async function copyDir(root: string, target: string, rel: string, ids: { uid?: number; gid?: number }): Promise<void> {
-  for (const entry of await readdir(join(root, rel), { withFileTypes: true }).catch(ignoreVanished([]))) {
-    const path = join(rel, entry.name);
-    const isTop = rel === '';
-    if (isTop && SKIP_FILES.has(entry.name)) continue;
-    if (entry.name.startsWith('pgsql_tmp') || entry.name === 'pg_internal.init') continue;
-    if (path === 'global/pg_control') continue; // copyCluster copies it last
-    const from = join(root, path);
-    const to = join(target, path);
-    const st = await lstat(from).catch(ignoreVanished(undefined));
-    if (!st) continue;
-    if (st.isSymbolicLink()) throw new Error(`${from} is a symbolic link (a tablespace or a moved pg_wal): replicas of this cluster are not supported`);
-    if (st.isDirectory()) {
-      await mkdir(to, { mode: st.mode & 0o7777 });
-      await own(to, ids);
-      // pg_wal keeps its subdirectories (archive_status, summaries), empty
-      if (isTop && EMPTY_DIRS.has(entry.name)) {
-        if (entry.name === 'pg_wal') await copySubdirsEmpty(from, to, ids);
-        continue;
-      }
-      await copyDir(root, target, path, ids);
-    } else if (st.isFile()) {
-      const copied = await copyFile(from, to).then(() => true, ignoreVanished(false));
-      if (copied) await own(to, ids);
-    }
-  }
-}
-
-async function copySubdirsEmpty(from: string, to: string, ids: { uid?: number; gid?: number }): Promise<void> {
-  for (const entry of await readdir(from, { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
-    await mkdir(join(to, entry.name), { mode: 0o700 });
-    await own(join(to, entry.name), ids);
-  }
-}
-
-const ignoreVanished = <T>(value: T) => (err: NodeJS.ErrnoException): T => {
-  if (err.code === 'ENOENT') return value;
-  throw err;
-};
-
-/** As root the server runs as the postgres user, which must own its files. */
-async function own(path: string, ids: { uid?: number; gid?: number }): Promise<void> {
-  if (ids.uid !== undefined && ids.gid !== undefined) await lchown(path, ids.uid, ids.gid);
 }
 
 /** A libpq conninfo value: single-quoted, with \ and ' escaped. */
