@@ -1,6 +1,9 @@
 // Issue 12's foundation: a real physical streaming replica of the embedded Postgres 18, made from
 // Node (scripts/lib/replica.ts), and read-your-writes by LSN. One primary and one replica serve the
 // subtests in order; the restarts come last.
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import pg from 'pg';
 import { replicaLag, startReplica, waitForReplay } from '../scripts/lib/replica.ts';
@@ -103,6 +106,27 @@ t.test('a replica made while the primary takes writes has every committed row', 
   t.equal(await waitForReplay(second.replicaUrl, lsn, 20_000), true, 'the new replica reaches the last write');
   const digest = "SELECT count(*)::int AS n, coalesce(sum(hashtext(note)), 0)::text AS h FROM replica_probe";
   t.same(await query(second.replicaUrl, digest), await query(primary.url, digest), 'and has the same rows as the primary');
+});
+
+t.test('a replica connects as a user whose name and password need quoting', async (t) => {
+  const user = "repl'ica";
+  const password = `it's a \\ back"slash`;
+  const admin = new pg.Client({ connectionString: primary.url });
+  await admin.connect();
+  await admin.query(`CREATE ROLE ${admin.escapeIdentifier(user)} SUPERUSER LOGIN PASSWORD ${admin.escapeLiteral(password)}`);
+  await admin.end();
+  const asUser = (db: string) => Object.assign(new URL(primary.url), { username: encodeURIComponent(user), password: encodeURIComponent(password), pathname: `/${db}` }).href;
+  const dir = await mkdtemp(join(tmpdir(), 'parley-replica-'));
+  await chmod(dir, 0o755); // as root, postgres runs as its own user and must enter this directory
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  // the copy needs WAL streamed from its backup's start before it accepts connections, so a start proves the conninfo
+  const quoted = await startReplica({ url: asUser }, { dir: join(dir, 'pg'), flags: REPLICA_TEST_FLAGS });
+  t.teardown(() => quoted.stop());
+  const row = await until('pg_stat_replication to say streaming', 10_000, async () => {
+    const [r] = await query<{ usename: string; state: string }>(primary.url, 'SELECT usename, state FROM pg_stat_replication WHERE application_name = $1', [quoted.name]);
+    return r?.state === 'streaming' ? r : undefined;
+  });
+  t.equal(row.usename, user, 'it streams as that user');
 });
 
 t.test('the replica survives a primary crash and restart, and streams again', async (t) => {

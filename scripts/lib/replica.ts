@@ -165,8 +165,8 @@ async function allowReplication(client: pg.Client, log: (line: string) => void):
 
 /** A libpq conninfo value: single-quoted, with \ and ' escaped. */
 const conninfoValue = (v: string) => `'${v.replace(/[\\']/g, (c) => `\\${c}`)}'`;
-/** A postgresql.conf string: single-quoted, with ' doubled. */
-const confString = (v: string) => `'${v.replace(/'/g, "''")}'`;
+/** A postgresql.conf string: single-quoted, with ' and \ doubled (as ALTER SYSTEM writes them). */
+const confString = (v: string) => `'${v.replace(/['\\]/g, (c) => c + c)}'`;
 
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false);
