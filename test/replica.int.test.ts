@@ -1,13 +1,13 @@
 // Issue 12's foundation: a real physical streaming replica of the embedded Postgres 18, made from
 // Node (scripts/lib/replica.ts), and read-your-writes by LSN. One primary and one replica serve the
 // subtests in order; the restarts come last.
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import pg from 'pg';
 import { replicaLag, startReplica, waitForReplay } from '../scripts/lib/replica.ts';
-import { ownPrimaryWithReplica, ownReplica, REPLICA_TEST_FLAGS } from './harness/replica.ts';
+import { ownPrimaryWithReplica, ownReplica, REPLICA_TEST_OPTIONS } from './harness/replica.ts';
 import { until } from './harness/until.ts';
 
 /** One statement on a connection of its own: the restarts below break long-lived ones. */
@@ -108,25 +108,29 @@ t.test('a replica made while the primary takes writes has every committed row', 
   t.same(await query(second.replicaUrl, digest), await query(primary.url, digest), 'and has the same rows as the primary');
 });
 
-t.test('a replica connects as a user whose name and password need quoting', async (t) => {
+t.test('a replica connects as a user whose name and password need quoting, to a primary whose pg_hba allowed no replication', async (t) => {
   const user = "repl'ica";
   const password = `it's a \\ back"slash`;
   const admin = new pg.Client({ connectionString: primary.url });
   await admin.connect();
   await admin.query(`CREATE ROLE ${admin.escapeIdentifier(user)} SUPERUSER LOGIN PASSWORD ${admin.escapeLiteral(password)}`);
+  const { rows: [{ hba }] } = await admin.query<{ hba: string }>("SELECT current_setting('hba_file') AS hba");
+  await writeFile(hba, (await readFile(hba, 'utf8')).replace(/^(local|host)\s+replication\s.*$/gm, ''));
+  await admin.query('SELECT pg_reload_conf()');
   await admin.end();
   const asUser = (db: string) => Object.assign(new URL(primary.url), { username: encodeURIComponent(user), password: encodeURIComponent(password), pathname: `/${db}` }).href;
   const dir = await mkdtemp(join(tmpdir(), 'parley-replica-'));
   await chmod(dir, 0o755); // as root, postgres runs as its own user and must enter this directory
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   // the copy needs WAL streamed from its backup's start before it accepts connections, so a start proves the conninfo
-  const quoted = await startReplica({ url: asUser }, { dir: join(dir, 'pg'), flags: REPLICA_TEST_FLAGS });
+  const quoted = await startReplica({ url: asUser }, { dir: join(dir, 'pg'), ...REPLICA_TEST_OPTIONS });
   t.teardown(() => quoted.stop());
   const row = await until('pg_stat_replication to say streaming', 10_000, async () => {
     const [r] = await query<{ usename: string; state: string }>(primary.url, 'SELECT usename, state FROM pg_stat_replication WHERE application_name = $1', [quoted.name]);
     return r?.state === 'streaming' ? r : undefined;
   });
   t.equal(row.usename, user, 'it streams as that user');
+  t.match(await readFile(hba, 'utf8'), /^host replication all 127\.0\.0\.1\/32 scram-sha-256$/m, 'through the pg_hba line startReplica added');
 });
 
 t.test('the replica survives a primary crash and restart, and streams again', async (t) => {
@@ -150,12 +154,12 @@ t.test('a replica started again on its directory catches up, from its slot, on w
   await query(primary.url, 'CHECKPOINT'); // which a checkpoint would recycle were it not for the slot
   const shared = process.env.PARLEY_TEST_PG_URL!; // the run's server: a cluster of its own
   await t.rejects(
-    startReplica({ url: (db) => Object.assign(new URL(shared), { pathname: `/${db}` }).href }, { dir: replicaDir, flags: REPLICA_TEST_FLAGS }),
+    startReplica({ url: (db) => Object.assign(new URL(shared), { pathname: `/${db}` }).href }, { dir: replicaDir, ...REPLICA_TEST_OPTIONS }),
     /replica of another cluster/,
     'started against another primary, it refuses',
   );
   const lines: string[] = [];
-  const again = await startReplica(primary.pg, { dir: replicaDir, port: replica.port, name: replica.name, flags: REPLICA_TEST_FLAGS, log: (l) => void lines.push(l) });
+  const again = await startReplica(primary.pg, { dir: replicaDir, port: replica.port, name: replica.name, ...REPLICA_TEST_OPTIONS, log: (l) => void lines.push(l) });
   t.teardown(() => again.stop());
   t.same(lines.filter((l) => /base backup|made in/.test(l)), [], 'started as is, not copied again');
   t.equal(await waitForReplay(replicaUrl, lsn, 20_000), true, 'it reaches the last write made while it was down');

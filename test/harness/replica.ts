@@ -20,8 +20,11 @@ export interface PrimaryWithReplica {
   madeInMs: number;
 }
 
-/** a short retry interval: after a primary restart the replica reconnects within a test's patience */
-export const REPLICA_TEST_FLAGS = [...TEST_PG_FLAGS, '-c', 'wal_retrieve_retry_interval=200ms'];
+/**
+ * A short retry interval: after a primary restart the replica reconnects within a test's patience.
+ * A new replica that cannot stream fails within the file's timeout, with the server's log tail.
+ */
+export const REPLICA_TEST_OPTIONS = { flags: [...TEST_PG_FLAGS, '-c', 'wal_retrieve_retry_interval=200ms'], readyTimeoutMs: 30_000 };
 
 export async function ownPrimaryWithReplica(t: TapTest): Promise<PrimaryWithReplica> {
   const primary = await ownPostgres(t);
@@ -34,7 +37,7 @@ export async function ownReplica(t: TapTest, primary: OwnPostgres): Promise<Omit
   await chmod(dir, 0o755); // as root, postgres runs as its own user and must enter this directory
   const lines: string[] = [];
   const t0 = Date.now();
-  const replica = await startReplica(primary.pg, { dir: join(dir, 'pg'), flags: REPLICA_TEST_FLAGS, log: (line) => void lines.push(line) }).catch(async (err: Error) => {
+  const replica = await startReplica(primary.pg, { dir: join(dir, 'pg'), ...REPLICA_TEST_OPTIONS, log: (line) => void lines.push(line) }).catch(async (err: Error) => {
     await rm(dir, { recursive: true, force: true });
     throw err;
   });
