@@ -45,6 +45,8 @@ export interface EmbeddedPgOptions {
   log?: (line: string) => void;
   /** restart the server when it exits without stop(); `onGiveUp` when it keeps dying */
   supervise?: { onGiveUp(err: Error): void };
+  /** stop a start that has not said ready within this many ms (a standby waiting for its primary); none when omitted */
+  readyTimeoutMs?: number;
 }
 
 export interface EmbeddedPg {
@@ -67,7 +69,8 @@ export interface EmbeddedPg {
 const USER = 'postgres';
 const isRoot = userInfo().uid === 0;
 const SETPRIV = '/usr/bin/setpriv';
-const READY = 'database system is ready to accept connections';
+// a hot standby (scripts/lib/replica.ts) says "ready to accept read-only connections"
+const READY = /database system is ready to accept (read-only )?connections/;
 /** supervised restarts: at most this many within RESTART_WINDOW_MS, then give up */
 const MAX_RESTARTS = 10;
 const RESTART_WINDOW_MS = 60_000;
@@ -137,18 +140,24 @@ export async function startEmbeddedPostgres(opts: EmbeddedPgOptions): Promise<Em
         : spawn(binary, args, { ...ids, detached: true, env: { ...process.env, LC_MESSAGES: 'C' } });
       child = proc;
       let ready = false;
+      // a standby that cannot reach its primary never becomes ready: stop it and say why (the log tail)
+      let timedOut = false;
+      const timer = opts.readyTimeoutMs ? setTimeout(() => ((timedOut = true), proc.kill('SIGINT')), opts.readyTimeoutMs) : undefined;
       proc.stdout?.resume();
       proc.stderr?.on('data', (chunk: Buffer) => {
         const text = chunk.toString('utf8');
         remember(text);
-        if (!ready && text.includes(READY)) {
+        if (!ready && READY.test(text)) {
           ready = true;
+          clearTimeout(timer);
           ok();
         }
       });
       proc.once('exit', (code, signal) => {
         if (!ready) {
-          fail(new Error(`embedded Postgres failed to start on 127.0.0.1:${opts.port} (exit ${code ?? signal})\n${tail.join('\n')}`));
+          clearTimeout(timer);
+          const why = timedOut ? `not ready within ${opts.readyTimeoutMs} ms` : `exit ${code ?? signal}`;
+          fail(new Error(`embedded Postgres failed to start on 127.0.0.1:${opts.port} (${why})\n${tail.join('\n')}`));
           return;
         }
         if (stopping || child !== proc) return;
