@@ -40,3 +40,35 @@ export async function migrate(connectionString: string, log: (line: string) => v
   }
   return applied;
 }
+
+/** Tables whose ids are content ids: they carry their shard (docs/adr/0001). */
+const SHARDED_ID_TABLES = ['threads', 'posts', 'events'] as const;
+
+/**
+ * Makes a content shard's database hand out its shard's ids: each sharded id sequence starts at
+ * `shard * 2^48` (shard 0 keeps 1). Idempotent, and it never moves a sequence backwards: run it
+ * after every migration of a content primary (`pnpm migrate`, `pnpm start` with a topology).
+ * Returns the sequences it moved.
+ */
+export async function prepareShard(connectionString: string, shard: number): Promise<string[]> {
+  if (!Number.isInteger(shard) || shard < 0 || shard >= 2 ** 15) throw new Error(`not a shard number: ${shard}`);
+  if (shard === 0) return [];
+  const floor = (BigInt(shard) << 48n).toString();
+  const client = new pg.Client({ connectionString });
+  client.on('error', () => {});
+  await client.connect();
+  const moved: string[] = [];
+  try {
+    for (const table of SHARDED_ID_TABLES) {
+      const { rows: [{ seq }] } = await client.query<{ seq: string }>(`SELECT pg_get_serial_sequence($1, 'id') AS seq`, [table]);
+      // `seq` is the name Postgres itself quoted; the next id is last_value (+1 once called)
+      const { rows: [state] } = await client.query<{ next: string }>(`SELECT (CASE WHEN is_called THEN last_value + 1 ELSE last_value END)::text AS next FROM ${seq}`);
+      if (BigInt(state.next) >= BigInt(floor)) continue;
+      await client.query('SELECT setval($1::regclass, $2::bigint, false)', [seq, floor]);
+      moved.push(table);
+    }
+  } finally {
+    await client.end();
+  }
+  return moved;
+}
