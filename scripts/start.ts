@@ -8,7 +8,7 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createLogger, lineLogger, loadConfig, logConfig, migrate, openDatabase, type Config, type Database } from '../packages/data/src/index.ts';
+import { createLogger, lineLogger, loadConfig, logConfig, migrate, openDatabase, topologyOf, topologyUrls, type Config, type Database } from '../packages/data/src/index.ts';
 import { startApi } from '../apps/api/src/index.ts';
 import { startWorker, type Worker } from '../apps/worker/src/index.ts';
 import { attachRealtime, REALTIME_PATH, type Realtime } from '../apps/realtime/src/index.ts';
@@ -42,7 +42,9 @@ async function main(): Promise<void> {
   await chmod(dataDir, 0o755); // as root, the postgres user must be able to enter it
 
   let databaseUrl = env.databaseUrl;
-  if (databaseUrl) {
+  if (env.topology) {
+    log(`database: the topology in ${env.topology}`);
+  } else if (databaseUrl) {
     log('database: DATABASE_URL (external Postgres)');
   } else {
     log(`database: embedded Postgres in ${join(dataDir, 'pg')} on 127.0.0.1:${env.embeddedPgPort}`);
@@ -68,8 +70,12 @@ async function main(): Promise<void> {
   }
   if (stopping) return;
 
-  const applied = await migrate(databaseUrl, (line) => log(`migrations: ${line}`));
-  log(`migrations: ${applied.length ? `${applied.length} applied` : 'up to date'}`);
+  // every primary of the topology, or the one database
+  const primaries = env.topology ? topologyUrls(topologyOf(env)).primaries : [databaseUrl!];
+  for (const url of primaries) {
+    const applied = await migrate(url, (line) => log(`migrations: ${line}`));
+    log(`migrations: ${applied.length ? `${applied.length} applied` : 'up to date'}${primaries.length > 1 ? ` (${primaries.indexOf(url) + 1} of ${primaries.length})` : ''}`);
+  }
 
   let adminToken = env.adminToken;
   let tokenSource = 'PARLEY_ADMIN_TOKEN';
@@ -81,7 +87,7 @@ async function main(): Promise<void> {
   }
   // Unsubscribe links in reply emails are signed with PARLEY_SECRET; one machine keeps its own.
   const secret = env.secret ?? (await readOrCreateSecret(join(dataDir, 'secret'))).value;
-  const config: Config = loadConfig(process.env, { databaseUrl, adminToken, secret });
+  const config: Config = loadConfig(process.env, { ...(databaseUrl ? { databaseUrl } : {}), adminToken, secret });
   useConfig(config);
   if (stopping) return;
 

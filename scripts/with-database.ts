@@ -3,7 +3,7 @@
 // it when it is unset, from the one-machine setup: the embedded Postgres under PARLEY_DATA_DIR,
 // the running one if `pnpm start` holds it, or started for the occasion and stopped afterwards.
 import { spawn } from 'node:child_process';
-import { loadConfig } from '../packages/data/src/index.ts';
+import { hasDatabase, loadConfig } from '../packages/data/src/index.ts';
 import { configuredDatabase } from './lib/database.ts';
 
 const [tool, ...args] = process.argv.slice(2);
@@ -11,8 +11,13 @@ if (!tool) {
   process.stderr.write('usage: node scripts/with-database.ts <tool.ts> [args…]\n');
   process.exit(2);
 }
-const database = await configuredDatabase(loadConfig(), (line) => process.stderr.write(`[database] ${line}\n`));
-const child = spawn(process.execPath, [tool, ...args], { env: { ...process.env, DATABASE_URL: database.url }, stdio: 'inherit' });
+const config = loadConfig();
+// with a topology file, the tool opens every database of it itself
+const database = hasDatabase(config) && config.topology
+  ? { url: undefined, release: async () => {} }
+  : await configuredDatabase(config, (line) => process.stderr.write(`[database] ${line}\n`));
+const env = database.url ? { ...process.env, DATABASE_URL: database.url } : process.env;
+const child = spawn(process.execPath, [tool, ...args], { env, stdio: 'inherit' });
 // Ctrl-C reaches the tool from the terminal; wait for it to finish. A SIGTERM sent here is passed on.
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => child.kill('SIGTERM'));

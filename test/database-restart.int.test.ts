@@ -48,6 +48,7 @@ t.test('API and worker survive a SIGKILL of the postmaster under 16 writers, and
     return r.status === 503 ? r : undefined;
   });
   t.equal(outage.body.error.code, 'database_unavailable', 'healthz says why');
+  t.same(outage.body.error.details, { databases: { accounts: 'unavailable', forums: 'unavailable', 'content.0': 'unavailable' } }, 'and which databases');
   t.equal(outage.headers['retry-after'], '2', 'and when to come back');
   const during = await api.req('POST', `/v1/threads/${thread.id}/posts`, { body: { message: 'while away', author: { name: 'W', email: 'w@example.com' } } });
   t.equal(during.status, 503, 'a write while the database is away answers 503');

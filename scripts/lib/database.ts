@@ -8,6 +8,7 @@ import { readOrCreateSecret } from './secret-file.ts';
 
 export async function configuredDatabase(config: Config, log: (line: string) => void): Promise<{ url: string; release(): Promise<void> }> {
   if (config.databaseUrl) return { url: config.databaseUrl, release: async () => {} };
+  if (config.topology) throw new Error('configuredDatabase: a topology names several databases; open them with openDatabase(config)');
   const dataDir = resolve(config.dataDir);
   const password = await readOrCreateSecret(join(dataDir, 'pg-password'));
   const url = `postgres://postgres:${encodeURIComponent(password.value)}@127.0.0.1:${config.embeddedPgPort}/parley`;

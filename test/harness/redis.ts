@@ -6,13 +6,15 @@
 // Where the binary is missing the harness throws, saying how to install it: a test that needs
 // Redis never skips (`npm test` installs it, see scripts/bootstrap.sh).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { freePort } from '../../scripts/lib/free-port.ts';
 import type { TapTest } from './db.ts';
+import { dyingWithParent, which } from './binaries.ts';
+
+export { dyingWithParent } from './binaries.ts';
 
 export interface TestRedis {
   /** redis://127.0.0.1:<port> (for REDIS_URL) */
@@ -27,20 +29,6 @@ export interface TestRedis {
 const READY_MS = 10_000;
 const STOP_MS = 5_000;
 
-/** An executable on PATH, or undefined. */
-function which(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter).concat('/usr/bin', '/usr/sbin')) {
-    const file = join(dir, name);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
 export function redisServerBinary(): string {
   const bin = which('redis-server');
   if (!bin) {
@@ -50,17 +38,6 @@ export function redisServerBinary(): string {
     );
   }
   return bin;
-}
-
-const setpriv = which('setpriv');
-
-/**
- * The command line that runs `cmd` so it gets SIGKILL when the test process dies without its
- * teardown (a tap timeout, a crash): util-linux's setpriv sets the parent-death signal, which
- * survives its exec. Without setpriv, `cmd` as is. For any server process a test spawns.
- */
-export function dyingWithParent(cmd: string, args: string[]): [string, string[]] {
-  return setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', cmd, ...args]] : [cmd, args];
 }
 
 export async function testRedis(t: TapTest): Promise<TestRedis> {

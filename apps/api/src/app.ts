@@ -19,6 +19,7 @@ import webhookRoutes from './routes/webhooks.ts';
 import widgetRoutes, { type WidgetOptions } from './routes/widget.ts';
 import { registerCors } from './cors.ts';
 import { registerTextGuard } from './text-guard.ts';
+import { registerReadYourWrites } from './read-your-writes.ts';
 import { strictIntegers } from './query-integers.ts';
 import { startPublisher, type Publisher, type PublisherOptions } from './publisher.ts';
 
@@ -87,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerErrorHandling(app);
   registerTextGuard(app);
+  registerReadYourWrites(app);
 
   const services = makeServices(config, db);
   app.decorate('parley', services);
@@ -113,9 +115,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
+  // every primary this process depends on, each once; replicas are reported, never fatal (reads
+  // fall back to the primary)
   app.get('/healthz', { schema: { hide: true } }, async () => {
-    await db.exec({ area: 'content', shard: 0, mode: 'read' }, 'SELECT 1');
-    return { ok: true };
+    const checks = await Promise.all(db.primaries().map(async ({ alias, route }) => {
+      try {
+        await db.exec(route, 'SELECT 1');
+        return [alias, 'ok'] as const;
+      } catch (err) {
+        if (err instanceof ParleyError && err.code === 'database_unavailable') return [alias, 'unavailable', err] as const;
+        throw err;
+      }
+    }));
+    const databases = Object.fromEntries(checks.map(([alias, state]) => [alias, state]));
+    const down = checks.find((c) => c[1] === 'unavailable');
+    if (down) throw new ParleyError('database_unavailable', { details: { databases }, internal: down[2] });
+    const replicas = db.replicaStatus().map((r) => ({ alias: r.alias, state: r.state, lagMs: Number.isFinite(r.lagMs) ? r.lagMs : null }));
+    return { ok: true, databases, ...(replicas.length ? { replicas } : {}) };
   });
   app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
 

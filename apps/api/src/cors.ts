@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 
 export const CORS_ALLOW_METHODS = 'GET, POST, PATCH, PUT, DELETE';
-export const CORS_ALLOW_HEADERS = 'authorization, content-type, x-parley-voter';
+export const CORS_ALLOW_HEADERS = 'authorization, content-type, x-parley-voter, parley-lsn';
 export const CORS_MAX_AGE_SECONDS = 600;
 
 // `null` (sandboxed frames, file:) or scheme://host[:port]. Anything else is not a browser's
@@ -27,7 +27,7 @@ export function registerCors(app: FastifyInstance): void {
     const origin = req.headers.origin;
     if (origin !== undefined && origin.length <= 300 && ORIGIN.test(origin)) {
       reply.header('access-control-allow-origin', origin);
-      reply.header('access-control-expose-headers', 'Retry-After');
+      reply.header('access-control-expose-headers', 'Retry-After, Parley-Lsn');
     }
     if (req.method === 'OPTIONS') {
       return reply

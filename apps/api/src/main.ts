@@ -3,14 +3,14 @@
 // standalone realtime nodes (apps/realtime/src/main.ts) for websockets; this process still
 // publishes every committed event to them (Redis with REDIS_URL, else Postgres NOTIFY).
 // SIGTERM/SIGINT stop it gracefully: new requests get 503, in-flight ones finish, pools close.
-import { createLogger, lineLogger, loadConfig, logConfig, openDatabase } from '@parley/data';
+import { createLogger, hasDatabase, lineLogger, loadConfig, logConfig, openDatabase } from '@parley/data';
 import { startApi } from './index.ts';
 
 const config = loadConfig();
 const logger = createLogger(config, 'api');
 const log = lineLogger(logger);
-if (!config.databaseUrl) {
-  log('api: DATABASE_URL is required to run the API on its own (`pnpm start` runs it with the embedded Postgres)');
+if (!hasDatabase(config)) {
+  log('api: DATABASE_URL or PARLEY_TOPOLOGY is required to run the API on its own (`pnpm start` runs it with the embedded Postgres)');
   process.exit(2);
 }
 logConfig(logger, config);

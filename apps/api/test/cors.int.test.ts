@@ -19,7 +19,7 @@ t.test('a read from another origin gets its origin echoed, never credentials', a
   const { forum } = await api.forum();
   const r = await api.req('GET', `/v1/forums/${forum.slug}`, { headers: { origin: SITE } });
   t.equal(r.status, 200);
-  t.same(cors(r), { allowOrigin: SITE, vary: 'Origin', expose: 'Retry-After', credentials: undefined });
+  t.same(cors(r), { allowOrigin: SITE, vary: 'Origin', expose: 'Retry-After, Parley-Lsn', credentials: undefined });
 
   const plain = await api.req('GET', `/v1/forums/${forum.slug}`);
   t.equal(plain.headers['access-control-allow-origin'], undefined, 'no Origin, no Allow-Origin');
@@ -61,7 +61,7 @@ t.test('preflight: 204 with the methods, headers and max age; no body, no creden
       {
         allowOrigin: SITE,
         methods: 'GET, POST, PATCH, PUT, DELETE',
-        headers: 'authorization, content-type, x-parley-voter',
+        headers: 'authorization, content-type, x-parley-voter, parley-lsn',
         maxAge: '600',
         credentials: undefined,
         vary: 'Origin',
@@ -84,7 +84,7 @@ t.test('preflights are not rate limited; the 429 of a write carries the CORS hea
   t.equal(ok.headers['access-control-allow-origin'], SITE, 'a write answer carries it');
   const limited = await api.req('POST', `/v1/threads/${thread.id}/posts`, { headers: { origin: SITE }, body });
   t.same([limited.status, limited.body.error.code], [429, 'rate_limited']);
-  t.same(cors(limited), { allowOrigin: SITE, vary: 'Origin', expose: 'Retry-After', credentials: undefined });
+  t.same(cors(limited), { allowOrigin: SITE, vary: 'Origin', expose: 'Retry-After, Parley-Lsn', credentials: undefined });
   t.ok(Number(limited.headers['retry-after']) >= 1, 'Retry-After is there, and exposed to the page');
 });
 
@@ -97,7 +97,7 @@ t.test('refusals carry the CORS headers: origin_not_allowed, not found, bad inpu
 
   const bad = await api.req('POST', '/v1/forums/strict/threads', { headers: { origin: 'https://evil.example' }, body: { identifier: 'b' } });
   t.same([bad.status, bad.body.error.code], [403, 'origin_not_allowed'], 'the write is still refused');
-  t.same(cors(bad), { allowOrigin: 'https://evil.example', vary: 'Origin', expose: 'Retry-After', credentials: undefined }, 'and the widget can read why');
+  t.same(cors(bad), { allowOrigin: 'https://evil.example', vary: 'Origin', expose: 'Retry-After, Parley-Lsn', credentials: undefined }, 'and the widget can read why');
   const preflight = await api.req('OPTIONS', '/v1/forums/strict/threads', { headers: { ...PREFLIGHT, origin: 'https://evil.example' } });
   t.equal(preflight.status, 204, 'the preflight passes: the forum decides on the write itself');
 

@@ -79,5 +79,5 @@ t.test('the OpenAPI document lists every route', async (t) => {
   }
   t.ok(doc.body.paths['/v1/threads/{threadId}/posts'].post.requestBody, 'with request schemas');
   const health = await api.req('GET', '/healthz');
-  t.same([health.status, health.body], [200, { ok: true }]);
+  t.same([health.status, health.body], [200, { ok: true, databases: { accounts: 'ok', forums: 'ok', 'content.0': 'ok' } }], 'healthz reports each database it depends on');
 });

@@ -4,14 +4,14 @@
 // PARLEY_REALTIME_PORT; SIGTERM/SIGINT tell clients to reconnect (1012) and stop.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger, lineLogger, loadConfig, logConfig, openDatabase } from '@parley/data';
+import { createLogger, hasDatabase, lineLogger, loadConfig, logConfig, openDatabase } from '@parley/data';
 import { attachRealtime, REALTIME_PATH } from './index.ts';
 
 const config = loadConfig();
 const logger = createLogger(config, 'realtime');
 const log = lineLogger(logger);
-if (!config.databaseUrl) {
-  log('realtime: DATABASE_URL is required to run a realtime node on its own (`pnpm start` serves realtime on the API port)');
+if (!hasDatabase(config)) {
+  log('realtime: DATABASE_URL or PARLEY_TOPOLOGY is required to run a realtime node on its own (`pnpm start` serves realtime on the API port)');
   process.exit(2);
 }
 logConfig(logger, config);

@@ -10,20 +10,30 @@ export class ApiError extends Error {
 
 export type Api = <T>(method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<T>;
 
-export const makeApi =
-  (base: string): Api =>
-  async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> => {
+/**
+ * Read-your-writes: a write's answer may carry `Parley-Lsn` (its commit's place in the database's
+ * log); sending it back on later requests has them served by a replica that has that write, or by
+ * the primary. The latest one this page saw is kept.
+ */
+const LSN = 'parley-lsn';
+
+export const makeApi = (base: string): Api => {
+  let lsn: string | undefined;
+  return async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> => {
     let res: Response;
+    const sent = lsn ? { ...headers, [LSN]: lsn } : headers;
     try {
       res = await fetch(base + path, {
         method,
-        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+        headers: body === undefined ? sent : { 'content-type': 'application/json', ...sent },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch {
       throw new ApiError('network', 'network');
     }
+    lsn = res.headers.get(LSN) ?? lsn;
     const json = await res.json().catch(() => ({}));
     if (!res.ok) throw new ApiError(json?.error?.code ?? 'other', json?.error?.message ?? res.statusText);
     return json as T;
   };
+};

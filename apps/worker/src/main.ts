@@ -3,15 +3,15 @@
 // while the database is away); SIGTERM/SIGINT stop it gracefully (active jobs finish first).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger, isConnectionError, lineLogger, loadConfig, logConfig } from '@parley/data';
+import { createLogger, hasDatabase, isConnectionError, lineLogger, loadConfig, logConfig } from '@parley/data';
 import { ParleyError } from '@parley/domain';
 import { startWorker, type Worker } from './index.ts';
 
 const config = loadConfig();
 const logger = createLogger(config, 'worker');
 const log = lineLogger(logger);
-if (!config.databaseUrl) {
-  log('worker: DATABASE_URL is required to run the worker on its own (`pnpm start` runs it in-process with the embedded Postgres)');
+if (!hasDatabase(config)) {
+  log('worker: DATABASE_URL or PARLEY_TOPOLOGY is required to run the worker on its own (`pnpm start` runs it in-process with the embedded Postgres)');
   process.exit(2);
 }
 logConfig(logger, config);

@@ -20,6 +20,8 @@ export const options = {
   port: option({ env: 'PORT', kind: 'int', default: 3000, min: 0, max: 65535, doc: 'HTTP port of the API (and the realtime endpoint)' }),
   host: option({ env: 'HOST', kind: 'string', default: '127.0.0.1', doc: 'interface the API listens on' }),
   databaseUrl: option({ env: 'DATABASE_URL', kind: 'url', default: undefined, secret: true, doc: 'external Postgres; unset = embedded Postgres under PARLEY_DATA_DIR' }),
+  topology: option({ env: 'PARLEY_TOPOLOGY', kind: 'string', default: undefined, doc: 'path of a topology file (JSON) naming each database alias: its primary, streaming replicas and pgbouncer (docs/scaling.md); unset = DATABASE_URL serves every alias' }),
+  replicaMaxLagMs: option({ env: 'PARLEY_REPLICA_MAX_LAG_MS', kind: 'int', default: 5000, min: 10, max: 3600000, doc: 'a streaming replica further behind its primary than this (or not answering) leaves the read rotation until it catches up; its reads go to the primary' }),
   dataDir: option({ env: 'PARLEY_DATA_DIR', kind: 'string', default: '.data', doc: 'where the embedded Postgres keeps its files' }),
   embeddedPgPort: option({ env: 'PARLEY_EMBEDDED_PG_PORT', kind: 'int', default: 5433, min: 1, max: 65535, doc: 'loopback port of the embedded Postgres' }),
   adminToken: option({ env: 'PARLEY_ADMIN_TOKEN', kind: 'string', default: undefined, secret: true, doc: 'admin bearer token; generated and printed in embedded mode when unset' }),
@@ -105,6 +107,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if ((out.httpHeadersTimeoutMs as number) > (out.httpRequestTimeoutMs as number)) {
     throw new ConfigError('PARLEY_HTTP_HEADERS_TIMEOUT_MS must not exceed PARLEY_HTTP_REQUEST_TIMEOUT_MS');
+  }
+  if (out.databaseUrl !== undefined && out.topology !== undefined) {
+    throw new ConfigError('Set DATABASE_URL (one database) or PARLEY_TOPOLOGY (a topology file), not both');
   }
   if (out.secret !== undefined && (out.secret as string).length < 16) throw new ConfigError('PARLEY_SECRET must have at least 16 characters');
   if (!out.publicUrl) out.publicUrl = `http://127.0.0.1:${out.port as number}`;

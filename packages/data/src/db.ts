@@ -4,7 +4,12 @@
 // table lives, so adding shards and replicas is a topology change, not a code change.
 import pg from 'pg';
 import type { ThreadEvent } from './logged-event.ts';
-import { translateConnectionError } from './unavailable.ts';
+import type { AreaNodes, Topology } from './topology.ts';
+import { isConnectionError, translateConnectionError } from './unavailable.ts';
+import { readYourWrites, ReplicaMonitor, requiredLsn } from './replica-monitor.ts';
+import type { ReplicaStatus } from './replicas.ts';
+
+const isReplica = (alias: string): boolean => /\.replica\d+$/.test(alias);
 
 export type Area = 'accounts' | 'forums' | 'content';
 export type Mode = 'read' | 'write';
@@ -18,6 +23,15 @@ export interface Route {
   fresh?: boolean;
 }
 
+export interface DatabaseOptions {
+  poolSize?: number;
+  connectTimeoutMs?: number;
+  /** a replica further behind its primary than this leaves the read rotation (PARLEY_REPLICA_MAX_LAG_MS) */
+  replicaMaxLagMs?: number;
+  /** how often replicas' positions are checked */
+  replicaCheckMs?: number;
+}
+
 /**
  * A statement: plain text, or text with a name. A named statement is parsed and planned once per
  * connection (a server-side prepared statement); hot statements are named.
@@ -25,7 +39,14 @@ export interface Route {
 export type Sql = string | { name: string; text: string };
 
 const textOf = (sql: Sql): string => (typeof sql === 'string' ? sql : sql.text);
-const toQuery = (sql: Sql, values?: unknown[]): pg.QueryConfig => (typeof sql === 'string' ? { text: sql, values } : { name: sql.name, text: sql.text, values });
+/**
+ * Named statements are prepared per server connection. Through pgbouncer in transaction pooling
+ * (1.18 here: no prepared-statement tracking before 1.21) a transaction may land on a server
+ * connection that never saw the PREPARE, so an alias reached through pgbouncer sends every
+ * statement unnamed; direct aliases keep their names.
+ */
+const toQuery = (sql: Sql, values: unknown[] | undefined, named: boolean): pg.QueryConfig =>
+  typeof sql === 'string' || !named ? { text: textOf(sql), values } : { name: sql.name, text: sql.text, values };
 
 export interface Executor {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: Sql, values?: unknown[]): Promise<pg.QueryResult<R>>;
@@ -35,23 +56,6 @@ export interface Executor {
 
 export type CommitListener = (events: ThreadEvent[]) => void;
 
-export interface AreaNodes {
-  primary: string;
-  replicas?: string[];
-}
-
-/** Connection strings per area; content has one entry per shard. */
-export interface Topology {
-  accounts: AreaNodes;
-  forums: AreaNodes;
-  content: Record<number, AreaNodes>;
-}
-
-export const singleDatabase = (url: string): Topology => ({
-  accounts: { primary: url },
-  forums: { primary: url },
-  content: { 0: { primary: url } },
-});
 
 /**
  * Which content shard holds an id: ids carry their shard in the bits above 2^48 (each shard's
@@ -64,33 +68,57 @@ export type QueryListener = (alias: string, text: string) => void;
 
 export class Database {
   private readonly pools = new Map<string, pg.Pool>();
+  /** aliases whose pool connects through pgbouncer (transaction pooling): no named statements there */
+  private readonly pgbouncerAliases = new Set<string>();
   private readonly listeners = new Set<QueryListener>();
   private readonly commitListeners = new Set<CommitListener>();
   private readonly topology: Topology;
   private readonly poolSize: number;
   private readonly connectTimeoutMs: number;
-  private rr = 0;
+  private readonly replicas: ReplicaMonitor;
 
-  constructor(topology: Topology, opts: { poolSize?: number; connectTimeoutMs?: number } = {}) {
+  constructor(topology: Topology, opts: DatabaseOptions = {}) {
     this.topology = topology;
     this.poolSize = opts.poolSize ?? 10;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
+    this.replicas = new ReplicaMonitor({
+      maxLagMs: opts.replicaMaxLagMs ?? 5000,
+      checkMs: opts.replicaCheckMs ?? 250,
+      probe: async (alias, text) => (await this.pool(alias, this.routeOf(alias)).query(text)).rows[0].lsn,
+    });
   }
 
-  /** The alias a route resolves to, e.g. `content.0` or `content.0.replica1`. */
+  /**
+   * The alias a route resolves to, e.g. `content.0` or `content.0.replica1`. A read goes to a
+   * replica that is answering, within the lag bound and (read-your-writes) past the LSN this
+   * request must see; with none, to the primary.
+   */
   alias(route: Route): string {
     const nodes = this.nodes(route);
     const base = route.area === 'content' ? `content.${route.shard ?? 0}` : route.area;
     const replicas = nodes.replicas ?? [];
     if (route.mode === 'write' || route.fresh || replicas.length === 0) return base;
-    this.rr = (this.rr + 1) % replicas.length;
-    return `${base}.replica${this.rr + 1}`;
+    return this.replicas.pick(base, replicas.map((_, i) => `${base}.replica${i + 1}`), requiredLsn(base)) ?? base;
   }
 
   async exec<R extends pg.QueryResultRow = pg.QueryResultRow>(route: Route, sql: Sql, values?: unknown[]): Promise<pg.QueryResult<R>> {
     const alias = this.alias(route);
     this.emit(alias, textOf(sql));
-    return this.pool(alias, route).query<R>(toQuery(sql, values)).catch(translateConnectionError);
+    try {
+      return await this.pool(alias, route).query<R>(toQuery(sql, values, !this.pgbouncerAliases.has(alias)));
+    } catch (err) {
+      // a replica that went away: out of rotation, and this read is served by the primary
+      if (isReplica(alias) && isConnectionError(err)) {
+        this.replicas.down(alias);
+        return this.exec({ ...route, fresh: true }, sql, values);
+      }
+      return translateConnectionError(err);
+    }
+  }
+
+  /** Each replica's standing (state, lag), for /healthz and `topology:status`. */
+  replicaStatus(): ReplicaStatus[] {
+    return this.replicas.status();
   }
 
   /** Runs `fn` in one transaction on the route's primary. Keep network calls out of `fn`. */
@@ -98,6 +126,7 @@ export class Database {
     const primary: Route = { ...route, mode: 'write' };
     const alias = this.alias(primary);
     const client = await this.pool(alias, primary).connect().catch(translateConnectionError);
+    const named = !this.pgbouncerAliases.has(alias);
     // pg-pool listens for a client's errors only while it is idle: a checked-out client whose
     // server goes away (restart, failover) would otherwise raise an unhandled 'error' and take the
     // process down. The failed query rejects on its own; this only keeps the event handled.
@@ -108,7 +137,7 @@ export class Database {
     const ex: Executor = {
       query: <R extends pg.QueryResultRow>(sql: Sql, values?: unknown[]) => {
         this.emit(alias, textOf(sql));
-        return client.query<R>(toQuery(sql, values));
+        return client.query<R>(toQuery(sql, values, named));
       },
       record: (event) => void recorded.push(event),
     };
@@ -116,7 +145,7 @@ export class Database {
     try {
       await ex.query('BEGIN');
       const result = await fn(ex);
-      await ex.query('COMMIT');
+      await this.commit(client, alias, primary, named);
       if (recorded.length) this.committed(recorded);
       return result;
     } catch (err) {
@@ -133,6 +162,28 @@ export class Database {
       client.off('error', onError);
       client.release(broken || lost ? true : undefined);
     }
+  }
+
+  /**
+   * COMMIT. Where the primary has replicas and a request is listening (read-your-writes), the
+   * commit's WAL position comes back in the same round trip: the insert position right after the
+   * commit is at or past the commit record, so a replica that replayed it sees this write.
+   */
+  private async commit(client: pg.PoolClient, alias: string, route: Route, named: boolean): Promise<void> {
+    const rw = readYourWrites.getStore();
+    this.emit(alias, 'COMMIT');
+    if (!rw || !(this.nodes(route).replicas?.length)) {
+      await client.query(toQuery('COMMIT', undefined, named));
+      return;
+    }
+    const results = (await client.query('COMMIT; SELECT pg_current_wal_insert_lsn()::text AS lsn')) as unknown as pg.QueryResult[];
+    rw.committed = { alias, lsn: results[1].rows[0].lsn as string };
+  }
+
+  /** Every primary alias with its route: what a process depends on (/healthz checks each). */
+  primaries(): { alias: string; route: Route }[] {
+    const areas: Route[] = [{ area: 'accounts', mode: 'write' }, { area: 'forums', mode: 'write' }, ...this.shards().map((shard): Route => ({ area: 'content', shard, mode: 'write' }))];
+    return areas.map((route) => ({ alias: this.alias(route), route }));
   }
 
   /** Every distinct content shard, for jobs that must visit all of them. */
@@ -161,6 +212,7 @@ export class Database {
   }
 
   async close(): Promise<void> {
+    this.replicas.close();
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((p) => p.end()));
@@ -180,6 +232,13 @@ export class Database {
     }
   }
 
+  /** The route an alias names (for the replica checks, which know only aliases). */
+  private routeOf(alias: string): Route {
+    const m = /^(accounts|forums|content)(?:\.(\d+))?(?:\.replica\d+)?$/.exec(alias);
+    if (!m) throw new Error(`not an alias: ${alias}`);
+    return { area: m[1] as Area, shard: m[2] === undefined ? undefined : Number(m[2]), mode: isReplica(alias) ? 'read' : 'write' };
+  }
+
   private nodes(route: Route): AreaNodes {
     if (route.area !== 'content') return this.topology[route.area];
     const nodes = this.topology.content[route.shard ?? 0];
@@ -192,7 +251,8 @@ export class Database {
     if (!pool) {
       const nodes = this.nodes(route);
       const m = /\.replica(\d+)$/.exec(alias);
-      const url = m ? nodes.replicas![Number(m[1]) - 1] : nodes.primary;
+      const url = m ? nodes.replicas![Number(m[1]) - 1] : (nodes.pgbouncer ?? nodes.primary);
+      if (!m && nodes.pgbouncer) this.pgbouncerAliases.add(alias);
       pool = new pg.Pool({
         connectionString: url,
         max: this.poolSize,

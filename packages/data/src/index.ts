@@ -26,3 +26,6 @@ export * from './open.ts';
 export * from './log.ts';
 export * from './cache.ts';
 export * from './constraints.ts';
+export * from './topology.ts';
+export * from './replicas.ts';
+export * from './replica-monitor.ts';

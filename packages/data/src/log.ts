@@ -4,6 +4,7 @@
 // password inside a secret URL, wherever it appears in a message or an error).
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { describeConfig, options, type Config } from './config.ts';
+import { loadTopologyFile, topologyUrls } from './topology.ts';
 
 export type { Logger } from 'pino';
 
@@ -12,23 +13,38 @@ export const MASK = '***';
 /** Where secrets sit in what fastify logs. */
 export const redactedPaths = ['req.headers.authorization', 'req.headers["x-parley-voter"]', 'req.headers.cookie'];
 
-/** The secret strings of a config: secret options' values, and the passwords of secret URLs. */
+/** A connection string and the password inside it (both spellings), as secrets. */
+function addUrl(out: Set<string>, url: string): void {
+  out.add(url);
+  try {
+    const u = new URL(url);
+    if (u.password) {
+      out.add(u.password);
+      out.add(decodeURIComponent(u.password));
+    }
+  } catch {
+    // validated where it was read; nothing more to find
+  }
+}
+
+/**
+ * The secret strings of a config: secret options' values, the passwords of secret URLs, and
+ * every connection string of the topology file (an unreadable file adds nothing here: opening
+ * the databases reports it).
+ */
 export function secretValues(config: Config): string[] {
   const out = new Set<string>();
   for (const [key, o] of Object.entries(options)) {
     const v = (config as Record<string, unknown>)[key];
     if (!('secret' in o) || !o.secret || typeof v !== 'string' || v === '') continue;
-    out.add(v);
-    if (o.kind === 'url') {
-      try {
-        const u = new URL(v);
-        if (u.password) {
-          out.add(u.password);
-          out.add(decodeURIComponent(u.password));
-        }
-      } catch {
-        // config.ts validated it; nothing more to find
-      }
+    if (o.kind === 'url') addUrl(out, v);
+    else out.add(v);
+  }
+  if (config.topology) {
+    try {
+      for (const url of topologyUrls(loadTopologyFile(config.topology)).all) addUrl(out, url);
+    } catch {
+      // reported by openDatabase
     }
   }
   // the longest first, so a URL is masked whole before its password is
