@@ -34,6 +34,11 @@ export interface Replica extends EmbeddedPg {
 /** Settings a hot standby must have at least as high as its primary, or it refuses to start; the copy takes the primary's. */
 const AT_LEAST_PRIMARY = ['max_connections', 'max_worker_processes', 'max_wal_senders', 'max_prepared_transactions', 'max_locks_per_transaction'];
 
+/**
+ * Makes (when `opts.dir` holds no cluster) and starts a streaming replica of `primary`, whose
+ * url('postgres') must name a superuser: it runs the backup API, and the replica streams as it.
+ * The replica's own url(db) names the `postgres` user with that URL's password, as EmbeddedPg's does.
+ */
 export async function startReplica(primary: Pick<EmbeddedPg, 'url'>, opts: ReplicaOptions): Promise<Replica> {
   const dir = resolve(opts.dir);
   const port = opts.port ?? (await freePort());
