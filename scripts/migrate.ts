@@ -1,8 +1,9 @@
-// `pnpm migrate`: applies migrations/*.sql to DATABASE_URL, or to the embedded Postgres under
-// PARLEY_DATA_DIR (started for the occasion, created if missing, stopped afterwards).
+// `pnpm migrate`: applies migrations/*.sql to every primary of PARLEY_TOPOLOGY (and gives each
+// content shard its id range), to DATABASE_URL, or to the embedded Postgres under PARLEY_DATA_DIR
+// (started for the occasion, created if missing, stopped afterwards).
 import { join, resolve } from 'node:path';
 import { mkdir, chmod } from 'node:fs/promises';
-import { createLogger, lineLogger, loadConfig, logConfig, migrate, topologyOf, topologyUrls } from '../packages/data/src/index.ts';
+import { createLogger, lineLogger, loadConfig, logConfig, migrate, migrateTopology, topologyOf } from '../packages/data/src/index.ts';
 import { readOrCreateSecret } from './lib/secret-file.ts';
 
 const config = loadConfig();
@@ -12,23 +13,26 @@ logConfig(logger, config);
 let stop = async () => {};
 let code = 0;
 try {
-  // every primary of the topology, or DATABASE_URL, or the embedded database
-  let urls = config.topology ? topologyUrls(topologyOf(config)).primaries : config.databaseUrl ? [config.databaseUrl] : [];
-  if (urls.length === 0) {
-    const dataDir = resolve(config.dataDir);
-    await mkdir(dataDir, { recursive: true });
-    await chmod(dataDir, 0o755);
-    const { startEmbeddedPostgres } = await import('./lib/embedded-postgres.ts');
-    const password = await readOrCreateSecret(join(dataDir, 'pg-password'));
-    const pg = await startEmbeddedPostgres({ dir: join(dataDir, 'pg'), port: config.embeddedPgPort, password: password.value, log });
-    stop = () => pg.stop();
-    await pg.ensureDatabase('parley');
-    urls = [pg.url('parley')];
-  }
-  for (const [i, url] of urls.entries()) {
+  if (config.topology) {
+    // every primary of the topology, then each content shard's id range
+    const applied = await migrateTopology(topologyOf(config), log);
+    let i = 0;
+    for (const files of applied.values()) log(`database ${++i} of ${applied.size}: ${files.length ? `${files.length} migrations applied` : 'up to date'}`);
+  } else {
+    let url = config.databaseUrl;
+    if (!url) {
+      const dataDir = resolve(config.dataDir);
+      await mkdir(dataDir, { recursive: true });
+      await chmod(dataDir, 0o755);
+      const { startEmbeddedPostgres } = await import('./lib/embedded-postgres.ts');
+      const password = await readOrCreateSecret(join(dataDir, 'pg-password'));
+      const pg = await startEmbeddedPostgres({ dir: join(dataDir, 'pg'), port: config.embeddedPgPort, password: password.value, log });
+      stop = () => pg.stop();
+      await pg.ensureDatabase('parley');
+      url = pg.url('parley');
+    }
     const applied = await migrate(url, log);
-    const which = urls.length > 1 ? `database ${i + 1} of ${urls.length}: ` : '';
-    log(`${which}${applied.length ? `${applied.length} migrations applied` : 'up to date'}`);
+    log(applied.length ? `${applied.length} migrations applied` : 'up to date');
   }
 } catch (err) {
   log(`failed: ${(err as Error).message}`);

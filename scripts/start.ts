@@ -8,7 +8,7 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createLogger, lineLogger, loadConfig, logConfig, migrate, openDatabase, topologyOf, topologyUrls, type Config, type Database } from '../packages/data/src/index.ts';
+import { createLogger, lineLogger, loadConfig, logConfig, migrate, migrateTopology, openDatabase, topologyOf, type Config, type Database } from '../packages/data/src/index.ts';
 import { startApi } from '../apps/api/src/index.ts';
 import { startWorker, type Worker } from '../apps/worker/src/index.ts';
 import { attachRealtime, REALTIME_PATH, type Realtime } from '../apps/realtime/src/index.ts';
@@ -70,12 +70,11 @@ async function main(): Promise<void> {
   }
   if (stopping) return;
 
-  // every primary of the topology, or the one database
-  const primaries = env.topology ? topologyUrls(topologyOf(env)).primaries : [databaseUrl!];
-  for (const url of primaries) {
-    const applied = await migrate(url, (line) => log(`migrations: ${line}`));
-    log(`migrations: ${applied.length ? `${applied.length} applied` : 'up to date'}${primaries.length > 1 ? ` (${primaries.indexOf(url) + 1} of ${primaries.length})` : ''}`);
-  }
+  // every primary of the topology (and each content shard's id range), or the one database
+  const applied = env.topology
+    ? [...(await migrateTopology(topologyOf(env), (line) => log(`migrations: ${line}`))).values()].flat()
+    : await migrate(databaseUrl!, (line) => log(`migrations: ${line}`));
+  log(`migrations: ${applied.length ? `${applied.length} applied` : 'up to date'}`);
 
   let adminToken = env.adminToken;
   let tokenSource = 'PARLEY_ADMIN_TOKEN';

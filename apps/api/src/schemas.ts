@@ -17,7 +17,13 @@ export const ForumSettingsPatch = Type.Object(
 );
 
 export const CreateForumBody = Type.Object(
-  { slug: Type.String(), name: Type.String({ minLength: 1, maxLength: 100 }), settings: Type.Optional(ForumSettingsPatch) },
+  {
+    slug: Type.String(),
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    settings: Type.Optional(ForumSettingsPatch),
+    /** pins the forum to a content shard; without it the forum is placed by its slug */
+    shard: Type.Optional(Type.Integer({ minimum: 0, maximum: 32767 })),
+  },
   strict,
 );
 export type CreateForumBody = Static<typeof CreateForumBody>;

@@ -29,3 +29,4 @@ export * from './constraints.ts';
 export * from './topology.ts';
 export * from './replicas.ts';
 export * from './replica-monitor.ts';
+export * from './placement.ts';

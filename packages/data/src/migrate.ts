@@ -4,6 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { topologyUrls, type Topology } from './topology.ts';
 
 export const migrationsDir = fileURLToPath(new URL('../../../migrations', import.meta.url));
 const LOCK_KEY = 7_310_417_301; // arbitrary, stable: "parley migrations"
@@ -37,6 +38,20 @@ export async function migrate(connectionString: string, log: (line: string) => v
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => {});
     await client.end();
+  }
+  return applied;
+}
+
+/**
+ * Migrates every primary of a topology (each database once), then gives each content shard's
+ * database its shard's id range. Returns, per primary, the files it applied.
+ */
+export async function migrateTopology(topology: Topology, log: (line: string) => void = () => {}): Promise<Map<string, string[]>> {
+  const applied = new Map<string, string[]>();
+  for (const url of topologyUrls(topology).primaries) applied.set(url, await migrate(url, log));
+  for (const [shard, nodes] of Object.entries(topology.content)) {
+    const moved = await prepareShard(nodes.primary, Number(shard));
+    if (moved.length) log(`content shard ${shard}: ids of ${moved.join(', ')} start at ${shard} × 2^48`);
   }
   return applied;
 }

@@ -68,6 +68,13 @@ export function parseTopology(json: unknown, source = 'the topology'): Topology 
     if (Number(shard) >= 2 ** 15) throw new ConfigError(`${source}: content shard ${shard} is out of range (0 to 32767: ids carry their shard above bit 48)`);
     content[Number(shard)] = nodes;
   }
+  // a database hands out one shard's ids (its sequences start at shard × 2^48): one primary per shard
+  const byPrimary = new Map<string, string>();
+  for (const [shard, nodes] of Object.entries(json.content)) {
+    const other = byPrimary.get(nodes.primary);
+    if (other !== undefined) throw new ConfigError(`${source}: content shards ${other} and ${shard} name the same primary; each shard needs a database of its own`);
+    byPrimary.set(nodes.primary, shard);
+  }
   return { accounts: json.accounts, forums: json.forums ?? json.accounts, content };
 }
 

@@ -47,6 +47,7 @@ export const errorCodes = {
   widget_not_found: { status: 404, message: 'This server does not serve the widget; it serves /widget/parley.js, parley.css and count.js once the widget is built (npm start builds it).' },
   // state conflicts (409/422)
   slug_taken: { status: 409, message: 'A forum with that slug already exists.' },
+  shard_not_found: { status: 422, message: 'The database topology has no content shard with that number; leave shard out to have the forum placed.' },
   username_taken: { status: 409, message: 'That username is taken.' },
   thread_closed: { status: 409, message: 'This thread is closed to new comments.' },
   invalid_transition: { status: 409, message: 'The comment is not in a state that allows this.' },

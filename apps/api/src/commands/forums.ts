@@ -1,5 +1,5 @@
 import { hashToken, newToken, actorOf, requireModerator, type Credential } from '@parley/access';
-import { appendEvent, forumFromRow, forumSql, rethrowConstraint } from '@parley/data';
+import { appendEvent, forumFromRow, forumSql, placeForum, rethrowConstraint } from '@parley/data';
 import { checkSlug, defaultForumSettings, makeEvent, mergeSettings, ParleyError, type Forum, type ForumCreated, type ForumUpdated } from '@parley/domain';
 import type { Services } from '../services.ts';
 import type { CreateForumBody, PatchForumBody } from '../schemas.ts';
@@ -9,10 +9,12 @@ export async function createForum(s: Services, cred: Credential, body: CreateFor
   if (cred.kind !== 'admin') throw new ParleyError(cred.kind === 'none' ? 'unauthorized' : 'forbidden', { message: 'Creating a forum needs the admin token.' });
   const slug = checkSlug(body.slug);
   const settings = mergeSettings(defaultForumSettings, body.settings);
+  const shard = body.shard ?? placeForum(slug, s.db.shards());
+  if (!s.db.hasShard(shard)) throw new ParleyError('shard_not_found', { details: { shard } });
   const moderatorKey = newToken('moderator');
   try {
     const forum = await s.db.tx({ area: 'forums' }, async (ex) => {
-      const { rows } = await ex.query(forumSql.insertForum, [slug, body.name.trim(), settings, hashToken(moderatorKey), 0]);
+      const { rows } = await ex.query(forumSql.insertForum, [slug, body.name.trim(), settings, hashToken(moderatorKey), shard]);
       const forum = forumFromRow(rows[0]);
       await appendEvent(ex, { forumId: forum.id, actor: actorLabel(actorOf(cred)), event: makeEvent<ForumCreated>('ForumCreated', forum) });
       return forum;
