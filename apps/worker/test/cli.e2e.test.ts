@@ -52,7 +52,7 @@ t.test('counters:rebuild exits 0 when the counters match, 1 when they differ, an
 t.test('a tool run without a database to open says so', async (t) => {
   const r = await run('counters-rebuild', [], undefined, { direct: true });
   t.equal(r.code, 1);
-  t.match(r.out, /\[counters\] failed: DATABASE_URL is not set/);
+  t.match(r.out, /\[counters\] failed: DATABASE_URL \(or PARLEY_TOPOLOGY\) is not set/);
 });
 
 t.test('dlq lists the dead-letter queues and answers usage on a bad command', async (t) => {
