@@ -1,18 +1,21 @@
 // Two content shards for real: three databases (accounts, content shard 0, content shard 1)
 // migrated by migrateTopology, the API on the topology. A forum pinned to shard 1 gets shard-1 ids
 // for its threads and posts, every route finds them by id alone, each page and write touches only
-// its shard (query counts per alias). (The worker on a split topology is the next step of issue 12:
-// today the relay would put shard 1's jobs in shard 1's pg-boss schema, which no consumer polls.)
+// its shard (query counts per alias); and the worker, one pg-boss per database that holds events,
+// relays and consumes every database, so no event is stranded and posts on both shards are counted.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import t from 'tap';
 import { loadConfig, migrateTopology, openDatabase, shardOfId, topologyOf } from '@parley/data';
 import { ADMIN_TOKEN, testApi } from './harness/app.ts';
 import { createDatabase, dropDatabase } from './harness/db.ts';
 import { countQueries } from './harness/query-count.ts';
+import { until } from './harness/until.ts';
+import { startWorker } from '@parley/worker';
 
-t.test('a forum on shard 1: ids, routing by id, per-shard query counts', async (t) => {
+t.test('a forum on shard 1: ids, routing by id, per-shard query counts, and a worker that strands nothing', async (t) => {
   const dbs = await Promise.all([0, 1, 2].map(() => createDatabase({ empty: true })));
   t.teardown(async () => {
     if (t.passing()) for (const d of dbs) await dropDatabase(d.name);
@@ -68,4 +71,32 @@ t.test('a forum on shard 1: ids, routing by id, per-shard query counts', async (
   t.equal(vote.status, 200, 'a vote finds the post by id');
   const mod = await api.req('POST', `/v1/posts/${post.id}/spam`, { token: pinned.body.moderatorKey });
   t.equal(mod.status, 200, 'moderation finds it too');
+
+  const worker = await startWorker({ config: api.config, db, log: () => {} });
+  t.teardown(() => worker.close());
+  t.equal(worker.runtimes.length, 3, 'one runtime per database that holds events (accounts, shard 0, shard 1)');
+  const counted = await until('the worker to count both shards', 30_000, async () => {
+    const [one, zero] = await Promise.all([api.req('GET', `/v1/threads/${thread.id}`), api.req('GET', `/v1/threads/${other.id}`)]);
+    return one.body.thread.postCount === 2 && zero.body.thread.postCount === 1 ? [one.body.thread.postCount, zero.body.thread.postCount] : undefined;
+  });
+  t.same(counted, [2, 1], "shard 1's published posts (of three, one marked spam) and shard 0's");
+  const stranded = await until('every database relayed and its jobs done', 30_000, async () => {
+    for (const r of worker.runtimes) if (await r.hasUnrelayedEvents()) return undefined;
+    for (const d of [acc, c0, c1]) {
+      const c = new pg.Client({ connectionString: d.url });
+      await c.connect();
+      const { rows } = await c.query(`SELECT count(*)::int AS n FROM pgboss.job WHERE state NOT IN ('completed')`);
+      await c.end();
+      if (rows[0].n > 0) return undefined;
+    }
+    return 'none';
+  });
+  t.equal(stranded, 'none', 'no event is stranded: each database (forum events in accounts included) relayed, every job consumed');
+  const c = new pg.Client({ connectionString: acc.url });
+  await c.connect();
+  const { rows: cursors } = await c.query(`SELECT name, event_id::text AS last FROM relay_cursor`);
+  const { rows: [events] } = await c.query(`SELECT count(*)::int AS n, max(id)::text AS last FROM events`);
+  await c.end();
+  t.equal(events.n, 2, "the accounts database holds the two forums' ForumCreated events");
+  t.same(cursors, [{ name: 'signals:forums', last: events.last }], 'its relay cursor passed all of them');
 });

@@ -12,13 +12,16 @@ export { defaultRegistry } from './handlers.ts';
 
 export interface Worker {
   healthy(): boolean;
+  /** the first runtime (the only one when one database serves everything) */
   runtime: SignalRuntime;
+  /** one per database that holds events: each relays that database into its own pg-boss schema and consumes it */
+  runtimes: SignalRuntime[];
   close(): Promise<void>;
 }
 
 export interface WorkerOptions {
   config: Config;
-  /** pg-boss's database; default the config's (DATABASE_URL) */
+  /** one pg-boss database for everything (tests on one database); default: each event database's own */
   connectionString?: string;
   /** the data seam; one is opened from the config (and closed with the worker) when absent */
   db?: Database;
@@ -29,29 +32,50 @@ export interface WorkerOptions {
 export async function startWorker({ config, connectionString, db, registry, log = () => {} }: WorkerOptions): Promise<Worker> {
   const ownDb = db === undefined;
   const database = db ?? openDatabase(config, { poolSize: Math.min(config.dbPoolSize, 6) });
-  const runtime = await SignalRuntime.create({
-    registry: registry ?? defaultRegistry(config),
-    ctx: { config, db: database, log },
-    connectionString: connectionString ?? database.primaryUrl({ area: 'content', shard: 0 }),
-    concurrency: config.workerConcurrency,
-    monitorSeconds: config.workerMonitorSeconds,
-  });
+  // One pg-boss per database that holds events (ADR 0008): the relay inserts a database's jobs
+  // in the transaction that moves its cursor, and handlers insert follow-up jobs in the
+  // transaction that claims their events, so each database's jobs live in its own pg-boss schema,
+  // which this process then consumes. One database for everything: one runtime, as before.
+  const groups = connectionString
+    ? [{ url: connectionString, sources: undefined }]
+    : database.eventSources().map((s) => ({ url: s.url, sources: [{ route: s.route, cursor: s.cursor }] }));
+  const reg = registry ?? defaultRegistry(config);
+  const runtimes: SignalRuntime[] = [];
+  try {
+    for (const g of groups) {
+      runtimes.push(await SignalRuntime.create({
+        registry: reg,
+        ctx: { config, db: database, log },
+        connectionString: g.url,
+        sources: g.sources,
+        concurrency: config.workerConcurrency,
+        monitorSeconds: config.workerMonitorSeconds,
+      }));
+    }
+  } catch (err) {
+    await Promise.all(runtimes.map((r) => r.stop(1000).catch(() => {})));
+    if (ownDb) await database.close();
+    throw err;
+  }
   let running = true;
-  runtime.boss.on('stopped', () => {
-    running = false;
-  });
-  await runtime.start();
-  log('worker: pg-boss started, relaying and consuming signals');
+  for (const r of runtimes) {
+    r.boss.on('stopped', () => {
+      running = false;
+    });
+    await r.start();
+  }
+  log(`worker: pg-boss started, relaying and consuming signals (${runtimes.length === 1 ? 'one database' : `${runtimes.length} databases`})`);
 
   let closing: Promise<void> | undefined;
   return {
-    // stopped, or the database is away (relay steps fail): the orchestrator sees 503
-    healthy: () => running && runtime.relaying,
-    runtime,
+    // stopped, or a database is away (relay steps fail): the orchestrator sees 503
+    healthy: () => running && runtimes.every((r) => r.relaying),
+    runtime: runtimes[0],
+    runtimes,
     close() {
       closing ??= (async () => {
         running = false;
-        await runtime.stop(10_000);
+        await Promise.all(runtimes.map((r) => r.stop(10_000)));
         if (ownDb) await database.close();
         log('worker: stopped');
       })();

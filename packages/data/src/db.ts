@@ -186,6 +186,29 @@ export class Database {
     return areas.map((route) => ({ alias: this.alias(route), route }));
   }
 
+  /**
+   * Every database that holds events, once each (by primary), with the route that reaches it and
+   * its relay cursor's name: the content shards first (cursor `signals:<shard>`), then the forums
+   * and accounts databases when they are databases of their own. One database serves every alias
+   * in the one-machine default, so there this is content shard 0 alone.
+   */
+  eventSources(): { route: Omit<Route, 'mode'>; cursor: string; url: string }[] {
+    const all: { route: Omit<Route, 'mode'>; cursor: string }[] = [
+      ...this.shards().map((shard) => ({ route: { area: 'content' as const, shard }, cursor: `signals:${shard}` })),
+      { route: { area: 'forums' }, cursor: 'signals:forums' },
+      { route: { area: 'accounts' }, cursor: 'signals:accounts' },
+    ];
+    const seen = new Set<string>();
+    const out: { route: Omit<Route, 'mode'>; cursor: string; url: string }[] = [];
+    for (const s of all) {
+      const url = this.primaryUrl(s.route);
+      if (seen.has(url)) continue;
+      seen.add(url);
+      out.push({ ...s, url });
+    }
+    return out;
+  }
+
   /** Every distinct content shard, for jobs that must visit all of them. */
   shards(): number[] {
     return Object.keys(this.topology.content).map(Number);

@@ -4,7 +4,7 @@
 // letter queue (`<queue>.dead`), which `pnpm dlq` lists, shows and replays.
 import { PgBoss } from 'pg-boss';
 import type { Job } from 'pg-boss';
-import { eventRowFromRow, fromJobEvent, signalSql, toJobEvent, type Executor, type JobEvent, type LoggedEvent } from '@parley/data';
+import { eventRowFromRow, fromJobEvent, signalSql, toJobEvent, type Executor, type JobEvent, type LoggedEvent, type Route } from '@parley/data';
 import type { QueueDefinition, SignalContext, SignalRegistry } from './registry.ts';
 
 export const SIGNALS_QUEUE = 'parley.signals';
@@ -17,7 +17,6 @@ export interface SignalsJob {
 }
 
 /** Each content shard's log has its own relay cursor. */
-const relayCursor = (shard: number): string => `signals:${shard}`;
 
 export interface RuntimeOptions {
   registry: SignalRegistry;
@@ -35,6 +34,12 @@ export interface RuntimeOptions {
   signalsRetry?: { limit: number; delay: number };
   /** how often pg-boss looks for jobs whose worker stopped sending heartbeats (a crashed process) */
   monitorSeconds?: number;
+  /**
+   * The event databases this runtime relays, each with its relay cursor: they must be the database
+   * `connectionString` names, since the relay puts their jobs in that database's pg-boss schema in
+   * the same transaction. Default: every content shard (one database for everything).
+   */
+  sources?: { route: Omit<Route, 'mode'>; cursor: string }[];
 }
 
 /** The runtime's tuning when its options leave it unset; exported so the harness and the benchmarks print and use what runs. */
@@ -48,7 +53,7 @@ export const bossDb = (ex: Executor) => ({ executeSql: (text: string, values?: u
 
 export class SignalRuntime {
   readonly boss: PgBoss;
-  private readonly o: Required<Omit<RuntimeOptions, 'signalsRetry'>> & Pick<RuntimeOptions, 'signalsRetry'>;
+  private readonly o: Required<Omit<RuntimeOptions, 'signalsRetry' | 'sources'>> & Pick<RuntimeOptions, 'signalsRetry' | 'sources'>;
   private running = false;
   private relayLoop?: Promise<void>;
   private wake?: () => void;
@@ -121,9 +126,8 @@ export class SignalRuntime {
    */
   async relayOnce(): Promise<number> {
     let moved = 0;
-    for (const shard of this.o.ctx.db.shards()) {
-      moved += await this.o.ctx.db.tx({ area: 'content', shard }, async (ex) => {
-        const name = relayCursor(shard);
+    for (const { route, cursor: name } of this.sources()) {
+      moved += await this.o.ctx.db.tx(route, async (ex) => {
         const cur = (await ex.query<{ txid: string; event_id: string }>(signalSql.readRelayCursor, [name])).rows[0];
         const { rows } = await ex.query(signalSql.relayBatch, [cur.txid, cur.event_id, this.o.relayBatchSize]);
         if (rows.length === 0) return 0;
@@ -226,11 +230,15 @@ export class SignalRuntime {
    * the relay to catch up, asks.
    */
   async hasUnrelayedEvents(): Promise<boolean> {
-    for (const shard of this.o.ctx.db.shards()) {
-      const { rows } = await this.o.ctx.db.exec({ area: 'content', shard, mode: 'write' }, signalSql.eventsPastCursor, [relayCursor(shard)]);
+    for (const { route, cursor } of this.sources()) {
+      const { rows } = await this.o.ctx.db.exec({ ...route, mode: 'write' }, signalSql.eventsPastCursor, [cursor]);
       if (rows[0]?.waiting) return true;
     }
     return false;
+  }
+
+  private sources(): { route: Omit<Route, 'mode'>; cursor: string }[] {
+    return this.o.sources ?? this.o.ctx.db.shards().map((shard) => ({ route: { area: 'content' as const, shard }, cursor: `signals:${shard}` }));
   }
 
   /** Graceful: stop relaying, let in-flight batches finish (or release them at the timeout). */
