@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What `npm start` and `npm test` run on a machine that has only Node (any version ≥ 18) and npm:
-#   1. for `test` only: the Debian packages the suites run as real servers (redis-server, pgbouncer,
+#   1. for `test` only: the Debian packages the suites run as real servers (redis-server, pgbouncer, haproxy,
 #      memcached, chromium), installed with apt-get when one of their binaries is missing;
 #   2. pnpm 12.4.2 (the repo's packageManager), installed with npm when `pnpm -v` differs;
 #   3. `pnpm install --frozen-lockfile`, which also brings Node 24 (the `node` npm package) into
@@ -25,7 +25,7 @@ shift
 
 # The suites talk to real servers (see the house style); these don't come from npm. Each entry is
 # `binary:package`. Nothing runs when every binary is there, so this costs nothing after the first time.
-TEST_SYSTEM_PACKAGES="redis-server:redis-server memcached:memcached chromium:chromium pgbouncer:pgbouncer"
+TEST_SYSTEM_PACKAGES="redis-server:redis-server memcached:memcached chromium:chromium pgbouncer:pgbouncer haproxy:haproxy"
 
 ensure_test_system_packages() {
   local pair missing=()

@@ -74,7 +74,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     http: httpTimeouts(config),
     requestTimeout: config.httpRequestTimeoutMs,
     keepAliveTimeout: config.httpKeepAliveTimeoutMs,
-    forceCloseConnections: true,
+    // a stopping API finishes the requests it has begun and closes only idle keep-alive connections,
+    // so a load balancer may safely retry what never reached it (scripts/lib/haproxy.ts)
+    forceCloseConnections: 'idle',
     // errors fastify raises before routing (a URL that doesn't decode, say) get our error shape too
     frameworkErrors: (err, _req, reply) => {
       const body = new ParleyError('validation_failed', { message: `The request URL is not valid: ${err.message}` }).toJSON();
