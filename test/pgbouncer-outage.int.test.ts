@@ -1,30 +1,20 @@
 // A shard's pgbouncer goes away (SIGKILL) and comes back: requests for that shard answer 503
 // database_unavailable with Retry-After, the other shard keeps serving, and the shard recovers by
 // itself once pgbouncer is back. Real pgbouncer (transaction pooling) in front of shard 1.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import t from 'tap';
 import { loadConfig, migrateTopology, openDatabase, topologyOf } from '@parley/data';
 import { ADMIN_TOKEN, testApi } from './harness/app.ts';
-import { createDatabase, dropDatabase } from './harness/db.ts';
+import { databases, topologyFile } from './harness/topology.ts';
 import { testPgbouncer } from './harness/pgbouncer.ts';
 import { until } from './harness/until.ts';
 
 t.test("a shard's pgbouncer killed and restarted: 503 on that shard only, then recovery", async (t) => {
-  const dbs = await Promise.all([0, 1, 2].map(() => createDatabase({ empty: true })));
-  t.teardown(async () => {
-    if (t.passing()) for (const d of dbs) await dropDatabase(d.name);
-  });
-  const [acc, c0, c1] = dbs;
+  const [acc, c0, c1] = await databases(t, 3, { empty: true });
   const bouncer = await testPgbouncer(t, c1.url);
-  const dir = await mkdtemp(join(tmpdir(), 'parley-topology-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const file = join(dir, 'topology.json');
-  await writeFile(file, JSON.stringify({
+  const file = await topologyFile(t, {
     accounts: { primary: acc.url },
     content: { '0': { primary: c0.url }, '1': { primary: c1.url, pgbouncer: bouncer.url(c1.url) } },
-  }));
+  });
   const config = loadConfig({}, { topology: file, dbConnectTimeoutMs: 1000 });
   await migrateTopology(topologyOf(config));
   const db = openDatabase(config, { poolSize: 4 });

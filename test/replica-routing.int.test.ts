@@ -2,15 +2,13 @@
 // read from the replica, read-your-writes sends a read that brings a write's Parley-Lsn to a node
 // that has it, a replica past the lag bound leaves the rotation and comes back, and killing the
 // replica under read load fails no request.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import t from 'tap';
 import { loadConfig, openDatabase } from '@parley/data';
 import { testApi } from './harness/app.ts';
 import { countQueries } from './harness/query-count.ts';
 import { ownPrimaryWithReplica } from './harness/replica.ts';
+import { topologyFile } from './harness/topology.ts';
 import { until } from './harness/until.ts';
 
 const REPLICA = 'content.0.replica1';
@@ -27,10 +25,7 @@ async function onReplica<T>(url: string, sql: string): Promise<T> {
 
 t.test('reads from the replica, read-your-writes, the lag bound, and a replica killed under load', async (t) => {
   const { primary, replica, replicaUrl } = await ownPrimaryWithReplica(t);
-  const dir = await mkdtemp(join(tmpdir(), 'parley-topology-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const file = join(dir, 'topology.json');
-  await writeFile(file, JSON.stringify({ accounts: { primary: primary.url }, content: { '0': { primary: primary.url, replicas: [replicaUrl] } } }));
+  const file = await topologyFile(t, { accounts: { primary: primary.url }, content: { '0': { primary: primary.url, replicas: [replicaUrl] } } });
   const maxLagMs = 1500;
   const db = openDatabase(loadConfig({}, { topology: file, replicaMaxLagMs: maxLagMs }), { poolSize: 8 });
   t.teardown(() => db.close());

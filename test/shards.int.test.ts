@@ -3,28 +3,18 @@
 // for its threads and posts, every route finds them by id alone, each page and write touches only
 // its shard (query counts per alias); and the worker, one pg-boss per database that holds events,
 // relays and consumes every database, so no event is stranded and posts on both shards are counted.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import t from 'tap';
 import { loadConfig, migrateTopology, openDatabase, shardOfId, topologyOf } from '@parley/data';
 import { ADMIN_TOKEN, testApi } from './harness/app.ts';
-import { createDatabase, dropDatabase } from './harness/db.ts';
+import { databases, topologyFile } from './harness/topology.ts';
 import { countQueries } from './harness/query-count.ts';
 import { until } from './harness/until.ts';
 import { startWorker } from '@parley/worker';
 
 t.test('a forum on shard 1: ids, routing by id, per-shard query counts, and a worker that strands nothing', async (t) => {
-  const dbs = await Promise.all([0, 1, 2].map(() => createDatabase({ empty: true })));
-  t.teardown(async () => {
-    if (t.passing()) for (const d of dbs) await dropDatabase(d.name);
-  });
-  const [acc, c0, c1] = dbs;
-  const dir = await mkdtemp(join(tmpdir(), 'parley-topology-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const file = join(dir, 'topology.json');
-  await writeFile(file, JSON.stringify({ accounts: { primary: acc.url }, content: { '0': { primary: c0.url }, '1': { primary: c1.url } } }));
+  const [acc, c0, c1] = await databases(t, 3, { empty: true });
+  const file = await topologyFile(t, { accounts: { primary: acc.url }, content: { '0': { primary: c0.url }, '1': { primary: c1.url } } });
   const config = loadConfig({}, { topology: file });
   const lines: string[] = [];
   await migrateTopology(topologyOf(config), (l) => lines.push(l));

@@ -4,35 +4,17 @@
 // and the logger masks every password in the file. The replicas here are other databases standing
 // in for them, to see which node the router picks; real streaming replicas have their own test.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import t from 'tap';
 import { createLogger, loadConfig, openDatabase, type Database, type Route } from '@parley/data';
-import { createDatabase, dropDatabase, type TapTest } from '../../../test/harness/db.ts';
+import { databases, topologyFile } from '../../../test/harness/topology.ts';
 import { testPgbouncer } from '../../../test/harness/pgbouncer.ts';
 import { until } from '../../../test/harness/until.ts';
 
 const root = new URL('../../../', import.meta.url).pathname;
-
-async function databases(t: TapTest, n: number, opts: { empty?: boolean } = {}) {
-  const made = await Promise.all(Array.from({ length: n }, () => createDatabase(opts)));
-  t.teardown(async () => {
-    if (t.passing()) for (const d of made) await dropDatabase(d.name);
-  });
-  return made;
-}
-
-async function topologyFile(t: { teardown(fn: () => unknown): void }, topology: unknown): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'parley-topology-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const file = join(dir, 'topology.json');
-  await writeFile(file, JSON.stringify(topology), { mode: 0o600 });
-  return file;
-}
 
 const on = async (db: Database, route: Route) => (await db.exec(route, 'SELECT current_database() AS d')).rows[0].d as string;
 
