@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../scripts/lib/free-port.ts';
-import { dyingWithParent } from './binaries.ts';
+import { dyingWithParent } from '../../scripts/lib/binaries.ts';
 import type { TapTest } from './db.ts';
 import { until } from './until.ts';
 

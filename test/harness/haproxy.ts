@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../scripts/lib/free-port.ts';
 import { haproxyConfig, type HaproxyLayout } from '../../scripts/lib/haproxy.ts';
-import { dyingWithParent, which } from './binaries.ts';
+import { dyingWithParent, which } from '../../scripts/lib/binaries.ts';
 import type { TapTest } from './db.ts';
 import { until } from './until.ts';
 

@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../scripts/lib/free-port.ts';
 import type { TapTest } from './db.ts';
-import { dyingWithParent, which } from './binaries.ts';
+import { dyingWithParent, which } from '../../scripts/lib/binaries.ts';
 
-export { dyingWithParent } from './binaries.ts';
+export { dyingWithParent } from '../../scripts/lib/binaries.ts';
 
 export interface TestRedis {
   /** redis://127.0.0.1:<port> (for REDIS_URL) */
