@@ -19,7 +19,8 @@ case "${1:-}" in
   start) entry=scripts/start.ts; node_flags=(--max-semi-space-size=16) ;;
   test) entry=test/run.ts ;;
   migrate) entry=scripts/migrate.ts ;;
-  *) echo "usage: bash scripts/bootstrap.sh start|test|migrate [args...]" >&2; exit 2 ;;
+  topology) entry=scripts/topology.ts ;;
+  *) echo "usage: bash scripts/bootstrap.sh start|test|migrate|topology [args...]" >&2; exit 2 ;;
 esac
 shift
 
@@ -63,7 +64,8 @@ ensure_test_system_packages() {
   fi
 }
 
-if [ "$entry" = test/run.ts ]; then ensure_test_system_packages; fi
+# the tests and `pnpm topology:up` run the same real servers (pgbouncer, haproxy, redis-server)
+if [ "$entry" = test/run.ts ] || [ "$entry" = scripts/topology.ts ]; then ensure_test_system_packages; fi
 
 find_pnpm() {
   # The right version on PATH, or one we installed earlier into a user-level prefix.

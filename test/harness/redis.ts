@@ -7,7 +7,6 @@
 // Redis never skips (`npm test` installs it, see scripts/bootstrap.sh).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../scripts/lib/free-port.ts';
@@ -15,6 +14,9 @@ import type { TapTest } from './db.ts';
 import { dyingWithParent, which } from '../../scripts/lib/binaries.ts';
 
 export { dyingWithParent } from '../../scripts/lib/binaries.ts';
+import { ping } from '../../scripts/lib/redis-ping.ts';
+
+export { ping } from '../../scripts/lib/redis-ping.ts';
 
 export interface TestRedis {
   /** redis://127.0.0.1:<port> (for REDIS_URL) */
@@ -114,23 +116,4 @@ export async function testRedis(t: TapTest): Promise<TestRedis> {
       await start();
     },
   };
-}
-
-/** 'PONG' when a Redis answers on the port, else a short reason. */
-export function ping(port: number): Promise<string> {
-  return new Promise((ok) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    let reply = '';
-    const done = (answer: string) => {
-      socket.destroy();
-      ok(answer);
-    };
-    socket.setTimeout(1000, () => done('timeout'));
-    socket.on('error', (err) => done(err.message));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (d) => {
-      reply += d;
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG') ? 'PONG' : reply.trim());
-    });
-  });
 }

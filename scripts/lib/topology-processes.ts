@@ -1,0 +1,74 @@
+// The processes `pnpm topology:up` runs besides Postgres: Redis, HAProxy and Parley's own
+// standalone processes (API, realtime, worker), each in the foreground, dying with the topology
+// process (setpriv --pdeathsig), ready once it answers, stopped with SIGTERM (SIGKILL after 15 s).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dyingWithParent, which } from './binaries.ts';
+import { PARLEY_NODE_FLAGS } from './node-flags.ts';
+import { ping } from './redis-ping.ts';
+
+export interface Running {
+  name: string;
+  /** where it answers (http://, redis://) */
+  url: string;
+  stop(): Promise<void>;
+  output(): string;
+}
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+async function waitFor(what: string, child: ChildProcess, output: () => string, ready: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}): ${output().slice(-2000)}`);
+    if (await ready().catch(() => false)) return;
+    if (Date.now() > until) throw new Error(`${what} was not ready within ${ms / 1000} s: ${output().slice(-2000)}`);
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+}
+
+function run(name: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; stop: () => Promise<void> } {
+  const [c, a] = dyingWithParent(cmd, args);
+  const child = spawn(c, a, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (d: Buffer) => void (out = (out + d).slice(-20_000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { child, output: () => out, stop };
+}
+
+const httpOk = (url: string) => async () => (await fetch(url)).status === 200;
+
+/** A Parley process: `apps/<app>/src/main.ts` with the topology's environment; ready when its /healthz answers 200. */
+export async function startApp(app: 'api' | 'realtime' | 'worker', name: string, port: number, env: Record<string, string>): Promise<Running> {
+  const portVar = { api: 'PORT', realtime: 'PARLEY_REALTIME_PORT', worker: 'PARLEY_WORKER_HEALTH_PORT' }[app];
+  const p = run(name, process.execPath, [...PARLEY_NODE_FLAGS, `${root}apps/${app}/src/main.ts`], { ...process.env, ...env, [portVar]: String(port), HOST: '127.0.0.1' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(name, p.child, p.output, httpOk(`${url}/healthz`), 60_000);
+  return { name, url, stop: p.stop, output: p.output };
+}
+
+export async function startRedis(port: number, dir: string): Promise<Running> {
+  const bin = which('redis-server');
+  if (!bin) throw new Error('redis-server is not installed: `apt-get install -y --no-install-recommends redis-server` (pnpm topology:up does this itself)');
+  const p = run('redis', bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no']);
+  await waitFor('redis', p.child, p.output, async () => (await ping(port)) === 'PONG');
+  return { name: 'redis', url: `redis://127.0.0.1:${port}`, stop: p.stop, output: p.output };
+}
+
+export async function startHaproxy(configFile: string, port: number): Promise<Running> {
+  const bin = which('haproxy');
+  if (!bin) throw new Error('haproxy is not installed: `apt-get install -y --no-install-recommends haproxy` (pnpm topology:up does this itself)');
+  const p = run('haproxy', bin, ['-db', '-f', configFile]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor('haproxy', p.child, p.output, httpOk(`${url}/healthz`));
+  return { name: 'haproxy', url, stop: p.stop, output: p.output };
+}
