@@ -4,16 +4,22 @@
 //
 //   node bench/read.ts [--connections=32] [--seconds=20] [--warmup=5] [--posts=1000] [--pool=16]
 //                      [--named-statements]   (an experiment: see lib/named-statements.ts)
+//                      [--router]   also page 1 through the topology router and a streaming replica
+//
+// --router: the router's overhead (issue 12). A streaming replica of the benchmark's Postgres and
+// a second API process opened on a topology file naming it; page 1 through that process (read
+// from the replica) beside page 1 from the first (one database, no router choice), in this run.
 //
 // There is no HTTP or query cache in front of the API, so every request here runs its queries.
 import { randomBytes } from 'node:crypto';
-import { writeFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { decodeCursor } from '../packages/domain/src/index.ts';
 import { postSql } from '../packages/data/src/index.ts';
 import { api, args, benchMain, intList, log, machineInfo, onCleanup, pool } from './lib/run.ts';
 import { startBenchPostgres } from './lib/postgres.ts';
+import { startReplica } from '../scripts/lib/replica.ts';
 import { PARLEY_NODE_FLAGS, startApp } from './lib/apps.ts';
 import { spawnProcess } from './lib/processes.ts';
 import { describeLoad, fmt, runLoad, type LoadResult } from './lib/load.ts';
@@ -21,7 +27,9 @@ import { statementsPerRequest } from './lib/query-count.ts';
 import { coresUsed, sampleCpu, waitForQuiet, type CoresUsed } from './lib/cpu.ts';
 
 const TARGET_PAGE20_COST = 1.2;
-const a = args(['connections', 'seconds', 'warmup', 'posts', 'pool', 'named-statements']);
+const a = args(['connections', 'seconds', 'warmup', 'posts', 'pool', 'named-statements', 'router']);
+const router = a.has('router');
+const TARGET_ROUTER_OVERHEAD = 0.05;
 const connections = intList(a.get('connections'), [32]);
 const seconds = Number(a.get('seconds') ?? 20);
 const warmup = Number(a.get('warmup') ?? 5);
@@ -87,6 +95,32 @@ benchMain('bench:read', 240 + connections.length * 4 * (seconds + warmup + 70), 
   const ceiling = await spawnProcess({ name: 'node:http ceiling', program: new URL('./lib/hello-server.ts', import.meta.url), args: [pageFile], ready: 'json' });
   onCleanup(ceiling.stop);
 
+  let routed: { url: string; pid: number } | undefined;
+  if (router) {
+    const dir = await mkdtemp(join(tmpdir(), 'parley-bench-replica-'));
+    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    await chmod(dir, 0o755);
+    const replica = await startReplica(pg.server, { dir: join(dir, 'pg'), flags: ['-c', 'shared_buffers=256MB', '-c', 'max_connections=300'], log: (l) => log(`replica: ${l}`) });
+    onCleanup(() => replica.stop());
+    const file = join(dir, 'topology.json');
+    await writeFile(file, JSON.stringify({ accounts: { primary: pg.url }, content: { '0': { primary: pg.url, replicas: [replica.url('parley_bench')] } } }));
+    const viaRouter = await startApp('api', {
+      nodeFlags: apiFlags,
+      env: { PARLEY_TOPOLOGY: file, DATABASE_URL: '', PARLEY_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', PARLEY_WRITE_RATE_PER_MINUTE: '0', PARLEY_DB_POOL_SIZE: String(poolSize) },
+    });
+    onCleanup(viaRouter.stop);
+    // the first read asks about the replica; wait until the router sends reads there
+    for (let i = 0; ; i++) {
+      const health = await (await fetch(`${viaRouter.url}/healthz`)).json() as { replicas?: { state: string }[] };
+      await fetch(viaRouter.url + page1.url);
+      if (health.replicas?.[0]?.state === 'ok') break;
+      if (i > 100) throw new Error(`the replica never joined the rotation: ${JSON.stringify(health)}`);
+      await pause(100);
+    }
+    routed = { url: viaRouter.url, pid: viaRouter.pid };
+    log(`router: ${viaRouter.url} reads page 1 from the streaming replica on port ${replica.port}`);
+  }
+
   const results: { label: string; r: LoadResult; cpu: CoresUsed }[] = [];
   const phase = async (label: string, target: string, path: string, c: number, pid: number) => {
     await pause(1000);
@@ -99,6 +133,7 @@ benchMain('bench:read', 240 + connections.length * 4 * (seconds + warmup + 70), 
   };
   for (const c of connections) {
     await phase('API page 1', server.url, page1.url, c, server.pid);
+    if (routed) await phase('API page 1 via router', routed.url, page1.url, c, routed.pid);
     await phase('API page 20', server.url, page20.url, c, server.pid);
     await phase('node:http hello', ceiling.url, '/hello', c, ceiling.pid);
     await phase('node:http page-1 bytes', ceiling.url, '/page', c, ceiling.pid);
@@ -129,6 +164,12 @@ benchMain('bench:read', 240 + connections.length * 4 * (seconds + warmup + 70), 
     line(`${c} conns: page 20 costs ${fmt(cost, 2)}× page 1 (req/s ${fmt(p20.rate)} vs ${fmt(p1.rate)}; p99 ${fmt(p20.p99, 1)} vs ${fmt(p1.p99, 1)} ms)  ` +
       `target ≤ ${TARGET_PAGE20_COST}: ${cost <= TARGET_PAGE20_COST ? 'MET' : `MISSED by ${fmt((cost / TARGET_PAGE20_COST - 1) * 100)}%`}`);
     line(`${c} conns: API page 1 / node:http hello = ${fmt(p1.rate / hello.rate, 3)}; API page 1 / node:http same bytes = ${fmt(p1.rate / bytes.rate, 3)}`);
+    if (routed) {
+      const viaRouter = get('API page 1 via router');
+      const slower = 1 - viaRouter.rate / p1.rate;
+      line(`${c} conns: page 1 through the router and a replica ${fmt(viaRouter.rate)} req/s vs one database ${fmt(p1.rate)}: ${fmt(slower * 100, 1)} % slower  ` +
+        `target ≤ ${TARGET_ROUTER_OVERHEAD * 100} %: ${slower <= TARGET_ROUTER_OVERHEAD ? 'MET' : 'MISSED'}`);
+    }
   }
 });
 

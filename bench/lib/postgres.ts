@@ -3,10 +3,13 @@
 // shared_buffers and max_connections; `synchronousCommit: 'off'` is only ever a second,
 // separately reported measurement.
 import pg from 'pg';
+import type { EmbeddedPg } from '../../scripts/lib/embedded-postgres.ts';
 import { startThrowawayPostgres } from '../../scripts/lib/throwaway-postgres.ts';
 
 export interface BenchPostgres {
   url: string;
+  /** the server (for replicas of it: bench:read --router) */
+  server: EmbeddedPg;
   postmasterPid: number;
   version: string;
   settings: Record<string, string>;
@@ -39,7 +42,7 @@ export async function startBenchPostgres(o: { synchronousCommit?: 'on' | 'off'; 
       settings[name] = (await c.query<{ v: string }>('SELECT current_setting($1) AS v', [name])).rows[0].v;
     }
     const postmasterPid = pgServer.server.pid;
-    return { url, postmasterPid, version, settings, query: async (text, values) => (await c.query(text, values)).rows, stop };
+    return { url, server: pgServer.server, postmasterPid, version, settings, query: async (text, values) => (await c.query(text, values)).rows, stop };
   } catch (err) {
     await stop().catch(() => {});
     throw err;
