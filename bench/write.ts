@@ -4,6 +4,8 @@
 //   node bench/write.ts [--connections=32,64] [--seconds=20] [--warmup=5] [--threads=100]
 //                       [--pool=16] [--pgbench-clients=16] [--synchronous-commit=off]
 //                       [--named-statements]   (an experiment: see lib/named-statements.ts)
+//                       [--pgbouncer]   the API and pgbench both through pgbouncer (transaction
+//                                       pooling, Debian's 1.18): unnamed statements, pgbench -M extended
 //
 // pgbench runs the API's own comment transaction (BEGIN; insert; sequence + event; COMMIT),
 // -M prepared as the API sends it, at 16 clients and at each HTTP connection count: that is the
@@ -13,12 +15,14 @@
 // --synchronous-commit=off is given, which the summary then says on every line.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { renderMessage } from '../packages/domain/src/index.ts';
 import { postColumns } from '../packages/data/src/index.ts';
 import { api, args, benchMain, intList, log, machineInfo, onCleanup, pool } from './lib/run.ts';
 import { startBenchPostgres } from './lib/postgres.ts';
+import { freePort } from '../scripts/lib/free-port.ts';
+import { startPgbouncer } from '../scripts/lib/pgbouncer.ts';
 import { PARLEY_NODE_FLAGS, startApp } from './lib/apps.ts';
 import { describeLoad, fmt, runLoad, type LoadResult } from './lib/load.ts';
 import { findPgbench, installHint, pgbenchVersion, runPgbench, type PgbenchResult } from './lib/pgbench.ts';
@@ -34,7 +38,8 @@ export const MESSAGE =
   'but only after we raised the pool size; with the default of 10 the queue just moved from the database to the app.\n\n' +
   'Has anyone measured it with **synchronous_commit** left on? Our numbers are at https://example.com/notes.';
 
-const a = args(['connections', 'seconds', 'warmup', 'threads', 'pool', 'synchronous-commit', 'pgbench-clients', 'named-statements']);
+const a = args(['connections', 'seconds', 'warmup', 'threads', 'pool', 'synchronous-commit', 'pgbench-clients', 'named-statements', 'pgbouncer']);
+const viaPgbouncer = a.has('pgbouncer');
 const connections = intList(a.get('connections'), [32, 64]);
 const seconds = Number(a.get('seconds') ?? 20);
 const warmup = Number(a.get('warmup') ?? 5);
@@ -56,9 +61,25 @@ benchMain('bench:write', 180 + warmup + (2 * connections.length + pgbenchClients
   log(`postgres ${pg.version}: ${Object.entries(pg.settings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
 
   const adminToken = `pat_${randomBytes(24).toString('hex')}`;
+  // --pgbouncer: pgbouncer in front of the database; the API reaches it through a topology file
+  // naming it (so the router sends unnamed statements there), and pgbench goes through it too
+  let database: Record<string, string> = { DATABASE_URL: pg.url };
+  let pgbenchUrl = pg.url;
+  if (viaPgbouncer) {
+    const dir = await mkdtemp(join(tmpdir(), 'parley-bench-pgbouncer-'));
+    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const bouncer = await startPgbouncer({ serverUrl: pg.url, dir, port: await freePort(), poolSize });
+    onCleanup(() => bouncer.stop());
+    pgbenchUrl = bouncer.url(pg.url);
+    const nodes = { primary: pg.url, pgbouncer: pgbenchUrl };
+    const file = join(dir, 'topology.json');
+    await writeFile(file, JSON.stringify({ accounts: nodes, content: { '0': nodes } }));
+    database = { PARLEY_TOPOLOGY: file, DATABASE_URL: '' };
+    log(`pgbouncer 1.18 (transaction pooling, default_pool_size ${poolSize}) on port ${bouncer.port}`);
+  }
   const server = await startApp('api', {
     nodeFlags: apiFlags,
-    env: { DATABASE_URL: pg.url, PARLEY_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', PARLEY_WRITE_RATE_PER_MINUTE: '0', PARLEY_DB_POOL_SIZE: String(poolSize) },
+    env: { ...database, PARLEY_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', PARLEY_WRITE_RATE_PER_MINUTE: '0', PARLEY_DB_POOL_SIZE: String(poolSize) },
   });
   onCleanup(server.stop);
   log(`api: ${server.url} (pid ${server.pid}, PARLEY_DB_POOL_SIZE=${poolSize}${namedStatements ? ', EXPERIMENT: named prepared statements' : ''})`);
@@ -120,13 +141,14 @@ benchMain('bench:write', 180 + warmup + (2 * connections.length + pgbenchClients
     log(`pgbench: ${pgbenchInfo}; script ${tx.file} (event snapshot ${snapshotBytes} bytes)`);
     // The ceiling: the API's own transaction (BEGIN; insert; event; COMMIT), prepared, as the API
     // now sends it, at pgbench's client count and at each HTTP connection count.
-    const mode = 'prepared';
+    // through pgbouncer 1.18 in transaction pooling there are no prepared statements
+    const mode = viaPgbouncer ? 'extended' : 'prepared';
     for (const c of pgbenchClients) {
       await pause(1500);
       await waitForQuiet(log);
       const label = `pgbench tx -M ${mode} ${c} clients`;
       const cpuBefore = sampleCpu({ api: server.pid, postmaster: pg.postmasterPid });
-      const r = await runPgbench({ bin, scriptFile: tx.file, url: pg.url, clients: c, threads: 2, seconds, vars: tx.vars, log, label, mode });
+      const r = await runPgbench({ bin, scriptFile: tx.file, url: pgbenchUrl, clients: c, threads: 2, seconds, vars: tx.vars, log, label, mode });
       pgb.push({ r, cpu: coresUsed(cpuBefore, sampleCpu({ api: server.pid, postmaster: pg.postmasterPid })) });
       log(`${label}: ${fmt(r.tps)} tx/s, latency avg ${fmt(r.latencyMs, 2)} ms, ${fmt(r.transactions)} tx, ${r.failed} failed`);
     }
@@ -141,7 +163,7 @@ benchMain('bench:write', 180 + warmup + (2 * connections.length + pgbenchClients
   line(`== bench:write summary, ${new Date().toISOString()} ==`);
   line(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memory}, Node ${machine.node}, PostgreSQL ${pg.version}, pgbench ${pgbenchInfo}`);
   line(`postgres: ${Object.entries(pg.settings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  line(`api: one process, apps/api/src/main.ts (node ${PARLEY_NODE_FLAGS.join(' ')})${namedStatements ? ' (EXPERIMENT: named prepared statements)' : ''}, PARLEY_DB_POOL_SIZE=${poolSize}, ${threadCount} threads, guest comments of ${MESSAGE.length} chars, ${seconds} s per phase after a ${warmup} s warm-up`);
+  line(`api: one process, apps/api/src/main.ts (node ${PARLEY_NODE_FLAGS.join(' ')})${namedStatements ? ' (EXPERIMENT: named prepared statements)' : ''}${viaPgbouncer ? ', through pgbouncer 1.18 (transaction pooling, unnamed statements; pgbench too, -M extended)' : ''}, PARLEY_DB_POOL_SIZE=${poolSize}, ${threadCount} threads, guest comments of ${MESSAGE.length} chars, ${seconds} s per phase after a ${warmup} s warm-up`);
   line(`statements per comment: ${perComment.statements.length} (${perComment.statements.map((q) => q.replace(/^[\w.]+: /, '').split(' ').slice(0, 3).join(' ')).join(' | ')})`);
   line(`renderMessage: ${fmt(renderUs, 1)} µs per comment`);
   line();
