@@ -5,6 +5,7 @@
 //   node bench/read.ts [--connections=32] [--seconds=20] [--warmup=5] [--posts=1000] [--pool=16]
 //                      [--named-statements]   (an experiment: see lib/named-statements.ts)
 //                      [--router]   also page 1 through the topology router and a streaming replica
+//                      [--haproxy]  also page 1 from two API processes behind HAProxy
 //
 // --router: the router's overhead (issue 12). A streaming replica of the benchmark's Postgres and
 // a second API process opened on a topology file naming it; page 1 through that process (read
@@ -20,6 +21,9 @@ import { postSql } from '../packages/data/src/index.ts';
 import { api, args, benchMain, intList, log, machineInfo, onCleanup, pool } from './lib/run.ts';
 import { startBenchPostgres } from './lib/postgres.ts';
 import { startReplica } from '../scripts/lib/replica.ts';
+import { freePort } from '../scripts/lib/free-port.ts';
+import { haproxyConfig } from '../scripts/lib/haproxy.ts';
+import { startHaproxy } from '../scripts/lib/topology-processes.ts';
 import { PARLEY_NODE_FLAGS, startApp } from './lib/apps.ts';
 import { spawnProcess } from './lib/processes.ts';
 import { describeLoad, fmt, runLoad, type LoadResult } from './lib/load.ts';
@@ -27,8 +31,9 @@ import { statementsPerRequest } from './lib/query-count.ts';
 import { coresUsed, sampleCpu, waitForQuiet, type CoresUsed } from './lib/cpu.ts';
 
 const TARGET_PAGE20_COST = 1.2;
-const a = args(['connections', 'seconds', 'warmup', 'posts', 'pool', 'named-statements', 'router']);
+const a = args(['connections', 'seconds', 'warmup', 'posts', 'pool', 'named-statements', 'router', 'haproxy']);
 const router = a.has('router');
+const behindHaproxy = a.has('haproxy');
 const TARGET_ROUTER_OVERHEAD = 0.05;
 const connections = intList(a.get('connections'), [32]);
 const seconds = Number(a.get('seconds') ?? 20);
@@ -121,6 +126,25 @@ benchMain('bench:read', 240 + connections.length * 4 * (seconds + warmup + 70), 
     log(`router: ${viaRouter.url} reads page 1 from the streaming replica on port ${replica.port}`);
   }
 
+  // --haproxy: a second API process on the same database, HAProxy (scripts/lib/haproxy.ts) in front of both
+  let balanced: { url: string; pid: number } | undefined;
+  if (behindHaproxy) {
+    const second = await startApp('api', {
+      nodeFlags: apiFlags,
+      env: { DATABASE_URL: pg.url, PARLEY_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', PARLEY_WRITE_RATE_PER_MINUTE: '0', PARLEY_DB_POOL_SIZE: String(poolSize) },
+    });
+    onCleanup(second.stop);
+    const dir = await mkdtemp(join(tmpdir(), 'parley-bench-haproxy-'));
+    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const port = await freePort();
+    const upstream = (name: string, url: string) => ({ name, host: '127.0.0.1', port: Number(new URL(url).port) });
+    await writeFile(join(dir, 'haproxy.cfg'), haproxyConfig({ port, api: [upstream('api1', server.url), upstream('api2', second.url)] }));
+    const lb = await startHaproxy(join(dir, 'haproxy.cfg'), port);
+    onCleanup(lb.stop);
+    balanced = { url: lb.url, pid: second.pid };
+    log(`haproxy: ${lb.url} in front of ${server.url} and ${second.url}`);
+  }
+
   const results: { label: string; r: LoadResult; cpu: CoresUsed }[] = [];
   const phase = async (label: string, target: string, path: string, c: number, pid: number) => {
     await pause(1000);
@@ -134,6 +158,8 @@ benchMain('bench:read', 240 + connections.length * 4 * (seconds + warmup + 70), 
   for (const c of connections) {
     await phase('API page 1', server.url, page1.url, c, server.pid);
     if (routed) await phase('API page 1 via router', routed.url, page1.url, c, routed.pid);
+    // cores: "api" is the second process; the first and HAProxy count under "other processes"
+    if (balanced) await phase('2 APIs behind HAProxy', balanced.url, page1.url, c, balanced.pid);
     await phase('API page 20', server.url, page20.url, c, server.pid);
     await phase('node:http hello', ceiling.url, '/hello', c, ceiling.pid);
     await phase('node:http page-1 bytes', ceiling.url, '/page', c, ceiling.pid);
@@ -164,6 +190,10 @@ benchMain('bench:read', 240 + connections.length * 4 * (seconds + warmup + 70), 
     line(`${c} conns: page 20 costs ${fmt(cost, 2)}× page 1 (req/s ${fmt(p20.rate)} vs ${fmt(p1.rate)}; p99 ${fmt(p20.p99, 1)} vs ${fmt(p1.p99, 1)} ms)  ` +
       `target ≤ ${TARGET_PAGE20_COST}: ${cost <= TARGET_PAGE20_COST ? 'MET' : `MISSED by ${fmt((cost / TARGET_PAGE20_COST - 1) * 100)}%`}`);
     line(`${c} conns: API page 1 / node:http hello = ${fmt(p1.rate / hello.rate, 3)}; API page 1 / node:http same bytes = ${fmt(p1.rate / bytes.rate, 3)}`);
+    if (balanced) {
+      const two = get('2 APIs behind HAProxy');
+      line(`${c} conns: page 1 from two API processes behind HAProxy ${fmt(two.rate)} req/s vs one process ${fmt(p1.rate)}: ${fmt(two.rate / p1.rate, 2)}× (two cores shared with Postgres, HAProxy and the load generator)`);
+    }
     if (routed) {
       const viaRouter = get('API page 1 via router');
       const slower = 1 - viaRouter.rate / p1.rate;
