@@ -140,7 +140,7 @@ benchMain('bench:read', 240 + connections.length * 4 * (seconds + warmup + 70), 
     const upstream = (name: string, url: string) => ({ name, host: '127.0.0.1', port: Number(new URL(url).port) });
     await writeFile(join(dir, 'haproxy.cfg'), haproxyConfig({ port, api: [upstream('api1', server.url), upstream('api2', second.url)] }));
     const lb = await startHaproxy(join(dir, 'haproxy.cfg'), port);
-    onCleanup(lb.stop);
+    onCleanup(async () => void (await lb.stop()));
     balanced = { url: lb.url, pid: second.pid };
     log(`haproxy: ${lb.url} in front of ${server.url} and ${second.url}`);
   }

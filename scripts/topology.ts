@@ -28,7 +28,7 @@ interface State {
   nodes: { name: string; url: string }[];
 }
 
-const stops: { name: string; stop: () => Promise<void> }[] = [];
+const stops: { name: string; stop: () => Promise<unknown> }[] = [];
 
 async function up(): Promise<void> {
   const running = await readState();
@@ -105,7 +105,7 @@ async function up(): Promise<void> {
 async function down(reason: string): Promise<void> {
   say(`stopping (${reason})`);
   for (const s of stops.reverse()) {
-    await s.stop().catch((err: Error) => say(`stopping ${s.name} failed: ${err.message}`));
+    await Promise.resolve(s.stop()).catch((err: Error) => say(`stopping ${s.name} failed: ${err.message}`));
   }
   await rm(stateFile, { force: true });
   say('stopped');

@@ -11,7 +11,8 @@ export interface Running {
   name: string;
   /** where it answers (http://, redis://) */
   url: string;
-  stop(): Promise<void>;
+  /** SIGTERM (SIGKILL after 15 s); resolves with how it exited: its code, or the signal that ended it */
+  stop(): Promise<number | string | null>;
   output(): string;
 }
 
@@ -27,20 +28,22 @@ async function waitFor(what: string, child: ChildProcess, output: () => string, 
   }
 }
 
-function run(name: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; stop: () => Promise<void> } {
+function run(name: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; stop: () => Promise<number | string | null> } {
   const [c, a] = dyingWithParent(cmd, args);
   const child = spawn(c, a, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (d: Buffer) => void (out = (out + d).slice(-20_000));
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
+  const exited = new Promise<number | string | null>((ok) => child.once('exit', (code, signal) => ok(signal ?? code)));
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    return exited;
   };
   return { child, output: () => out, stop };
 }
