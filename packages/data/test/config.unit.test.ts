@@ -1,5 +1,6 @@
 import t from 'tap';
-import { ConfigError, describeConfig, loadConfig, options } from '@parley/data';
+import { configError } from './config-error.ts';
+import { describeConfig, loadConfig, options } from '@parley/data';
 
 t.test('defaults: every option has one, and an empty environment is a valid one-machine config', async (t) => {
   const c = loadConfig({});
@@ -21,15 +22,7 @@ t.test('values are parsed by kind', async (t) => {
 });
 
 t.test('bad values are refused with a message naming the variable', async (t) => {
-  const refused = (env: Record<string, string>, pattern: RegExp, what: string) => {
-    try {
-      loadConfig(env);
-      t.fail(`${what}: accepted`);
-    } catch (err) {
-      t.ok(err instanceof ConfigError, `${what}: a ConfigError`);
-      t.match((err as Error).message, pattern, what);
-    }
-  };
+  const refused = (env: Record<string, string>, pattern: RegExp, what: string) => configError(t, () => loadConfig(env), pattern, what);
   refused({ PORT: 'eighty' }, /^PORT must be a whole number/, 'not a number');
   refused({ PORT: '70000' }, /^PORT must be between 0 and 65535/, 'out of range');
   refused({ PARLEY_TRUST_PROXY: 'maybe' }, /^PARLEY_TRUST_PROXY must be true or false/, 'not a boolean');
