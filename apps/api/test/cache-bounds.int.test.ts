@@ -2,8 +2,7 @@
 // slugs, moderator keys, client addresses) cannot grow the process without limit (issue 10,
 // defect 8: RSS grew under fuzzing; the fuzzer's run checks the live heap after GC too).
 import t from 'tap';
-import { ForumCache, MemoryCache, type ForumCacheEntry } from '@parley/data';
-import { ThreadDirectory } from '@parley/read';
+import { ContentLocator, ForumCache, MemoryCache, type ForumCacheEntry } from '@parley/data';
 import { RateLimiter } from '../src/rate-limit.ts';
 import { testApi } from '../../../test/harness/app.ts';
 
@@ -17,16 +16,16 @@ t.test('the rate limiter tracks at most maxKeys addresses, and still limits', as
   t.ok(limiter.take('203.0.113.1', now) > 0, 'a third write within the minute is still refused');
 });
 
-t.test('the thread directory remembers at most maxEntries threads, and still finds the others', async (t) => {
+t.test('the content locator remembers at most maxEntries ids, and still finds the others', async (t) => {
   const api = await testApi(t);
   const { forum } = await api.forum('bounded');
   const threads = [];
   for (let i = 0; i < 8; i++) threads.push(await api.thread(forum.slug, `page-${i}`));
   const remembered = new MemoryCache<string>({ maxEntries: 3 });
-  const dir = new ThreadDirectory(api.db, remembered);
-  for (const th of threads) t.equal(await dir.forumOf(th.id), forum.id, `thread ${th.id}`);
+  const dir = new ContentLocator(api.db, new ForumCache(api.db), { cache: remembered });
+  for (const th of threads) t.equal(await dir.forumOfThread(th.id), forum.id, `thread ${th.id}`);
   t.equal(remembered.size, 3, 'three remembered');
-  t.equal(await dir.forumOf(threads[0].id), forum.id, 'a forgotten thread is read again');
+  t.equal(await dir.forumOfThread(threads[0].id), forum.id, 'a forgotten thread is read again');
   t.ok(remembered.size <= 3);
 });
 

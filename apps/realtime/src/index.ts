@@ -10,7 +10,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ForumCache, type Config, type Database } from '@parley/data';
+import { ContentLocator, ForumCache, type Config, type Database } from '@parley/data';
 import { upgradeToken } from './access.ts';
 import { busSubscriber } from './bus.ts';
 import { systemClock } from './clock.ts';
@@ -68,7 +68,8 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
     log(`realtime: ${(err as Error).message}`);
   };
 
-  const eventLog = new EventLog(db);
+  const forums = new ForumCache(db);
+  const eventLog = new EventLog(db, new ContentLocator(db, forums));
   const hubs = new Hubs({
     log: eventLog,
     bus: (listener) => busSubscriber(config, db, listener, log),
@@ -79,7 +80,7 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
   const started = hubs.bus.start().catch((err: Error) => log(`realtime: bus did not start (${err.message}); the sweep delivers until it does`));
   const subscriptions = new Subscriptions({
     hubs,
-    auth: { db, forums: new ForumCache(db), adminToken: config.adminToken },
+    auth: { db, forums, adminToken: config.adminToken },
     maxSubscriptions: config.realtimeMaxSubscriptions,
     maxReplay: config.realtimeMaxReplay,
     clock,

@@ -33,10 +33,11 @@ export class ForumCache {
     this.cache = opts.cache ?? new MemoryCache({ maxEntries: opts.maxEntries ?? 10_000 });
   }
 
-  async byId(id: string): Promise<Forum | undefined> {
-    const hit = await this.cache.get(`id:${id}`);
+  /** `fresh` reads the forums primary and refreshes the cache (after a forum move's fence refused a write). */
+  async byId(id: string, opts: { fresh?: boolean } = {}): Promise<Forum | undefined> {
+    const hit = opts.fresh ? undefined : await this.cache.get(`id:${id}`);
     if (typeof hit === 'object') return hit;
-    return this.load(forumSql.selectForumById, [id]);
+    return this.load(forumSql.selectForumById, [id], opts.fresh);
   }
 
   /** `fresh` reads through the cache (the public forum view shows live counters). */
@@ -63,8 +64,13 @@ export class ForumCache {
     await Promise.all([this.cache.delete(`id:${forum.id}`), this.cache.delete(`slug:${forum.slug}`)]);
   }
 
-  private async load(sql: string, values: unknown[]): Promise<Forum | undefined> {
-    const { rows } = await this.db.exec({ area: 'forums', mode: 'read' }, sql, values);
+  /** how long another process may route by a forum's old shard after a move switched it */
+  get ttl(): number {
+    return this.ttlMs;
+  }
+
+  private async load(sql: string, values: unknown[], fresh = false): Promise<Forum | undefined> {
+    const { rows } = await this.db.exec({ area: 'forums', mode: 'read', fresh }, sql, values);
     if (rows.length === 0) return undefined;
     const forum = forumFromRow(rows[0]);
     await Promise.all([this.cache.set(`id:${forum.id}`, forum, this.ttlMs), this.cache.set(`slug:${forum.slug}`, forum, this.ttlMs)]);

@@ -30,3 +30,5 @@ export * from './topology.ts';
 export * from './replicas.ts';
 export * from './replica-monitor.ts';
 export * from './placement.ts';
+export * from './locator.ts';
+export * as moveSql from './sql/moves.ts';

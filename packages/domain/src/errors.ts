@@ -58,6 +58,7 @@ export const errorCodes = {
   rate_limited: { status: 429, message: 'Too many requests; wait a moment and try again.' },
   // a dependency is away (503): the request did nothing it reported; retry after Retry-After
   database_unavailable: { status: 503, message: 'The database is unavailable right now (restarting or failing over); try again in a few seconds. A write that got this answer may or may not have been saved: read before retrying it.' },
+  forum_moving: { status: 503, message: 'This forum is being moved to another database and took longer than usual to switch over; nothing was saved. Try again in a few seconds.' },
   // realtime frames (docs/realtime.md): an error frame carries the code and the message; the
   // status is what the same refusal would be over HTTP
   bad_frame: { status: 400, message: 'A realtime frame must be one JSON object, sent as a text frame; binary frames are not accepted.' },

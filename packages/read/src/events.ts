@@ -1,7 +1,6 @@
 // A thread's event log, in sequence order, as this viewer may see it.
-import { loggedEventFromRow, selectThreadEvents, type Database } from '@parley/data';
+import { loggedEventFromRow, selectThreadEvents, type ContentLocator, type Database } from '@parley/data';
 import { eventView, ParleyError, type EventPage, type Viewer } from '@parley/domain';
-import { contentRoute } from './shards.ts';
 
 export interface EventPageQuery {
   after?: number;
@@ -10,11 +9,11 @@ export interface EventPageQuery {
 
 export const eventPageMax = 1000;
 
-export async function listEvents(db: Database, threadId: string, q: EventPageQuery, viewer: Viewer): Promise<EventPage> {
+export async function listEvents(db: Database, locator: ContentLocator, threadId: string, q: EventPageQuery, viewer: Viewer): Promise<EventPage> {
   const after = q.after ?? 0;
   const limit = q.limit ?? 100;
   if (limit < 1 || limit > eventPageMax) throw new ParleyError('invalid_limit', { message: `limit must be from 1 to ${eventPageMax}.` });
-  const { rows } = await db.exec({ ...contentRoute(db, threadId, 'thread_not_found'), mode: 'read' }, selectThreadEvents, [threadId, after, limit]);
+  const { rows } = await db.exec({ ...(await locator.threadRoute(threadId)), mode: 'read' }, selectThreadEvents, [threadId, after, limit]);
   const events = rows.map((r) => {
     const e = loggedEventFromRow(r);
     // a thread's events always carry their sequence number

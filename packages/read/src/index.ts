@@ -4,5 +4,3 @@ export * from './events.ts';
 export * from './threads.ts';
 export * from './render.ts';
 export * from './schemas.ts';
-export * from './shards.ts';
-export * from './thread-directory.ts';

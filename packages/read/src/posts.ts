@@ -1,7 +1,6 @@
 // A thread's posts, one keyset page at a time, in reading order: each reply follows its parent.
-import { postFromRow, postSql, type Database } from '@parley/data';
+import { postFromRow, postSql, type ContentLocator, type Database } from '@parley/data';
 import { decodeCursor, encodeCursor, ParleyError, postView, sorts, type PostPage, type Sort, type Viewer } from '@parley/domain';
-import { contentRoute } from './shards.ts';
 
 export interface PageSizes {
   /** posts on a page when the request names no limit (config.pageSizeDefault) */
@@ -30,12 +29,12 @@ export function parseSort(sort: string | undefined): Sort {
   return sort as Sort;
 }
 
-export async function listPosts(db: Database, sizes: PageSizes, threadId: string, q: PostPageQuery, viewer: Viewer): Promise<PostPage> {
+export async function listPosts(db: Database, locator: ContentLocator, sizes: PageSizes, threadId: string, q: PostPageQuery, viewer: Viewer): Promise<PostPage> {
   const sort = parseSort(q.sort);
   const limit = pageLimit(sizes, q.limit);
   const cursor = q.cursor !== undefined && q.cursor !== '' ? decodeCursor(q.cursor, sort) : undefined;
   const { statement, values } = postSql.listPosts(sort, { moderator: viewer.moderator, threadId, limit: limit + 1, after: cursor });
-  const { rows } = await db.exec({ ...contentRoute(db, threadId, 'thread_not_found'), mode: 'read' }, statement, values);
+  const { rows } = await db.exec({ ...(await locator.threadRoute(threadId)), mode: 'read' }, statement, values);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];

@@ -1,34 +1,33 @@
 // The read side as one object, built from what it needs and nothing of an app: a Database, the
-// page sizes, and a cache. The API serves from it; a worker can render the same pages from it.
-import type { Cache, Database } from '@parley/data';
+// page sizes, and the content locator (which shard holds a thread now, and its forum). The API
+// serves from it; a worker can render the same pages from it.
+import type { ContentLocator, Database } from '@parley/data';
 import type { EventPage, Forum, PostPage, Thread, Viewer } from '@parley/domain';
 import { listEvents, type EventPageQuery } from './events.ts';
 import { listPosts, type PageSizes, type PostPageQuery } from './posts.ts';
 import { renderEventPage, renderPostPage } from './render.ts';
-import { ThreadDirectory } from './thread-directory.ts';
 import { getThread, threadCounts } from './threads.ts';
 
 export interface ReadModelDeps {
   db: Database;
   pages: PageSizes;
-  /** thread id → forum id; default: in-process, 100,000 threads */
-  threadForums?: Cache<string>;
+  locator: ContentLocator;
 }
 
 export class ReadModel {
   readonly db: Database;
   readonly pages: PageSizes;
-  /** which forum a thread is in (remembered) */
-  readonly threads: ThreadDirectory;
+  /** which forum a thread or post is in (remembered), and which shard holds it now */
+  readonly locator: ContentLocator;
 
   constructor(deps: ReadModelDeps) {
     this.db = deps.db;
     this.pages = deps.pages;
-    this.threads = new ThreadDirectory(deps.db, deps.threadForums);
+    this.locator = deps.locator;
   }
 
   postPage(threadId: string, q: PostPageQuery, viewer: Viewer): Promise<PostPage> {
-    return listPosts(this.db, this.pages, threadId, q, viewer);
+    return listPosts(this.db, this.locator, this.pages, threadId, q, viewer);
   }
 
   /** the page as the bytes the API sends */
@@ -37,7 +36,7 @@ export class ReadModel {
   }
 
   eventPage(threadId: string, q: EventPageQuery, viewer: Viewer): Promise<EventPage> {
-    return listEvents(this.db, threadId, q, viewer);
+    return listEvents(this.db, this.locator, threadId, q, viewer);
   }
 
   async renderedEventPage(threadId: string, q: EventPageQuery, viewer: Viewer): Promise<string> {
@@ -45,7 +44,7 @@ export class ReadModel {
   }
 
   thread(threadId: string): Promise<Thread> {
-    return getThread(this.db, threadId);
+    return getThread(this.db, this.locator, threadId);
   }
 
   counts(forum: Forum, identifiers: string[]): Promise<Record<string, number>> {

@@ -1,11 +1,10 @@
 // A thread by id, and comment counts of many threads of a forum (a listing page's badges).
-import { threadFromRow, threadSql, type Database } from '@parley/data';
+import { threadFromRow, threadSql, type ContentLocator, type Database } from '@parley/data';
 import { checkId, ParleyError, type Forum, type Thread } from '@parley/domain';
-import { contentRoute } from './shards.ts';
 
-export async function getThread(db: Database, threadId: string): Promise<Thread> {
+export async function getThread(db: Database, locator: ContentLocator, threadId: string): Promise<Thread> {
   checkId(threadId, 'thread id');
-  const { rows } = await db.exec({ ...contentRoute(db, threadId, 'thread_not_found'), mode: 'read' }, threadSql.selectThread, [threadId]);
+  const { rows } = await db.exec({ ...(await locator.threadRoute(threadId)), mode: 'read' }, threadSql.selectThread, [threadId]);
   if (rows.length === 0) throw new ParleyError('thread_not_found', { details: { threadId } });
   return threadFromRow(rows[0]);
 }

@@ -3,7 +3,6 @@
 // the statement touches nothing, `explain` reads why, after the rollback.
 import { hashToken, newToken, checkOrigin, actorOf, moderates, type Credential } from '@parley/access';
 import { appendThreadEvent, postFromRow, postSql, type Executor } from '@parley/data';
-import { contentRoute as routeOf } from '@parley/read';
 import {
   actorLabel,
   checkGuestAuthor,
@@ -37,13 +36,14 @@ async function writePost(
   change: (ex: Executor) => Promise<Record<string, unknown> | undefined>,
   toEvent: (post: PostRecord) => ParleyEvent,
 ): Promise<WriteResult | undefined> {
-  return s.db.tx(routeOf(s.db, postId, 'post_not_found'), async (ex) => {
+  const { locator } = s.read;
+  return locator.write((fresh) => locator.postRoute(postId, { fresh }), (route) => s.db.tx(route, async (ex) => {
     const row = await change(ex);
     if (!row) return undefined;
     const post = postFromRow(row);
     const { seq } = await appendThreadEvent(ex, { threadId: post.threadId, actor: actorLabel(actorOf(cred)), postId: post.id, event: toEvent(post) });
     return { post, seq };
-  });
+  }));
 }
 
 export async function createPost(
@@ -61,15 +61,15 @@ export async function createPost(
   const guest = cred.kind === 'user' ? undefined : body.author ? checkGuestAuthor(body.author) : undefined;
   if (cred.kind !== 'user' && !guest) throw new ParleyError('invalid_author');
 
-  const route = routeOf(s.db, threadId, 'thread_not_found');
-  const forum = await s.forums.byId(await s.read.threads.forumOf(threadId));
+  const { locator } = s.read;
+  const forum = await s.forums.byId(await locator.forumOfThread(threadId));
   if (!forum) throw new ParleyError('forum_not_found');
   checkOrigin(forum, origin);
   const byModerator = moderates(cred, forum.id);
   const status = initialStatus({ preModeration: forum.settings.preModeration, byModerator });
   const editToken = cred.kind === 'user' ? undefined : newToken('edit');
   const html = renderMessage(message);
-  const insert = () => s.db.tx(route, async (ex) => {
+  const insert = () => locator.write((fresh) => locator.threadRoute(threadId, { fresh }), (route) => s.db.tx(route, async (ex) => {
     const ins = await ex.query(postSql.insertPost, postSql.insertPostValues({
       threadId,
       forumId: forum.id,
@@ -89,7 +89,7 @@ export async function createPost(
     const post = postFromRow(ins.rows[0]);
     const { seq } = await appendThreadEvent(ex, { threadId, actor: actorLabel(actorOf(cred)), postId: post.id, event: makeEvent('PostCreated', post) });
     return { post, seq };
-  });
+  }));
   // A refused insert is explained by reading the state after it. When that state allows the
   // insert, a concurrent change (a moderator hiding, then restoring, the parent) came between the
   // two: the insert is tried again, a few times, rather than answering 500 (found by the fuzzer).
@@ -108,7 +108,7 @@ export async function createPost(
  * hidden. Returns when nothing in the current state explains it (it changed since the insert).
  */
 async function explainRefusedPost(s: Services, threadId: string, parentId: string | null, byModerator: boolean): Promise<void> {
-  const route = routeOf(s.db, threadId, 'thread_not_found');
+  const route = await s.read.locator.threadRoute(threadId, { fresh: true });
   const { rows } = await s.db.exec({ ...route, mode: 'read', fresh: true }, postSql.selectThreadWithParent, [threadId, parentId]);
   if (rows.length === 0) throw new ParleyError('thread_not_found', { details: { threadId } });
   const r = rows[0];
@@ -122,7 +122,7 @@ async function explainRefusedPost(s: Services, threadId: string, parentId: strin
 
 /** Why a conditional change touched nothing. */
 async function explain(s: Services, postId: string, cred: Credential, need: 'author' | 'moderator', allowed: readonly string[]): Promise<never> {
-  const { rows } = await s.db.exec({ ...routeOf(s.db, postId, 'post_not_found'), mode: 'read', fresh: true }, postSql.explainPost, [postId]);
+  const { rows } = await s.db.exec({ ...(await s.read.locator.postRoute(postId, { fresh: true })), mode: 'read', fresh: true }, postSql.explainPost, [postId]);
   if (rows.length === 0) throw new ParleyError('post_not_found', { details: { postId } });
   const p = rows[0];
   if (need === 'moderator' && !moderates(cred, p.forum_id as string)) {
@@ -154,7 +154,7 @@ export async function editPost(s: Services, cred: Credential, postId: string, ra
   const message = checkMessage(rawMessage, s.config.maxMessageLength);
   requireAuthorCredential(cred);
   // The window is a forum setting; the post's forum never changes, so reading it first is safe.
-  const { rows } = await s.db.exec({ ...routeOf(s.db, postId, 'post_not_found'), mode: 'read' }, postSql.explainPost, [postId]);
+  const { rows } = await s.db.exec({ ...(await s.read.locator.postRoute(postId)), mode: 'read' }, postSql.explainPost, [postId]);
   if (rows.length === 0) throw new ParleyError('post_not_found', { details: { postId } });
   const forum = await s.forums.byId(rows[0].forum_id as string);
   const windowSeconds = forum?.settings.editWindowSeconds ?? 0;
@@ -190,7 +190,7 @@ export async function moderatePost(s: Services, cred: Credential, postId: string
   let forumId: string;
   if (cred.kind === 'moderator') forumId = cred.forum.id;
   else if (cred.kind === 'admin') {
-    const { rows } = await s.db.exec({ ...routeOf(s.db, postId, 'post_not_found'), mode: 'read' }, postSql.explainPost, [postId]);
+    const { rows } = await s.db.exec({ ...(await s.read.locator.postRoute(postId)), mode: 'read' }, postSql.explainPost, [postId]);
     if (rows.length === 0) throw new ParleyError('post_not_found', { details: { postId } });
     forumId = rows[0].forum_id as string;
   } else throw new ParleyError('forbidden', { message: "This needs the moderator key of this comment's forum." });

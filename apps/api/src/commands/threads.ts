@@ -1,5 +1,5 @@
 import { checkOrigin, actorOf, type Credential } from '@parley/access';
-import { appendThreadEvent, threadFromRow, threadSql } from '@parley/data';
+import { appendThreadEvent, threadFromRow, threadSql, type ContentRoute } from '@parley/data';
 import { actorLabel, makeEvent, ParleyError, type Forum, type Thread, type ThreadCreated } from '@parley/domain';
 import type { Services } from '../services.ts';
 import type { CreateThreadBody } from '../schemas.ts';
@@ -27,23 +27,29 @@ export async function getOrCreateThread(
   const identifier = body.identifier.trim();
   if (identifier.length === 0) throw new ParleyError('invalid_field', { message: 'identifier must not be blank.', details: { field: 'body.identifier' } });
   const url = checkUrl(body.url);
-  const route = { area: 'content' as const, shard: forum.shard };
-  const existing = await s.db.exec({ ...route, mode: 'read' }, threadSql.selectThreadByIdentifier, [forum.id, identifier]);
+  const { locator } = s.read;
+  const locate = (fresh: boolean) => (fresh ? locator.forumRoute(forum.id, { fresh }) : Promise.resolve({ area: 'content' as const, shard: forum.shard }));
+  const existing = await s.db.exec({ area: 'content', shard: forum.shard, mode: 'read' }, threadSql.selectThreadByIdentifier, [forum.id, identifier]);
   if (existing.rows.length) {
     const thread = threadFromRow(existing.rows[0]);
-    await s.read.threads.remember(thread.id, forum.id);
+    await locator.remember('thread', thread.id, forum.id);
     return { thread, created: false };
   }
-  const made = await s.db.tx(route, async (ex) => {
-    const { rows } = await ex.query(threadSql.insertThread, [forum.id, identifier, url, body.title?.trim() || null]);
-    if (rows.length === 0) return undefined; // created concurrently by someone else
-    // the snapshot is the thread as it is once this, its first event, is logged (seq 1)
-    const thread = { ...threadFromRow(rows[0]), lastSeq: '1' };
-    await appendThreadEvent(ex, { threadId: thread.id, actor: actorLabel(actorOf(cred)), event: makeEvent<ThreadCreated>('ThreadCreated', thread) });
-    return thread;
+  // a forum being moved refuses the insert's event on its old shard: then it runs where the forum went
+  let route: ContentRoute = { area: 'content', shard: forum.shard };
+  const made = await locator.write(locate, (r) => {
+    route = r;
+    return s.db.tx(r, async (ex) => {
+      const { rows } = await ex.query(threadSql.insertThread, [forum.id, identifier, url, body.title?.trim() || null]);
+      if (rows.length === 0) return undefined; // created concurrently by someone else
+      // the snapshot is the thread as it is once this, its first event, is logged (seq 1)
+      const thread = { ...threadFromRow(rows[0]), lastSeq: '1' };
+      await appendThreadEvent(ex, { threadId: thread.id, actor: actorLabel(actorOf(cred)), event: makeEvent<ThreadCreated>('ThreadCreated', thread) });
+      return thread;
+    });
   });
   if (made) {
-    await s.read.threads.remember(made.id, forum.id);
+    await locator.remember('thread', made.id, forum.id);
     return { thread: made, created: true };
   }
   const again = await s.db.exec({ ...route, mode: 'read', fresh: true }, threadSql.selectThreadByIdentifier, [forum.id, identifier]);

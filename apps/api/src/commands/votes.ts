@@ -2,7 +2,6 @@
 // then the event, in one transaction. Repeating the same vote changes nothing and logs nothing.
 import { actorOf, type Credential } from '@parley/access';
 import { appendThreadEvent, postFromRow, postSql, rethrowConstraint, voteSql } from '@parley/data';
-import { contentRoute } from '@parley/read';
 import { actorLabel, checkId, makeEvent, ParleyError, votableStatuses, type VoteCast, type VoteValue } from '@parley/domain';
 import { createHash } from 'node:crypto';
 import type { Services } from '../services.ts';
@@ -25,9 +24,9 @@ export async function vote(s: Services, cred: Credential, postId: string, value:
   if (value !== 1 && value !== -1 && value !== 0) throw new ParleyError('invalid_vote', { details: { value } });
   if (cred.kind !== 'user' && cred.kind !== 'none') throw new ParleyError('forbidden', { message: 'Vote with a user token or a guest voter key (X-Parley-Voter).' });
   const { voter, label } = voterOf(cred, guestKey);
-  const route = contentRoute(s.db, postId, 'post_not_found');
+  const { locator } = s.read;
   try {
-    return await s.db.tx(route, async (ex) => {
+    return await locator.write((fresh) => locator.postRoute(postId, { fresh }), (route) => s.db.tx(route, async (ex) => {
       const v = await ex.query<{ value: number; prev: number }>(voteSql.upsertVote, [postId, voter, value]);
       const delta = v.rows[0].value - v.rows[0].prev;
       if (delta === 0) throw new NoChange();
@@ -38,7 +37,7 @@ export async function vote(s: Services, cred: Credential, postId: string, value:
       const event = makeEvent<VoteCast>('VoteCast', { post, value: value as VoteValue, delta });
       const { seq } = await appendThreadEvent(ex, { threadId: post.threadId, actor, postId, event });
       return { post, seq };
-    });
+    }));
   } catch (err) {
     if (err instanceof NoChange) return { post: undefined };
     if (err instanceof NotVotable) throw new ParleyError('invalid_transition', { message: 'Only published comments take votes.' });
@@ -47,7 +46,7 @@ export async function vote(s: Services, cred: Credential, postId: string, value:
 }
 
 export async function currentPost(s: Services, postId: string) {
-  const { rows } = await s.db.exec({ ...contentRoute(s.db, postId, 'post_not_found'), mode: 'read', fresh: true }, postSql.selectPost, [postId]);
+  const { rows } = await s.db.exec({ ...(await s.read.locator.postRoute(postId, { fresh: true })), mode: 'read', fresh: true }, postSql.selectPost, [postId]);
   if (rows.length === 0) throw new ParleyError('post_not_found', { details: { postId } });
   return postFromRow(rows[0]);
 }

@@ -28,7 +28,7 @@ const threadRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (a
     { schema: { tags: ['posts'], params: ThreadParams, querystring: ListPostsQuery, response: answers({ 200: PostPageAnswer }) } },
     async (req, reply) => {
       const cred = await credential(req, s);
-      const forumId = await s.read.threads.forumOf(req.params.threadId);
+      const forumId = await s.read.locator.forumOfThread(req.params.threadId);
       return sendRendered(reply, await s.read.renderedPostPage(req.params.threadId, req.query, { moderator: moderates(cred, forumId) }));
     },
   );
@@ -47,7 +47,7 @@ const threadRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (a
     { schema: { tags: ['events'], params: ThreadParams, querystring: EventsQuery, response: answers({ 200: EventPageAnswer }) } },
     async (req, reply) => {
       const cred = await credential(req, s);
-      const forumId = await s.read.threads.forumOf(req.params.threadId);
+      const forumId = await s.read.locator.forumOfThread(req.params.threadId);
       return sendRendered(reply, await s.read.renderedEventPage(req.params.threadId, req.query, { moderator: moderates(cred, forumId) }));
     },
   );

@@ -1,7 +1,7 @@
 // Counters, batched per key: one UPDATE per counter table per batch adds each key's summed delta
 // (`n = n + k`). Each area's updates run in one transaction with that area's claim on the events
 // (applied_events), so a retried or duplicated batch counts nothing twice.
-import { claimEvents, counterSql, shardOfId, type Area, type Executor, type LoggedEvent } from '@parley/data';
+import { claimEvents, counterSql, type Area, type Executor, type LoggedEvent } from '@parley/data';
 import { statusEventTypes } from '@parley/domain';
 import type { SignalContext, SignalHandler } from '../signals/registry.ts';
 import { postDelta, sumBy, type PostDelta } from './deltas.ts';
@@ -30,12 +30,9 @@ export const countersHandler: SignalHandler = {
     });
     if (all.length === 0) return;
     const { db } = ctx;
-    // content: per shard, threads and reply counts
-    const byShard = new Map<number, typeof all>();
-    for (const x of all) {
-      const shard = shardOfId(x.d.post.threadId);
-      byShard.set(shard, [...(byShard.get(shard) ?? []), x]);
-    }
+    // content: threads and reply counts, on the shard that holds each forum now, read fresh (a
+    // forum move recounts the forum on its new shard and claims its events there, docs/adr/0009)
+    const byShard = await ctx.locator.byShard(all, (x) => x.d.post.forumId, { fresh: true });
     for (const [shard, xs] of byShard) await db.tx({ area: 'content', shard }, (ex) => apply(ex, 'content', xs));
     await db.tx({ area: 'forums' }, (ex) => apply(ex, 'forums', all));
     await db.tx({ area: 'accounts' }, (ex) => apply(ex, 'accounts', all));

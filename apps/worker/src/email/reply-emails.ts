@@ -23,7 +23,6 @@ function publishedReply(e: LoggedEvent): PostRecord | undefined {
 }
 
 // Ids carry their content shard above bit 48 (docs/adr/0001-ids-carry-their-shard.md).
-const shardOf = (id: string): number => Number(BigInt(id) >> 48n);
 
 interface Author {
   userId: string | null;
@@ -99,13 +98,13 @@ export const replyEmails: SignalHandler = {
   name: REPLY_EMAILS,
   types: publishingEventTypes,
   async handle(events, ctx) {
-    const byShard = new Map<number, { event: LoggedEvent; reply: PostRecord }[]>();
+    const replies: { event: LoggedEvent; reply: PostRecord }[] = [];
     for (const event of events) {
       const reply = publishedReply(event);
-      if (!reply) continue;
-      const shard = shardOf(reply.threadId);
-      byShard.set(shard, [...(byShard.get(shard) ?? []), { event, reply }]);
+      if (reply) replies.push({ event, reply });
     }
+    // the shard that holds the forum now (a moved forum keeps its ids, docs/adr/0009)
+    const byShard = await ctx.locator.byShard(replies, (r) => r.reply.forumId, { fresh: true });
     for (const [shard, items] of byShard) {
       const facts = await readFacts(ctx, shard, items.map((i) => i.reply));
       const jobs: ReplyEmailJob[] = [];

@@ -3,13 +3,15 @@
 // decoded). Every handler must be idempotent: the worker runs a batch again after a crash or a
 // failure.
 import type { PgBoss } from 'pg-boss';
-import type { Config, Database, LoggedEvent } from '@parley/data';
+import type { Config, ContentLocator, Database, LoggedEvent } from '@parley/data';
 import type { EventType } from '@parley/domain';
 
 export interface SignalContext {
   config: Config;
   db: Database;
   boss: PgBoss;
+  /** which content shard holds a forum now (forum moves keep ids; docs/adr/0009) */
+  locator: ContentLocator;
   log: (line: string) => void;
 }
 

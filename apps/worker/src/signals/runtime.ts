@@ -4,7 +4,7 @@
 // letter queue (`<queue>.dead`), which `pnpm dlq` lists, shows and replays.
 import { PgBoss } from 'pg-boss';
 import type { Job } from 'pg-boss';
-import { eventRowFromRow, fromJobEvent, signalSql, toJobEvent, type Executor, type JobEvent, type LoggedEvent, type Route } from '@parley/data';
+import { ContentLocator, eventRowFromRow, ForumCache, fromJobEvent, signalSql, toJobEvent, type Executor, type JobEvent, type LoggedEvent, type Route } from '@parley/data';
 import type { QueueDefinition, SignalContext, SignalRegistry } from './registry.ts';
 
 export const SIGNALS_QUEUE = 'parley.signals';
@@ -20,7 +20,7 @@ export interface SignalsJob {
 
 export interface RuntimeOptions {
   registry: SignalRegistry;
-  ctx: Omit<SignalContext, 'boss'>;
+  ctx: Omit<SignalContext, 'boss' | 'locator'> & { locator?: ContentLocator };
   connectionString: string;
   /** events read from the log per relay step */
   relayBatchSize?: number;
@@ -58,9 +58,12 @@ export class SignalRuntime {
   private relayLoop?: Promise<void>;
   private wake?: () => void;
 
+  private readonly locator: ContentLocator;
+
   private constructor(boss: PgBoss, o: RuntimeOptions) {
     this.boss = boss;
     this.o = { ...runtimeDefaults, ...o };
+    this.locator = o.ctx.locator ?? new ContentLocator(o.ctx.db, new ForumCache(o.ctx.db));
   }
 
   static async create(o: RuntimeOptions): Promise<SignalRuntime> {
@@ -94,7 +97,7 @@ export class SignalRuntime {
   }
 
   get ctx(): SignalContext {
-    return { ...this.o.ctx, boss: this.boss };
+    return { ...this.o.ctx, boss: this.boss, locator: this.locator };
   }
 
   private async createQueues(): Promise<void> {

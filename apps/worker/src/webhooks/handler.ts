@@ -52,8 +52,14 @@ export const webhooksHandler: SignalHandler = {
       jobs.set(e.id, subscribed.map((h) => ({ data: { webhookId: h.id, eventId: e.id, body } })));
     }
     if (replays.length) {
-      const { rows } = await ctx.db.exec({ area: 'content', mode: 'read', fresh: true }, webhookSql.selectEventsById, [replayed.map((r) => r.eventId)]);
-      const originals = new Map(rows.map(eventRowFromRow).map((e) => [e.id, e]));
+      // each replayed event is read from the shard that holds its webhook's forum now
+      const known = replays.filter((r) => byId.has(r.event.snapshot.webhookId));
+      const byShard = await ctx.locator.byShard(known, (r) => byId.get(r.event.snapshot.webhookId)!.forum_id, { fresh: true });
+      const originals = new Map<string, ReturnType<typeof eventRowFromRow>>();
+      for (const [shard, some] of byShard) {
+        const { rows } = await ctx.db.exec({ area: 'content', shard, mode: 'read', fresh: true }, webhookSql.selectEventsById, [some.map((r) => r.event.snapshot.eventId)]);
+        for (const e of rows.map(eventRowFromRow)) originals.set(e.id, e);
+      }
       for (const r of replays) {
         const { webhookId, eventId } = r.event.snapshot;
         const hook = byId.get(webhookId);

@@ -16,7 +16,11 @@ export async function appendThreadEvent<E extends ParleyEvent>(
     appendThreadEventSql,
     [e.threadId, e.event.type, e.event.version, e.actor, e.postId ?? null, snapshot],
   );
-  if (rows.length === 0) throw new Error(`thread ${e.threadId} vanished inside a write`);
+  if (rows.length === 0) {
+    const fence = await ex.query<{ to_shard: number }>(fencedThread, [e.threadId]);
+    if (fence.rows.length) throw new ContentMovedError(e.threadId, fence.rows[0].to_shard);
+    throw new Error(`thread ${e.threadId} vanished inside a write`);
+  }
   const r = rows[0];
   const logged = {
     id: String(r.id), forumId: r.forum_id, threadId: e.threadId, seq: Number(r.seq), type: e.event.type, version: e.event.version,
@@ -26,10 +30,34 @@ export async function appendThreadEvent<E extends ParleyEvent>(
   return logged;
 }
 
-/** $1 thread, $2 type, $3 schema version, $4 actor, $5 post, $6 snapshot */
+/**
+ * A write to a forum whose content is leaving this shard (a forum move has fenced it here, see
+ * docs/adr/0009): nothing was written; the caller runs the write again where the forum lives now.
+ */
+export class ContentMovedError extends Error {
+  readonly threadId: string;
+  readonly toShard: number;
+
+  constructor(threadId: string, toShard: number) {
+    super(`thread ${threadId}'s forum has moved to content shard ${toShard}`);
+    this.name = 'ContentMovedError';
+    this.threadId = threadId;
+    this.toShard = toShard;
+  }
+}
+
+const fencedThread = `SELECT f.to_shard FROM threads t JOIN forum_fences f ON f.forum_id = t.forum_id WHERE t.id = $1`;
+
+/**
+ * $1 thread, $2 type, $3 schema version, $4 actor, $5 post, $6 snapshot. Every content write
+ * appends here, so this is the one place a forum move's fence stops writes: a thread of a fenced
+ * forum has nothing to update, the insert of the event inserts nothing, and the write rolls back.
+ */
 export const appendThreadEventSql = {
   name: 'parley_append_thread_event',
-  text: `WITH t AS (UPDATE threads SET last_seq = last_seq + 1 WHERE id = $1 RETURNING forum_id, last_seq)
+  text: `WITH t AS (UPDATE threads SET last_seq = last_seq + 1
+       WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM forum_fences f WHERE f.forum_id = threads.forum_id)
+       RETURNING forum_id, last_seq)
      INSERT INTO events (forum_id, thread_id, seq, type, schema_version, actor, post_id, snapshot)
      SELECT t.forum_id, $1, t.last_seq, $2, $3, $4, $5, $6 FROM t
      RETURNING id, seq, at, forum_id`,

@@ -1,0 +1,190 @@
+// Online forum moves (docs/adr/0009) on a real two-shard topology (accounts, content 0, content 1),
+// with the API, realtime and the worker running on it. A forum on shard 0 is moved to shard 1 while
+// four writers post to it and a websocket subscriber follows one of its threads:
+// - no acknowledged write is lost or stored twice, and a write that meets the fence waits and
+//   lands on the new shard;
+// - the subscriber's sequence is gap-free across the switch;
+// - ids never change, and routes by id find the moved content;
+// - the old copy is gone only after verification, and counters are right on the new shard.
+// A move whose verification fails leaves the forum where it was, taking writes.
+import pg from 'pg';
+import t from 'tap';
+import { loadConfig, migrateTopology, openDatabase, shardOfId, topologyOf } from '@parley/data';
+import { moveForum } from '../apps/worker/src/moves/forum-move.ts';
+import { startWorker } from '@parley/worker';
+import { ADMIN_TOKEN, type TestApi } from './harness/app.ts';
+import { testRealtimeStack, wsClient } from './harness/realtime.ts';
+import { databases, topologyFile } from './harness/topology.ts';
+import { until } from './harness/until.ts';
+import type { TapTest } from './harness/db.ts';
+
+async function twoShards(t: TapTest) {
+  const [acc, c0, c1] = await databases(t, 3, { empty: true });
+  const file = await topologyFile(t, { accounts: { primary: acc.url }, content: { '0': { primary: c0.url }, '1': { primary: c1.url } } });
+  const config = loadConfig({}, { topology: file });
+  await migrateTopology(topologyOf(config));
+  const db = openDatabase(config, { poolSize: 8 });
+  t.teardown(() => db.close());
+  const sql = async (url: string, text: string, values: unknown[] = []) => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      return (await c.query(text, values)).rows;
+    } finally {
+      await c.end();
+    }
+  };
+  return { db, file, acc, c0, c1, sql };
+}
+
+async function forumOn(api: TestApi, slug: string, shard: number) {
+  const r = await api.req('POST', '/v1/forums', { token: ADMIN_TOKEN, body: { slug, name: slug, shard } });
+  if (r.status !== 201) throw new Error(`forum: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body as { forum: { id: string; slug: string }; moderatorKey: string };
+}
+
+/** Writers posting as fast as they are answered; every answer is kept. */
+function writers(api: TestApi, threadIds: string[], n: number) {
+  const acked: string[] = [];
+  const failed: { status: number; body: unknown }[] = [];
+  let stop = false;
+  let i = 0;
+  const loops = Array.from({ length: n }, async () => {
+    while (!stop) {
+      const threadId = threadIds[i++ % threadIds.length];
+      const r = await api.req('POST', `/v1/threads/${threadId}/posts`, { body: { message: `load ${i}`, author: { name: 'Writer', email: 'w@example.com' } } });
+      if (r.status === 201) acked.push(r.body.post.id);
+      else failed.push({ status: r.status, body: r.body });
+    }
+  });
+  return {
+    acked,
+    failed,
+    async stop() {
+      stop = true;
+      await Promise.all(loops);
+    },
+  };
+}
+
+t.test('a forum moves to another shard under write load, with a realtime subscriber', async (t) => {
+  const { db, c0, c1, sql } = await twoShards(t);
+  const { api, wsUrl } = await testRealtimeStack(t, {}, { shared: db });
+  const worker = await startWorker({ config: api.config, db, log: () => {} });
+  t.teardown(() => worker.close());
+
+  const { forum, moderatorKey } = await forumOn(api, 'moving', 0);
+  const threads = [await api.thread('moving', 'one'), await api.thread('moving', 'two'), await api.thread('moving', 'three')];
+  const seeded: string[] = [];
+  for (let i = 0; i < 60; i++) seeded.push((await api.post(threads[i % 3].id, { message: `seed ${i}` })).post.id);
+  const voted = await api.req('PUT', `/v1/posts/${seeded[0]}/vote`, { body: { value: 1 }, headers: { 'x-parley-voter': 'voter-0123456789abcdef' } });
+  t.equal(voted.status, 200);
+  const spam = await api.req('POST', `/v1/posts/${seeded[1]}/spam`, { token: moderatorKey });
+  t.equal(spam.status, 200);
+  const bystander = await forumOn(api, 'staying', 0);
+  const stayThread = await api.thread('staying', 'here');
+
+  const ws = await wsClient(t, wsUrl);
+  t.equal((await ws.subscribe(threads[0].id)).op, 'subscribed');
+
+  const load = writers(api, threads.map((th) => th.id), 4);
+  await until('some writes before the move', 10_000, async () => (load.acked.length >= 40 ? true : undefined));
+
+  let fencedWrite: Promise<{ status: number; body: any }> | undefined;
+  let settled = false;
+  let settledDuringFence: boolean | undefined;
+  const lines: string[] = [];
+  const report = await moveForum(db, {
+    slug: 'moving',
+    to: 1,
+    log: (l) => lines.push(l),
+    routeTtlMs: 5000,
+    async onFenced() {
+      // a write that meets the fence waits for the switch, then lands on the new shard
+      fencedWrite = api.req('POST', `/v1/threads/${threads[1].id}/posts`, { body: { message: 'at the fence', author: { name: 'Fenced', email: 'f@example.com' } } });
+      void fencedWrite.then(() => void (settled = true));
+      await new Promise((r) => setTimeout(r, 300));
+      settledDuringFence = settled;
+    },
+  });
+  t.equal(settledDuringFence, false, 'a write that met the fence was still waiting 300 ms later');
+  const fenced = await fencedWrite!;
+  t.equal(fenced.status, 201, 'and was answered 201 after it');
+  await until('more writes after the move', 10_000, async () => (load.acked.length >= 40 + 80 ? true : undefined));
+  await load.stop();
+  t.same(load.failed, [], 'no write failed during the move');
+  t.ok(report.removed, 'the old copy was removed');
+  t.same(report.verified.map((v) => v.table), ['threads', 'posts', 'votes', 'events'], 'every table verified');
+  t.ok(lines.some((l) => /^verified: .*checksums and heads match/.test(l)), 'progress says so');
+  t.ok(lines.findIndex((l) => l.startsWith('verified')) < lines.findIndex((l) => l.startsWith('removed the old copy')), 'verification came before the removal');
+  t.ok(report.fenceMs < 5000, `writes waited ${report.fenceMs} ms at the fence`);
+
+  const acked = [...load.acked, fenced.body.post.id, ...seeded];
+  const [{ shard }] = await sql(api.db.primaryUrl({ area: 'accounts' }), 'SELECT shard FROM forums WHERE id = $1', [forum.id]);
+  t.equal(shard, 1, 'the shard map says shard 1');
+  const onNew = await sql(c1.url, 'SELECT id::text FROM posts WHERE forum_id = $1', [forum.id]);
+  const stored = onNew.map((r) => r.id as string);
+  t.equal(new Set(stored).size, stored.length, 'no post stored twice');
+  t.same(new Set(stored), new Set(acked), `every acknowledged write is on shard 1, and nothing else (${acked.length} posts)`);
+  const [left] = await sql(c0.url, `SELECT (SELECT count(*) FROM threads WHERE forum_id = $1)::int AS threads, (SELECT count(*) FROM posts WHERE forum_id = $1)::int AS posts,
+    (SELECT count(*) FROM events WHERE forum_id = $1)::int AS events, (SELECT to_shard FROM forum_fences WHERE forum_id = $1) AS fence`, [forum.id]);
+  t.same(left, { threads: 0, posts: 0, events: 0, fence: 1 }, 'shard 0 keeps nothing of the forum but its fence');
+  const [stays] = await sql(c0.url, 'SELECT count(*)::int AS n FROM threads WHERE forum_id = $1', [bystander.forum.id]);
+  t.equal(stays.n, 1, 'another forum on shard 0 is untouched');
+  t.equal((await api.post(stayThread.id, { message: 'still here' })).post.id.length > 0, true, 'and takes writes');
+
+  // ids never change: every route by id finds the moved content
+  t.equal(shardOfId(threads[0].id), 0, 'the thread keeps its shard-0 id');
+  const page = await api.req('GET', `/v1/threads/${threads[0].id}/posts?limit=100`);
+  t.equal(page.status, 200);
+  t.ok(page.body.posts.some((p: { id: string }) => p.id === seeded[0]), 'its page is read from shard 1');
+  const edit = await api.req('POST', `/v1/posts/${seeded[3]}/delete`, { token: moderatorKey });
+  t.equal(edit.status, 200, 'a moderator action finds a moved post by its id');
+  const after = await api.post(threads[0].id, { message: 'after the move' });
+  t.equal(shardOfId(after.post.id), 1, 'a new post in the moved forum gets a shard-1 id');
+
+  // the subscriber: gap-free across the switch, up to the thread's head on shard 1
+  const [head] = await sql(c1.url, 'SELECT last_seq::int AS seq FROM threads WHERE id = $1', [threads[0].id]);
+  await ws.reach(threads[0].id, head.seq, 15_000);
+  const seqs = [...new Set(ws.seqs(threads[0].id))].sort((a, b) => a - b);
+  t.same(seqs, Array.from({ length: head.seq - seqs[0] + 1 }, (_, i) => seqs[0] + i), `the subscriber saw ${seqs[0]}..${head.seq} with no gap`);
+
+  // counters on the new shard, once the worker caught up
+  const counted = await until('the counters to settle on shard 1', 30_000, async () => {
+    const rows = await sql(c1.url, `SELECT t.id, t.post_count, (SELECT count(*) FROM posts p WHERE p.thread_id = t.id AND p.status = 'approved')::int AS published
+      FROM threads t WHERE t.forum_id = $1`, [forum.id]);
+    return rows.every((r) => r.post_count === r.published) ? rows : undefined;
+  });
+  t.equal(counted.length, 3, "each thread's post count matches its published posts on shard 1");
+});
+
+t.test('a move whose verification fails changes nothing: the forum stays, and takes writes', async (t) => {
+  const { db, c0, c1, sql } = await twoShards(t);
+  const { api } = await testRealtimeStack(t, {}, { shared: db });
+  const { forum } = await forumOn(api, 'stays', 0);
+  const thread = await api.thread('stays', 'page');
+  const first = await api.post(thread.id, { message: 'first' });
+  for (let i = 0; i < 5; i++) await api.post(thread.id, { message: `more ${i}` });
+  const lines: string[] = [];
+  await t.rejects(
+    moveForum(db, {
+      slug: 'stays',
+      to: 1,
+      log: (l) => lines.push(l),
+      routeTtlMs: 0,
+      // a copy that differs from its source (as a fault in the copy would leave it)
+      onFenced: async () => void (await sql(c1.url, `UPDATE posts SET message = 'tampered' WHERE id = $1`, [first.post.id])),
+    }),
+    /verification failed: posts/,
+  );
+  t.ok(lines.some((l) => l.startsWith('aborted, forum stays stays on content shard 0')), 'it says the forum stays');
+  const [{ shard }] = await sql(api.db.primaryUrl({ area: 'accounts' }), 'SELECT shard FROM forums WHERE id = $1', [forum.id]);
+  t.equal(shard, 0, 'the shard map is unchanged');
+  const [old] = await sql(c0.url, `SELECT (SELECT count(*) FROM posts WHERE forum_id = $1)::int AS posts, (SELECT count(*) FROM forum_fences WHERE forum_id = $1)::int AS fences`, [forum.id]);
+  t.same(old, { posts: 6, fences: 0 }, 'the old copy is whole and unfenced');
+  const [copy] = await sql(c1.url, 'SELECT count(*)::int AS n FROM threads WHERE forum_id = $1', [forum.id]);
+  t.equal(copy.n, 0, 'the partial copy is gone');
+  t.equal((await api.post(thread.id, { message: 'after the failed move' })).post.id.length > 0, true, 'the forum takes writes');
+});
+
+
