@@ -7,41 +7,14 @@
 // - ids never change, and routes by id find the moved content;
 // - the old copy is gone only after verification, and counters are right on the new shard.
 // A move whose verification fails leaves the forum where it was, taking writes.
-import pg from 'pg';
 import t from 'tap';
-import { loadConfig, migrateTopology, openDatabase, shardOfId, topologyOf } from '@parley/data';
+import { shardOfId } from '@parley/data';
 import { moveForum } from '../apps/worker/src/moves/forum-move.ts';
 import { startWorker } from '@parley/worker';
-import { ADMIN_TOKEN, type TestApi } from './harness/app.ts';
+import type { TestApi } from './harness/app.ts';
 import { testRealtimeStack, wsClient } from './harness/realtime.ts';
-import { databases, topologyFile } from './harness/topology.ts';
+import { forumOnShard, twoShards } from './harness/topology.ts';
 import { until } from './harness/until.ts';
-import type { TapTest } from './harness/db.ts';
-
-async function twoShards(t: TapTest) {
-  const [acc, c0, c1] = await databases(t, 3, { empty: true });
-  const file = await topologyFile(t, { accounts: { primary: acc.url }, content: { '0': { primary: c0.url }, '1': { primary: c1.url } } });
-  const config = loadConfig({}, { topology: file });
-  await migrateTopology(topologyOf(config));
-  const db = openDatabase(config, { poolSize: 8 });
-  t.teardown(() => db.close());
-  const sql = async (url: string, text: string, values: unknown[] = []) => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    try {
-      return (await c.query(text, values)).rows;
-    } finally {
-      await c.end();
-    }
-  };
-  return { db, file, acc, c0, c1, sql };
-}
-
-async function forumOn(api: TestApi, slug: string, shard: number) {
-  const r = await api.req('POST', '/v1/forums', { token: ADMIN_TOKEN, body: { slug, name: slug, shard } });
-  if (r.status !== 201) throw new Error(`forum: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body as { forum: { id: string; slug: string }; moderatorKey: string };
-}
 
 /** Writers posting as fast as they are answered; every answer is kept. */
 function writers(api: TestApi, threadIds: string[], n: number) {
@@ -73,7 +46,7 @@ t.test('a forum moves to another shard under write load, with a realtime subscri
   const worker = await startWorker({ config: api.config, db, log: () => {} });
   t.teardown(() => worker.close());
 
-  const { forum, moderatorKey } = await forumOn(api, 'moving', 0);
+  const { forum, moderatorKey } = await forumOnShard(api, 'moving', 0);
   const threads = [await api.thread('moving', 'one'), await api.thread('moving', 'two'), await api.thread('moving', 'three')];
   const seeded: string[] = [];
   for (let i = 0; i < 60; i++) seeded.push((await api.post(threads[i % 3].id, { message: `seed ${i}` })).post.id);
@@ -81,7 +54,7 @@ t.test('a forum moves to another shard under write load, with a realtime subscri
   t.equal(voted.status, 200);
   const spam = await api.req('POST', `/v1/posts/${seeded[1]}/spam`, { token: moderatorKey });
   t.equal(spam.status, 200);
-  const bystander = await forumOn(api, 'staying', 0);
+  const bystander = await forumOnShard(api, 'staying', 0);
   const stayThread = await api.thread('staying', 'here');
 
   const ws = await wsClient(t, wsUrl);
@@ -161,7 +134,7 @@ t.test('a forum moves to another shard under write load, with a realtime subscri
 t.test('a move whose verification fails changes nothing: the forum stays, and takes writes', async (t) => {
   const { db, c0, c1, sql } = await twoShards(t);
   const { api } = await testRealtimeStack(t, {}, { shared: db });
-  const { forum } = await forumOn(api, 'stays', 0);
+  const { forum } = await forumOnShard(api, 'stays', 0);
   const thread = await api.thread('stays', 'page');
   const first = await api.post(thread.id, { message: 'first' });
   for (let i = 0; i < 5; i++) await api.post(thread.id, { message: `more ${i}` });
