@@ -3,11 +3,16 @@
 //   2. a throwaway Postgres on a free loopback port, with a migrated `parley_template` database
 //      that each test file clones (see test/harness/db.ts);
 //   3. tap over every *.test.ts outside node_modules, TAP streamed through;
-//   4. the last line printed is exactly `N passed, N failed`; the exit status is non-zero on failure.
+//   4. the API's suite (apps/api/test) once more on the split layout: accounts on a database of
+//      their own and two content shards (PARLEY_TEST_TOPOLOGY=split, test/harness/db.ts), so the
+//      foundation's API tests pass against the topology as well as against one database;
+//   5. the last line printed is exactly `N passed, N failed`; the exit status is non-zero on failure.
 //
-// Usage: node test/run.ts [--no-check] [file-or-substring ...]
+// Usage: node test/run.ts [--no-check] [--no-split] [file-or-substring ...]
 //   --no-check           skip typecheck and lint (quick local loops)
-//   file-or-substring    run only test files whose path contains one of these
+//   --no-split           skip step 4
+//   file-or-substring    run only test files whose path contains one of these (step 4 runs the
+//                        API test files among them)
 // Env (test wiring only): PARLEY_TEST_KEEP_DATA=1 keeps the Postgres cluster directory after the run.
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
@@ -27,6 +32,8 @@ const SKIP_DIRS = new Set(['node_modules', 'dist', 'coverage', 'fixtures']);
 
 const args = process.argv.slice(2);
 const runChecks = !args.includes('--no-check');
+const runSplit = !args.includes('--no-split');
+const SPLIT_SUITE = 'apps/api/test/';
 const filters = args.filter((a) => !a.startsWith('--'));
 
 const counter = new TapCounter();
@@ -72,10 +79,13 @@ async function main(): Promise<void> {
     return;
   }
   say(`${files.length} test files`);
-  const code = await runTap(files, {
-    PARLEY_TEST_PG_URL: pgServer.url('postgres'),
-    PARLEY_TEST_TEMPLATE: TEMPLATE,
-  });
+  const env = { PARLEY_TEST_PG_URL: pgServer.url('postgres'), PARLEY_TEST_TEMPLATE: TEMPLATE };
+  let code = await runTap(files, env);
+  const split = runSplit && !interrupted ? files.filter((f) => f.startsWith(SPLIT_SUITE)) : [];
+  if (split.length) {
+    say(`${split.length} API test files again on the split layout (accounts + content shards 0 and 1)`);
+    code = (await runTap(split, { ...env, PARLEY_TEST_TOPOLOGY: 'split' })) || code;
+  }
   counter.finish(code);
 }
 

@@ -2,7 +2,7 @@
 // make forums, threads and posts through the public routes.
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppDeps } from '@parley/api';
-import { loadConfig, type Config, type Database } from '@parley/data';
+import { ContentLocator, ForumCache, loadConfig, type Config, type ContentRoute, type Database } from '@parley/data';
 import { testDatabase, type TapTest } from './db.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -22,6 +22,12 @@ export interface TestApi {
   forum(slug?: string, settings?: Record<string, unknown>): Promise<{ forum: any; moderatorKey: string }>;
   thread(slug: string, identifier?: string): Promise<any>;
   post(threadId: string, body?: Record<string, unknown>, token?: string): Promise<{ post: any; editToken?: string }>;
+  /** The content shard that holds a thread or a post (tests run on one database and on a split topology). */
+  content(of: { threadId: string } | { postId: string }): Promise<ContentRoute>;
+  /** The alias of that shard's primary, as query counts name it (`content.0`). */
+  contentAlias(of: { threadId: string } | { postId: string }): Promise<string>;
+  /** Runs a read on every database (once each, whatever the layout) and returns all their rows. */
+  everywhere(sql: string, values?: unknown[]): Promise<Record<string, any>[]>;
 }
 
 let seq = 0;
@@ -49,12 +55,22 @@ export async function testApi(t: TapTest, overrides: Partial<Config> = {}, share
     return { status: res.statusCode, body: body as never, headers: res.headers };
   };
 
+  const locator = new ContentLocator(db, new ForumCache(db));
+  const content: TestApi['content'] = (of) => ('threadId' in of ? locator.threadRoute(of.threadId, { fresh: true }) : locator.postRoute(of.postId, { fresh: true }));
   const api: TestApi = {
     app,
     db,
     url,
     config,
     req,
+    content,
+    async contentAlias(of) {
+      return `content.${(await content(of)).shard}`;
+    },
+    async everywhere(sql, values) {
+      const all = await Promise.all(db.eventSources().map((s) => db.exec({ ...s.route, mode: 'read', fresh: true }, sql, values)));
+      return all.flatMap((r) => r.rows);
+    },
     async forum(slug, settings) {
       const r = await req('POST', '/v1/forums', { token: ADMIN_TOKEN, body: { slug: slug ?? `forum-${process.pid}-${++seq}`, name: 'Test forum', ...(settings ? { settings } : {}) } });
       if (r.status !== 201) throw new Error(`forum: ${r.status} ${JSON.stringify(r.body)}`);

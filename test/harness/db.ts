@@ -6,7 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Test } from 'tap';
-import { loadConfig, openDatabase, type Database } from '@parley/data';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, openDatabase, prepareShard, type Database } from '@parley/data';
 
 export interface TestDatabase {
   /** connection string of this test's own database */
@@ -57,7 +60,16 @@ export async function databaseExists(name: string): Promise<boolean> {
   return found.rowCount === 1;
 }
 
+/**
+ * The layout test databases take: `one` (the default) is one database for everything;
+ * `split` (PARLEY_TEST_TOPOLOGY=split) is the scale-out shape of ADR 0008: accounts (with the
+ * forums) on a database of their own, and two content shards, forums placed between them by the
+ * stable rule. The API suite runs on both (`.ci/run`).
+ */
+export const testLayout = (): 'one' | 'split' => (process.env.PARLEY_TEST_TOPOLOGY === 'split' ? 'split' : 'one');
+
 export async function testDatabase(t: TapTest, opts: { poolSize?: number } = {}): Promise<TestDatabase> {
+  if (testLayout() === 'split') return splitDatabase(t, opts);
   const { name, url } = await createDatabase();
   const db = openDatabase(loadConfig({}, { databaseUrl: url }), { poolSize: opts.poolSize ?? 5 });
   t.teardown(async () => {
@@ -66,4 +78,22 @@ export async function testDatabase(t: TapTest, opts: { poolSize?: number } = {})
     else t.comment(`test failed: kept database ${name} (${url})`);
   });
   return { url, db };
+}
+
+/** Three databases cloned from the template: accounts, content 0 and content 1 (with its id range). `url` is content 0's. */
+async function splitDatabase(t: TapTest, opts: { poolSize?: number }): Promise<TestDatabase> {
+  const made = await Promise.all([createDatabase(), createDatabase(), createDatabase()]);
+  const [accounts, c0, c1] = made;
+  await prepareShard(c1.url, 1);
+  const dir = await mkdtemp(join(tmpdir(), 'parley-split-'));
+  const file = join(dir, 'topology.json');
+  await writeFile(file, JSON.stringify({ accounts: { primary: accounts.url }, content: { '0': { primary: c0.url }, '1': { primary: c1.url } } }), { mode: 0o600 });
+  const db = openDatabase(loadConfig({}, { topology: file }), { poolSize: opts.poolSize ?? 5 });
+  t.teardown(async () => {
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+    if (t.passing()) for (const d of made) await dropDatabase(d.name);
+    else t.comment(`test failed: kept databases ${made.map((d) => d.name).join(', ')}`);
+  });
+  return { url: c0.url, db };
 }

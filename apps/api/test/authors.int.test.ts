@@ -80,7 +80,7 @@ t.test('moderation transitions follow the rules, per forum', async (t) => {
   t.equal((await act('restore', ADMIN_TOKEN)).body.post.status, 'approved', 'the admin moderates every forum');
   const noKey = await api.req('POST', `/v1/posts/${post.id}/spam`);
   t.same([noKey.status, noKey.body.error.code], [401, 'unauthorized']);
-  const { rows } = await api.db.exec({ area: 'content', mode: 'read' }, 'SELECT type FROM events WHERE post_id = $1 ORDER BY seq', [post.id]);
+  const { rows } = await api.db.exec({ ...(await api.content({ postId: post.id })), mode: 'read' }, 'SELECT type FROM events WHERE post_id = $1 ORDER BY seq', [post.id]);
   t.same(rows.map((r) => r.type), ['PostCreated', 'PostApproved', 'PostMarkedSpam', 'PostApproved', 'PostDeleted', 'PostRestored'], 'one event per change, none for refusals');
 });
 
@@ -99,7 +99,7 @@ t.test('votes: one per voter per post, changeable, withdrawable', async (t) => {
   t.equal((await vote(0, { token: alice })).body.post.score, 1, 'withdrawn');
   const concurrent = await Promise.all(Array.from({ length: 10 }, () => vote(1, { voter: 'guest-key-bbbbbbbbbbbb' })));
   t.ok(concurrent.every((r) => r.status === 200));
-  const { rows } = await api.db.exec({ area: 'content', mode: 'read' }, 'SELECT score, (SELECT coalesce(sum(value), 0)::int FROM votes WHERE post_id = $1) AS sum FROM posts WHERE id = $1', [post.id]);
+  const { rows } = await api.db.exec({ ...(await api.content({ postId: post.id })), mode: 'read' }, 'SELECT score, (SELECT coalesce(sum(value), 0)::int FROM votes WHERE post_id = $1) AS sum FROM posts WHERE id = $1', [post.id]);
   t.same(rows[0], { score: 2, sum: 2 }, 'the score equals the sum of the votes, even under concurrency');
   await api.req('POST', `/v1/posts/${post.id}/delete`, { token: moderatorKey });
   const onDeleted = await vote(-1, { voter: 'guest-key-cccccccccccc' });

@@ -24,14 +24,14 @@ t.test('one event per write, gap-free, snapshots are the returned rows', async (
     }),
   );
   for (const th of threads) {
-    const { rows } = await api.db.exec({ area: 'content', mode: 'read' }, 'SELECT * FROM events WHERE thread_id = $1 ORDER BY seq', [th.id]);
+    const { rows } = await api.db.exec({ ...(await api.content({ threadId: th.id })), mode: 'read' }, 'SELECT * FROM events WHERE thread_id = $1 ORDER BY seq', [th.id]);
     t.same(rows.map((r) => Number(r.seq)), rows.map((_, i) => i + 1), 'sequence 1..n, no gaps');
     t.same(rows.map((r) => r.type).sort(), writes[th.id].sort(), 'exactly the writes that answered 2xx');
-    const { rows: [thread] } = await api.db.exec({ area: 'content', mode: 'read' }, 'SELECT last_seq FROM threads WHERE id = $1', [th.id]);
+    const { rows: [thread] } = await api.db.exec({ ...(await api.content({ threadId: th.id })), mode: 'read' }, 'SELECT last_seq FROM threads WHERE id = $1', [th.id]);
     t.equal(Number(thread.last_seq), rows.length, "the thread's counter matches its log");
     for (const r of rows.filter((r) => r.type === 'PostMarkedSpam')) {
       const ev = loggedEventFromRow(r).event;
-      const { rows: [post] } = await api.db.exec({ area: 'content', mode: 'read' }, 'SELECT status, score FROM posts WHERE id = $1', [r.post_id]);
+      const { rows: [post] } = await api.db.exec({ ...(await api.content({ threadId: th.id })), mode: 'read' }, 'SELECT status, score FROM posts WHERE id = $1', [r.post_id]);
       t.match(ev.snapshot, { id: r.post_id, status: 'spam', score: post.score }, 'the snapshot is the row as the write returned it');
     }
   }

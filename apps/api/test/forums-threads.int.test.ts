@@ -79,5 +79,7 @@ t.test('the OpenAPI document lists every route', async (t) => {
   }
   t.ok(doc.body.paths['/v1/threads/{threadId}/posts'].post.requestBody, 'with request schemas');
   const health = await api.req('GET', '/healthz');
-  t.same([health.status, health.body], [200, { ok: true, databases: { accounts: 'ok', forums: 'ok', 'content.0': 'ok' } }], 'healthz reports each database it depends on');
+  const every = Object.fromEntries(api.db.primaries().map((p) => [p.alias, 'ok']));
+  t.ok(Object.keys(every).length >= 3, `accounts, forums and each content shard: ${Object.keys(every).join(', ')}`);
+  t.same([health.status, health.body], [200, { ok: true, databases: every }], 'healthz reports each database it depends on');
 });

@@ -20,10 +20,11 @@ t.test('every other spelling of a real id is refused on every route, and nothing
   const hook = await api.req('POST', `/v1/forums/${forum.slug}/webhooks`, { token: moderatorKey, body: { url: 'http://127.0.0.1:9/in' } });
   t.equal(hook.status, 201, 'a webhook to delete');
   const hookId: string = hook.body.webhook.id;
-  const event = await api.db.exec({ area: 'content', shard: 0, mode: 'read' }, "SELECT id::text FROM events WHERE type = 'PostCreated' ORDER BY id LIMIT 1");
+  const event = await api.db.exec({ ...(await api.content({ postId: post.id })), mode: 'read' }, "SELECT id::text FROM events WHERE type = 'PostCreated' ORDER BY id LIMIT 1");
   const eventId: string = event.rows[0].id;
   const state = async () => {
-    const q = (sql: string) => api.db.exec({ area: 'content', shard: 0, mode: 'read' }, sql).then((r) => r.rows);
+    // every database of the layout (one, or accounts and two content shards)
+    const q = (sql: string) => api.everywhere(sql);
     return {
       posts: await q('SELECT id, status, score, revision, message FROM posts ORDER BY id'),
       votes: await q('SELECT post_id, voter, value FROM votes ORDER BY post_id, voter'),

@@ -20,7 +20,7 @@ t.test('approve and edit race through the API: both survive, every time', async 
       api.req('POST', `/v1/posts/${post.id}/approve`, { token: moderatorKey }),
       api.req('PATCH', `/v1/posts/${post.id}`, { token: editToken, body: { message: `edited ${i}` } }),
     ]);
-    const { rows } = await api.db.exec({ area: 'content', mode: 'read' }, 'SELECT status, message, revision FROM posts WHERE id = $1', [post.id]);
+    const { rows } = await api.db.exec({ ...(await api.content({ postId: post.id })), mode: 'read' }, 'SELECT status, message, revision FROM posts WHERE id = $1', [post.id]);
     if (approve.status === 200 && edit.status === 200 && rows[0].status === 'approved' && rows[0].message === `edited ${i}` && rows[0].revision === 2) {
       bothSurvived++;
     } else {
@@ -30,7 +30,7 @@ t.test('approve and edit race through the API: both survive, every time', async 
   }
   t.equal(bothSurvived, ROUNDS, `both changes survived in all ${ROUNDS} rounds`);
   // and the log has every write once, in a gap-free sequence
-  const { rows } = await api.db.exec({ area: 'content', mode: 'read' }, 'SELECT seq, type FROM events WHERE thread_id = $1 ORDER BY seq', [thread.id]);
+  const { rows } = await api.db.exec({ ...(await api.content({ threadId: thread.id })), mode: 'read' }, 'SELECT seq, type FROM events WHERE thread_id = $1 ORDER BY seq', [thread.id]);
   t.equal(rows.length, 1 + ROUNDS * 3);
   t.ok(rows.every((r, i) => Number(r.seq) === i + 1), 'sequence is 1..n without gaps');
   t.equal(rows.filter((r) => r.type === 'PostApproved').length, ROUNDS);
@@ -41,8 +41,10 @@ t.test('approve and edit on two real connections, interleaved both ways', async 
   const api = await testApi(t);
   const { forum } = await api.forum(undefined, { preModeration: true });
   const thread = await api.thread(forum.slug);
-  const a = new pg.Client({ connectionString: api.url });
-  const b = new pg.Client({ connectionString: api.url });
+  // the database of the thread's shard (the only one, or one of the split layout's two)
+  const url = api.db.primaryUrl(await api.content({ threadId: thread.id }));
+  const a = new pg.Client({ connectionString: url });
+  const b = new pg.Client({ connectionString: url });
   await a.connect();
   await b.connect();
   t.teardown(async () => {
