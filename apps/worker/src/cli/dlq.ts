@@ -1,5 +1,6 @@
 // `pnpm dlq list | show <job id> | replay <job id>|--all`: the worker's dead-letter queues.
-// On DATABASE_URL (`pnpm dlq` supplies the embedded Postgres's when it is unset).
+// On every database of the topology that holds events (each has its own pg-boss schema), or on
+// DATABASE_URL (`pnpm dlq` supplies the embedded Postgres's when it is unset).
 import { PgBoss } from 'pg-boss';
 import { loadConfig, openDatabase } from '@parley/data';
 import { listDead, replayDead } from '../dead-letters.ts';
@@ -8,33 +9,43 @@ const [cmd, arg] = process.argv.slice(2);
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const usage = 'usage: pnpm dlq list | show <job id> | replay <job id> | replay --all';
 
-let boss: PgBoss | undefined;
+const bosses: { name: string; boss: PgBoss }[] = [];
 let code = 0;
 try {
-  // pg-boss lives where the worker runs it: the first content database
+  // pg-boss lives where the worker runs it: one schema per database that holds events (ADR 0008),
+  // each with its dead-letter queues; one database for everything has one
   const db = openDatabase(loadConfig(), { poolSize: 1 });
-  boss = new PgBoss({ connectionString: db.primaryUrl({ area: 'content', shard: 0 }), supervise: false, schedule: false, migrate: false, max: 2 });
-  boss.on('error', (err: Error) => process.stderr.write(`[dlq] ${err.message}\n`));
-  await boss.start();
+  for (const source of db.eventSources()) {
+    const boss = new PgBoss({ connectionString: source.url, supervise: false, schedule: false, migrate: false, max: 2 });
+    boss.on('error', (err: Error) => process.stderr.write(`[dlq] ${err.message}
+`));
+    bosses.push({ name: db.alias({ ...source.route, mode: 'write' }), boss });
+    await boss.start();
+  }
+  await db.close();
+  const label = (name: string) => (bosses.length > 1 ? `${name}  ` : '');
+  const everyDead = async (limit: number) =>
+    (await Promise.all(bosses.map(async ({ name, boss }) => (await listDead(boss, limit)).map((d) => ({ ...d, name, boss }))))).flat();
   if (cmd === 'list') {
-    const dead = await listDead(boss);
+    const dead = await everyDead(100);
     if (dead.length === 0) out('no dead-lettered jobs');
     for (const d of dead) {
       const events = (d.data as { events?: { id: string; type: string }[] })?.events;
       const what = events ? `events ${events.map((e) => `${e.id} ${e.type}`).join(', ')}` : JSON.stringify(d.data).slice(0, 100);
       const why = (d.data as { error?: string })?.error ?? JSON.stringify(d.output ?? '').slice(0, 120);
-      out(`${d.id}  ${d.queue}  ${d.createdOn.toISOString()}  ${what}  ${why}`);
+      out(`${label(d.name)}${d.id}  ${d.queue}  ${d.createdOn.toISOString()}  ${what}  ${why}`);
     }
   } else if (cmd === 'show' && arg) {
-    const job = (await listDead(boss, 100000)).find((d) => d.id === arg);
+    const job = (await everyDead(100000)).find((d) => d.id === arg);
     if (!job) {
       out(`no dead-lettered job ${arg}`);
       code = 1;
-    } else out(JSON.stringify(job, null, 2));
+    } else out(JSON.stringify({ ...job, boss: undefined, name: undefined, database: job.name }, null, 2));
   } else if (cmd === 'replay' && arg) {
-    const ids = arg === '--all' ? (await listDead(boss, 100000)).map((d) => d.id) : [arg];
+    const ids = arg === '--all' ? (await everyDead(100000)).map((d) => d.id) : [arg];
     for (const id of ids) {
-      const r = await replayDead(boss, id);
+      let r: Awaited<ReturnType<typeof replayDead>>;
+      for (const { boss } of bosses) if (!r) r = await replayDead(boss, id);
       if (r) out(`replayed ${id} into ${r.queue} as ${r.newId}`);
       else {
         out(`no dead-lettered job ${id}`);
@@ -49,5 +60,5 @@ try {
   out(`dlq: ${(err as Error).message}`);
   code = 1;
 }
-await boss?.stop({ graceful: false, close: true }).catch(() => {});
+await Promise.all(bosses.map(({ boss }) => boss.stop({ graceful: false, close: true }).catch(() => {})));
 process.exit(code);
