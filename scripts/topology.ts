@@ -12,7 +12,7 @@ import { startEmbeddedPostgres, type EmbeddedPg } from './lib/embedded-postgres.
 import { freePort } from './lib/free-port.ts';
 import { haproxyConfig } from './lib/haproxy.ts';
 import { startPgbouncer, type Pgbouncer } from './lib/pgbouncer.ts';
-import { replicaLag, startReplica, type Replica } from './lib/replica.ts';
+import { replicaLag, replicationSlots, startReplica, type Replica } from './lib/replica.ts';
 import { readOrCreateSecret } from './lib/secret-file.ts';
 import { startApp, startHaproxy, startRedis, type Running } from './lib/topology-processes.ts';
 
@@ -143,6 +143,11 @@ async function status(): Promise<number> {
     for (const replica of nodes.replicas ?? []) {
       const lag = await replicaLag(nodes.primary, replica).catch((err: Error) => err);
       say(`  content${shard} replica   ${lag instanceof Error ? `unreachable (${lag.message})` : `replayed ${lag.replayLsn}, ${lag.bytes} bytes behind the primary (${lag.primaryLsn})`}`);
+    }
+    // a slot whose replica is gone keeps the primary's WAL until it is dropped
+    const slots = await replicationSlots(nodes.primary).catch(() => []);
+    for (const slot of slots.filter((x) => !x.active)) {
+      say(`  content${shard} slot ${slot.name}: no replica streams from it; it holds ${slot.retainedBytes} bytes of WAL (SELECT pg_drop_replication_slot('${slot.name}') if the replica is gone for good)`);
     }
   }
   return 0;

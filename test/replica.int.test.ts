@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import pg from 'pg';
-import { replicaLag, startReplica, waitForReplay } from '../scripts/lib/replica.ts';
+import { replicaLag, replicationSlots, retireReplica, startReplica, waitForReplay } from '../scripts/lib/replica.ts';
 import { ownPrimaryWithReplica, ownReplica, REPLICA_TEST_OPTIONS } from './harness/replica.ts';
 import { until } from './harness/until.ts';
 
@@ -168,4 +168,22 @@ t.test('a replica started again on its directory catches up, from its slot, on w
   t.same(lines.filter((l) => /base backup|made in/.test(l)), [], 'started as is, not copied again');
   t.equal(await waitForReplay(replicaUrl, lsn, 20_000), true, 'it reaches the last write made while it was down');
   t.same((await query<{ n: number }>(replicaUrl, "SELECT count(*)::int AS n FROM replica_probe WHERE note LIKE 'missed %'"))[0].n, 3, 'with every row');
+});
+
+t.test('a retired replica takes its slot with it; a slot left behind shows as inactive, holding WAL', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-retired-'));
+  await chmod(dir, 0o755);
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const extra = await startReplica(primary.pg, { dir: join(dir, 'pg'), ...REPLICA_TEST_OPTIONS, log: () => {} });
+  const slotOf = async (name: string) => (await replicationSlots(primary.pg.url('postgres'))).find((s) => s.name === name);
+  t.match(await slotOf(extra.name), { active: true }, 'a new replica streams through its own slot');
+  await extra.stop();
+  await write(primary.url, 'after the stop');
+  const [left] = await until('the slot to be inactive', 10_000, async () => {
+    const slots = (await replicationSlots(primary.pg.url('postgres'))).filter((s) => s.name === extra.name && !s.active);
+    return slots.length ? slots : undefined;
+  });
+  t.ok(left.retainedBytes > 0, `a stopped replica's slot holds the primary's WAL (${left.retainedBytes} bytes)`);
+  await retireReplica(primary.pg.url('postgres'), extra);
+  t.equal(await slotOf(extra.name), undefined, 'retired: its slot is gone');
 });

@@ -177,6 +177,53 @@ async function exists(path: string): Promise<boolean> {
   return stat(path).then(() => true, () => false);
 }
 
+export interface ReplicationSlot {
+  name: string;
+  active: boolean;
+  /** WAL the slot keeps on the primary, in bytes */
+  retainedBytes: number;
+}
+
+/** The primary's physical replication slots: an inactive one keeps WAL until its replica returns or the slot is dropped. */
+export async function replicationSlots(primaryUrl: string): Promise<ReplicationSlot[]> {
+  const rows = await one<{ name: string; active: boolean; retained: string | null }[] | null>(
+    primaryUrl,
+    `SELECT json_agg(json_build_object('name', slot_name, 'active', active, 'retained', pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)) ORDER BY slot_name) AS v
+     FROM pg_replication_slots WHERE slot_type = 'physical'`,
+  );
+  return (rows ?? []).map((r) => ({ name: r.name, active: r.active, retainedBytes: Number(r.retained ?? 0) }));
+}
+
+/**
+ * Takes a replica out for good: stops it and drops its slot on the primary, which would otherwise
+ * keep WAL for it forever. A primary that is already gone has no slot to drop.
+ */
+export async function retireReplica(primaryUrl: string, replica: Pick<Replica, 'name' | 'stop'>): Promise<void> {
+  await replica.stop();
+  const client = new pg.Client({ connectionString: primaryUrl });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch {
+    return;
+  }
+  try {
+    // the walsender may take a moment to notice its replica has gone
+    for (let i = 0; i < 50; i++) {
+      const { rows } = await client.query<{ active: boolean }>('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [replica.name]);
+      if (rows.length === 0) return;
+      if (!rows[0].active) {
+        await client.query('SELECT pg_drop_replication_slot($1)', [replica.name]);
+        return;
+      }
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+    throw new Error(`replication slot ${replica.name} is still active after its replica stopped`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Where a replica has replayed to (pg_last_wal_replay_lsn), and how far behind the primary's current LSN it is. */
 export async function replicaLag(primaryUrl: string, replicaUrl: string): Promise<{ primaryLsn: string; replayLsn: string; bytes: number }> {
   const primaryLsn = await one<string>(primaryUrl, 'SELECT pg_current_wal_lsn()::text AS v');

@@ -5,7 +5,7 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startReplica, type Replica } from '../../scripts/lib/replica.ts';
+import { retireReplica, startReplica, type Replica } from '../../scripts/lib/replica.ts';
 import type { TapTest } from './db.ts';
 import { ownPostgres, TEST_PG_FLAGS, type OwnPostgres } from './postgres.ts';
 
@@ -43,7 +43,8 @@ export async function ownReplica(t: TapTest, primary: OwnPostgres): Promise<Omit
   });
   t.teardown(async () => {
     if (!t.passing()) t.comment(`replica on port ${replica.port}:\n${lines.slice(-20).join('\n')}`);
-    await replica.stop();
+    // its slot goes with it, or the primary would keep WAL for it forever
+    await retireReplica(primary.pg.url('postgres'), replica).catch((err: Error) => t.comment(`retiring the replica: ${err.message}`));
     await rm(dir, { recursive: true, force: true });
   });
   return { replica, replicaUrl: replica.url('parley'), replicaDir: join(dir, 'pg'), madeInMs: Date.now() - t0 };
