@@ -107,3 +107,19 @@ t.test('votes: one per voter per post, changeable, withdrawable', async (t) => {
   const asMod = await api.req('PUT', `/v1/posts/${post.id}/vote`, { token: moderatorKey, body: { value: 1 } });
   t.equal(asMod.status, 403);
 });
+
+t.test("a page carries each registered author's public profile, read from accounts; guests have none", async (t) => {
+  const api = await testApi(t);
+  const reg = await api.req('POST', '/v1/users', { body: { username: 'Carol', email: 'carol@example.com', password: 'carols password' } });
+  const { forum } = await api.forum();
+  const thread = await api.thread(forum.slug);
+  const mine = (await api.post(thread.id, { message: 'by carol' }, reg.body.token)).post;
+  await api.post(thread.id, { message: 'by a guest', author: { name: 'Guest', email: 'guest@example.com' } });
+  const page = await api.req('GET', `/v1/threads/${thread.id}/posts`);
+  const [carol, guest] = page.body.posts;
+  t.equal(carol.id, mine.id);
+  t.match(carol.author, { name: 'Carol', profile: { id: /^\d+$/, username: 'Carol', postCount: 0, since: /^\d{4}-\d\d-\d\dT/ } });
+  t.same(Object.keys(carol.author.profile).sort(), ['id', 'postCount', 'since', 'username'], 'a public profile: never the email');
+  t.same(guest.author, { name: 'Guest' }, 'a guest has a name, no profile');
+  t.notOk(JSON.stringify(page.body).includes('carol@example.com'), 'no email anywhere on the page');
+});

@@ -20,11 +20,19 @@ t.test('listing posts: one content query, whatever the page holds', async (t) =>
   const shard = await api.contentAlias({ threadId: thread.id });
   const small = await countQueries(api.db, () => api.req('GET', `/v1/threads/${thread.id}/posts?limit=2`));
   const large = await countQueries(api.db, () => api.req('GET', `/v1/threads/${thread.id}/posts?limit=100`));
-  t.same(small.counts, { [shard]: 1 }, small.statements.join('\n'));
-  t.same(large.counts, { [shard]: 1 }, 'the same for 30 posts by many authors');
+  // the page from its shard; the registered authors' profiles from accounts, one query by the set of ids
+  t.same(small.counts, { [shard]: 1, accounts: 1 }, small.statements.join('\n'));
+  t.same(large.counts, { [shard]: 1, accounts: 1 }, 'the same for 30 posts by many authors');
+  t.match(small.statements.find((s) => s.startsWith('accounts')), /FROM users WHERE id = ANY/, 'one batched profile query');
+  const guestThread = await api.thread(forum.slug);
+  for (let i = 0; i < 3; i++) await api.post(guestThread.id, { message: `guest ${i}` });
+  await api.app.publisher.flushed();
+  await api.req('GET', `/v1/threads/${guestThread.id}/posts`);
+  const guests = await countQueries(api.db, () => api.req('GET', `/v1/threads/${guestThread.id}/posts`));
+  t.same(guests.counts, { [await api.contentAlias({ threadId: guestThread.id })]: 1 }, 'a page of guests only: no accounts query');
   await api.req('GET', `/v1/threads/${thread.id}/posts`, { token: moderatorKey }); // warms the key cache
   const mod = await countQueries(api.db, () => api.req('GET', `/v1/threads/${thread.id}/posts`, { token: moderatorKey }));
-  t.same(mod.counts, { [shard]: 1 }, 'a moderator listing (key cached)');
+  t.same(mod.counts, { [shard]: 1, accounts: 1 }, 'a moderator listing (key cached)');
   const cold = await testApi(t);
   const other = await cold.forum();
   const th = await cold.thread(other.forum.slug);

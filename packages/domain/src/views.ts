@@ -12,11 +12,25 @@ export interface Viewer {
   moderator: boolean;
 }
 
+/**
+ * A registered author's public profile, read from the accounts partition when a page is listed
+ * (one batched query per page: a join done in code). Never the email.
+ */
+export interface AuthorProfile {
+  id: string;
+  username: string;
+  /** published posts, counted by the worker */
+  postCount: number;
+  /** when the account was made */
+  since: string;
+}
+
 export interface PostView {
   id: string;
   parentId: string | null;
   depth: number;
-  author: { name: string } | null;
+  /** `name` as written with the post; `profile` for a registered author, on listed pages */
+  author: { name: string; profile?: AuthorProfile } | null;
   html: string;
   status: PostStatus;
   score: number;
@@ -31,13 +45,17 @@ export interface PostView {
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
-export function postView(p: PostRecord, viewer: Viewer): PostView {
-  if (viewer.moderator || isPublished(p.status)) {
+/** Whether a viewer sees the post itself (else its tombstone). */
+export const seesPost = (p: Pick<PostRecord, 'status'>, viewer: Viewer): boolean => viewer.moderator || isPublished(p.status);
+
+export function postView(p: PostRecord, viewer: Viewer, profiles?: ReadonlyMap<string, AuthorProfile>): PostView {
+  if (seesPost(p, viewer)) {
+    const profile = p.authorUserId === null ? undefined : profiles?.get(p.authorUserId);
     return {
       id: p.id,
       parentId: p.parentId,
       depth: p.depth,
-      author: { name: p.authorName },
+      author: profile ? { name: p.authorName, profile } : { name: p.authorName },
       html: p.html,
       status: p.status,
       score: p.score,

@@ -1,6 +1,6 @@
 // A thread's posts, one keyset page at a time, in reading order: each reply follows its parent.
-import { postFromRow, postSql, type ContentLocator, type Database } from '@parley/data';
-import { decodeCursor, encodeCursor, ParleyError, postView, sorts, type PostPage, type Sort, type Viewer } from '@parley/domain';
+import { postFromRow, postSql, userSql, type ContentLocator, type Database } from '@parley/data';
+import { decodeCursor, encodeCursor, ParleyError, postView, seesPost, sorts, type AuthorProfile, type PostPage, type PostRecord, type Sort, type Viewer } from '@parley/domain';
 
 export interface PageSizes {
   /** posts on a page when the request names no limit (config.pageSizeDefault) */
@@ -38,8 +38,26 @@ export async function listPosts(db: Database, locator: ContentLocator, sizes: Pa
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];
+  const posts = page.map(postFromRow);
+  const profiles = await authorProfiles(db, posts.filter((p) => seesPost(p, viewer)));
   return {
-    posts: page.map((r) => postView(postFromRow(r), viewer)),
+    posts: posts.map((p) => postView(p, viewer, profiles)),
     nextCursor: more && last ? encodeCursor({ sort, path: last.path as string[], rootScore: last.root_score as number | undefined }) : null,
   };
+}
+
+/**
+ * The registered authors' profiles of a page: one query on the accounts partition (a replica will
+ * do) by the set of ids, or none when every author is a guest. Posts never join users in SQL:
+ * they live on a content shard, users in accounts.
+ */
+export async function authorProfiles(db: Database, posts: readonly PostRecord[]): Promise<Map<string, AuthorProfile>> {
+  const ids = [...new Set(posts.flatMap((p) => (p.authorUserId === null ? [] : [p.authorUserId])))];
+  const out = new Map<string, AuthorProfile>();
+  if (ids.length === 0) return out;
+  const { rows } = await db.exec({ area: 'accounts', mode: 'read' }, userSql.selectProfiles, [ids]);
+  for (const r of rows) {
+    out.set(r.id as string, { id: r.id as string, username: r.username as string, postCount: r.post_count as number, since: new Date(r.created_at as Date).toISOString() });
+  }
+  return out;
 }

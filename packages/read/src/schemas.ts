@@ -40,7 +40,20 @@ export const PostViewSchema = Type.Object(
     id,
     parentId: nullable(id),
     depth: Type.Integer(),
-    author: nullable(Type.Object({ name: Type.String() }, closed)),
+    author: nullable(
+      Type.Object(
+        {
+          name: Type.String({ description: 'the name written with the post' }),
+          profile: Type.Optional(
+            Type.Object(
+              { id, username: Type.String(), postCount: Type.Integer(), since: isoTime },
+              { ...closed, description: "a registered author's public profile, from the accounts partition" },
+            ),
+          ),
+        },
+        closed,
+      ),
+    ),
     html: Type.String(),
     status: oneOfStrings(postStatuses),
     score: Type.Integer(),
