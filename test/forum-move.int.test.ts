@@ -161,3 +161,27 @@ t.test('a move whose verification fails changes nothing: the forum stays, and ta
 });
 
 
+
+t.test('a write that waits past PARLEY_MOVE_WAIT_MS for a move to switch answers 503 forum_moving and saves nothing', async (t) => {
+  const { db, c0, sql } = await twoShards(t);
+  const { api } = await testRealtimeStack(t, { moveWaitMs: 400 }, { shared: db });
+  const { forum } = await forumOnShard(api, 'stuck', 0);
+  const thread = await api.thread('stuck', 'page');
+  await api.post(thread.id, { message: 'before' });
+  // a fence whose switch never comes (a move that stopped half-way would unfence; this one is held)
+  await sql(c0.url, 'INSERT INTO forum_fences (forum_id, to_shard) VALUES ($1, 1)', [forum.id]);
+  const started = Date.now();
+  const r = await api.req('POST', `/v1/threads/${thread.id}/posts`, { body: { message: 'waits', author: { name: 'W', email: 'w@example.com' } } });
+  const waited = Date.now() - started;
+  t.same([r.status, r.body.error?.code], [503, 'forum_moving'], r.body.error?.message);
+  t.ok(waited >= 400 && waited < 5000, `it waited ${waited} ms (the limit is 400 ms)`);
+  const [n] = await sql(c0.url, 'SELECT count(*)::int AS n FROM posts WHERE forum_id = $1', [forum.id]);
+  t.equal(n.n, 1, 'nothing of it was saved');
+  const vote = await api.req('PUT', `/v1/posts/${(await api.req('GET', `/v1/threads/${thread.id}/posts`)).body.posts[0].id}/vote`, {
+    body: { value: 1 },
+    headers: { 'x-parley-voter': 'voter-0123456789abcdef' },
+  });
+  t.same([vote.status, vote.body.error?.code], [503, 'forum_moving'], 'a vote waits and gives up alike');
+  await sql(c0.url, 'DELETE FROM forum_fences WHERE forum_id = $1', [forum.id]);
+  t.equal((await api.post(thread.id, { message: 'after' })).post.id.length > 0, true, 'unfenced, it takes writes again');
+});

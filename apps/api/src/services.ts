@@ -17,7 +17,7 @@ export const makeServices = (config: Config, db: Database): Services => {
     config,
     db,
     forums,
-    read: new ReadModel({ db, locator: new ContentLocator(db, forums), pages: { defaultSize: config.pageSizeDefault, maxSize: config.pageSizeMax } }),
+    read: new ReadModel({ db, locator: new ContentLocator(db, forums, { moveWaitMs: config.moveWaitMs }), pages: { defaultSize: config.pageSizeDefault, maxSize: config.pageSizeMax } }),
     adminToken: config.adminToken,
   };
 };

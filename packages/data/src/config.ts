@@ -22,6 +22,7 @@ export const options = {
   databaseUrl: option({ env: 'DATABASE_URL', kind: 'url', default: undefined, secret: true, doc: 'external Postgres; unset = embedded Postgres under PARLEY_DATA_DIR' }),
   topology: option({ env: 'PARLEY_TOPOLOGY', kind: 'string', default: undefined, doc: 'path of a topology file (JSON) naming each database alias: its primary, streaming replicas and pgbouncer (docs/scaling.md); unset = DATABASE_URL serves every alias' }),
   replicaMaxLagMs: option({ env: 'PARLEY_REPLICA_MAX_LAG_MS', kind: 'int', default: 5000, min: 10, max: 3600000, doc: 'a streaming replica further behind its primary than this (or not answering) leaves the read rotation until it catches up; its reads go to the primary' }),
+  moveWaitMs: option({ env: 'PARLEY_MOVE_WAIT_MS', kind: 'int', default: 10000, min: 100, max: 600000, doc: 'how long a write to a forum being moved to another shard waits for the move to switch over before it answers 503 forum_moving (nothing saved)' }),
   dataDir: option({ env: 'PARLEY_DATA_DIR', kind: 'string', default: '.data', doc: 'where the embedded Postgres keeps its files' }),
   embeddedPgPort: option({ env: 'PARLEY_EMBEDDED_PG_PORT', kind: 'int', default: 5433, min: 1, max: 65535, doc: 'loopback port of the embedded Postgres' }),
   adminToken: option({ env: 'PARLEY_ADMIN_TOKEN', kind: 'string', default: undefined, secret: true, doc: 'admin bearer token; generated and printed in embedded mode when unset' }),
