@@ -28,8 +28,8 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { encodeSnapshot, loadConfig, migrateTopology, openDatabase, postColumns, postFromRow, topologyOf } from '../packages/data/src/index.ts';
-import { makeEvent, renderMessage, type PostCreated } from '../packages/domain/src/index.ts';
+import { encodeSnapshot, loadConfig, migrateTopology, moveSql, openDatabase, postColumns, postFromRow, topologyOf } from '../packages/data/src/index.ts';
+import { awaitingModerationStatuses, makeEvent, publishedStatuses, renderMessage, statusEventTypes, type PostCreated } from '../packages/domain/src/index.ts';
 import { moveForum, type MoveReport } from '../apps/worker/src/moves/forum-move.ts';
 import { api, args, benchMain, log, machineInfo, onCleanup, pool } from './lib/run.ts';
 import { startBenchPostgres } from './lib/postgres.ts';
@@ -74,8 +74,6 @@ benchMain('bench:move', 300 + warmup + before + after + Math.ceil(postCount / 25
   await writeFile(topologyPath, JSON.stringify({ accounts: { primary: urls.accounts }, content: { '0': { primary: urls.c0 }, '1': { primary: urls.c1 } } }), { mode: 0o600 });
   const config = loadConfig({}, { topology: topologyPath });
   await migrateTopology(topologyOf(config));
-  const db = openDatabase(config, { poolSize: 4 });
-  onCleanup(() => db.close());
   const c0 = await client(urls.c0);
   const c1 = await client(urls.c1);
   const acc = await client(urls.accounts);
@@ -140,8 +138,10 @@ benchMain('bench:move', 300 + warmup + before + after + Math.ceil(postCount / 25
     log,
   });
   const cpuGroups = { api: [apiProc.pid], worker: [workerProc.pid], bench: [process.pid] };
+  const rollbacks = async () => Number((await c0.query(`SELECT xact_rollback FROM pg_stat_database WHERE datname = current_database()`)).rows[0].xact_rollback);
   await pause(warmup * 1000);
   const beforeCpu = cpuMeter(cpuGroups, server.postmasterPid);
+  const rollbacksAtStart = await rollbacks();
   await pause(before * 1000);
   const cpuBefore = beforeCpu.end();
 
@@ -151,6 +151,7 @@ benchMain('bench:move', 300 + warmup + before + after + Math.ceil(postCount / 25
   const copyMeter = cpuMeter(cpuGroups, server.postmasterPid);
   const moveDb = openDatabase(config, { poolSize: 2 });
   onCleanup(() => moveDb.close());
+  const rollbacksBefore = await rollbacks();
   const moveStart = performance.now();
   const report: MoveReport = await moveForum(moveDb, {
     slug: 'moving',
@@ -169,6 +170,8 @@ benchMain('bench:move', 300 + warmup + before + after + Math.ceil(postCount / 25
   await pause(after * 1000);
   const run = await writer.stop();
   const writesEnd = performance.now();
+  await pause(1500); // idle backends flush their statistics
+  const refused = (await rollbacks()) - rollbacksBefore;
 
   // ---- where the writes went ----
   const records = run.records.filter((r) => r.due >= run.startedAt + warmup * 1000);
@@ -178,6 +181,8 @@ benchMain('bench:move', 300 + warmup + before + after + Math.ceil(postCount / 25
   const [left] = (await c0.query(`SELECT (SELECT count(*) FROM threads WHERE forum_id = $1)::int AS threads, (SELECT count(*) FROM posts WHERE forum_id = $1)::int AS posts,
     (SELECT count(*) FROM events WHERE forum_id = $1)::int AS events`, [forum.id])).rows;
   const [{ shard }] = (await acc.query('SELECT shard FROM forums WHERE id = $1', [forum.id])).rows;
+  // what the fence waited for, run again on the new shard now that it is quiet: one side, one at a time
+  const replay = await fenceWork(c1, forum.id);
   const okWithoutId = run.records.filter((r) => r.status >= 200 && r.status < 300).length - okIds.length;
 
   // ---- the phases, from the move's progress lines ----
@@ -206,6 +211,9 @@ benchMain('bench:move', 300 + warmup + before + after + Math.ceil(postCount / 25
   const wCatchUp = window(tCopied, tFence);
   const wFence = stats(records.filter((r) => r.due <= tSwitch && r.at >= tFence));
   const wAfterSwitch = window(tSwitch, tRemoved);
+  const wFirstSecond = window(tSwitch, tSwitch + 1000);
+  const held = records.filter((r) => r.due <= tSwitch && r.at >= tFence);
+  const releasedBy = held.length ? Math.max(...held.map((r) => r.at)) - tSwitch : NaN;
   const wAfter = window(moveEnd, writesEnd);
   const wAll = stats(records);
 
@@ -227,6 +235,8 @@ benchMain('bench:move', 300 + warmup + before + after + Math.ceil(postCount / 25
   line(`  catch-up:          ${ms(tLastRound - tCopied)}, ${report.rounds} rounds (${marks.filter((m) => m.line.startsWith('catch-up ')).map((m) => m.line.replace(/^catch-up \d+: /, '').replace(/ events, (\d+) rows/, ' ev/$1 rows')).join('; ')})`);
   line(`  fence → switch:    ${ms(report.fenceMs)} (writes waiting for the running ones + last catch-up ${ms(tFencedLine - tFence)}, recount + verify ${ms(tVerified - tFencedLine)}, switch ${ms(tSwitch - tVerified)}); ` +
     `${fmt(report.caughtUp)} events caught up in all`);
+  line(`    the fence's statements run again on shard 1 after the writes (one side, one at a time): ${replay.map((r) => `${r.what} ${ms(r.ms)}`).join(', ')}; ` +
+    `sum ${ms(replay.reduce((x, r) => x + r.ms, 0))}`);
   line(`  route TTL wait:    ${ms(removalStart - tCacheWait)} (ForumCache TTL + 1 s)${tRelayWait ? `, then waited for the worker's relay` : ''}`);
   line(`  removal:           ${ms(tRemoved - removalStart)} (${report.removed ? 'the old copy removed' : 'the old copy STAYED'})`);
   line(`  cores during the copy: ${copyCpu ? describeCores(copyCpu) : 'n/a'}`);
@@ -241,15 +251,26 @@ benchMain('bench:move', 300 + warmup + before + after + Math.ceil(postCount / 25
   line(`    catch-up:                      ${describe(wCatchUp)}`);
   line(`    overlapping fence → switch:    ${describe(wFence)}`);
   line(`    switch → removed:              ${describe(wAfterSwitch)}`);
+  line(`      of which the first second:   ${describe(wFirstSecond)}`);
+  line(`  the writes held at the fence were all answered ${ms(releasedBy)} after the switch; transactions rolled back on shard 0 during the move ` +
+    `(write attempts the fence refused, retried by the API): ${fmt(refused)} (in the ${before} s before the move: ${fmt(rollbacksBefore - rollbacksAtStart)})`);
   line(`  after the move (${after} s):          ${describe(wAfter)}`);
   line(`  whole run after warm-up:         ${describe(wAll)}; skipped (in flight cap): ${run.skipped}`);
   line(`stall ratio p99 during the move / p99 before: ${fmt(wMove.p99 / wBefore.p99, 1)}; fence-window max / p99 before: ${fmt(wFence.max / wBefore.p99, 1)}`);
-  line(`non-2xx answers: ${run.records.filter((r) => r.status < 200 || r.status >= 300).length} of ${fmt(run.records.length)} writes (whole run, warm-up included)`);
+  const bad = run.records.filter((r) => r.status < 200 || r.status >= 300);
+  const kinds = [...new Set(bad.map((r) => `${r.status === 0 ? 'no answer' : r.status}${r.code ? ` ${r.code}` : ''}`))].sort();
+  const byStatus = kinds.map((k) => `${k} × ${bad.filter((r) => `${r.status === 0 ? 'no answer' : r.status}${r.code ? ` ${r.code}` : ''}` === k).length}`);
+  line(`non-2xx answers: ${bad.length} of ${fmt(run.records.length)} writes (whole run, warm-up included)${bad.length ? `: ${byStatus.join(', ')}` : ''}`);
   line();
   line(`shard map: forum on content shard ${String(shard)}; acknowledged writes: ${fmt(okIds.length)}${okWithoutId ? ` (+${okWithoutId} 2xx without an id)` : ''}, on shard 1: ${fmt(onNew.n)} (distinct ${fmt(onNew.distinct)}); ` +
     `forum posts on shard 1: ${fmt(forumOnNew.n)} = ${fmt(postCount)} seeded + ${fmt(okIds.length)} written: ${forumOnNew.n === postCount + okIds.length ? 'yes' : 'NO'}; ` +
     `left on shard 0: ${left.threads} threads, ${left.posts} posts, ${left.events} events`);
   if (workerFailures.length) line(`worker reported ${workerFailures.length} failures (first: ${workerFailures[0]})`);
+  if (left.threads > 0) {
+    // the move said it removed the old copy: which threads stayed
+    const ids = (await c0.query(`SELECT id::text AS id FROM threads WHERE forum_id = $1 ORDER BY threads.id`, [forum.id])).rows.map((r) => r.id as string);
+    line(`NOTE: the move reported the old copy removed, but shard 0 still holds ${ids.length} of the forum's threads (ids ${ids.join(', ')}) with their posts and events`);
+  }
 });
 
 async function client(url: string): Promise<pg.Client> {
@@ -328,6 +349,32 @@ async function copyCeiling(c: pg.Client, forumId: string, postmaster: number): P
   await c.query('DROP SCHEMA bench_ceiling CASCADE');
   const rows = Object.values(counts).reduce((x, y) => x + y, 0);
   return { rows, ms, rate: rows / (ms / 1000), detail: tables.map((x) => `${x} ${fmt(counts[x])}`).join(', '), cores };
+}
+
+/**
+ * The work moveForum does between the fence and the switch, besides the last catch-up: the
+ * counters recount (in a transaction rolled back here) and the verification's checksums and heads,
+ * timed one statement at a time on one database (the move runs each checksum on both shards at once).
+ */
+async function fenceWork(c: pg.Client, forumId: string): Promise<{ what: string; ms: number }[]> {
+  const out: { what: string; ms: number }[] = [];
+  const time = async (what: string, sql: string, values: unknown[]) => {
+    const t = performance.now();
+    await c.query(sql, values);
+    out.push({ what, ms: performance.now() - t });
+  };
+  await c.query(`SET TimeZone TO 'UTC'`);
+  await c.query('BEGIN');
+  await time('recount threads', moveSql.recountThreads, [forumId, publishedStatuses, awaitingModerationStatuses]);
+  await time('recount replies', moveSql.recountReplies, [forumId, publishedStatuses]);
+  await time('claim events', moveSql.claimForumEvents, [forumId, 'counters:content', statusEventTypes]);
+  await c.query('ROLLBACK');
+  for (const table of moveSql.movedTables) {
+    const columns = (await c.query<{ name: string }>(moveSql.tableColumns, [table])).rows.map((r) => r.name);
+    await time(`checksum ${table}`, moveSql.checksum(table, columns), [forumId]);
+  }
+  await time('heads', moveSql.heads, [forumId]);
+  return out;
 }
 
 interface Stats { n: number; p50: number; p99: number; max: number; failed: number }

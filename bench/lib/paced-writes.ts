@@ -15,6 +15,8 @@ export interface WriteRecord {
   status: number;
   /** the post's id, from a 2xx answer */
   id?: string;
+  /** the API's error code, from any other answer */
+  code?: string;
 }
 
 export interface PacedWrites {
@@ -46,10 +48,10 @@ export function startPacedWrites(o: {
   const fire = (due: number) => {
     inFlight++;
     pending.add(due);
-    const done = (status: number, id?: string) => {
+    const done = (status: number, id?: string, code?: string) => {
       if (!pending.delete(due)) return;
       inFlight--;
-      live.records.push({ due, at: performance.now(), status, ...(id ? { id } : {}) });
+      live.records.push({ due, at: performance.now(), status, ...(id ? { id } : {}), ...(code ? { code } : {}) });
     };
     const req = http.request(
       { host: base.hostname, port: base.port, method: 'POST', path: o.path(), agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(o.body) } },
@@ -58,15 +60,13 @@ export function startPacedWrites(o: {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const status = res.statusCode ?? 0;
-          let id: string | undefined;
-          if (status >= 200 && status < 300) {
-            try {
-              id = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { post?: { id?: string } }).post?.id;
-            } catch {
-              // counted by its status; an answer without an id is found missing afterwards
-            }
+          let answer: { post?: { id?: string }; error?: { code?: string } } = {};
+          try {
+            answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof answer;
+          } catch {
+            // counted by its status; a 2xx without an id is found missing afterwards
           }
-          done(status, id);
+          done(status, status >= 200 && status < 300 ? answer.post?.id : undefined, answer.error?.code);
         });
       },
     );
