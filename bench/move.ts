@@ -28,8 +28,8 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { encodeSnapshot, loadConfig, migrateTopology, moveSql, openDatabase, postColumns, postFromRow, topologyOf } from '../packages/data/src/index.ts';
-import { awaitingModerationStatuses, makeEvent, publishedStatuses, renderMessage, statusEventTypes, type PostCreated } from '../packages/domain/src/index.ts';
+import { encodeSnapshot, loadConfig, migrateTopology, openDatabase, postColumns, postFromRow, topologyOf } from '../packages/data/src/index.ts';
+import { makeEvent, renderMessage, type PostCreated } from '../packages/domain/src/index.ts';
 import { moveForum, type MoveReport } from '../apps/worker/src/moves/forum-move.ts';
 import { api, args, benchMain, log, machineInfo, onCleanup, pool } from './lib/run.ts';
 import { startBenchPostgres } from './lib/postgres.ts';
@@ -181,8 +181,6 @@ benchMain('bench:move', 300 + warmup + before + after + Math.ceil(postCount / 25
   const [left] = (await c0.query(`SELECT (SELECT count(*) FROM threads WHERE forum_id = $1)::int AS threads, (SELECT count(*) FROM posts WHERE forum_id = $1)::int AS posts,
     (SELECT count(*) FROM events WHERE forum_id = $1)::int AS events`, [forum.id])).rows;
   const [{ shard }] = (await acc.query('SELECT shard FROM forums WHERE id = $1', [forum.id])).rows;
-  // what the fence waited for, run again on the new shard now that it is quiet: one side, one at a time
-  const replay = await fenceWork(c1, forum.id);
   const okWithoutId = run.records.filter((r) => r.status >= 200 && r.status < 300).length - okIds.length;
 
   // ---- the phases, from the move's progress lines ----
@@ -233,10 +231,9 @@ benchMain('bench:move', 300 + warmup + before + after + Math.ceil(postCount / 25
   line(`move: ${s1(moveEnd - moveStart)} in all (report.totalMs ${fmt(report.totalMs)})`);
   line(`  copy:              ${ms(copyMs)}, ${fmt(copiedRows)} rows (${Object.entries(report.copied).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}): ${fmt(copyRate)} rows/s`);
   line(`  catch-up:          ${ms(tLastRound - tCopied)}, ${report.rounds} rounds (${marks.filter((m) => m.line.startsWith('catch-up ')).map((m) => m.line.replace(/^catch-up \d+: /, '').replace(/ events, (\d+) rows/, ' ev/$1 rows')).join('; ')})`);
-  line(`  fence → switch:    ${ms(report.fenceMs)} (writes waiting for the running ones + last catch-up ${ms(tFencedLine - tFence)}, recount + verify ${ms(tVerified - tFencedLine)}, switch ${ms(tSwitch - tVerified)}); ` +
+  line(`  verify + recount:  ${ms(tVerified - tLastRound)} (the whole copy against one source snapshot, before the fence, while writes go on)`);
+  line(`  fence → switch:    ${ms(report.fenceMs)} (the running writes end, last catch-up, changed rows verified, counts, heads, recount: ${ms(tFencedLine - tFence)}; switch ${ms(tSwitch - tFencedLine)}); ` +
     `${fmt(report.caughtUp)} events caught up in all`);
-  line(`    the fence's statements run again on shard 1 after the writes (one side, one at a time): ${replay.map((r) => `${r.what} ${ms(r.ms)}`).join(', ')}; ` +
-    `sum ${ms(replay.reduce((x, r) => x + r.ms, 0))}`);
   line(`  route TTL wait:    ${ms(removalStart - tCacheWait)} (ForumCache TTL + 1 s)${tRelayWait ? `, then waited for the worker's relay` : ''}`);
   line(`  removal:           ${ms(tRemoved - removalStart)} (${report.removed ? 'the old copy removed' : 'the old copy STAYED'})`);
   line(`  cores during the copy: ${copyCpu ? describeCores(copyCpu) : 'n/a'}`);
@@ -349,32 +346,6 @@ async function copyCeiling(c: pg.Client, forumId: string, postmaster: number): P
   await c.query('DROP SCHEMA bench_ceiling CASCADE');
   const rows = Object.values(counts).reduce((x, y) => x + y, 0);
   return { rows, ms, rate: rows / (ms / 1000), detail: tables.map((x) => `${x} ${fmt(counts[x])}`).join(', '), cores };
-}
-
-/**
- * The work moveForum does between the fence and the switch, besides the last catch-up: the
- * counters recount (in a transaction rolled back here) and the verification's checksums and heads,
- * timed one statement at a time on one database (the move runs each checksum on both shards at once).
- */
-async function fenceWork(c: pg.Client, forumId: string): Promise<{ what: string; ms: number }[]> {
-  const out: { what: string; ms: number }[] = [];
-  const time = async (what: string, sql: string, values: unknown[]) => {
-    const t = performance.now();
-    await c.query(sql, values);
-    out.push({ what, ms: performance.now() - t });
-  };
-  await c.query(`SET TimeZone TO 'UTC'`);
-  await c.query('BEGIN');
-  await time('recount threads', moveSql.recountThreads, [forumId, publishedStatuses, awaitingModerationStatuses]);
-  await time('recount replies', moveSql.recountReplies, [forumId, publishedStatuses]);
-  await time('claim events', moveSql.claimForumEvents, [forumId, 'counters:content', statusEventTypes]);
-  await c.query('ROLLBACK');
-  for (const table of moveSql.movedTables) {
-    const columns = (await c.query<{ name: string }>(moveSql.tableColumns, [table])).rows.map((r) => r.name);
-    await time(`checksum ${table}`, moveSql.checksum(table, columns), [forumId]);
-  }
-  await time('heads', moveSql.heads, [forumId]);
-  return out;
 }
 
 interface Stats { n: number; p50: number; p99: number; max: number; failed: number }

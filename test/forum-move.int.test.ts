@@ -7,7 +7,7 @@
 // - ids never change, and routes by id find the moved content;
 // - the old copy is gone only after verification, and counters are right on the new shard.
 // A move whose verification fails leaves the forum where it was, taking writes.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { shardOfId } from '@parley/data';
 import { moveForum } from '../apps/worker/src/moves/forum-move.ts';
 import { startWorker } from '@parley/worker';
@@ -131,36 +131,60 @@ t.test('a forum moves to another shard under write load, with a realtime subscri
   t.equal(counted.length, 3, "each thread's post count matches its published posts on shard 1");
 });
 
-t.test('a move whose verification fails changes nothing: the forum stays, and takes writes', async (t) => {
+t.test('a move that fails, at its verification or at its fence, changes nothing: the forum stays, and takes writes', async (t) => {
   const { db, c0, c1, sql } = await twoShards(t);
   const { api } = await testRealtimeStack(t, {}, { shared: db });
   const { forum } = await forumOnShard(api, 'stays', 0);
   const thread = await api.thread('stays', 'page');
   const first = await api.post(thread.id, { message: 'first' });
   for (let i = 0; i < 5; i++) await api.post(thread.id, { message: `more ${i}` });
-  const lines: string[] = [];
-  await t.rejects(
-    moveForum(db, {
-      slug: 'stays',
-      to: 1,
-      log: (l) => lines.push(l),
-      routeTtlMs: 0,
-      // a copy that differs from its source (as a fault in the copy would leave it)
-      onFenced: async () => void (await sql(c1.url, `UPDATE posts SET message = 'tampered' WHERE id = $1`, [first.post.id])),
-    }),
-    /verification failed: posts/,
-  );
-  t.ok(lines.some((l) => l.startsWith('aborted, forum stays stays on content shard 0')), 'it says the forum stays');
-  const [{ shard }] = await sql(api.db.primaryUrl({ area: 'accounts' }), 'SELECT shard FROM forums WHERE id = $1', [forum.id]);
-  t.equal(shard, 0, 'the shard map is unchanged');
-  const [old] = await sql(c0.url, `SELECT (SELECT count(*) FROM posts WHERE forum_id = $1)::int AS posts, (SELECT count(*) FROM forum_fences WHERE forum_id = $1)::int AS fences`, [forum.id]);
-  t.same(old, { posts: 6, fences: 0 }, 'the old copy is whole and unfenced');
-  const [copy] = await sql(c1.url, 'SELECT count(*)::int AS n FROM threads WHERE forum_id = $1', [forum.id]);
-  t.equal(copy.n, 0, 'the partial copy is gone');
-  t.equal((await api.post(thread.id, { message: 'after the failed move' })).post.id.length > 0, true, 'the forum takes writes');
+  const stays = async (t: Test, lines: string[], posts: number) => {
+    t.ok(lines.some((l) => l.startsWith('aborted, forum stays stays on content shard 0')), 'it says the forum stays');
+    const [{ shard }] = await sql(api.db.primaryUrl({ area: 'accounts' }), 'SELECT shard FROM forums WHERE id = $1', [forum.id]);
+    t.equal(shard, 0, 'the shard map is unchanged');
+    const [old] = await sql(c0.url, `SELECT (SELECT count(*) FROM posts WHERE forum_id = $1)::int AS posts, (SELECT count(*) FROM forum_fences WHERE forum_id = $1)::int AS fences`, [forum.id]);
+    t.same(old, { posts, fences: 0 }, 'the old copy is whole and unfenced');
+    const [copy] = await sql(c1.url, 'SELECT count(*)::int AS n FROM threads WHERE forum_id = $1', [forum.id]);
+    t.equal(copy.n, 0, 'the partial copy is gone');
+    t.equal((await api.post(thread.id, { message: 'after the failed move' })).post.id.length > 0, true, 'the forum takes writes');
+  };
+
+  await t.test('a copy that differs from its source fails the verification', async (t) => {
+    const lines: string[] = [];
+    await t.rejects(
+      moveForum(db, {
+        slug: 'stays',
+        to: 1,
+        log: (l) => lines.push(l),
+        // as a fault in the copy would leave it
+        onCopied: async () => void (await sql(c1.url, `UPDATE posts SET message = 'tampered' WHERE id = $1`, [first.post.id])),
+      }),
+      /verification failed: posts/,
+    );
+    await stays(t, lines, 6);
+  });
+
+  await t.test('a failure after the fence unfences the forum at once', async (t) => {
+    const lines: string[] = [];
+    let held: Promise<unknown> | undefined;
+    await t.rejects(
+      moveForum(db, {
+        slug: 'stays',
+        to: 1,
+        log: (l) => lines.push(l),
+        async onFenced() {
+          // a write that meets the fence waits; the move then fails: the write lands on the old shard
+          held = api.post(thread.id, { message: 'held at the fence' });
+          await new Promise((r) => setTimeout(r, 200));
+          throw new Error('the target went away');
+        },
+      }),
+      /the target went away/,
+    );
+    await held;
+    await stays(t, lines, 8);
+  });
 });
-
-
 
 t.test('a write that waits past PARLEY_MOVE_WAIT_MS for a move to switch answers 503 forum_moving and saves nothing', async (t) => {
   const { db, c0, sql } = await twoShards(t);

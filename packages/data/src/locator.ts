@@ -21,6 +21,7 @@ const forumOfSql: Record<Kind, { name: string; text: string }> = {
   thread: { name: 'parley_forum_of_thread', text: 'SELECT forum_id FROM threads WHERE id = $1' },
   post: { name: 'parley_forum_of_post', text: 'SELECT forum_id FROM posts WHERE id = $1' },
 };
+const fenceOf = 'SELECT 1 FROM forum_fences WHERE forum_id = $1';
 const missingCode: Record<Kind, ErrorCode> = { thread: 'thread_not_found', post: 'post_not_found' };
 
 export interface LocatorOptions {
@@ -39,6 +40,8 @@ export class ContentLocator {
   private readonly db: Database;
   private readonly ids: Cache<string>;
   private readonly moveWaitMs: number;
+  /** one poll of the shard map per forum a move has fenced, shared by the writes waiting on it */
+  private readonly switches = new Map<string, Promise<boolean>>();
 
   constructor(db: Database, forums: ForumCache, opts: LocatorOptions = {}) {
     this.db = db;
@@ -94,23 +97,69 @@ export class ContentLocator {
 
   /**
    * Runs a write on the shard that holds the content. When a forum move has fenced that shard
-   * (the forum is leaving it), nothing was written: the route is looked up again from the forums
-   * primary until the move has switched the shard map, then the write runs there. It waits at
-   * most `moveWaitMs`, then answers 503 forum_moving.
+   * (the forum is leaving it), nothing was written: the write waits until the move has switched
+   * the shard map (`afterSwitch`), then runs where the forum went. It waits at most `moveWaitMs`,
+   * then answers 503 forum_moving.
    */
   async write<T>(locate: (fresh: boolean) => Promise<ContentRoute>, run: (route: ContentRoute) => Promise<T>): Promise<T> {
     let route = await locate(false);
     const deadline = Date.now() + this.moveWaitMs;
-    for (let attempt = 0; ; attempt++) {
+    for (;;) {
       try {
         return await run(route);
       } catch (err) {
         if (!(err instanceof ContentMovedError)) throw err;
-        if (Date.now() >= deadline) throw new ParleyError('forum_moving', { details: { threadId: err.threadId } });
-        if (attempt > 0) await sleep(Math.min(200, 10 * 2 ** attempt));
+        await this.afterSwitch(err.forumId, route.shard, deadline);
         route = await locate(true);
       }
     }
+  }
+
+  /**
+   * Resolves once the forums primary says the forum is no longer on `fenced`, or the fence is
+   * gone (the move failed and the forum stays); throws
+   * forum_moving at `deadline`. The writes of this process that met the same fence wait on one
+   * shared poll of the shard map, so a held write costs no query of its own, and no transaction is
+   * tried again on the fenced shard meanwhile.
+   */
+  private async afterSwitch(forumId: string, fenced: number, deadline: number): Promise<void> {
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new ParleyError('forum_moving', { details: { forumId } });
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<false>((ok) => (timer = setTimeout(() => ok(false), left)));
+      try {
+        if (await Promise.race([this.pollSwitch(forumId, fenced), timeout])) return;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  }
+
+  /** The shared poll: true once switched (or unfenced), false when it gave up (after moveWaitMs). */
+  private pollSwitch(forumId: string, fenced: number): Promise<boolean> {
+    const key = `${forumId}:${fenced}`;
+    let poll = this.switches.get(key);
+    if (!poll) {
+      const until = Date.now() + this.moveWaitMs;
+      poll = (async () => {
+        try {
+          for (let delay = 5; Date.now() < until; delay = Math.min(50, delay * 2)) {
+            const forum = await this.forums.byId(forumId, { fresh: true });
+            if (!forum || forum.shard !== fenced) return true;
+            // a move that failed lifts its fence: the forum stays, and takes writes again
+            const fence = await this.db.exec({ area: 'content', shard: fenced, mode: 'write' }, fenceOf, [forumId]);
+            if (fence.rows.length === 0) return true;
+            await sleep(delay);
+          }
+          return false;
+        } finally {
+          this.switches.delete(key);
+        }
+      })();
+      this.switches.set(key, poll);
+    }
+    return poll;
   }
 
   private async route(kind: Kind, id: string, opts: { fresh?: boolean }): Promise<ContentRoute> {

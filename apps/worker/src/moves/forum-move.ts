@@ -28,6 +28,8 @@ export interface MoveOptions {
   relayWaitMs?: number;
   /** how long to wait at the fence for writes already running (default 10 s) */
   fenceWaitMs?: number;
+  /** test hook: runs after the bulk copy, before the catch-up and the verification */
+  onCopied?: () => Promise<void>;
   /** test hook: runs after the fence, before the final catch-up (a writer refused here must wait and land on the new shard) */
   onFenced?: () => Promise<void>;
 }
@@ -117,7 +119,9 @@ export async function moveForum(db: Database, o: MoveOptions): Promise<MoveRepor
       log(`copy: ${table} ${copied[table]}`);
     }
     await source.query('COMMIT');
+    await target.query(moveSql.analyzeMoved);
     log(`copied in ${Date.now() - started} ms`);
+    await o.onCopied?.();
 
     // 2. catch up on what the forum's writers changed meanwhile, until a round is small
     let rounds = 0;
@@ -131,7 +135,21 @@ export async function moveForum(db: Database, o: MoveOptions): Promise<MoveRepor
       if (round.events < (o.fenceBelow ?? 500) || rounds >= (o.maxRounds ?? 20)) break;
     }
 
-    // 3. the fence: from its commit no write of this forum commits on the old shard; the writes
+    // 3. one more round, and while its source snapshot is still open, the whole copy is verified
+    // against it and recounted: the expensive work, done before the fence, while writes go on
+    let verified: TableReport[] = [];
+    const checked = await catchUp(source, snapshot, forum.id, upsert, target, async () => {
+      verified = await verifyAll(source, target, forum.id, columns);
+      const threads = (await target.query<{ ids: string[] | null }>(moveSql.forumThreadIds, [forum.id])).rows[0].ids ?? [];
+      const events = (await target.query<{ ids: string[] }>(moveSql.forumEventIds, [forum.id, statusEventTypes])).rows[0].ids;
+      await recount(target, threads, events);
+    });
+    snapshot = checked.snapshot;
+    rounds++;
+    caughtUp += checked.events;
+    log(`verified: ${verified.map((v) => `${v.table} ${v.rows}`).join(', ')}; checksums and heads match (catch-up ${rounds}: ${checked.events} events)`);
+
+    // 4. the fence: from its commit no write of this forum commits on the old shard; the writes
     // that were already running end (commit or fail) before the last catch-up reads
     const fencedAt = Date.now();
     await source.query(moveSql.fenceForum, [forum.id, o.to]);
@@ -144,19 +162,12 @@ export async function moveForum(db: Database, o: MoveOptions): Promise<MoveRepor
     await o.onFenced?.();
     const last = await catchUp(source, snapshot, forum.id, upsert, target);
     caughtUp += last.events;
-    log(`fenced; last catch-up: ${last.events} events, ${last.rows} rows`);
 
-    // 4. counters on the new shard, from its rows; the forum's events count as applied there, so a
-    // late counter signal of an old event adds nothing twice
-    await target.query('BEGIN');
-    await target.query(moveSql.recountThreads, [forum.id, publishedStatuses, awaitingModerationStatuses]);
-    await target.query(moveSql.recountReplies, [forum.id, publishedStatuses]);
-    await target.query(moveSql.claimForumEvents, [forum.id, countersClaim('content'), statusEventTypes]);
-    await target.query('COMMIT');
-
-    // 5. verify both copies: counts, checksums, event-log heads
-    const verified = await verify(source, target, forum.id, columns);
-    log(`verified: ${verified.map((v) => `${v.table} ${v.rows}`).join(', ')}; checksums and heads match`);
+    // 5. what changed since the verified snapshot: verified again, row by row, with the counts of
+    // every table and the heads; its threads recounted and its events claimed on the new shard
+    await verifyChanged(source, target, forum.id, columns, last.changed);
+    await recount(target, last.changed.threadIds, last.changed.eventIds);
+    log(`fenced; last catch-up: ${last.events} events, ${last.rows} rows, verified`);
 
     // 6. switch: the new shard takes the forum's writes (an older fence there, from a move away, goes first)
     await target.query(moveSql.unfenceForum, [forum.id]);
@@ -201,55 +212,119 @@ async function loadForum(db: Database, slug: string): Promise<Forum> {
   return forumFromRow(rows[0]);
 }
 
-/** One catch-up round: copies again every thread, post (with its votes) and event changed since `since`. */
+interface Changed {
+  threadIds: string[];
+  postIds: string[];
+  eventIds: string[];
+}
+
+/**
+ * One catch-up round: copies again every thread, post (with its votes) and event changed since
+ * `since`. `whileOpen` runs before the source's snapshot closes: the copy then equals the source
+ * as that snapshot sees it.
+ */
 async function catchUp(
   source: pg.Client,
   since: string,
   forumId: string,
   upsert: (table: MovedTable, rows: { row: string }[]) => Promise<void>,
   target: pg.Client,
-): Promise<{ snapshot: string; events: number; rows: number }> {
+  whileOpen?: () => Promise<void>,
+): Promise<{ snapshot: string; events: number; rows: number; changed: Changed }> {
   await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
     const snapshot = (await source.query<{ snap: string }>(moveSql.currentSnapshot)).rows[0].snap;
-    const changed = (await source.query<{ id: string; thread_id: string; post_id: string | null }>(moveSql.changedSince, [since, forumId])).rows;
-    const threadIds = [...new Set(changed.map((c) => c.thread_id))];
-    const postIds = [...new Set(changed.flatMap((c) => (c.post_id ? [c.post_id] : [])))];
-    const eventIds = changed.map((c) => c.id);
+    const found = (await source.query<{ id: string; thread_id: string; post_id: string | null }>(moveSql.changedSince, [since, forumId])).rows;
+    const changed: Changed = {
+      threadIds: [...new Set(found.map((c) => c.thread_id))],
+      postIds: [...new Set(found.flatMap((c) => (c.post_id ? [c.post_id] : [])))],
+      eventIds: found.map((c) => c.id),
+    };
     let rows = 0;
     const copy = async (table: MovedTable, ids: string[]) => {
       if (ids.length === 0) return;
-      const { rows: found } = await source.query<{ row: string }>(moveSql.rowsByIds[table], [ids]);
+      const { rows: got } = await source.query<{ row: string }>(moveSql.rowsByIds[table], [ids]);
       if (table === 'votes') await target.query(moveSql.deleteVotesOfPosts, [ids]);
-      await upsert(table, found);
-      rows += found.length;
+      await upsert(table, got);
+      rows += got.length;
     };
-    await copy('threads', threadIds);
-    await copy('posts', postIds);
-    await copy('votes', postIds);
-    await copy('events', eventIds);
+    await copy('threads', changed.threadIds);
+    await copy('posts', changed.postIds);
+    await copy('votes', changed.postIds);
+    await copy('events', changed.eventIds);
+    await whileOpen?.();
     await source.query('COMMIT');
-    return { snapshot, events: changed.length, rows };
+    return { snapshot, events: found.length, rows, changed };
   } catch (err) {
     await source.query('ROLLBACK').catch(() => {});
     throw err;
   }
 }
 
-async function verify(source: pg.Client, target: pg.Client, forumId: string, columns: Map<MovedTable, string[]>): Promise<TableReport[]> {
+const differs = (what: string, a: { n: number; sum?: string }, b: { n: number; sum?: string }) =>
+  new Error(`verification failed: ${what}: ${a.n} rows${a.sum ? ` (${a.sum})` : ''} on the old shard, ${b.n}${b.sum ? ` (${b.sum})` : ''} on the new`);
+
+/** Both copies of the forum, whole: row counts and checksums of every table, the heads, each thread's log gap-free. */
+async function verifyAll(source: pg.Client, target: pg.Client, forumId: string, columns: Map<MovedTable, string[]>): Promise<TableReport[]> {
   const out: TableReport[] = [];
   for (const table of moveSql.movedTables) {
     const sql = moveSql.checksum(table, columns.get(table)!);
     const [a, b] = await Promise.all([source.query(sql, [forumId]), target.query(sql, [forumId])]);
     const s = a.rows[0] as { n: number; sum: string };
     const t = b.rows[0] as { n: number; sum: string };
-    if (s.n !== t.n || s.sum !== t.sum) throw new Error(`verification failed: ${table}: ${s.n} rows (${s.sum}) on the old shard, ${t.n} (${t.sum}) on the new`);
+    if (s.n !== t.n || s.sum !== t.sum) throw differs(table, s, t);
     out.push({ table, rows: t.n, checksum: t.sum });
   }
   const [a, b] = await Promise.all([source.query(moveSql.heads, [forumId]), target.query(moveSql.heads, [forumId])]);
   if (a.rows[0].heads !== b.rows[0].heads) throw new Error('verification failed: the event-log heads differ');
   if (b.rows[0].broken !== 0) throw new Error(`verification failed: ${b.rows[0].broken as number} threads' event logs are not gap-free on the new shard`);
   return out;
+}
+
+/**
+ * At the fence, after a verifyAll of an earlier snapshot: every row changed since then (named by
+ * its events) compared by checksum, and every table's row count and the heads compared, so a row
+ * that appeared or went on one side only is caught too.
+ */
+async function verifyChanged(source: pg.Client, target: pg.Client, forumId: string, columns: Map<MovedTable, string[]>, changed: Changed): Promise<void> {
+  const ids: Record<MovedTable, string[]> = { threads: changed.threadIds, posts: changed.postIds, votes: changed.postIds, events: changed.eventIds };
+  // each side's statements in turn on its own connection; the two sides at once
+  const side = async (client: pg.Client) => {
+    const out: { sum: { n: number; sum: string }; count: { n: number } }[] = [];
+    for (const table of moveSql.movedTables) {
+      const sum = (await client.query(moveSql.checksumByIds(table, columns.get(table)!), [ids[table]])).rows[0];
+      const count = (await client.query(moveSql.countRows(table), [forumId])).rows[0];
+      out.push({ sum, count });
+    }
+    return out;
+  };
+  const [olds, news] = await Promise.all([side(source), side(target)]);
+  moveSql.movedTables.forEach((table, i) => {
+    const [a, b] = [olds[i], news[i]];
+    if (a.sum.n !== b.sum.n || a.sum.sum !== b.sum.sum) throw differs(`changed ${table}`, a.sum, b.sum);
+    if (a.count.n !== b.count.n) throw differs(table, a.count, b.count);
+  });
+  const [a, b] = await Promise.all([source.query(moveSql.headsDigest, [forumId]), target.query(moveSql.headsDigest, [forumId])]);
+  if (a.rows[0].heads !== b.rows[0].heads) throw new Error('verification failed: the event-log heads differ');
+}
+
+/**
+ * Counters on the new shard, from its rows, for some threads; and their status events count as
+ * applied there, so a late counter signal of an old event adds nothing twice.
+ */
+async function recount(target: pg.Client, threadIds: string[], eventIds: string[]): Promise<void> {
+  await target.query('BEGIN');
+  try {
+    if (threadIds.length) {
+      await target.query(moveSql.recountThreads, [threadIds, publishedStatuses, awaitingModerationStatuses]);
+      await target.query(moveSql.recountReplies, [threadIds, publishedStatuses]);
+    }
+    if (eventIds.length) await target.query(moveSql.claimEvents, [eventIds, countersClaim('content'), statusEventTypes]);
+    await target.query('COMMIT');
+  } catch (err) {
+    await target.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
 }
 
 const relayCursor = (db: Database, shard: number): string =>

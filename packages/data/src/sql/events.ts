@@ -17,8 +17,8 @@ export async function appendThreadEvent<E extends ParleyEvent>(
     [e.threadId, e.event.type, e.event.version, e.actor, e.postId ?? null, snapshot],
   );
   if (rows.length === 0) {
-    const fence = await ex.query<{ to_shard: number }>(fencedThread, [e.threadId]);
-    if (fence.rows.length) throw new ContentMovedError(e.threadId, fence.rows[0].to_shard);
+    const fence = await ex.query<{ to_shard: number; forum_id: string }>(fencedThread, [e.threadId]);
+    if (fence.rows.length) throw new ContentMovedError(e.threadId, String(fence.rows[0].forum_id), fence.rows[0].to_shard);
     throw new Error(`thread ${e.threadId} vanished inside a write`);
   }
   const r = rows[0];
@@ -36,17 +36,19 @@ export async function appendThreadEvent<E extends ParleyEvent>(
  */
 export class ContentMovedError extends Error {
   readonly threadId: string;
+  readonly forumId: string;
   readonly toShard: number;
 
-  constructor(threadId: string, toShard: number) {
+  constructor(threadId: string, forumId: string, toShard: number) {
     super(`thread ${threadId}'s forum has moved to content shard ${toShard}`);
     this.name = 'ContentMovedError';
     this.threadId = threadId;
+    this.forumId = forumId;
     this.toShard = toShard;
   }
 }
 
-const fencedThread = `SELECT f.to_shard FROM threads t JOIN forum_fences f ON f.forum_id = t.forum_id WHERE t.id = $1`;
+const fencedThread = `SELECT f.to_shard, f.forum_id FROM threads t JOIN forum_fences f ON f.forum_id = t.forum_id WHERE t.id = $1`;
 
 /**
  * $1 thread, $2 type, $3 schema version, $4 actor, $5 post, $6 snapshot. Every content write

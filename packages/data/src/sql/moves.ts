@@ -45,13 +45,18 @@ export const declareForumRows = (table: MovedTable): string =>
 
 export const fetchForumRows = (table: MovedTable, n: number): string => `FETCH ${n} FROM move_${table}`;
 
-/** Rows by id, for the catch-up: $1 ids (for votes: the posts' ids) */
-export const rowsByIds: Record<MovedTable, string> = {
-  threads: 'SELECT to_jsonb(r)::text AS row FROM threads r WHERE r.id = ANY($1::bigint[]) ORDER BY r.id',
-  posts: 'SELECT to_jsonb(r)::text AS row FROM posts r WHERE r.id = ANY($1::bigint[]) ORDER BY r.thread_id, r.depth, r.id',
-  votes: 'SELECT to_jsonb(r)::text AS row FROM votes r WHERE r.post_id = ANY($1::bigint[]) ORDER BY r.post_id, r.voter',
-  events: 'SELECT to_jsonb(r)::text AS row FROM events r WHERE r.id = ANY($1::bigint[]) ORDER BY r.id',
+/** Rows named by ids (for votes: their posts' ids): what a catch-up copies and the fence verifies. $1 ids */
+const idRows: Record<MovedTable, { from: string; order: string }> = {
+  threads: { from: 'threads r WHERE r.id = ANY($1::bigint[])', order: 'r.id' },
+  posts: { from: 'posts r WHERE r.id = ANY($1::bigint[])', order: 'r.thread_id, r.depth, r.id' },
+  votes: { from: 'votes r WHERE r.post_id = ANY($1::bigint[])', order: 'r.post_id, r.voter' },
+  events: { from: 'events r WHERE r.id = ANY($1::bigint[])', order: 'r.id' },
 };
+
+/** Rows by id, for the catch-up: $1 ids (for votes: the posts' ids) */
+export const rowsByIds = Object.fromEntries(
+  movedTables.map((t) => [t, `SELECT to_jsonb(r)::text AS row FROM ${idRows[t].from} ORDER BY ${idRows[t].order}`]),
+) as Record<MovedTable, string>;
 
 /** A catch-up replaces the votes of the posts it copies (a vote row can change or go). $1 post ids */
 export const deleteVotesOfPosts = 'DELETE FROM votes WHERE post_id = ANY($1::bigint[])';
@@ -88,30 +93,50 @@ export const unfenceForum = 'DELETE FROM forum_fences WHERE forum_id = $1';
 /** Every transaction that was running when `$1` (a snapshot) was taken has ended. */
 export const snapshotPassed = 'SELECT pg_snapshot_xmin(pg_current_snapshot()) >= pg_snapshot_xmax($1::pg_snapshot) AS passed';
 
-/** Recounts a forum's thread counters from its posts: $1 forum, $2 published statuses, $3 awaiting statuses */
+/**
+ * Recounts thread counters from their posts: $1 thread ids, $2 published statuses, $3 awaiting
+ * statuses. `forumThreadIds` gives all of a forum's.
+ */
 export const recountThreads = `UPDATE threads t SET post_count = c.published, pending_count = c.pending
   FROM (SELECT th.id, count(p.id) FILTER (WHERE p.status = ANY($2::text[]))::int AS published,
                count(p.id) FILTER (WHERE p.status = ANY($3::text[]))::int AS pending
-        FROM threads th LEFT JOIN posts p ON p.thread_id = th.id WHERE th.forum_id = $1 GROUP BY th.id) c
+        FROM threads th LEFT JOIN posts p ON p.thread_id = th.id WHERE th.id = ANY($1::bigint[]) GROUP BY th.id) c
   WHERE t.id = c.id AND (t.post_count, t.pending_count) IS DISTINCT FROM (c.published, c.pending)`;
 
-/** Recounts a forum's reply counts: $1 forum, $2 published statuses */
+/** Recounts the reply counts of the posts of some threads: $1 thread ids, $2 published statuses */
 export const recountReplies = `UPDATE posts p SET reply_count = c.n
   FROM (SELECT par.id, count(ch.id) FILTER (WHERE ch.status = ANY($2::text[]))::int AS n
         FROM posts par LEFT JOIN posts ch ON ch.parent_id = par.id
-        WHERE par.thread_id IN (${forumThreads}) GROUP BY par.id) c
+        WHERE par.thread_id = ANY($1::bigint[]) GROUP BY par.id) c
   WHERE p.id = c.id AND p.reply_count <> c.n`;
 
-/** Marks a forum's events of the given types as applied by a handler: $1 forum, $2 handler, $3 types */
-export const claimForumEvents = `INSERT INTO applied_events (handler, event_id)
-  SELECT $2, id FROM events WHERE thread_id IN (${forumThreads}) AND type = ANY($3::text[]) ON CONFLICT DO NOTHING`;
+/** All of a forum's thread ids. $1 forum id */
+export const forumThreadIds = 'SELECT array_agg(id ORDER BY id)::text[] AS ids FROM threads WHERE forum_id = $1';
+
+/** Marks events of the given types as applied by a handler: $1 event ids, $2 handler, $3 types */
+export const claimEvents = `INSERT INTO applied_events (handler, event_id)
+  SELECT $2, id FROM events WHERE id = ANY($1::bigint[]) AND type = ANY($3::text[]) ON CONFLICT DO NOTHING`;
+
+/** All of a forum's event ids of the given types. $1 forum id, $2 types */
+export const forumEventIds = `SELECT coalesce(array_agg(id), '{}')::text[] AS ids FROM events WHERE thread_id IN (${forumThreads}) AND type = ANY($2::text[])`;
+
+const compared = (table: MovedTable, columns: readonly string[]) =>
+  columns.filter((c) => !derivedColumns[table].includes(c)).map((c) => `r.${c}`).join(', ');
 
 /** Row count and checksum of one forum's rows of a table, derived columns left out. $1 forum id */
 export function checksum(table: MovedTable, columns: readonly string[]): string {
-  const compared = columns.filter((c) => !derivedColumns[table].includes(c)).map((c) => `r.${c}`);
-  return `SELECT count(*)::int AS n, coalesce(md5(string_agg(md5(ROW(${compared.join(', ')})::text), '' ORDER BY ${forumRows[table].order})), '') AS sum
+  return `SELECT count(*)::int AS n, coalesce(md5(string_agg(md5(ROW(${compared(table, columns)})::text), '' ORDER BY ${forumRows[table].order})), '') AS sum
     FROM ${forumRows[table].from}`;
 }
+
+/** The same for the rows named by ids (see rowsByIds). $1 ids */
+export function checksumByIds(table: MovedTable, columns: readonly string[]): string {
+  return `SELECT count(*)::int AS n, coalesce(md5(string_agg(md5(ROW(${compared(table, columns)})::text), '' ORDER BY ${idRows[table].order})), '') AS sum
+    FROM ${idRows[table].from}`;
+}
+
+/** How many rows of a table the forum has. $1 forum id */
+export const countRows = (table: MovedTable): string => `SELECT count(*)::int AS n FROM ${forumRows[table].from}`;
 
 /**
  * The forum's event-log heads: a digest of every thread's last sequence number, and how many
@@ -122,8 +147,14 @@ export const heads = `SELECT coalesce(md5(string_agg(t.id || ':' || t.last_seq, 
                         OR EXISTS (SELECT 1 FROM events e WHERE e.thread_id = t.id AND e.seq > t.last_seq))::int AS broken
   FROM threads t WHERE t.forum_id = $1`;
 
+/** The digest of the forum's heads alone (the fence's check: cheap). $1 forum id */
+export const headsDigest = `SELECT coalesce(md5(string_agg(t.id || ':' || t.last_seq, ',' ORDER BY t.id)), '') AS heads FROM threads t WHERE t.forum_id = $1`;
+
+/** Fills the planner's statistics after the bulk copy (the verification reads every row). */
+export const analyzeMoved = 'ANALYZE threads, posts, votes, events';
+
 /** A page of a forum's thread ids (removal goes thread by thread). $1 forum, $2 after id, $3 limit */
-export const threadIdsPage = 'SELECT id::text FROM threads WHERE forum_id = $1 AND id > $2::bigint ORDER BY id LIMIT $3';
+export const threadIdsPage = 'SELECT t.id::text AS id FROM threads t WHERE t.forum_id = $1 AND t.id > $2::bigint ORDER BY t.id LIMIT $3';
 
 /** Removes some threads of a forum with everything in them, children first. $1 thread ids */
 export const removeThreads = [
