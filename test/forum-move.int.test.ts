@@ -209,3 +209,23 @@ t.test('a write that waits past PARLEY_MOVE_WAIT_MS for a move to switch answers
   await sql(c0.url, 'DELETE FROM forum_fences WHERE forum_id = $1', [forum.id]);
   t.equal((await api.post(thread.id, { message: 'after' })).post.id.length > 0, true, 'unfenced, it takes writes again');
 });
+
+t.test('the old copy goes whole, page after page of threads (ids past 9 too)', async (t) => {
+  const { db, c0, c1, sql } = await twoShards(t);
+  const { api } = await testRealtimeStack(t, {}, { shared: db });
+  const { forum } = await forumOnShard(api, 'many-threads', 0);
+  for (let i = 0; i < 12; i++) await api.post((await api.thread('many-threads', `page-${i}`)).id, { message: `on page ${i}` });
+  // a batch of 100 rows removes one thread per transaction: twelve pages, in id order
+  const report = await moveForum(db, { slug: 'many-threads', to: 1, batchSize: 100, routeTtlMs: 0, relayWaitMs: 0 });
+  t.same(report.copied, { threads: 12, posts: 12, votes: 0, events: 24 });
+  // no worker runs here: nothing relayed the old copy's events, so it stays until they are
+  t.equal(report.removed, false, 'the old copy waits for its relay');
+  await sql(c0.url, `INSERT INTO relay_cursor (name, txid, event_id) VALUES ('signals:0', pg_current_xact_id(), 9223372036854775807)
+    ON CONFLICT (name) DO UPDATE SET txid = EXCLUDED.txid, event_id = EXCLUDED.event_id`);
+  const finished = await moveForum(db, { slug: 'many-threads', to: 1, batchSize: 100, relayWaitMs: 0 });
+  t.ok(finished.removed, 'the same command run again removes it, once relayed');
+  const [left] = await sql(c0.url, 'SELECT (SELECT count(*) FROM threads WHERE forum_id = $1)::int AS threads, (SELECT count(*) FROM posts WHERE forum_id = $1)::int AS posts', [forum.id]);
+  t.same(left, { threads: 0, posts: 0 }, 'every thread and post left shard 0');
+  const [moved] = await sql(c1.url, 'SELECT count(*)::int AS n FROM threads WHERE forum_id = $1', [forum.id]);
+  t.equal(moved.n, 12);
+});
