@@ -189,7 +189,10 @@ benchMain('bench:move', 300 + warmup + before + after + Math.ceil(postCount / 25
     return (last ? found[found.length - 1] : found[0])?.at;
   };
   const tCopied = at('copied in') ?? moveStart;
-  const tLastRound = at('catch-up ', true) ?? tCopied;
+  const tVerified0 = at('verified:');
+  // the last catch-up round before the whole-copy verification, and the last one before the fence
+  const tLastRound = marks.filter((m) => m.line.startsWith('catch-up ') && (tVerified0 === undefined || m.at < tVerified0)).at(-1)?.at ?? tCopied;
+  const tLastVerifiedRound = at('catch-up ', true) ?? tVerified0 ?? tCopied;
   const tSwitch = at('switched to') ?? moveEnd;
   const tFence = tSwitch - report.fenceMs;
   const tFencedLine = at('fenced;') ?? tFence;
@@ -232,6 +235,7 @@ benchMain('bench:move', 300 + warmup + before + after + Math.ceil(postCount / 25
   line(`  copy:              ${ms(copyMs)}, ${fmt(copiedRows)} rows (${Object.entries(report.copied).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}): ${fmt(copyRate)} rows/s`);
   line(`  catch-up:          ${ms(tLastRound - tCopied)}, ${report.rounds} rounds (${marks.filter((m) => m.line.startsWith('catch-up ')).map((m) => m.line.replace(/^catch-up \d+: /, '').replace(/ events, (\d+) rows/, ' ev/$1 rows')).join('; ')})`);
   line(`  verify + recount:  ${ms(tVerified - tLastRound)} (the whole copy against one source snapshot, before the fence, while writes go on)`);
+  line(`  rounds after it:   ${ms(Math.max(0, tLastVerifiedRound - tVerified))} (what changed meanwhile, caught up, verified row by row and recounted, still before the fence)`);
   line(`  fence → switch:    ${ms(report.fenceMs)} (the running writes end, last catch-up, changed rows verified, counts, heads, recount: ${ms(tFencedLine - tFence)}; switch ${ms(tSwitch - tFencedLine)}); ` +
     `${fmt(report.caughtUp)} events caught up in all`);
   line(`  route TTL wait:    ${ms(removalStart - tCacheWait)} (ForumCache TTL + 1 s)${tRelayWait ? `, then waited for the worker's relay` : ''}`);

@@ -148,6 +148,19 @@ export async function moveForum(db: Database, o: MoveOptions): Promise<MoveRepor
     rounds++;
     caughtUp += checked.events;
     log(`verified: ${verified.map((v) => `${v.table} ${v.rows}`).join(', ')}; checksums and heads match (catch-up ${rounds}: ${checked.events} events)`);
+    // what the writers changed during that, caught up and verified the same way (each round
+    // against its own open snapshot) until a round is small: the fence is then left with little
+    for (let more = 0; more < (o.maxRounds ?? 20); more++) {
+      const round = await catchUp(source, snapshot, forum.id, upsert, target, async (changed) => {
+        await verifyChanged(source, target, forum.id, columns, changed);
+        await recount(target, changed.threadIds, changed.eventIds);
+      });
+      snapshot = round.snapshot;
+      rounds++;
+      caughtUp += round.events;
+      log(`catch-up ${rounds}: ${round.events} events, ${round.rows} rows, verified`);
+      if (round.events < (o.fenceBelow ?? 500)) break;
+    }
 
     // 4. the fence: from its commit no write of this forum commits on the old shard; the writes
     // that were already running end (commit or fail) before the last catch-up reads
@@ -229,7 +242,7 @@ async function catchUp(
   forumId: string,
   upsert: (table: MovedTable, rows: { row: string }[]) => Promise<void>,
   target: pg.Client,
-  whileOpen?: () => Promise<void>,
+  whileOpen?: (changed: Changed) => Promise<void>,
 ): Promise<{ snapshot: string; events: number; rows: number; changed: Changed }> {
   await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
@@ -252,7 +265,7 @@ async function catchUp(
     await copy('posts', changed.postIds);
     await copy('votes', changed.postIds);
     await copy('events', changed.eventIds);
-    await whileOpen?.();
+    await whileOpen?.(changed);
     await source.query('COMMIT');
     return { snapshot, events: found.length, rows, changed };
   } catch (err) {
