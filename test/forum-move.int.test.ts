@@ -49,7 +49,8 @@ t.test('a forum moves to another shard under write load, with a realtime subscri
   const { forum, moderatorKey } = await forumOnShard(api, 'moving', 0);
   const threads = [await api.thread('moving', 'one'), await api.thread('moving', 'two'), await api.thread('moving', 'three')];
   const seeded: string[] = [];
-  for (let i = 0; i < 60; i++) seeded.push((await api.post(threads[i % 3].id, { message: `seed ${i}` })).post.id);
+  // some replies (in the same thread: post i - 3 is in thread i % 3 too), so reply counts move as well
+  for (let i = 0; i < 60; i++) seeded.push((await api.post(threads[i % 3].id, { message: `seed ${i}`, ...(i % 5 === 4 ? { parentId: seeded[i - 3] } : {}) })).post.id);
   const voted = await api.req('PUT', `/v1/posts/${seeded[0]}/vote`, { body: { value: 1 }, headers: { 'x-parley-voter': 'voter-0123456789abcdef' } });
   t.equal(voted.status, 200);
   const spam = await api.req('POST', `/v1/posts/${seeded[1]}/spam`, { token: moderatorKey });
@@ -74,7 +75,7 @@ t.test('a forum moves to another shard under write load, with a realtime subscri
     routeTtlMs: 5000,
     async onFenced() {
       // a write that meets the fence waits for the switch, then lands on the new shard
-      fencedWrite = api.req('POST', `/v1/threads/${threads[1].id}/posts`, { body: { message: 'at the fence', author: { name: 'Fenced', email: 'f@example.com' } } });
+      fencedWrite = api.req('POST', `/v1/threads/${threads[1].id}/posts`, { body: { message: 'at the fence', parentId: seeded[4], author: { name: 'Fenced', email: 'f@example.com' } } });
       void fencedWrite.then(() => void (settled = true));
       await new Promise((r) => setTimeout(r, 300));
       settledDuringFence = settled;
@@ -129,6 +130,12 @@ t.test('a forum moves to another shard under write load, with a realtime subscri
     return rows.every((r) => r.post_count === r.published) ? rows : undefined;
   });
   t.equal(counted.length, 3, "each thread's post count matches its published posts on shard 1");
+  const wrongReplies = await until('the reply counts to settle on shard 1', 30_000, async () => {
+    const [r] = await sql(c1.url, `SELECT count(*)::int AS n FROM posts p WHERE p.forum_id = $1
+      AND p.reply_count <> (SELECT count(*) FROM posts c WHERE c.parent_id = p.id AND c.status = 'approved')`, [forum.id]);
+    return r.n === 0 ? r.n : undefined;
+  });
+  t.equal(wrongReplies, 0, 'and every reply count its published replies, the reply written at the fence included');
 });
 
 t.test('a move that fails, at its verification or at its fence, changes nothing: the forum stays, and takes writes', async (t) => {

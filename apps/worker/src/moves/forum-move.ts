@@ -142,7 +142,7 @@ export async function moveForum(db: Database, o: MoveOptions): Promise<MoveRepor
       verified = await verifyAll(source, target, forum.id, columns);
       const threads = (await target.query<{ ids: string[] | null }>(moveSql.forumThreadIds, [forum.id])).rows[0].ids ?? [];
       const events = (await target.query<{ ids: string[] }>(moveSql.forumEventIds, [forum.id, statusEventTypes])).rows[0].ids;
-      await recount(target, threads, events);
+      await recount(target, threads, 'all', events);
     });
     snapshot = checked.snapshot;
     rounds++;
@@ -153,7 +153,7 @@ export async function moveForum(db: Database, o: MoveOptions): Promise<MoveRepor
     for (let more = 0; more < (o.maxRounds ?? 20); more++) {
       const round = await catchUp(source, snapshot, forum.id, upsert, target, async (changed) => {
         await verifyChanged(source, target, forum.id, columns, changed);
-        await recount(target, changed.threadIds, changed.eventIds);
+        await recount(target, changed.threadIds, changed.postIds, changed.eventIds);
       });
       snapshot = round.snapshot;
       rounds++;
@@ -172,15 +172,19 @@ export async function moveForum(db: Database, o: MoveOptions): Promise<MoveRepor
       if (Date.now() - fencedAt > (o.fenceWaitMs ?? 10_000)) throw new Error('writes that were running at the fence did not end in time');
       await sleep(2);
     }
+    const ended = Date.now();
     await o.onFenced?.();
     const last = await catchUp(source, snapshot, forum.id, upsert, target);
     caughtUp += last.events;
+    const copiedAt = Date.now();
 
-    // 5. what changed since the verified snapshot: verified again, row by row, with the counts of
-    // every table and the heads; its threads recounted and its events claimed on the new shard
+    // 5. what changed since the last verified snapshot: verified row by row, with the counts of
+    // every table and the heads; its threads and posts recounted, its events claimed
     await verifyChanged(source, target, forum.id, columns, last.changed);
-    await recount(target, last.changed.threadIds, last.changed.eventIds);
-    log(`fenced; last catch-up: ${last.events} events, ${last.rows} rows, verified`);
+    const verifiedAt = Date.now();
+    await recount(target, last.changed.threadIds, last.changed.postIds, last.changed.eventIds);
+    log(`fenced; the running writes ended in ${ended - fencedAt} ms; last catch-up: ${last.events} events, ${last.rows} rows in ${copiedAt - ended} ms; ` +
+      `verified in ${verifiedAt - copiedAt} ms; recounted in ${Date.now() - verifiedAt} ms`);
 
     // 6. switch: the new shard takes the forum's writes (an older fence there, from a move away, goes first)
     await target.query(moveSql.unfenceForum, [forum.id]);
@@ -322,16 +326,17 @@ async function verifyChanged(source: pg.Client, target: pg.Client, forumId: stri
 }
 
 /**
- * Counters on the new shard, from its rows, for some threads; and their status events count as
- * applied there, so a late counter signal of an old event adds nothing twice.
+ * Counters on the new shard, from its rows; and the status events count as applied there, so a
+ * late counter signal of an old event adds nothing twice. `posts`: recount the reply counts of
+ * those posts and their parents only (after a catch-up); 'all': of every post of the threads.
  */
-async function recount(target: pg.Client, threadIds: string[], eventIds: string[]): Promise<void> {
+async function recount(target: pg.Client, threadIds: string[], posts: string[] | 'all', eventIds: string[]): Promise<void> {
   await target.query('BEGIN');
   try {
-    if (threadIds.length) {
-      await target.query(moveSql.recountThreads, [threadIds, publishedStatuses, awaitingModerationStatuses]);
-      await target.query(moveSql.recountReplies, [threadIds, publishedStatuses]);
-    }
+    if (threadIds.length) await target.query(moveSql.recountThreads, [threadIds, publishedStatuses, awaitingModerationStatuses]);
+    if (posts === 'all') {
+      if (threadIds.length) await target.query(moveSql.recountReplies, [threadIds, publishedStatuses]);
+    } else if (posts.length) await target.query(moveSql.recountRepliesOfPosts, [posts, publishedStatuses]);
     if (eventIds.length) await target.query(moveSql.claimEvents, [eventIds, countersClaim('content'), statusEventTypes]);
     await target.query('COMMIT');
   } catch (err) {

@@ -103,7 +103,16 @@ export const recountThreads = `UPDATE threads t SET post_count = c.published, pe
         FROM threads th LEFT JOIN posts p ON p.thread_id = th.id WHERE th.id = ANY($1::bigint[]) GROUP BY th.id) c
   WHERE t.id = c.id AND (t.post_count, t.pending_count) IS DISTINCT FROM (c.published, c.pending)`;
 
-/** Recounts the reply counts of the posts of some threads: $1 thread ids, $2 published statuses */
+/**
+ * Recounts the reply counts of some posts and of their parents (a changed post changes its
+ * parent's count), by the parent index: $1 post ids, $2 published statuses
+ */
+export const recountRepliesOfPosts = `UPDATE posts p SET reply_count = c.n
+  FROM (SELECT par.id, (SELECT count(*) FROM posts ch WHERE ch.parent_id = par.id AND ch.status = ANY($2::text[]))::int AS n
+        FROM posts par WHERE par.id IN (SELECT parent_id FROM posts WHERE id = ANY($1::bigint[]) UNION SELECT unnest($1::bigint[]))) c
+  WHERE p.id = c.id AND p.reply_count <> c.n`;
+
+/** Recounts the reply counts of every post of some threads (the whole forum's, once): $1 thread ids, $2 published statuses */
 export const recountReplies = `UPDATE posts p SET reply_count = c.n
   FROM (SELECT par.id, count(ch.id) FILTER (WHERE ch.status = ANY($2::text[]))::int AS n
         FROM posts par LEFT JOIN posts ch ON ch.parent_id = par.id
