@@ -1,7 +1,8 @@
-// The processes `pnpm topology:up` runs besides Postgres: Redis, HAProxy and Parley's own
+// The processes `pnpm topology:up` runs besides Postgres: Redis, memcached, HAProxy and Parley's own
 // standalone processes (API, realtime, worker), each in the foreground, dying with the topology
 // process (setpriv --pdeathsig), ready once it answers, stopped with SIGTERM (SIGKILL after 15 s).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { dyingWithParent, which } from './binaries.ts';
 import { PARLEY_NODE_FLAGS } from './node-flags.ts';
@@ -65,6 +66,39 @@ export async function startRedis(port: number, dir: string): Promise<Running> {
   const p = run('redis', bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no']);
   await waitFor('redis', p.child, p.output, async () => (await ping(port)) === 'PONG');
   return { name: 'redis', url: `redis://127.0.0.1:${port}`, stop: p.stop, output: p.output };
+}
+
+/** memcached's `version` answer on 127.0.0.1:port, or an error. */
+export function memcachedVersion(port: number, timeoutMs = 1000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let got = '';
+    const done = (err?: Error) => {
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(got.trim());
+    };
+    socket.setTimeout(timeoutMs, () => done(new Error(`memcached on port ${port} did not answer within ${timeoutMs} ms`)));
+    socket.on('error', done);
+    socket.on('connect', () => socket.write('version\r\n'));
+    socket.on('data', (d) => {
+      got += d;
+      if (got.includes('\r\n')) done(got.startsWith('VERSION') ? undefined : new Error(got.trim()));
+    });
+  });
+}
+
+/**
+ * Debian's memcached in the foreground on 127.0.0.1:port, UDP off, `memoryMb` of cache. As root
+ * it runs as `nobody` (memcached refuses root without `-u`).
+ */
+export async function startMemcached(port: number, opts: { memoryMb?: number } = {}): Promise<Running> {
+  const bin = which('memcached');
+  if (!bin) throw new Error('memcached is not installed: `apt-get install -y --no-install-recommends memcached` (npm test and pnpm topology:up do this themselves)');
+  const asRoot = process.getuid?.() === 0 ? ['-u', 'nobody'] : [];
+  const p = run(`memcached:${port}`, bin, [...asRoot, '-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', String(opts.memoryMb ?? 64), '-c', '4096']);
+  await waitFor(`memcached on port ${port}`, p.child, p.output, async () => (await memcachedVersion(port)).startsWith('VERSION'));
+  return { name: `memcached:${port}`, url: `127.0.0.1:${port}`, stop: p.stop, output: p.output };
 }
 
 export async function startHaproxy(configFile: string, port: number): Promise<Running> {

@@ -32,3 +32,5 @@ export * from './replica-monitor.ts';
 export * from './placement.ts';
 export * from './locator.ts';
 export * as moveSql from './sql/moves.ts';
+export * from './byte-cache.ts';
+export * from './memcached.ts';

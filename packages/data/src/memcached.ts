@@ -1,0 +1,132 @@
+// A memcached pool (MEMCACHED_SERVERS) behind the ByteCache seam (docs/adr/0010):
+// - keys are placed on a ketama-compatible ring (`hashring`, libketama's 160 points per server),
+//   so losing one of n servers moves only the keys it held, about 1/n;
+// - each server has its own client (`memcache-client`: the ASCII protocol, multi-key get, short
+//   connect and command timeouts);
+// - a server whose command fails (refused, reset, timed out) is ejected from the ring at once and
+//   tried again after `retryMs`. Its keys fall to the next servers on the ring meanwhile. A dead
+//   server therefore costs at most one timeout, not one per request.
+import HashRing from 'hashring';
+import { MemcacheClient } from 'memcache-client';
+import type { ByteCache } from './byte-cache.ts';
+
+export interface MemcachedPoolOptions {
+  /** connect and command timeout, ms (default 100) */
+  timeoutMs?: number;
+  /** how long an ejected server stays out before it is tried again, ms (default 10,000) */
+  retryMs?: number;
+  /** told when a server leaves or rejoins the ring */
+  log?: (line: string) => void;
+}
+
+export class MemcachedPool implements ByteCache {
+  readonly kind: string;
+  private readonly ring: HashRing;
+  private readonly clients = new Map<string, MemcacheClient>();
+  private readonly ejected = new Map<string, NodeJS.Timeout>();
+  private readonly retryMs: number;
+  private readonly log: (line: string) => void;
+  private closed = false;
+
+  constructor(servers: readonly string[], opts: MemcachedPoolOptions = {}) {
+    if (servers.length === 0) throw new Error('a memcached pool needs at least one server');
+    const timeout = opts.timeoutMs ?? 100;
+    this.retryMs = opts.retryMs ?? 10_000;
+    this.log = opts.log ?? (() => {});
+    this.kind = `memcached (${servers.length} server${servers.length === 1 ? '' : 's'})`;
+    this.ring = new HashRing([...servers]);
+    for (const server of servers) {
+      this.clients.set(server, new MemcacheClient({ server, cmdTimeout: timeout, connectTimeout: timeout, noDelay: true }));
+    }
+  }
+
+  /** The server a key lives on now (undefined when every server is ejected). */
+  serverFor(key: string): string | undefined {
+    return this.ejected.size === this.clients.size ? undefined : this.ring.get(key);
+  }
+
+  /** Servers out of the ring now. */
+  get ejectedServers(): string[] {
+    return [...this.ejected.keys()];
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    return (await this.getMany([key])).get(key);
+  }
+
+  async getMany(keys: readonly string[]): Promise<Map<string, Buffer>> {
+    const out = new Map<string, Buffer>();
+    const byServer = new Map<string, string[]>();
+    for (const key of keys) {
+      const server = this.serverFor(key);
+      if (server) byServer.set(server, [...(byServer.get(server) ?? []), key]);
+    }
+    await Promise.all(
+      [...byServer].map(async ([server, some]) => {
+        // one multi-key `get` per server
+        const found = await this.run(server, async (c): Promise<Record<string, { value: unknown } | undefined>> => {
+          // (its typings describe a single-key answer; a key list answers an object by key)
+          if (some.length > 1) return (await c.get<Buffer>(some)) as unknown as Record<string, { value: unknown }>;
+          const v = await c.get<Buffer>(some[0]);
+          return v ? { [some[0]]: v } : {};
+        });
+        for (const [k, v] of Object.entries(found ?? {})) if (v?.value !== undefined) out.set(k, toBuffer(v.value));
+      }),
+    );
+    return out;
+  }
+
+  async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
+    const server = this.serverFor(key);
+    if (server) await this.run(server, (c) => c.set(key, value, { lifetime: ttlSeconds }));
+  }
+
+  async add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean> {
+    const server = this.serverFor(key);
+    if (!server) return true;
+    // NOT_STORED: someone holds it. A failed server (now ejected) leaves nobody to share it with.
+    const r = await this.run(server, (c) => c.add(key, value, { lifetime: ttlSeconds }).then(() => 'stored' as const, (err: Error) => {
+      if (err.message === 'NOT_STORED') return 'held' as const;
+      throw err;
+    }));
+    return r !== 'held';
+  }
+
+  async delete(key: string): Promise<void> {
+    const server = this.serverFor(key);
+    if (server) await this.run(server, (c) => c.delete(key, { noreply: false }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.ejected.values()) clearTimeout(t);
+    for (const c of this.clients.values()) c.shutdown();
+  }
+
+  /** One command on one server; a failure ejects the server and reads as nothing. */
+  private async run<T>(server: string, op: (c: MemcacheClient) => Promise<T>): Promise<T | undefined> {
+    try {
+      return await op(this.clients.get(server)!);
+    } catch (err) {
+      this.eject(server, err as Error);
+      return undefined;
+    }
+  }
+
+  private eject(server: string, err: Error): void {
+    if (this.ejected.has(server) || this.closed) return;
+    this.ring.remove(server);
+    this.log(`memcached ${server} ejected for ${this.retryMs} ms: ${err.message}`);
+    const timer = setTimeout(() => {
+      this.ejected.delete(server);
+      if (this.closed) return;
+      // back in the ring: the next command to it decides (a failure ejects it again)
+      this.ring.add(server);
+      this.log(`memcached ${server} back in the ring`);
+    }, this.retryMs);
+    timer.unref();
+    this.ejected.set(server, timer);
+  }
+}
+
+const toBuffer = (v: unknown): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(String(v)));
