@@ -8,7 +8,7 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createLogger, lineLogger, loadConfig, logConfig, migrate, migrateTopology, openDatabase, topologyOf, type Config, type Database } from '../packages/data/src/index.ts';
+import { createLogger, lineLogger, loadConfig, logConfig, migrate, migrateTopology, openCache, openDatabase, topologyOf, type ByteCache, type Config, type Database } from '../packages/data/src/index.ts';
 import { startApi } from '../apps/api/src/index.ts';
 import { startWorker, type Worker } from '../apps/worker/src/index.ts';
 import { attachRealtime, REALTIME_PATH, type Realtime } from '../apps/realtime/src/index.ts';
@@ -31,6 +31,7 @@ let db: Database | undefined;
 let api: Awaited<ReturnType<typeof startApi>> | undefined;
 let realtime: Realtime | undefined;
 let worker: Worker | undefined;
+let cache: ByteCache | undefined;
 let stopping = false;
 
 async function main(): Promise<void> {
@@ -94,9 +95,13 @@ async function main(): Promise<void> {
   if (stopping) return;
 
   db = openDatabase(config);
+  // one cache tier for the API and the worker of this process: the worker's refills are what the
+  // API serves (the in-process cache unless MEMCACHED_SERVERS is set)
+  cache = openCache(config, log);
+  log(`cache: ${cache.kind}`);
   log('worker: starting');
-  worker = await startWorker({ config, db, log });
-  api = await startApi({ config, db, widgetDir, demo: { dir: DEMO_PAGES_DIR } });
+  worker = await startWorker({ config, db, cache, log });
+  api = await startApi({ config, db, cache, widgetDir, demo: { dir: DEMO_PAGES_DIR } });
   log(`api: listening on ${api.url}`);
   realtime = attachRealtime(api.app.server, { config, db, log });
   await realtime.ready();
@@ -163,6 +168,7 @@ async function shutdown(reason: string): Promise<number> {
   if (realtime) await step('realtime', () => realtime!.close());
   await apiClosed;
   if (worker) await step('worker', () => worker!.close());
+  if (cache) await step('cache', () => cache!.close());
   if (db) await step('database pools', () => db!.close());
   if (embedded) await step('embedded Postgres', () => embedded!.stop());
   return code;

@@ -33,9 +33,11 @@ export interface TestApi {
 let seq = 0;
 
 /** `shared` runs a second app (another "process") on an existing test database. */
-export async function testApi(t: TapTest, overrides: Partial<Config> = {}, shared?: Database, deps: Pick<AppDeps, 'publisher' | 'widgetDir'> = {}): Promise<TestApi> {
+export async function testApi(t: TapTest, overrides: Partial<Config> = {}, shared?: Database, deps: Pick<AppDeps, 'publisher' | 'widgetDir' | 'cache'> = {}): Promise<TestApi> {
   const { db, url } = shared ? { db: shared, url: '' } : await testDatabase(t);
-  const config = loadConfig({}, { adminToken: ADMIN_TOKEN, logLevel: 'silent', writeRatePerMinute: 0, ...overrides });
+  // cacheStaleMs 0: a cached page is rendered again on every read (through its lease), so a test
+  // reads what it just wrote without sending Parley-Lsn; the cache's own tests set a bound
+  const config = loadConfig({}, { adminToken: ADMIN_TOKEN, logLevel: 'silent', writeRatePerMinute: 0, cacheStaleMs: 0, ...overrides });
   const app = await buildApp({ config, db, ...deps });
   t.teardown(() => app.close());
 

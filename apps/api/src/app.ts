@@ -5,7 +5,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
-import { createLogger, type Config, type Database, type Logger } from '@parley/data';
+import { createLogger, openCache, type ByteCache, type Config, type Database, type Logger } from '@parley/data';
 import { ParleyError } from '@parley/domain';
 import { clientErrorHandler, registerErrorHandling } from './errors.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -34,6 +34,8 @@ export interface AppDeps {
   widgetDir?: WidgetOptions['widgetDir'];
   /** the demo pages at / and /demo/* (scripts/start.ts only) */
   demo?: WidgetOptions['demo'];
+  /** the cache tier, when the caller shares one (scripts/start.ts with its worker); else opened from the config and closed with the app */
+  cache?: ByteCache;
 }
 
 declare module 'fastify' {
@@ -92,7 +94,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerTextGuard(app);
   registerReadYourWrites(app);
 
-  const services = makeServices(config, db);
+  const cache = deps.cache ?? openCache(config, (line) => app.log.warn(line));
+  if (!deps.cache) app.addHook('onClose', () => cache.close());
+  const services = makeServices(config, db, cache);
   app.decorate('parley', services);
   const publisher = startPublisher(config, db, { log: (line) => app.log.warn(line), ...deps.publisher });
   app.decorate('publisher', publisher);

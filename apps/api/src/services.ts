@@ -1,6 +1,6 @@
 import type { AuthDeps } from '@parley/access';
-import { ContentLocator, ForumCache, type Config, type Database } from '@parley/data';
-import { ReadModel } from '@parley/read';
+import { ContentLocator, ForumCache, type ByteCache, type Config, type Database } from '@parley/data';
+import { pageCacheOptions, ReadModel } from '@parley/read';
 
 /** What commands and queries need; built once per app. */
 export interface Services extends AuthDeps {
@@ -11,13 +11,19 @@ export interface Services extends AuthDeps {
   read: ReadModel;
 }
 
-export const makeServices = (config: Config, db: Database): Services => {
+export const makeServices = (config: Config, db: Database, cache: ByteCache): Services => {
   const forums = new ForumCache(db);
   return {
     config,
     db,
     forums,
-    read: new ReadModel({ db, locator: new ContentLocator(db, forums, { moveWaitMs: config.moveWaitMs }), pages: { defaultSize: config.pageSizeDefault, maxSize: config.pageSizeMax } }),
+    read: new ReadModel({
+      db,
+      locator: new ContentLocator(db, forums, { moveWaitMs: config.moveWaitMs }),
+      pages: { defaultSize: config.pageSizeDefault, maxSize: config.pageSizeMax },
+      cache,
+      pageCache: pageCacheOptions(config),
+    }),
     adminToken: config.adminToken,
   };
 };

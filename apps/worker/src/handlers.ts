@@ -1,13 +1,15 @@
 // Every delayed-signal handler and follow-up queue of the worker fleet, connected in one place.
-// Cache refills plug in here too (the cache issue): a handler connected to the post events that
-// rewrites the thread pages it changed.
 import type { Config } from '@parley/data';
+import type { ReadModel } from '@parley/read';
+import { cacheRefill } from './cache/refill.ts';
 import { countersHandler } from './counters/handler.ts';
 import { emailQueue, replyEmails } from './email/index.ts';
 import { SignalRegistry } from './signals/registry.ts';
 import { connectWebhooks } from './webhooks/index.ts';
 
-export function defaultRegistry(config: Config): SignalRegistry {
+/** `read`: the read model over the cache tier, whose pages the refill renders again (no refill without it). */
+export function defaultRegistry(config: Config, opts: { read?: ReadModel } = {}): SignalRegistry {
   const registry = new SignalRegistry().connect(countersHandler).connect(replyEmails).queue(emailQueue);
+  if (opts.read) registry.connect(cacheRefill(opts.read));
   return connectWebhooks(registry, config);
 }

@@ -1,6 +1,7 @@
 // The worker tier: a relay from the event log into pg-boss, and consumers that run the
 // delayed-signal handlers (counters, notifications, webhooks, cache refills) in batches.
-import { openDatabase, type Config, type Database } from '@parley/data';
+import { ContentLocator, ForumCache, openCache, openDatabase, type ByteCache, type Config, type Database } from '@parley/data';
+import { pageCacheOptions, ReadModel } from '@parley/read';
 import { defaultRegistry } from './handlers.ts';
 import { SignalRuntime } from './signals/runtime.ts';
 import type { SignalRegistry } from './signals/registry.ts';
@@ -26,12 +27,23 @@ export interface WorkerOptions {
   /** the data seam; one is opened from the config (and closed with the worker) when absent */
   db?: Database;
   registry?: SignalRegistry;
+  /** the cache tier the refill writes to, when the caller shares one (scripts/start.ts with its API); else opened from the config */
+  cache?: ByteCache;
   log?: (line: string) => void;
 }
 
-export async function startWorker({ config, connectionString, db, registry, log = () => {} }: WorkerOptions): Promise<Worker> {
+export async function startWorker({ config, connectionString, db, registry, cache, log = () => {} }: WorkerOptions): Promise<Worker> {
   const ownDb = db === undefined;
   const database = db ?? openDatabase(config, { poolSize: Math.min(config.dbPoolSize, 6) });
+  // the read model the cache refill renders with, over the cache tier the API serves from
+  const pages = cache ?? openCache(config, log);
+  const read = new ReadModel({
+    db: database,
+    locator: new ContentLocator(database, new ForumCache(database)),
+    pages: { defaultSize: config.pageSizeDefault, maxSize: config.pageSizeMax },
+    cache: pages,
+    pageCache: pageCacheOptions(config),
+  });
   // One pg-boss per database that holds events (ADR 0008): the relay inserts a database's jobs
   // in the transaction that moves its cursor, and handlers insert follow-up jobs in the
   // transaction that claims their events, so each database's jobs live in its own pg-boss schema,
@@ -39,7 +51,7 @@ export async function startWorker({ config, connectionString, db, registry, log 
   const groups = connectionString
     ? [{ url: connectionString, sources: undefined }]
     : database.eventSources().map((s) => ({ url: s.url, sources: [{ route: s.route, cursor: s.cursor }] }));
-  const reg = registry ?? defaultRegistry(config);
+  const reg = registry ?? defaultRegistry(config, { read });
   const runtimes: SignalRuntime[] = [];
   try {
     for (const g of groups) {
@@ -55,6 +67,7 @@ export async function startWorker({ config, connectionString, db, registry, log 
   } catch (err) {
     await Promise.all(runtimes.map((r) => r.stop(1000).catch(() => {})));
     if (ownDb) await database.close();
+    if (!cache) await pages.close();
     throw err;
   }
   let running = true;
@@ -77,6 +90,7 @@ export async function startWorker({ config, connectionString, db, registry, log 
         running = false;
         await Promise.all(runtimes.map((r) => r.stop(10_000)));
         if (ownDb) await database.close();
+        if (!cache) await pages.close();
         log('worker: stopped');
       })();
       return closing;

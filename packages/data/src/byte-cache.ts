@@ -3,6 +3,8 @@
 // (MEMCACHED_SERVERS) stand behind the same interface. A cache may lose anything at any time; no
 // method throws for a cache that is away: a read misses, a write is dropped.
 import { MemoryCache } from './cache.ts';
+import type { Config } from './config.ts';
+import { MemcachedPool } from './memcached.ts';
 
 export interface ByteCache {
   /** what serves, for logs and health: `memory` or `memcached (3 servers)` */
@@ -93,4 +95,10 @@ export class MemoryByteCache implements ByteCache {
     this.sizes.delete(key);
     this.bytes -= size;
   }
+}
+
+/** The process's cache, by the config: the memcached pool when MEMCACHED_SERVERS is set, else in-process. */
+export function openCache(config: Pick<Config, 'memcachedServers' | 'memcachedTimeoutMs' | 'memcachedRetryMs' | 'cacheMemoryMb'>, log?: (line: string) => void): ByteCache {
+  if (!config.memcachedServers) return new MemoryByteCache({ maxBytes: config.cacheMemoryMb * 1024 * 1024 });
+  return new MemcachedPool(config.memcachedServers.split(','), { timeoutMs: config.memcachedTimeoutMs, retryMs: config.memcachedRetryMs, log });
 }

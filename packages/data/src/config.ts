@@ -60,6 +60,13 @@ export const options = {
   realtimeCoalesceMs: option({ env: 'PARLEY_REALTIME_COALESCE_MS', kind: 'int', default: 50, min: 0, max: 5000, doc: 'on a busy thread, events within this window go to a subscriber in one frame' }),
   realtimeSweepMs: option({ env: 'PARLEY_REALTIME_SWEEP_MS', kind: 'int', default: 1000, min: 50, max: 600000, doc: 'how often a realtime node compares its threads with the event log, to repair lost publishes' }),
   workerMonitorSeconds: option({ env: 'PARLEY_WORKER_MONITOR_SECONDS', kind: 'int', default: 10, min: 1, max: 3600, doc: 'how often the worker looks for jobs a crashed worker held (they are retried once their heartbeat lapses, after 10 s)' }),
+  memcachedServers: option({ env: 'MEMCACHED_SERVERS', kind: 'string', default: undefined, doc: 'the memcached pool, host:port,host:port (keys on a ketama ring); unset = an in-process cache in each process (docs/adr/0010)' }),
+  memcachedTimeoutMs: option({ env: 'MEMCACHED_TIMEOUT_MS', kind: 'int', default: 100, min: 5, max: 10000, doc: 'connect and command timeout of a memcached server; a server that misses it is ejected from the ring' }),
+  memcachedRetryMs: option({ env: 'MEMCACHED_RETRY_MS', kind: 'int', default: 10000, min: 100, max: 3600000, doc: 'how long an ejected memcached server stays out of the ring before it is tried again' }),
+  cacheMemoryMb: option({ env: 'PARLEY_CACHE_MEMORY_MB', kind: 'int', default: 64, min: 1, max: 65536, doc: 'the in-process cache (when MEMCACHED_SERVERS is unset): megabytes it holds at most' }),
+  cacheStaleMs: option({ env: 'PARLEY_CACHE_STALE_MS', kind: 'int', default: 2000, min: 0, max: 3600000, doc: 'a cached thread page older than this is rendered again (by one process, holding a lease) before it is served fresh; between a change and its refill, readers get the previous page at most this old' }),
+  cacheLeaseMs: option({ env: 'PARLEY_CACHE_LEASE_MS', kind: 'int', default: 3000, min: 100, max: 600000, doc: 'how long the lease of one page recomputation holds (a process that died holding it is replaced after this)' }),
+  cacheWaitMs: option({ env: 'PARLEY_CACHE_WAIT_MS', kind: 'int', default: 500, min: 0, max: 60000, doc: 'with no copy of a page to serve, how long a reader waits for the process holding its lease before rendering it itself' }),
   httpHeadersTimeoutMs: option({ env: 'PARLEY_HTTP_HEADERS_TIMEOUT_MS', kind: 'int', default: 10000, min: 100, max: 600000, doc: 'a connection whose request headers are not complete this long after its first byte is answered 408 and closed (slow-header clients)' }),
   httpRequestTimeoutMs: option({ env: 'PARLEY_HTTP_REQUEST_TIMEOUT_MS', kind: 'int', default: 30000, min: 100, max: 3600000, doc: 'a request (headers and body) not fully received this long after its first byte is answered 408 and closed; at least PARLEY_HTTP_HEADERS_TIMEOUT_MS' }),
   httpKeepAliveTimeoutMs: option({ env: 'PARLEY_HTTP_KEEP_ALIVE_TIMEOUT_MS', kind: 'int', default: 72000, min: 100, max: 3600000, doc: 'an idle keep-alive connection is closed after this long; above the 60 s idle timeout of common load balancers, so they close first' }),
@@ -97,6 +104,18 @@ function parse(o: Option<Kind, Value<Kind> | undefined>, raw: string | undefined
   }
 }
 
+/** MEMCACHED_SERVERS, checked: host:port entries, comma-separated, each once. */
+function parseServers(raw: string): string {
+  const servers = raw.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const server of servers) {
+    const m = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})$/.exec(server);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new ConfigError(`MEMCACHED_SERVERS must list host:port entries, comma-separated; "${server.slice(0, 80)}" is not one`);
+  }
+  if (servers.length === 0) throw new ConfigError('MEMCACHED_SERVERS names no server');
+  if (new Set(servers).size !== servers.length) throw new ConfigError('MEMCACHED_SERVERS lists a server twice');
+  return servers.join(',');
+}
+
 /** Reads the environment once. `overrides` lets tests and the start script set options in code. */
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
   const out: Record<string, unknown> = {};
@@ -112,6 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (out.databaseUrl !== undefined && out.topology !== undefined) {
     throw new ConfigError('Set DATABASE_URL (one database) or PARLEY_TOPOLOGY (a topology file), not both');
   }
+  if (out.memcachedServers !== undefined) out.memcachedServers = parseServers(out.memcachedServers as string);
   if (out.secret !== undefined && (out.secret as string).length < 16) throw new ConfigError('PARLEY_SECRET must have at least 16 characters');
   if (!out.publicUrl) out.publicUrl = `http://127.0.0.1:${out.port as number}`;
   return Object.freeze(out) as Config;

@@ -145,7 +145,7 @@ export class Database {
     try {
       await ex.query('BEGIN');
       const result = await fn(ex);
-      await this.commit(client, alias, primary, named);
+      await this.commit(client, alias, named);
       if (recorded.length) this.committed(recorded);
       return result;
     } catch (err) {
@@ -165,14 +165,15 @@ export class Database {
   }
 
   /**
-   * COMMIT. Where the primary has replicas and a request is listening (read-your-writes), the
-   * commit's WAL position comes back in the same round trip: the insert position right after the
-   * commit is at or past the commit record, so a replica that replayed it sees this write.
+   * COMMIT. Where a request is listening (read-your-writes), the commit's WAL position comes back
+   * in the same round trip: the insert position right after the commit is at or past the commit
+   * record, so a replica that replayed it sees this write, and a cached page rendered at or past
+   * it holds it (the page cache, ADR 0010).
    */
-  private async commit(client: pg.PoolClient, alias: string, route: Route, named: boolean): Promise<void> {
+  private async commit(client: pg.PoolClient, alias: string, named: boolean): Promise<void> {
     const rw = readYourWrites.getStore();
     this.emit(alias, 'COMMIT');
-    if (!rw || !(this.nodes(route).replicas?.length)) {
+    if (!rw) {
       await client.query(toQuery('COMMIT', undefined, named));
       return;
     }

@@ -4,3 +4,4 @@ export * from './events.ts';
 export * from './threads.ts';
 export * from './render.ts';
 export * from './schemas.ts';
+export * from './page-cache.ts';

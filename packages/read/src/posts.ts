@@ -29,12 +29,29 @@ export function parseSort(sort: string | undefined): Sort {
   return sort as Sort;
 }
 
-export async function listPosts(db: Database, locator: ContentLocator, sizes: PageSizes, threadId: string, q: PostPageQuery, viewer: Viewer): Promise<PostPage> {
+/** A listing's query, checked: the sort, the page size, and the cursor (decoded), or a 400. */
+export function checkPageQuery(sizes: PageSizes, q: PostPageQuery): { sort: Sort; limit: number; cursor?: string } {
+  const sort = parseSort(q.sort);
+  const limit = pageLimit(sizes, q.limit);
+  if (q.cursor !== undefined && q.cursor !== '') decodeCursor(q.cursor, sort);
+  return { sort, limit, ...(q.cursor ? { cursor: q.cursor } : {}) };
+}
+
+/** `fresh`: from the primary (a page for the shared cache, see PageCache). */
+export async function listPosts(
+  db: Database,
+  locator: ContentLocator,
+  sizes: PageSizes,
+  threadId: string,
+  q: PostPageQuery,
+  viewer: Viewer,
+  opts: { fresh?: boolean } = {},
+): Promise<PostPage> {
   const sort = parseSort(q.sort);
   const limit = pageLimit(sizes, q.limit);
   const cursor = q.cursor !== undefined && q.cursor !== '' ? decodeCursor(q.cursor, sort) : undefined;
   const { statement, values } = postSql.listPosts(sort, { moderator: viewer.moderator, threadId, limit: limit + 1, after: cursor });
-  const { rows } = await db.exec({ ...(await locator.threadRoute(threadId)), mode: 'read' }, statement, values);
+  const { rows } = await db.exec({ ...(await locator.threadRoute(threadId)), mode: 'read', fresh: opts.fresh }, statement, values);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];

@@ -15,8 +15,24 @@ import type { Services } from '../services.ts';
  * The route's response schema still documents the page; read's tests check pages against it.
  */
 const sendRendered = (reply: FastifyReply, bytes: string) => reply.type(pageContentType).send(bytes);
+/** A cached page's bytes, or 304 with no body when the client already holds them. */
+const sendCached = (reply: FastifyReply, bytes: Buffer, notModified: boolean) =>
+  notModified ? reply.code(304).send() : reply.type(pageContentType).send(bytes);
+
+/** If-None-Match holds this ETag (or `*`); weak and strong forms compare alike for a GET. */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((v) => {
+    const tag = v.trim().replace(/^W\//, '');
+    return tag === '*' || tag === etag;
+  });
+}
 
 const threadRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services: s }) => {
+  // public pages: a CDN may keep one for the staleness bound, and serve it a minute longer while it revalidates
+  const fresh = Math.max(1, Math.ceil(s.config.cacheStaleMs / 1000));
+  const publicPageCacheControl = `public, max-age=0, s-maxage=${fresh}, stale-while-revalidate=60`;
+
   app.get('/v1/threads/:threadId', { schema: { tags: ['threads'], params: ThreadParams, response: answers({ 200: ThreadAnswer }) } }, async (req) => {
     const cred = await credential(req, s);
     const thread = await s.read.thread(req.params.threadId);
@@ -29,7 +45,18 @@ const threadRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (a
     async (req, reply) => {
       const cred = await credential(req, s);
       const forumId = await s.read.locator.forumOfThread(req.params.threadId);
-      return sendRendered(reply, await s.read.renderedPostPage(req.params.threadId, req.query, { moderator: moderates(cred, forumId) }));
+      if (moderates(cred, forumId)) {
+        // a moderator's view (held and spam posts) is never cached, here or on the way
+        reply.header('cache-control', 'private, no-store');
+        return sendRendered(reply, await s.read.renderedPostPage(req.params.threadId, req.query, { moderator: true }));
+      }
+      const { page } = await s.read.cachedPostPage(req.params.threadId, req.query);
+      reply
+        .header('etag', page.etag)
+        .header('cache-control', publicPageCacheControl)
+        // a moderator's request (with Authorization) gets other bytes: a shared cache keys on it
+        .header('vary', 'authorization');
+      return sendCached(reply, page.body, matchesEtag(req.headers['if-none-match'], page.etag));
     },
   );
 
