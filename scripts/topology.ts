@@ -14,7 +14,7 @@ import { haproxyConfig } from './lib/haproxy.ts';
 import { startPgbouncer, type Pgbouncer } from './lib/pgbouncer.ts';
 import { replicaLag, replicationSlots, startReplica, type Replica } from './lib/replica.ts';
 import { readOrCreateSecret } from './lib/secret-file.ts';
-import { startApp, startHaproxy, startRedis, type Running } from './lib/topology-processes.ts';
+import { startApp, startHaproxy, startMemcached, startRedis, type Running } from './lib/topology-processes.ts';
 
 const say = (line: string) => process.stdout.write(`[topology] ${line}\n`);
 const config = loadConfig({ ...process.env, DATABASE_URL: '', PARLEY_TOPOLOGY: '' });
@@ -71,7 +71,15 @@ async function up(): Promise<void> {
 
   const redis = await startRedis(await freePort(), dir);
   stops.push({ name: 'redis', stop: redis.stop });
-  const env = { PARLEY_TOPOLOGY: topologyPath, DATABASE_URL: '', REDIS_URL: redis.url, PARLEY_ADMIN_TOKEN: adminToken, PARLEY_SECRET: secret, PARLEY_TRUST_PROXY: 'true', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  // the cache tier: a pool of three memcached servers on a ketama ring (docs/adr/0010)
+  const memcached: Running[] = [];
+  for (let i = 0; i < 3; i++) {
+    const m = await startMemcached(await freePort());
+    stops.push({ name: m.name, stop: m.stop });
+    say(`${m.name}: memcached`);
+    memcached.push(m);
+  }
+  const env = { PARLEY_TOPOLOGY: topologyPath, DATABASE_URL: '', REDIS_URL: redis.url, MEMCACHED_SERVERS: memcached.map((m) => m.url).join(','), PARLEY_ADMIN_TOKEN: adminToken, PARLEY_SECRET: secret, PARLEY_TRUST_PROXY: 'true', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
   const apps: Running[] = [];
   for (const [app, n] of [['worker', 2], ['realtime', 2], ['api', 2]] as const) {
     for (let i = 1; i <= n; i++) {
@@ -92,6 +100,7 @@ async function up(): Promise<void> {
     { name: 'haproxy', url: lb.url },
     ...apps.map((a) => ({ name: a.name, url: a.url })),
     { name: 'redis', url: redis.url.replace(/\/\/.*@/, '//') },
+    ...memcached.map((m) => ({ name: m.name, url: `memcached://${m.url}` })),
     ...bouncers.map((b, i) => ({ name: `${['accounts', 'content0', 'content1'][i]} pgbouncer`, url: `postgres://127.0.0.1:${b.port}` })),
     { name: 'accounts', url: `postgres://127.0.0.1:${accounts.port}` },
     ...shards.map((pg, i) => ({ name: `content${i}`, url: `postgres://127.0.0.1:${pg.port}` })),

@@ -164,3 +164,21 @@ t.test('held and spam posts never reach the public from the cache', async (t) =>
   t.same(ids(await api.req('GET', `/v1/threads/${thread.id}/posts`)), [], 'a published post marked spam leaves the cached page with the refill');
   t.ok(held.post.id);
 });
+
+t.test('per-object entries: the counts endpoint and the authors\' profiles, many at once, the misses in one query', async (t) => {
+  const api = await testApi(t, { cacheStaleMs: 60_000 });
+  const { forum } = await api.forum();
+  const threads = [await api.thread(forum.slug, 'a'), await api.thread(forum.slug, 'b')];
+  const body = { forum: forum.slug, identifiers: ['a', 'b', 'no such page', 'a'] };
+  await api.app.publisher.flushed(); // the threads' realtime publish (a NOTIFY) is not the counts'
+  const first = await countQueries(api.db, () => api.req('POST', '/v1/counts', { body }));
+  t.same(first.counts, { [await api.contentAlias({ threadId: threads[0].id })]: 1 }, 'cold: one query for every identifier');
+  const again = await countQueries(api.db, async () => {
+    const r = await api.req('POST', '/v1/counts', { body });
+    t.same(r.body.counts, { a: 0, b: 0, 'no such page': 0 });
+  });
+  t.same(again.counts, {}, 'warm: every count from its entry, one get_many');
+  const more = await countQueries(api.db, () => api.req('POST', '/v1/counts', { body: { forum: forum.slug, identifiers: ['a', 'c'] } }));
+  t.equal(more.statements.filter((s) => /FROM threads WHERE forum_id/.test(s)).length, 1, 'a new identifier: one query, for it alone');
+  t.match(more.statements.find((s) => /FROM threads WHERE forum_id/.test(s)) ?? '', /identifier = ANY/);
+});

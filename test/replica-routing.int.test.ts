@@ -37,10 +37,11 @@ t.test('reads from the replica, read-your-writes, the lag bound, and a replica k
   await page(); // the first read asks about the replica; the router checks it from then on
   await until('the replica to join the rotation', 10_000, async () => (db.replicaStatus()[0]?.state === 'ok' ? true : undefined));
 
-  await t.test('a thread page is one statement, on the replica', async (t) => {
+  await t.test('a thread page is rendered on the replica: its position, then the page (the cache keeps both)', async (t) => {
     await page(); // warms the thread → forum directory
-    const { counts } = await countQueries(db, page);
-    t.same(counts, { [REPLICA]: 1 }, 'one statement, on content.0.replica1');
+    const { counts, statements } = await countQueries(db, page);
+    t.same(counts, { [REPLICA]: 2 }, 'two statements, on content.0.replica1');
+    t.match(statements, [/pg_last_wal_replay_lsn/, /SELECT p\.id/], "the replica's replay position first, then the page, on one connection");
   });
 
   await t.test('read-your-writes: a read that brings the write position sees the write', async (t) => {
@@ -54,18 +55,18 @@ t.test('reads from the replica, read-your-writes, the lag bound, and a replica k
     await api.app.publisher.flushed(); // its realtime publish (a NOTIFY on the primary) is not part of what is counted
 
     const stale = await countQueries(db, page);
-    t.same(stale.counts, { [REPLICA]: 1 }, 'a read without the position is served by the replica');
+    t.same(stale.counts, { [REPLICA]: 2 }, 'a read without the position is served by the replica');
     t.notOk(ids(await page()).includes(mine), 'which has not replayed the write (replay is paused)');
 
     const withPosition = () => api.req('GET', `/v1/threads/${thread.id}/posts`, { headers: { 'parley-lsn': position } });
     const fresh = await countQueries(db, withPosition);
-    t.same(fresh.counts, { 'content.0': 1 }, 'with the position: the primary serves');
+    t.same(fresh.counts, { 'content.0': 2 }, 'with the position: the primary serves');
     t.ok(ids(await withPosition()).includes(mine), 'and the write is there');
 
     await onReplica(replicaUrl, 'SELECT pg_wal_replay_resume()');
     await until('the replica to replay the write', 10_000, async () => {
       const { counts } = await countQueries(db, withPosition);
-      return counts[REPLICA] === 1 ? true : undefined;
+      return counts[REPLICA] === 2 ? true : undefined;
     });
     t.ok(ids(await withPosition()).includes(mine), 'once replayed, the replica serves that read, with the write');
   });
@@ -75,13 +76,13 @@ t.test('reads from the replica, read-your-writes, the lag bound, and a replica k
     await api.post(thread.id, { message: 'the primary moves on' });
     const lagging = await until('the replica to count as lagging', 10_000, async () => (db.replicaStatus()[0].state === 'lagging' ? db.replicaStatus()[0] : undefined));
     t.ok(lagging.lagMs > maxLagMs, `lagging ${lagging.lagMs} ms > ${maxLagMs}`);
-    t.same((await countQueries(db, page)).counts, { 'content.0': 1 }, 'meanwhile reads go to the primary');
+    t.same((await countQueries(db, page)).counts, { 'content.0': 2 }, 'meanwhile reads go to the primary');
     const health = await api.req('GET', '/healthz');
     t.equal(health.status, 200, 'a lagging replica does not fail /healthz');
     t.match(health.body, { replicas: [{ alias: REPLICA, state: 'lagging' }] }, 'it reports it');
     await onReplica(replicaUrl, 'SELECT pg_wal_replay_resume()');
     await until('the replica to rejoin', 10_000, async () => (db.replicaStatus()[0].state === 'ok' ? true : undefined));
-    t.same((await countQueries(db, page)).counts, { [REPLICA]: 1 }, 'caught up: it serves again');
+    t.same((await countQueries(db, page)).counts, { [REPLICA]: 2 }, 'caught up: it serves again');
   });
 
   await t.test('killing the replica under read load fails no request', async (t) => {
@@ -99,6 +100,6 @@ t.test('reads from the replica, read-your-writes, the lag bound, and a replica k
     stop = true;
     await Promise.all(readers);
     t.same([...new Set(statuses)], [200], `${statuses.length} reads, every one answered 200`);
-    t.same((await countQueries(db, page)).counts, { 'content.0': 1 }, 'the primary serves');
+    t.same((await countQueries(db, page)).counts, { 'content.0': 2 }, 'the primary serves');
   });
 });

@@ -1,5 +1,5 @@
 // `pnpm topology:up` for real (scripts/topology.ts): three Postgres primaries, two streaming
-// replicas, three pgbouncers, Redis, two APIs, two realtime nodes, two workers and HAProxy on
+// replicas, three pgbouncers, Redis, three memcached, two APIs, two realtime nodes, two workers and HAProxy on
 // loopback. Through HAProxy: forums on both shards, a comment on shard 1 answered with its commit
 // position and counted by the workers; `topology:status` reports every node; `topology:down`
 // stops it all and the up process exits 0.
@@ -57,6 +57,15 @@ t.test('topology:up, a comment through HAProxy on shard 1, topology:status, topo
     return r.body.thread.postCount === 1 ? r : undefined;
   });
   t.equal(counted.body.thread.postCount, 1, 'counted by the workers');
+  // the cache tier: a pool of three memcached servers the two APIs share
+  t.equal(out.match(/^\[topology\] memcached:\d+: memcached$/gm)?.length, 3, 'three memcached servers');
+  const mine = await fetch(`${url}/v1/threads/${thread.id}/posts`, { headers: { 'parley-lsn': post.headers.get('parley-lsn')! } });
+  t.match(await mine.json(), { posts: [{ id: post.body.post.id }] }, 'the writer reads its write through the cache');
+  const page = await fetch(`${url}/v1/threads/${thread.id}/posts`);
+  const etag = page.headers.get('etag')!;
+  t.match(page.headers.get('cache-control'), /^public, .*stale-while-revalidate/);
+  const revalidated = await fetch(`${url}/v1/threads/${thread.id}/posts`, { headers: { 'if-none-match': etag } });
+  t.equal(revalidated.status, 304, 'a page is revalidated with its ETag, whichever API answers');
   const health = await call('GET', '/healthz');
   t.same(health.body.databases, { accounts: 'ok', forums: 'ok', 'content.0': 'ok', 'content.1': 'ok' }, 'every database healthy');
 

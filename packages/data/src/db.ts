@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { ThreadEvent } from './logged-event.ts';
 import type { AreaNodes, Topology } from './topology.ts';
 import { isConnectionError, translateConnectionError } from './unavailable.ts';
-import { readYourWrites, ReplicaMonitor, requiredLsn } from './replica-monitor.ts';
+import { readYourWrites, ReplicaMonitor, requiredLsn, type CommitPosition } from './replica-monitor.ts';
 import type { ReplicaStatus } from './replicas.ts';
 
 const isReplica = (alias: string): boolean => /\.replica\d+$/.test(alias);
@@ -64,6 +64,12 @@ export type CommitListener = (events: ThreadEvent[]) => void;
 export const SHARD_SHIFT = 48n;
 export const shardOfId = (id: string): number => Number(BigInt(id) >> SHARD_SHIFT);
 
+/** Where a node is in its primary's WAL: a replica's replay position, a primary's current one. */
+const nodePosition = {
+  name: 'parley_node_position',
+  text: 'SELECT (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text AS lsn',
+};
+
 export type QueryListener = (alias: string, text: string) => void;
 
 export class Database {
@@ -113,6 +119,56 @@ export class Database {
         return this.exec({ ...route, fresh: true }, sql, values);
       }
       return translateConnectionError(err);
+    }
+  }
+
+  /**
+   * A read that knows how new it is: on one connection of the node the route picks (a replica
+   * when one is eligible), the node's WAL position first (a replica's replay position, a
+   * primary's current one), then `fn`'s statements, which therefore see every write committed
+   * at or before that position. The position names the primary's alias: a cached page keeps it
+   * (ADR 0010). A replica that cannot be reached is left for the primary, as `exec` does.
+   */
+  async positioned<T>(route: Route, fn: (ex: Executor) => Promise<T>): Promise<{ result: T; position: CommitPosition }> {
+    const alias = this.alias(route);
+    const primaryAlias = this.alias({ ...route, mode: 'write' });
+    try {
+      return await this.onOneConnection(alias, route, async (ex) => {
+        const { rows } = await ex.query<{ lsn: string }>(nodePosition);
+        const result = await fn(ex);
+        return { result, position: { alias: primaryAlias, lsn: rows[0].lsn } };
+      });
+    } catch (err) {
+      // a replica that went away (before or during the read): out of rotation, and the primary reads
+      if (isReplica(alias) && isConnectionError(err)) {
+        this.replicas.down(alias);
+        return this.positioned({ ...route, fresh: true }, fn);
+      }
+      return translateConnectionError(err);
+    }
+  }
+
+  /** Statements on one pooled connection of `alias`, outside a transaction. */
+  private async onOneConnection<T>(alias: string, route: Route, fn: (ex: Executor) => Promise<T>): Promise<T> {
+    const client = await this.pool(alias, route).connect();
+    const named = !this.pgbouncerAliases.has(alias);
+    let lost: Error | undefined;
+    const onError = (err: Error) => void (lost ??= err);
+    client.on('error', onError);
+    let failed = false;
+    try {
+      return await fn({
+        query: <R extends pg.QueryResultRow>(sql: Sql, values?: unknown[]) => {
+          this.emit(alias, textOf(sql));
+          return client.query<R>(toQuery(sql, values, named));
+        },
+      });
+    } catch (err) {
+      failed = isConnectionError(err);
+      throw err;
+    } finally {
+      client.off('error', onError);
+      client.release(lost || failed ? true : undefined);
     }
   }
 

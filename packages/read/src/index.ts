@@ -5,3 +5,4 @@ export * from './threads.ts';
 export * from './render.ts';
 export * from './schemas.ts';
 export * from './page-cache.ts';
+export * from './object-cache.ts';

@@ -1,5 +1,6 @@
 // A thread's posts, one keyset page at a time, in reading order: each reply follows its parent.
-import { postFromRow, postSql, userSql, type ContentLocator, type Database } from '@parley/data';
+import { postFromRow, postSql, userSql, type ContentLocator, type Database, type Executor } from '@parley/data';
+import type { ObjectCache } from './object-cache.ts';
 import { decodeCursor, encodeCursor, ParleyError, postView, seesPost, sorts, type AuthorProfile, type PostPage, type PostRecord, type Sort, type Viewer } from '@parley/domain';
 
 export interface PageSizes {
@@ -37,7 +38,7 @@ export function checkPageQuery(sizes: PageSizes, q: PostPageQuery): { sort: Sort
   return { sort, limit, ...(q.cursor ? { cursor: q.cursor } : {}) };
 }
 
-/** `fresh`: from the primary (a page for the shared cache, see PageCache). */
+/** `on`: the content statement runs there (a positioned read, for the page cache) instead of by route. */
 export async function listPosts(
   db: Database,
   locator: ContentLocator,
@@ -45,18 +46,18 @@ export async function listPosts(
   threadId: string,
   q: PostPageQuery,
   viewer: Viewer,
-  opts: { fresh?: boolean } = {},
+  opts: { on?: Executor; profiles?: ObjectCache<AuthorProfile> } = {},
 ): Promise<PostPage> {
   const sort = parseSort(q.sort);
   const limit = pageLimit(sizes, q.limit);
   const cursor = q.cursor !== undefined && q.cursor !== '' ? decodeCursor(q.cursor, sort) : undefined;
   const { statement, values } = postSql.listPosts(sort, { moderator: viewer.moderator, threadId, limit: limit + 1, after: cursor });
-  const { rows } = await db.exec({ ...(await locator.threadRoute(threadId)), mode: 'read', fresh: opts.fresh }, statement, values);
+  const { rows } = opts.on ? await opts.on.query(statement, values) : await db.exec({ ...(await locator.threadRoute(threadId)), mode: 'read' }, statement, values);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];
   const posts = page.map(postFromRow);
-  const profiles = await authorProfiles(db, posts.filter((p) => seesPost(p, viewer)));
+  const profiles = await authorProfiles(db, posts.filter((p) => seesPost(p, viewer)), opts.profiles);
   return {
     posts: posts.map((p) => postView(p, viewer, profiles)),
     nextCursor: more && last ? encodeCursor({ sort, path: last.path as string[], rootScore: last.root_score as number | undefined }) : null,
@@ -68,13 +69,17 @@ export async function listPosts(
  * do) by the set of ids, or none when every author is a guest. Posts never join users in SQL:
  * they live on a content shard, users in accounts.
  */
-export async function authorProfiles(db: Database, posts: readonly PostRecord[]): Promise<Map<string, AuthorProfile>> {
+export async function authorProfiles(db: Database, posts: readonly PostRecord[], cache?: ObjectCache<AuthorProfile>): Promise<Map<string, AuthorProfile>> {
   const ids = [...new Set(posts.flatMap((p) => (p.authorUserId === null ? [] : [p.authorUserId])))];
-  const out = new Map<string, AuthorProfile>();
-  if (ids.length === 0) return out;
-  const { rows } = await db.exec({ area: 'accounts', mode: 'read' }, userSql.selectProfiles, [ids]);
-  for (const r of rows) {
-    out.set(r.id as string, { id: r.id as string, username: r.username as string, postCount: r.post_count as number, since: new Date(r.created_at as Date).toISOString() });
-  }
-  return out;
+  const load = async (missing: string[]) => {
+    const out = new Map<string, AuthorProfile>();
+    const { rows } = await db.exec({ area: 'accounts', mode: 'read' }, userSql.selectProfiles, [missing]);
+    for (const r of rows) {
+      out.set(r.id as string, { id: r.id as string, username: r.username as string, postCount: r.post_count as number, since: new Date(r.created_at as Date).toISOString() });
+    }
+    return out;
+  };
+  if (ids.length === 0) return new Map();
+  // per-object entries, one get_many for the page's authors; the misses in one query
+  return cache ? cache.many(ids, load) : load(ids);
 }

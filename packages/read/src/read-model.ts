@@ -2,8 +2,10 @@
 // page sizes, and the content locator (which shard holds a thread now, and its forum). The API
 // serves from it; a worker can render the same pages from it.
 import type { ByteCache, CommitPosition, ContentLocator, Database } from '@parley/data';
-import { sorts, type EventPage, type Forum, type PostPage, type Thread, type Viewer } from '@parley/domain';
+import { createHash } from 'node:crypto';
+import { sorts, type AuthorProfile, type EventPage, type Forum, type PostPage, type Thread, type Viewer } from '@parley/domain';
 import { listEvents, type EventPageQuery } from './events.ts';
+import { ObjectCache } from './object-cache.ts';
 import { PageCache, pageKey, type CachedPage, type PageCacheOptions, type PageSource } from './page-cache.ts';
 import { checkPageQuery, listPosts, type PageSizes, type PostPageQuery } from './posts.ts';
 import { renderEventPage, renderPostPage } from './render.ts';
@@ -18,7 +20,6 @@ export interface ReadModelDeps {
   pageCache: PageCacheOptions;
 }
 
-const currentLsn = { name: 'parley_current_lsn', text: 'SELECT pg_current_wal_lsn()::text AS lsn' };
 
 export class ReadModel {
   readonly db: Database;
@@ -28,19 +29,24 @@ export class ReadModel {
 
   /** the public's thread pages, as bytes (docs/adr/0010) */
   readonly pageCache: PageCache;
+  /** per-object entries: the registered authors' profiles, and the comment counts of threads */
+  private readonly profiles: ObjectCache<AuthorProfile>;
+  private readonly counted: ObjectCache<number>;
 
   constructor(deps: ReadModelDeps) {
     this.db = deps.db;
     this.pages = deps.pages;
     this.locator = deps.locator;
     this.pageCache = new PageCache(deps.cache, deps.pageCache);
+    this.profiles = new ObjectCache<AuthorProfile>(deps.cache, 'profile', deps.pageCache.staleMs);
+    this.counted = new ObjectCache<number>(deps.cache, 'count', deps.pageCache.staleMs);
   }
 
   /** The public's page from the cache tier (or rendered, and kept there), with its ETag. */
   async cachedPostPage(threadId: string, q: PostPageQuery): Promise<{ page: CachedPage; source: PageSource }> {
     const key = pageKey({ threadId, ...checkPageQuery(this.pages, q) });
     const alias = this.db.alias({ ...(await this.locator.threadRoute(threadId)), mode: 'write' });
-    return this.pageCache.get(key, alias, () => this.publicPageFromPrimary(threadId, q));
+    return this.pageCache.get(key, alias, () => this.publicPageForCache(threadId, q));
   }
 
   /**
@@ -51,27 +57,27 @@ export class ReadModel {
     const keys = sorts.map((sort) => ({ sort, key: pageKey({ threadId, sort, limit: this.pages.defaultSize }) }));
     const held = await this.pageCache.cache.getMany(keys.map((k) => k.key));
     const stale = keys.filter((k) => held.has(k.key));
-    await Promise.all(stale.map((k) => this.pageCache.fill(k.key, () => this.publicPageFromPrimary(threadId, { sort: k.sort }))));
+    await Promise.all(stale.map((k) => this.pageCache.fill(k.key, () => this.publicPageForCache(threadId, { sort: k.sort }))));
     return stale.length;
   }
 
   /**
-   * The public's page for the cache: from the primary, with its WAL position read just before,
-   * so the page holds every write committed before that position (a reader's Parley-Lsn is
-   * compared with it). Fills are one per change per page, so they cost the primary little.
+   * The public's page for the cache, with the position it was read at: the node (a replica when
+   * one is eligible) says where it is in the WAL first, then the page is read on the same
+   * connection, so the page holds every write committed before that position. A reader's
+   * Parley-Lsn is compared with it. The shard map comes from the forum cache: a page rendered
+   * from a moved forum's old copy names the old primary, which a writer on the new one ignores.
    */
-  private async publicPageFromPrimary(threadId: string, q: PostPageQuery): Promise<{ body: string; position: CommitPosition }> {
-    // the shard map from the forum cache: a page rendered from a moved forum's old copy carries
-    // the old primary's position, which a reader who wrote on the new one does not accept
+  private async publicPageForCache(threadId: string, q: PostPageQuery): Promise<{ body: string; position: CommitPosition }> {
     const route = await this.locator.threadRoute(threadId);
-    const alias = this.db.alias({ ...route, mode: 'write' });
-    const { rows } = await this.db.exec({ ...route, mode: 'write' }, currentLsn);
-    const page = await listPosts(this.db, this.locator, this.pages, threadId, q, { moderator: false }, { fresh: true });
-    return { body: renderPostPage(page), position: { alias, lsn: rows[0].lsn as string } };
+    const { result, position } = await this.db.positioned({ ...route, mode: 'read' }, (ex) =>
+      listPosts(this.db, this.locator, this.pages, threadId, q, { moderator: false }, { on: ex, profiles: this.profiles }),
+    );
+    return { body: renderPostPage(result), position };
   }
 
   postPage(threadId: string, q: PostPageQuery, viewer: Viewer): Promise<PostPage> {
-    return listPosts(this.db, this.locator, this.pages, threadId, q, viewer);
+    return listPosts(this.db, this.locator, this.pages, threadId, q, viewer, { profiles: this.profiles });
   }
 
   /** the page as the bytes the API sends */
@@ -91,7 +97,14 @@ export class ReadModel {
     return getThread(this.db, this.locator, threadId);
   }
 
-  counts(forum: Forum, identifiers: string[]): Promise<Record<string, number>> {
-    return threadCounts(this.db, forum, identifiers);
+  /** Comment counts by identifier: a cached entry per thread (get_many), the rest in one query. */
+  async counts(forum: Forum, identifiers: string[]): Promise<Record<string, number>> {
+    // identifiers are the site's own strings: the keys hold their digests
+    const idOf = new Map(identifiers.map((i) => [`${forum.id}:${createHash('sha1').update(i).digest('base64url')}`, i]));
+    const found = await this.counted.many([...idOf.keys()], async (missing) => {
+      const counts = await threadCounts(this.db, forum, missing.map((m) => idOf.get(m)!));
+      return new Map(missing.map((m) => [m, counts[idOf.get(m)!] ?? 0]));
+    });
+    return Object.fromEntries([...idOf].map(([key, identifier]) => [identifier, found.get(key) ?? 0]));
   }
 }
