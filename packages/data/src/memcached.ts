@@ -3,9 +3,11 @@
 //   so losing one of n servers moves only the keys it held, about 1/n;
 // - each server has its own client (`memcache-client`: the ASCII protocol, multi-key get, short
 //   connect and command timeouts);
-// - a server whose command fails (refused, reset, timed out) is ejected from the ring at once and
-//   tried again after `retryMs`. Its keys fall to the next servers on the ring meanwhile. A dead
-//   server therefore costs at most one timeout, not one per request.
+// - a server whose connection fails (refused, reset) is ejected from the ring at once, and one
+//   whose commands time out `timeoutsToEject` times in a row (3) likewise: a single late answer is
+//   as likely this process's own busy event loop as the server. It is tried again after
+//   `retryMs`; its keys fall to the next servers on the ring meanwhile. A dead server therefore
+//   costs a few timeouts, not one per request.
 import HashRing from 'hashring';
 import { MemcacheClient } from 'memcache-client';
 import type { ByteCache } from './byte-cache.ts';
@@ -19,11 +21,15 @@ export interface MemcachedPoolOptions {
   log?: (line: string) => void;
 }
 
+const TIMEOUTS_TO_EJECT = 3;
+
 export class MemcachedPool implements ByteCache {
   readonly kind: string;
   private readonly ring: HashRing;
   private readonly clients = new Map<string, MemcacheClient>();
   private readonly ejected = new Map<string, NodeJS.Timeout>();
+  /** command timeouts in a row, per server */
+  private readonly timeouts = new Map<string, number>();
   private readonly retryMs: number;
   private readonly log: (line: string) => void;
   private closed = false;
@@ -94,7 +100,10 @@ export class MemcachedPool implements ByteCache {
 
   async delete(key: string): Promise<void> {
     const server = this.serverFor(key);
-    if (server) await this.run(server, (c) => c.delete(key, { noreply: false }));
+    // NOT_FOUND: nothing to delete, which is no failure of the server
+    if (server) await this.run(server, (c) => c.delete(key, { noreply: false }).catch((err: Error) => {
+      if (err.message !== 'NOT_FOUND') throw err;
+    }));
   }
 
   async close(): Promise<void> {
@@ -103,11 +112,19 @@ export class MemcachedPool implements ByteCache {
     for (const c of this.clients.values()) c.shutdown();
   }
 
-  /** One command on one server; a failure ejects the server and reads as nothing. */
+  /** One command on one server; a failure reads as nothing, and ejects the server (a timeout: the third in a row). */
   private async run<T>(server: string, op: (c: MemcacheClient) => Promise<T>): Promise<T | undefined> {
     try {
-      return await op(this.clients.get(server)!);
+      const r = await op(this.clients.get(server)!);
+      this.timeouts.delete(server);
+      return r;
     } catch (err) {
+      if (/timeout/i.test((err as Error).message)) {
+        const n = (this.timeouts.get(server) ?? 0) + 1;
+        this.timeouts.set(server, n);
+        if (n < TIMEOUTS_TO_EJECT) return undefined;
+      }
+      this.timeouts.delete(server);
       this.eject(server, err as Error);
       return undefined;
     }

@@ -23,6 +23,8 @@ t.test('get, get_many, set and add on a pool of three', async (t) => {
   t.equal(await pool.add('lease', Buffer.from('2'), 5), false, 'a second add finds it taken');
   await pool.delete('lease');
   t.equal(await pool.add('lease', Buffer.from('3'), 5), true, 'released, it can be taken again');
+  await pool.delete('never-set');
+  t.same(pool.ejectedServers, [], 'deleting a key that is not there is no failure of its server');
   const binary = Buffer.from([0, 1, 2, 255, 13, 10]);
   await pool.set('bytes', binary, 60);
   t.same(await pool.get('bytes'), binary, 'bytes come back as they went, CR LF and NUL included');

@@ -109,6 +109,9 @@ export class PageCache {
     if (copy && !usable) return { page: await this.fill(key, render, alias), source: 'filled' };
     if (await this.cache.add(`${key}:lease`, Buffer.from('1'), Math.max(1, Math.ceil(this.o.leaseMs / 1000)))) {
       try {
+        // the holder before us may have just stored a fresh copy and let the lease go
+        const now = decodePage(await this.cache.get(key));
+        if (now && holds(now, alias) && this.o.now() - now.renderedAt <= this.o.staleMs) return { page: now, source: 'hit' };
         return { page: await this.fill(key, render, alias), source: 'filled' };
       } finally {
         await this.cache.delete(`${key}:lease`);
