@@ -12,6 +12,8 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** called per request: the path to hit (lets a write spread over many threads) */
   path?: () => string;
+  /** which answers count as served: 2xx (the default), or 304 for conditional requests (`If-None-Match` in `headers`) */
+  expect?: '2xx' | '304';
   log: (line: string) => void;
   progressEvery?: number;
 }
@@ -30,6 +32,8 @@ export interface LoadResult {
   timeouts: number;
   non2xx: number;
   bytesPerResponse: number;
+  /** what counted as served (`ok`, `rate`); `non2xx` then holds every other answer */
+  expect: '2xx' | '304';
 }
 
 export const fmt = (n: number, digits = 0) =>
@@ -39,6 +43,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const every = o.progressEvery ?? 5;
   let responses = 0;
   let bad = 0;
+  const expect = o.expect ?? '2xx';
+  const served = (status: number) => (expect === '304' ? status === 304 : status >= 200 && status <= 299);
   // Without a callback autocannon returns its event emitter with the result promise's `then`.
   const instance = autocannon({
     url: o.url,
@@ -57,19 +63,20 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
   instance.on('response', (_client: unknown, status: number) => {
     responses++;
-    if (status < 200 || status > 299) bad++;
+    if (!served(status)) bad++;
   });
   const started = performance.now();
   let last = { at: started, n: 0 };
   const timer = setInterval(() => {
     const now = performance.now();
     const rate = ((responses - last.n) * 1000) / (now - last.at);
-    o.log(`${o.label}: ${fmt((now - started) / 1000)} s, ${fmt(responses)} responses, ${fmt(rate)}/s over the last ${every} s, ${fmt(bad)} not 2xx`);
+    o.log(`${o.label}: ${fmt((now - started) / 1000)} s, ${fmt(responses)} responses, ${fmt(rate)}/s over the last ${every} s, ${fmt(bad)} not ${expect}`);
     last = { at: now, n: responses };
   }, every * 1000);
   try {
     const r = await instance;
-    const ok = r['2xx'];
+    // autocannon counts by class; a 304 phase expects every answer to be a 304 (the rest are in `bad`)
+    const ok = expect === '304' ? r['3xx'] : r['2xx'];
     return {
       label: o.label,
       connections: o.connections,
@@ -82,8 +89,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       max: r.latency.max,
       errors: r.errors,
       timeouts: r.timeouts,
-      non2xx: r.non2xx,
+      non2xx: expect === '304' ? r.non2xx - r['3xx'] + r['2xx'] : r.non2xx,
       bytesPerResponse: r.requests.total ? r.throughput.total / r.requests.total : 0,
+      expect,
     };
   } finally {
     clearInterval(timer);
@@ -92,4 +100,4 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 
 export const describeLoad = (r: LoadResult, unit = 'req/s') =>
   `${fmt(r.rate)} ${unit}, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, max ${fmt(r.max)} ms, ` +
-  `${fmt(r.ok)} ok in ${fmt(r.seconds, 1)} s, errors ${r.errors} (timeouts ${r.timeouts}), non-2xx ${r.non2xx}`;
+  `${fmt(r.ok)} ok in ${fmt(r.seconds, 1)} s, errors ${r.errors} (timeouts ${r.timeouts}), ${r.expect === '304' ? 'not 304' : 'non-2xx'} ${r.non2xx}`;
