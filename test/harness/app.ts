@@ -35,7 +35,8 @@ let seq = 0;
 /** `shared` runs a second app (another "process") on an existing test database. */
 export async function testApi(t: TapTest, overrides: Partial<Config> = {}, shared?: Database, deps: Pick<AppDeps, 'publisher' | 'widgetDir' | 'cache'> = {}): Promise<TestApi> {
   const { db, url } = shared ? { db: shared, url: '' } : await testDatabase(t);
-  // cacheStaleMs 0: a cached page is rendered again on every read (through its lease), so a test
+  // cacheStaleMs 0: a cached page is rendered again on every read made after the last render
+  // began (reads that overlap a render in flight get its copy or the previous one), so a test
   // reads what it just wrote without sending Parley-Lsn; the cache's own tests set a bound
   const config = loadConfig({}, { adminToken: ADMIN_TOKEN, logLevel: 'silent', writeRatePerMinute: 0, cacheStaleMs: 0, ...overrides });
   const app = await buildApp({ config, db, ...deps });
