@@ -37,11 +37,9 @@ import { PARLEY_NODE_FLAGS, startApp } from './lib/apps.ts';
 import { fmt } from './lib/load.ts';
 import { cpuMeter, waitForQuiet } from './lib/cpu.ts';
 import { startPacedWrites, type WriteRecord } from './lib/paced-writes.ts';
+import { BENCH_MESSAGE } from './lib/message.ts';
 
-const MESSAGE =
-  'Thanks for writing this up. I tried the second approach on our staging cluster and it cut the p99 in half, ' +
-  'but only after we raised the pool size; with the default of 10 the queue just moved from the database to the app.\n\n' +
-  'Has anyone measured it with **synchronous_commit** left on? Our numbers are at https://example.com/notes.';
+const MESSAGE = BENCH_MESSAGE;
 const AUTHOR = { name: 'Bench Guest', email: 'guest@example.com' };
 /** the API's forum cache keeps a forum this long (ForumCache's default): the move waits it out before removing */
 const ROUTE_TTL_MS = 5000;

@@ -39,11 +39,9 @@ import { summarizeProfiles } from './lib/realtime-profile.ts';
 import { printSummary } from './lib/realtime-summary.ts';
 import { loadConfig } from '../packages/data/src/index.ts';
 import type { PostRequest } from './lib/realtime-poster.ts';
+import { BENCH_MESSAGE } from './lib/message.ts';
 
-const MESSAGE =
-  'Thanks for writing this up. I tried the second approach on our staging cluster and it cut the p99 in half, ' +
-  'but only after we raised the pool size; with the default of 10 the queue just moved from the database to the app.\n\n' +
-  'Has anyone measured it with **synchronous_commit** left on? Our numbers are at https://example.com/notes.';
+const MESSAGE = BENCH_MESSAGE;
 
 const a = args(['subscribers', 'threads', 'rate', 'seconds', 'warmup', 'rounds', 'connections', 'client-procs', 'skip', 'profile', 'coalesce-ms', 'ping-seconds']);
 const subscribers = Number(a.get('subscribers') ?? 10_000);

@@ -29,14 +29,12 @@ import { findPgbench, installHint, pgbenchVersion, runPgbench, type PgbenchResul
 import { writeCommentScript } from './lib/comment-sql.ts';
 import { statementsPerRequest } from './lib/query-count.ts';
 import { coresUsed, sampleCpu, waitForQuiet, type CoresUsed, type CpuSample } from './lib/cpu.ts';
+import { BENCH_MESSAGE } from './lib/message.ts';
 
 const TARGET_RATE = 2000;
 const TARGET_RATIO = 0.5;
 
-export const MESSAGE =
-  'Thanks for writing this up. I tried the second approach on our staging cluster and it cut the p99 in half, ' +
-  'but only after we raised the pool size; with the default of 10 the queue just moved from the database to the app.\n\n' +
-  'Has anyone measured it with **synchronous_commit** left on? Our numbers are at https://example.com/notes.';
+export const MESSAGE = BENCH_MESSAGE;
 
 const a = args(['connections', 'seconds', 'warmup', 'threads', 'pool', 'synchronous-commit', 'pgbench-clients', 'named-statements', 'pgbouncer']);
 const viaPgbouncer = a.has('pgbouncer');

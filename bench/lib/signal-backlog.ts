@@ -9,10 +9,9 @@ import type pg from 'pg';
 import { appendThreadEvent, encodeSnapshot, forumSql, postColumns, postFromRow, threadFromRow, threadSql, type Executor } from '../../packages/data/src/index.ts';
 import { makeEvent, type PostCreated, type ThreadCreated } from '../../packages/domain/src/index.ts';
 
-export const BENCH_MESSAGE =
-  'Thanks for writing this up. I tried the second approach on our staging cluster and it cut the p99 in half, ' +
-  'but only after we raised the pool size; with the default of 10 the queue just moved from the database to the app.\n\n' +
-  'Has anyone measured it with **synchronous_commit** left on? Our numbers are at https://example.com/notes.';
+import { BENCH_MESSAGE } from './message.ts';
+
+export { BENCH_MESSAGE };
 
 export async function createForumWithThreads(c: pg.Client, threads: number): Promise<{ forumId: string; threadIds: string[] }> {
   const ex: Executor = { query: (sql, values) => c.query(typeof sql === 'string' ? { text: sql, values } : { ...sql, values }) };
