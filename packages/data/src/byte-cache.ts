@@ -15,7 +15,8 @@ export interface ByteCache {
   set(key: string, value: Buffer, ttlSeconds: number): Promise<void>;
   /**
    * Stores only if the key holds nothing (memcached `add`): the lease of a recomputation. True
-   * when this caller stored it; also true when no cache could be reached (nobody to share with).
+   * when this caller stored it, and when the key's server is gone (nobody to share it with);
+   * false when someone holds it, or the server is slow but not given up on.
    */
   add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean>;
   delete(key: string): Promise<void>;

@@ -90,12 +90,15 @@ export class MemcachedPool implements ByteCache {
   async add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean> {
     const server = this.serverFor(key);
     if (!server) return true;
-    // NOT_STORED: someone holds it. A failed server (now ejected) leaves nobody to share it with.
+    // NOT_STORED: someone holds it
     const r = await this.run(server, (c) => c.add(key, value, { lifetime: ttlSeconds }).then(() => 'stored' as const, (err: Error) => {
       if (err.message === 'NOT_STORED') return 'held' as const;
       throw err;
     }));
-    return r !== 'held';
+    if (r !== undefined) return r === 'stored';
+    // it failed: a server now ejected leaves nobody to share the lease with; one that only timed
+    // out may still hold someone's lease, so this caller serves the old copy or waits instead
+    return this.ejected.has(server);
   }
 
   async delete(key: string): Promise<void> {
