@@ -31,7 +31,9 @@ async function waitFor(what: string, child: ChildProcess, output: () => string, 
 
 function run(name: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; stop: () => Promise<number | string | null> } {
   const [c, a] = dyingWithParent(cmd, args);
-  const child = spawn(c, a, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // a process group of its own: a signal meant for ours (a terminal's Ctrl-C, a test runner ending
+  // a sibling) does not reach it; it is stopped by stop(), or dies with us (--pdeathsig)
+  const child = spawn(c, a, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   const keep = (d: Buffer) => void (out = (out + d).slice(-20_000));
   child.stdout!.on('data', keep);

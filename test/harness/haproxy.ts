@@ -27,8 +27,8 @@ export async function testHaproxy(t: TapTest, layout: Omit<HaproxyLayout, 'port'
     throw err;
   });
   t.teardown(async () => {
-    if (!t.passing()) t.comment(`haproxy output:\n${lb.output()}`);
-    await lb.stop();
+    const how = await lb.stop();
+    if (!t.passing()) t.comment(`haproxy (exit ${String(how)}) output:\n${lb.output()}`);
     await rm(dir, { recursive: true, force: true });
   });
   return { url: lb.url, port, output: lb.output };
