@@ -115,3 +115,24 @@ t.test('the defaults are set on purpose, and the header timeout may not exceed t
   const s = api.app.server;
   t.same([s.headersTimeout, s.requestTimeout, s.keepAliveTimeout], [10_000, 30_000, 72_000], 'the listening server carries them');
 });
+
+t.test('closing drains a keep-alive connection busy with a request: answered, then closed, not left for the keep-alive timeout', async (t) => {
+  const { api, port } = await listening(t, {});
+  const socket = connect({ host: '127.0.0.1', port });
+  let answer = '';
+  socket.on('data', (d) => (answer += d.toString('latin1')));
+  socket.on('error', () => {});
+  const closedAt = new Promise<number>((ok) => socket.on('close', () => ok(Date.now())));
+  const body = JSON.stringify({ slug: 'drained', name: 'Drained' });
+  await new Promise<void>((ok) => socket.on('connect', ok));
+  // the request is under way (headers and half the body) when the server starts closing
+  socket.write(`POST /v1/forums HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`);
+  await new Promise((ok) => setTimeout(ok, 100));
+  const closing = api.close();
+  const closeStarted = Date.now();
+  socket.write(body.slice(10));
+  const closed = await within(closedAt, 20_000, 'the drained connection');
+  await within(closing, 20_000, 'the close');
+  t.match(answer, /^HTTP\/1\.1 201 /, 'the request under way was answered');
+  t.ok(closed - closeStarted < 2000, `the connection closed ${closed - closeStarted} ms after closing began (keep-alive timeout 72 s)`);
+});

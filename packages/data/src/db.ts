@@ -343,6 +343,12 @@ export class Database {
       });
       // An idle client that errors (server restart) must not crash the process; the pool drops it.
       pool.on('error', () => {});
+      // pg-pool listens for a client's errors only while the client sits idle in the pool. A
+      // checked-out client has ours (tx, onOneConnection, pool.query's own), but one released with
+      // an error is being ended with no listener at all, and a backend's FATAL (57P01 when the
+      // postmaster dies) that arrives then would be an uncaught 'error'. Every client keeps this
+      // one for its whole life; failures still reach whoever runs a statement, as rejections.
+      pool.on('connect', (client) => client.on('error', () => {}));
       this.pools.set(alias, pool);
     }
     return pool;
