@@ -24,7 +24,9 @@ t.test('ETag, 304, Cache-Control, Vary; moderators are never cached', async (t) 
   t.equal(first.status, 200);
   t.match(first.headers.etag, /^"[A-Za-z0-9_-]{22}"$/, 'a strong ETag');
   t.equal(first.headers['cache-control'], 'public, max-age=0, s-maxage=60, stale-while-revalidate=60', 'a CDN may keep it for the staleness bound');
-  t.equal(first.headers.vary, 'authorization');
+  t.equal(first.headers.vary, 'Origin, Authorization, Parley-Lsn', 'a shared cache keys on Origin (CORS), Authorization (moderators) and Parley-Lsn (read-your-writes)');
+  const fromSite = await api.req('GET', `/v1/threads/${thread.id}/posts`, { headers: { origin: 'https://blog.example' } });
+  t.same([fromSite.headers['access-control-allow-origin'], fromSite.headers.vary], ['https://blog.example', 'Origin, Authorization, Parley-Lsn'], 'a page answered with CORS headers still varies on Origin');
   const again = await api.req('GET', `/v1/threads/${thread.id}/posts`, { headers: { 'if-none-match': first.headers.etag as string } });
   t.same([again.status, again.body], [304, ''], 'the same ETag back: 304, no body');
   t.equal(again.headers.etag, first.headers.etag);

@@ -21,6 +21,7 @@ import { registerCors } from './cors.ts';
 import { registerTextGuard } from './text-guard.ts';
 import { registerReadYourWrites } from './read-your-writes.ts';
 import { strictIntegers } from './query-integers.ts';
+import { publicPageCacheControl, registerPageFront, type PageFront } from './page-front.ts';
 import { startPublisher, type Publisher, type PublisherOptions } from './publisher.ts';
 
 export interface AppDeps {
@@ -42,6 +43,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     parley: Services;
     publisher: Publisher;
+    pageFront: PageFront;
   }
 }
 
@@ -59,6 +61,8 @@ function httpTimeouts(config: Config): { headersTimeout: number; requestTimeout:
   };
 }
 
+const requestLogging = (config: Config) => ['debug', 'trace'].includes(config.logLevel);
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, db } = deps;
   const app = Fastify({
@@ -66,7 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     // one line per request is debug detail; errors and refusals are still logged
-    logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(config.logLevel) }),
+    logController: new LogController({ disableRequestLogging: !requestLogging(config) }),
     return503OnClosing: true,
     clientErrorHandler,
     // Slow clients: headers, the whole request and idle keep-alive each have a deadline (config).
@@ -98,6 +102,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (!deps.cache) app.addHook('onClose', () => cache.close());
   const services = makeServices(config, db, cache);
   app.decorate('parley', services);
+  // request logging (debug, trace) sees every request: the front then stays out of the way
+  app.decorate('pageFront', registerPageFront(app, {
+    pages: services.read.pageCache,
+    cacheControl: publicPageCacheControl(config.cacheStaleMs),
+    enabled: !requestLogging(config),
+  }));
   const publisher = startPublisher(config, db, { log: (line) => app.log.warn(line), ...deps.publisher });
   app.decorate('publisher', publisher);
   app.addHook('onClose', () => publisher.close());

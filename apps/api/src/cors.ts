@@ -14,20 +14,27 @@ export const CORS_MAX_AGE_SECONDS = 600;
 // Origin, so it is not echoed.
 const ORIGIN = /^(?:null|[a-z][a-z0-9+.-]*:\/\/[a-z0-9.\-[\]:]+)$/i;
 
+/** The origin a reply on /v1/* echoes in Access-Control-Allow-Origin, if any. */
+export const echoedOrigin = (origin: string | undefined): string | undefined =>
+  origin !== undefined && origin.length <= 300 && ORIGIN.test(origin) ? origin : undefined;
+
+export const CORS_EXPOSE_HEADERS = 'Retry-After, Parley-Lsn';
+
 /**
  * Adds the CORS headers in an onRequest hook registered before the rate limiter, so every reply
  * on /v1/* carries them: answers, refusals (403, 404, 429) and fastify's own errors. Preflights
- * are answered here with 204 and never reach the rate limiter or the router.
+ * are answered here with 204 and never reach the rate limiter or the router. (The page front,
+ * page-front.ts, sends the same headers from echoedOrigin.)
  */
 export function registerCors(app: FastifyInstance): void {
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/v1/')) return;
     // The answer depends on Origin even when none was sent, so shared caches must key on it.
     reply.header('vary', 'Origin');
-    const origin = req.headers.origin;
-    if (origin !== undefined && origin.length <= 300 && ORIGIN.test(origin)) {
+    const origin = echoedOrigin(req.headers.origin);
+    if (origin !== undefined) {
       reply.header('access-control-allow-origin', origin);
-      reply.header('access-control-expose-headers', 'Retry-After, Parley-Lsn');
+      reply.header('access-control-expose-headers', CORS_EXPOSE_HEADERS);
     }
     if (req.method === 'OPTIONS') {
       return reply

@@ -10,6 +10,11 @@ export interface ByteCache {
   /** what serves, for logs and health: `memory` or `memcached (3 servers)` */
   readonly kind: string;
   get(key: string): Promise<Buffer | undefined>;
+  /**
+   * `get` answered at once, by a cache that holds its entries in this process (the in-process
+   * LRU); a cache over the network has no `peek`. The page cache serves its hits through it.
+   */
+  peek?(key: string): Buffer | undefined;
   /** many keys at once (the seed's get_many): what was found, by key */
   getMany(keys: readonly string[]): Promise<Map<string, Buffer>>;
   set(key: string, value: Buffer, ttlSeconds: number): Promise<void>;
@@ -49,7 +54,11 @@ export class MemoryByteCache implements ByteCache {
   }
 
   async get(key: string): Promise<Buffer | undefined> {
-    const v = await this.entries.get(key);
+    return this.peek(key);
+  }
+
+  peek(key: string): Buffer | undefined {
+    const v = this.entries.peek(key);
     if (v === undefined) this.forget(key);
     return v;
   }

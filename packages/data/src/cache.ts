@@ -43,6 +43,11 @@ export class MemoryCache<V> implements Cache<V> {
   }
 
   async get(key: string): Promise<V | undefined> {
+    return this.peek(key);
+  }
+
+  /** `get` without the promise: an in-process cache can answer at once */
+  peek(key: string): V | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
     if (e.until <= this.now()) {

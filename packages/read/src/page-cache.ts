@@ -79,8 +79,11 @@ export function decodePage(raw: Buffer | undefined): CachedPage | undefined {
 
 export const etagOf = (body: Buffer): string => `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`;
 
-/** Does a copy hold everything the reader must see (its Parley-Lsn on that primary)? */
-function holds(page: CachedPage, alias: string): boolean {
+/**
+ * Does a copy hold everything the reader must see (its Parley-Lsn on that primary)? `alias` may be
+ * left out only when the reader brings no position.
+ */
+function holds(page: CachedPage, alias: string | undefined): boolean {
   const after = readYourWrites.getStore()?.after;
   if (!after || after.alias !== alias) return true;
   return page.position.alias === alias && parseLsn(page.position.lsn) >= parseLsn(after.lsn);
@@ -92,6 +95,12 @@ export class PageCache {
   readonly cache: ByteCache;
   private readonly o: Required<Omit<PageCacheOptions, 'now'>> & { now: () => number };
   private readonly rendering = new Map<string, Promise<CachedPage>>();
+  /**
+   * Pages decoded from the bytes the cache handed back, by those bytes: the in-process cache hands
+   * back the very Buffer it stores, so a hot page is decoded once, not per request. Bytes from
+   * memcached are new each time and decoded each time; nothing here outlives its bytes.
+   */
+  private readonly decoded = new WeakMap<Buffer, CachedPage>();
 
   constructor(cache: ByteCache, opts: PageCacheOptions) {
     this.cache = cache;
@@ -100,18 +109,19 @@ export class PageCache {
 
   /**
    * The page for `key` (a pageKey), rendered by `render` when the cache cannot serve it. `alias`
-   * names the primary of the thread's shard (a reader's position on another primary is ignored).
+   * names the primary of the thread's shard (a reader's position on another primary is ignored);
+   * it is needed only when the reader brings a position.
    */
-  async get(key: string, alias: string, render: RenderPage): Promise<{ page: CachedPage; source: PageSource }> {
-    const copy = decodePage(await this.cache.get(key));
+  async get(key: string, alias: string | undefined, render: RenderPage): Promise<{ page: CachedPage; source: PageSource }> {
+    const copy = this.read(this.cache.peek ? this.cache.peek(key) : await this.cache.get(key));
     const usable = copy && holds(copy, alias) ? copy : undefined;
-    if (usable && this.o.now() - usable.renderedAt <= this.o.staleMs) return { page: usable, source: 'hit' };
+    if (this.fresh(usable)) return { page: usable!, source: 'hit' };
     if (copy && !usable) return { page: await this.fill(key, render, alias), source: 'filled' };
     if (await this.cache.add(`${key}:lease`, Buffer.from('1'), Math.max(1, Math.ceil(this.o.leaseMs / 1000)))) {
       try {
         // the holder before us may have just stored a fresh copy and let the lease go
-        const now = decodePage(await this.cache.get(key));
-        if (now && holds(now, alias) && this.o.now() - now.renderedAt <= this.o.staleMs) return { page: now, source: 'hit' };
+        const now = this.read(await this.cache.get(key));
+        if (now && holds(now, alias) && this.fresh(now)) return { page: now, source: 'hit' };
         return { page: await this.fill(key, render, alias), source: 'filled' };
       } finally {
         await this.cache.delete(`${key}:lease`);
@@ -122,10 +132,24 @@ export class PageCache {
     const until = this.o.now() + this.o.waitMs;
     for (let delay = 5; this.o.now() < until; delay = Math.min(50, delay * 2)) {
       await sleep(delay);
-      const theirs = decodePage(await this.cache.get(key));
+      const theirs = this.read(await this.cache.get(key));
       if (theirs && holds(theirs, alias)) return { page: theirs, source: 'waited' };
     }
     return { page: await this.fill(key, render, alias), source: 'filled' };
+  }
+
+  /**
+   * The copy of `key` that `get` would serve as a hit to a reader who brings no position (fresh
+   * within the staleness bound), or nothing: the API's page front asks this. Answered at once
+   * when the cache can (`peek`, the in-process cache), else a promise.
+   */
+  freshCopy(key: string): CachedPage | undefined | Promise<CachedPage | undefined> {
+    if (this.cache.peek) return this.fresh(this.read(this.cache.peek(key)));
+    return this.cache.get(key).then((raw) => this.fresh(this.read(raw)));
+  }
+
+  private fresh(copy: CachedPage | undefined): CachedPage | undefined {
+    return copy && this.o.now() - copy.renderedAt <= this.o.staleMs ? copy : undefined;
   }
 
   /**
@@ -147,7 +171,9 @@ export class PageCache {
           const { body, position } = await render();
           const bytes = Buffer.from(body);
           const page: CachedPage = { body: bytes, etag: etagOf(bytes), renderedAt, position };
-          await this.cache.set(key, encodePage(page), this.o.ttlSeconds);
+          const raw = encodePage(page);
+          await this.cache.set(key, raw, this.o.ttlSeconds);
+          this.decoded.set(raw, page);
           return page;
         } finally {
           this.rendering.delete(key);
@@ -156,6 +182,17 @@ export class PageCache {
       this.rendering.set(key, pending);
     }
     return pending;
+  }
+
+  /** decodePage, once per Buffer the cache hands back */
+  private read(raw: Buffer | undefined): CachedPage | undefined {
+    if (!raw) return undefined;
+    let page = this.decoded.get(raw);
+    if (!page) {
+      page = decodePage(raw);
+      if (page) this.decoded.set(raw, page);
+    }
+    return page;
   }
 }
 

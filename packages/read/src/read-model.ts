@@ -1,7 +1,7 @@
 // The read side as one object, built from what it needs and nothing of an app: a Database, the
 // page sizes, and the content locator (which shard holds a thread now, and its forum). The API
 // serves from it; a worker can render the same pages from it.
-import type { ByteCache, CommitPosition, ContentLocator, Database } from '@parley/data';
+import { readYourWrites, type ByteCache, type CommitPosition, type ContentLocator, type Database } from '@parley/data';
 import { createHash } from 'node:crypto';
 import { sorts, type AuthorProfile, type EventPage, type Forum, type PostPage, type Thread, type Viewer } from '@parley/domain';
 import { listEvents, type EventPageQuery } from './events.ts';
@@ -43,10 +43,11 @@ export class ReadModel {
   }
 
   /** The public's page from the cache tier (or rendered, and kept there), with its ETag. */
-  async cachedPostPage(threadId: string, q: PostPageQuery): Promise<{ page: CachedPage; source: PageSource }> {
+  async cachedPostPage(threadId: string, q: PostPageQuery): Promise<{ page: CachedPage; source: PageSource; key: string }> {
     const key = pageKey({ threadId, ...checkPageQuery(this.pages, q) });
-    const alias = this.db.alias({ ...(await this.locator.threadRoute(threadId)), mode: 'write' });
-    return this.pageCache.get(key, alias, () => this.publicPageForCache(threadId, q));
+    // the thread's primary matters only to a reader who brings a position (Parley-Lsn)
+    const alias = readYourWrites.getStore()?.after ? this.db.alias({ ...(await this.locator.threadRoute(threadId)), mode: 'write' }) : undefined;
+    return { ...(await this.pageCache.get(key, alias, () => this.publicPageForCache(threadId, q))), key };
   }
 
   /**

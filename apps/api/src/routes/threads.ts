@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { postView, threadView } from '@parley/domain';
 import { pageContentType } from '@parley/read';
 import { credential } from '../auth.ts';
+import { matchesEtag, PAGE_VARY, publicPageCacheControl } from '../page-front.ts';
 import { createPost } from '../commands/posts.ts';
 import { answers, CreatedPostAnswer, EventPageAnswer, PostPageAnswer, ThreadAnswer } from '../responses.ts';
 import { CreatePostBody, EventsQuery, ListPostsQuery, ThreadParams } from '../schemas.ts';
@@ -19,19 +20,8 @@ const sendRendered = (reply: FastifyReply, bytes: string) => reply.type(pageCont
 const sendCached = (reply: FastifyReply, bytes: Buffer, notModified: boolean) =>
   notModified ? reply.code(304).send() : reply.type(pageContentType).send(bytes);
 
-/** If-None-Match holds this ETag (or `*`); weak and strong forms compare alike for a GET. */
-function matchesEtag(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  return header.split(',').some((v) => {
-    const tag = v.trim().replace(/^W\//, '');
-    return tag === '*' || tag === etag;
-  });
-}
-
 const threadRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services: s }) => {
-  // public pages: a CDN may keep one for the staleness bound, and serve it a minute longer while it revalidates
-  const fresh = Math.max(1, Math.ceil(s.config.cacheStaleMs / 1000));
-  const publicPageCacheControl = `public, max-age=0, s-maxage=${fresh}, stale-while-revalidate=60`;
+  const cacheControl = publicPageCacheControl(s.config.cacheStaleMs);
 
   app.get('/v1/threads/:threadId', { schema: { tags: ['threads'], params: ThreadParams, response: answers({ 200: ThreadAnswer }) } }, async (req) => {
     const cred = await credential(req, s);
@@ -44,18 +34,23 @@ const threadRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (a
     { schema: { tags: ['posts'], params: ThreadParams, querystring: ListPostsQuery, response: answers({ 200: PostPageAnswer }) } },
     async (req, reply) => {
       const cred = await credential(req, s);
+      // the thread's forum (remembered per id) also answers 404 for a thread that does not exist,
+      // before anything is cached for it
       const forumId = await s.read.locator.forumOfThread(req.params.threadId);
       if (moderates(cred, forumId)) {
         // a moderator's view (held and spam posts) is never cached, here or on the way
         reply.header('cache-control', 'private, no-store');
         return sendRendered(reply, await s.read.renderedPostPage(req.params.threadId, req.query, { moderator: true }));
       }
-      const { page } = await s.read.cachedPostPage(req.params.threadId, req.query);
+      const { page, key } = await s.read.cachedPostPage(req.params.threadId, req.query);
+      // the next public request of this URL is the page front's while the copy is fresh
+      app.pageFront.learn(req.url, key);
       reply
         .header('etag', page.etag)
-        .header('cache-control', publicPageCacheControl)
-        // a moderator's request (with Authorization) gets other bytes: a shared cache keys on it
-        .header('vary', 'authorization');
+        .header('cache-control', cacheControl)
+        // a moderator's request (with Authorization) gets other bytes, and one that brings a
+        // position (Parley-Lsn) may get a newer copy: a shared cache keys on both, and on Origin (CORS)
+        .header('vary', PAGE_VARY);
       return sendCached(reply, page.body, matchesEtag(req.headers['if-none-match'], page.etag));
     },
   );
