@@ -10,15 +10,16 @@
 // - its exact URL was answered before by the page route as the public's page: the route tells the
 //   front the URL's page key (`learn`), so the front parses and validates nothing: the same URL
 //   passed the route's validation and maps to the same key, whatever its spelling;
-// - the page cache holds a copy of that key fresh within the staleness bound (`freshCopy`): a
-//   stale or missing copy, and its lease, stay the route's business;
+// - the page cache holds a copy of that key fresh within the staleness bound (`lookup`, `fresh`):
+//   a stale or missing copy, and its lease, stay the route's business. The route starts from what
+//   the front read (`known`), so the cache is read once per request either way;
 // - the app is not closing, and request logging (LOG_LEVEL debug or trace) is off.
 //
 // Its answer is the route's: the same status (200, or 304 for a matching If-None-Match), the same
 // headers (publicPageHeaders, and CORS from echoedOrigin) and the same bytes. A test compares the two.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { pageContentType, type CachedPage, type PageCache } from '@parley/read';
+import { pageContentType, type CachedPage, type KnownCopy, type PageCache } from '@parley/read';
 import { CORS_EXPOSE_HEADERS, echoedOrigin } from './cors.ts';
 
 /** What a public page's bytes and headers depend on besides its URL. */
@@ -54,6 +55,7 @@ export class PageFront {
   /** requests the front answered itself, for tests and the benchmark */
   served = 0;
   private readonly urls = new Map<string, string>();
+  private readonly looked = new WeakMap<IncomingMessage, KnownCopy>();
   private closing = false;
   private readonly o: PageFrontOptions;
 
@@ -78,17 +80,30 @@ export class PageFront {
   handle(req: IncomingMessage, res: ServerResponse, next: Handler): void {
     const key = this.closing ? undefined : this.keyOf(req);
     if (key === undefined) return next(req, res);
-    let copy: ReturnType<PageCache['freshCopy']>;
+    let copy: ReturnType<PageCache['lookup']>;
     try {
-      copy = this.o.pages.freshCopy(key);
+      copy = this.o.pages.lookup(key);
     } catch {
       return next(req, res);
     }
-    if (!(copy instanceof Promise)) return copy ? this.send(req, res, copy) : next(req, res);
-    copy.then(
-      (page) => (page && !this.closing ? this.send(req, res, page) : next(req, res)),
-      () => next(req, res),
-    );
+    if (!(copy instanceof Promise)) return this.answer(req, res, next, key, copy);
+    copy.then((page) => this.answer(req, res, next, key, page), () => next(req, res));
+  }
+
+  /**
+   * The copy the cache holds for the request's URL, when the front looked and left the request
+   * to the route (stale or missing): the route's page cache starts from it instead of asking the
+   * cache again, so a request costs the cache one read either way.
+   */
+  known(req: IncomingMessage): KnownCopy | undefined {
+    return this.looked.get(req);
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse, next: Handler, key: string, copy: CachedPage | undefined): void {
+    const page = this.o.pages.fresh(copy);
+    if (page && !this.closing) return this.send(req, res, page);
+    this.looked.set(req, { key, copy });
+    next(req, res);
   }
 
   private keyOf(req: IncomingMessage): string | undefined {

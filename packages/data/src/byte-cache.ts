@@ -21,7 +21,8 @@ export interface ByteCache {
   /**
    * Stores only if the key holds nothing (memcached `add`): the lease of a recomputation. True
    * when this caller stored it, and when the key's server is gone (nobody to share it with);
-   * false when someone holds it, or the server is slow but not given up on.
+   * false when someone holds it, or the server is slow but not given up on. A value unique to the
+   * caller lets a late answer be told apart: the pool reads the key back after a timeout.
    */
   add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean>;
   delete(key: string): Promise<void>;

@@ -4,8 +4,10 @@
 // - each server has its own client (`memcache-client`: the ASCII protocol, multi-key get, short
 //   connect and command timeouts);
 // - a server whose connection fails (refused, reset) is ejected from the ring at once, and one
-//   whose commands time out `timeoutsToEject` times in a row (3) likewise: a single late answer is
-//   as likely this process's own busy event loop as the server. It is tried again after
+//   whose commands time out 3 times in a row over at least one timeout period likewise. A late
+//   answer is as likely this process's own busy event loop as the server: one long tick times out
+//   every command in flight at once, and ejecting a healthy server on that splits the ring
+//   between processes (each then reads and writes a key on another server). It is tried again after
 //   `retryMs`; its keys fall to the next servers on the ring meanwhile. A dead server therefore
 //   costs a few timeouts, not one per request.
 import HashRing from 'hashring';
@@ -28,8 +30,9 @@ export class MemcachedPool implements ByteCache {
   private readonly ring: HashRing;
   private readonly clients = new Map<string, MemcacheClient>();
   private readonly ejected = new Map<string, NodeJS.Timeout>();
-  /** command timeouts in a row, per server */
-  private readonly timeouts = new Map<string, number>();
+  /** command timeouts in a row, per server, and when the first of them was seen */
+  private readonly timeouts = new Map<string, { n: number; since: number; last: number }>();
+  private readonly timeoutMs: number;
   private readonly retryMs: number;
   private readonly log: (line: string) => void;
   private closed = false;
@@ -37,6 +40,7 @@ export class MemcachedPool implements ByteCache {
   constructor(servers: readonly string[], opts: MemcachedPoolOptions = {}) {
     if (servers.length === 0) throw new Error('a memcached pool needs at least one server');
     const timeout = opts.timeoutMs ?? 100;
+    this.timeoutMs = timeout;
     this.retryMs = opts.retryMs ?? 10_000;
     this.log = opts.log ?? (() => {});
     this.kind = `memcached (${servers.length} server${servers.length === 1 ? '' : 's'})`;
@@ -96,9 +100,13 @@ export class MemcachedPool implements ByteCache {
       throw err;
     }));
     if (r !== undefined) return r === 'stored';
-    // it failed: a server now ejected leaves nobody to share the lease with; one that only timed
-    // out may still hold someone's lease, so this caller serves the old copy or waits instead
-    return this.ejected.has(server);
+    // it failed: a server now ejected leaves nobody to share the lease with
+    if (this.ejected.has(server)) return true;
+    // one that only timed out may have stored it all the same (the answer was late): read it
+    // back, and if it holds this caller's value the lease is this caller's. Otherwise someone's
+    // lease may be there, so this caller serves the old copy or waits instead.
+    const held = await this.run(server, (c) => c.get<Buffer>(key));
+    return held?.value !== undefined && toBuffer(held.value).equals(value);
   }
 
   async delete(key: string): Promise<void> {
@@ -123,9 +131,14 @@ export class MemcachedPool implements ByteCache {
       return r;
     } catch (err) {
       if (/timeout/i.test((err as Error).message)) {
-        const n = (this.timeouts.get(server) ?? 0) + 1;
-        this.timeouts.set(server, n);
-        if (n < TIMEOUTS_TO_EJECT) return undefined;
+        // a row: timeouts with no success between them, none more than two periods after the last
+        const now = performance.now();
+        const last = this.timeouts.get(server);
+        const row = last && now - last.last <= 2 * this.timeoutMs ? last : { n: 0, since: now, last: now };
+        row.n++;
+        row.last = now;
+        this.timeouts.set(server, row);
+        if (row.n < TIMEOUTS_TO_EJECT || now - row.since < this.timeoutMs) return undefined;
       }
       this.timeouts.delete(server);
       this.eject(server, err as Error);

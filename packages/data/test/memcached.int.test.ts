@@ -3,8 +3,10 @@
 // only those); a server killed mid-test is ejected after one failure, requests keep answering
 // within the timeout, its keys go to the others, and after the retry timeout it serves again.
 import t from 'tap';
+import net from 'node:net';
 import { MemcachedPool, MemoryByteCache } from '@parley/data';
 import { testMemcached } from '../../../test/harness/memcached.ts';
+import type { TapTest } from '../../../test/harness/db.ts';
 import { until } from '../../../test/harness/until.ts';
 
 t.test('get, get_many, set and add on a pool of three', async (t) => {
@@ -113,4 +115,62 @@ t.test('the in-process cache: the same interface, bounded by bytes', async (t) =
   t.equal(await cache.add('d', Buffer.from('y'), 1), true, 'and its key can be taken again');
   await cache.set('huge', Buffer.alloc(5000), 60);
   t.equal(await cache.get('huge'), undefined, 'a value larger than the whole cache is not kept');
+});
+
+/**
+ * A TCP proxy in front of one memcached that holds back, by `slow.ms`, the server's answers that
+ * arrive before `slow.until` (in order): the server did the command, the client hears of it late,
+ * as a stalled event loop or a congested link would make it.
+ */
+async function slowProxy(t: TapTest, target: string): Promise<{ server: string; slowFor: (ms: number, windowMs: number) => void }> {
+  const [host, port] = target.split(':');
+  const slow = { ms: 0, until: 0 };
+  const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+  const proxy = net.createServer((client) => {
+    const upstream = net.connect(Number(port), host);
+    let queue: Promise<unknown> = Promise.resolve();
+    client.on('data', (d) => upstream.write(d));
+    upstream.on('data', (d) => {
+      const held = Date.now() < slow.until ? slow.ms : 0;
+      queue = queue.then(() => sleep(held)).then(() => client.destroyed || client.write(d));
+    });
+    const end = () => { client.destroy(); upstream.destroy(); };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((ok) => proxy.listen(0, '127.0.0.1', ok));
+  t.teardown(() => new Promise<void>((ok) => proxy.close(() => ok())));
+  const slowFor = (ms: number, windowMs: number) => Object.assign(slow, { ms, until: Date.now() + windowMs });
+  return { server: `127.0.0.1:${(proxy.address() as net.AddressInfo).port}`, slowFor };
+}
+
+t.test('late answers: a burst of timeouts in one moment ejects nothing, a lease stored late is still its taker\'s', async (t) => {
+  const [real] = await testMemcached(t, 1);
+  const { server, slowFor } = await slowProxy(t, real.server);
+  const lines: string[] = [];
+  const pool = new MemcachedPool([server], { timeoutMs: 100, retryMs: 60_000, log: (l) => lines.push(l) });
+  t.teardown(() => pool.close());
+  await pool.set('warm', Buffer.from('x'), 60);
+  const pause = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+
+  slowFor(250, 50);
+  const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => pool.get(`burst${i}`)));
+  t.same(burst, Array(10).fill(undefined), 'ten reads in flight at once all time out: misses');
+  t.same(pool.ejectedServers, [], 'but the server is not ejected: the ten timed out within one timeout period');
+  await pause(300);
+
+  slowFor(150, 50);
+  const taken = await pool.add('lease', Buffer.from('lease-of-a'), 5);
+  t.equal(taken, true, 'an add whose answer came too late but that stored: read back, the lease is this caller\'s');
+  await pause(200);
+  t.equal(await pool.add('lease', Buffer.from('lease-of-b'), 5), false, 'and nobody else\'s');
+  slowFor(150, 50);
+  t.equal(await pool.add('lease', Buffer.from('lease-of-c'), 5), false, 'an add that timed out against someone else\'s lease: not taken');
+  await pause(200);
+  t.same(pool.ejectedServers, [], 'still in the ring');
+
+  slowFor(1000, 5000);
+  for (let i = 0; i < 5 && pool.ejectedServers.length === 0; i++) await pool.get(`slow${i}`);
+  t.same(pool.ejectedServers, [server], 'timeouts in a row over more than one period: ejected');
+  t.match(lines.join('\n'), /ejected for 60000 ms: .*timeout/i);
 });

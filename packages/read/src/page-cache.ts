@@ -11,7 +11,7 @@
 //   the primary, and replaces the copy.
 // - The worker's refill renders the first pages of a changed thread again and overwrites them
 //   (fill on change, never delete), so hot readers never miss.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { parseLsn, readYourWrites, type ByteCache, type CommitPosition, type Config } from '@parley/data';
 import type { Sort } from '@parley/domain';
 
@@ -110,14 +110,16 @@ export class PageCache {
   /**
    * The page for `key` (a pageKey), rendered by `render` when the cache cannot serve it. `alias`
    * names the primary of the thread's shard (a reader's position on another primary is ignored);
-   * it is needed only when the reader brings a position.
+   * it is needed only when the reader brings a position. `known`: the copy a `lookup` of the key
+   * just found (or its absence), instead of reading the cache again.
    */
-  async get(key: string, alias: string | undefined, render: RenderPage): Promise<{ page: CachedPage; source: PageSource }> {
-    const copy = this.read(this.cache.peek ? this.cache.peek(key) : await this.cache.get(key));
+  async get(key: string, alias: string | undefined, render: RenderPage, known?: { copy: CachedPage | undefined }): Promise<{ page: CachedPage; source: PageSource }> {
+    const copy = known ? known.copy : await this.lookup(key);
     const usable = copy && holds(copy, alias) ? copy : undefined;
     if (this.fresh(usable)) return { page: usable!, source: 'hit' };
     if (copy && !usable) return { page: await this.fill(key, render, alias), source: 'filled' };
-    if (await this.cache.add(`${key}:lease`, Buffer.from('1'), Math.max(1, Math.ceil(this.o.leaseMs / 1000)))) {
+    // the lease holds a value of this attempt's own, so a pool that timed out can read back whose it is
+    if (await this.cache.add(`${key}:lease`, randomBytes(8), Math.max(1, Math.ceil(this.o.leaseMs / 1000)))) {
       try {
         // the holder before us may have just stored a fresh copy and let the lease go
         const now = this.read(await this.cache.get(key));
@@ -139,16 +141,18 @@ export class PageCache {
   }
 
   /**
-   * The copy of `key` that `get` would serve as a hit to a reader who brings no position (fresh
-   * within the staleness bound), or nothing: the API's page front asks this. Answered at once
-   * when the cache can (`peek`, the in-process cache), else a promise.
+   * The copy of `key` the cache holds, whatever its age, or nothing: what `get` reads first. The
+   * API's page front asks this, serves it if `fresh`, and otherwise hands it to `get` (`known`)
+   * so that the cache is not asked twice. Answered at once when the cache can (`peek`, the
+   * in-process cache), else a promise.
    */
-  freshCopy(key: string): CachedPage | undefined | Promise<CachedPage | undefined> {
-    if (this.cache.peek) return this.fresh(this.read(this.cache.peek(key)));
-    return this.cache.get(key).then((raw) => this.fresh(this.read(raw)));
+  lookup(key: string): CachedPage | undefined | Promise<CachedPage | undefined> {
+    if (this.cache.peek) return this.read(this.cache.peek(key));
+    return this.cache.get(key).then((raw) => this.read(raw));
   }
 
-  private fresh(copy: CachedPage | undefined): CachedPage | undefined {
+  /** The copy, if it is within the staleness bound: what `get` serves as a hit to a reader who brings no position. */
+  fresh(copy: CachedPage | undefined): CachedPage | undefined {
     return copy && this.o.now() - copy.renderedAt <= this.o.staleMs ? copy : undefined;
   }
 

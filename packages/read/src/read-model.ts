@@ -21,6 +21,12 @@ export interface ReadModelDeps {
 }
 
 
+/** A copy of a page key the cache was just asked for (the API's page front), or its absence. */
+export interface KnownCopy {
+  key: string;
+  copy: CachedPage | undefined;
+}
+
 export class ReadModel {
   readonly db: Database;
   readonly pages: PageSizes;
@@ -43,11 +49,12 @@ export class ReadModel {
   }
 
   /** The public's page from the cache tier (or rendered, and kept there), with its ETag. */
-  async cachedPostPage(threadId: string, q: PostPageQuery): Promise<{ page: CachedPage; source: PageSource; key: string }> {
+  async cachedPostPage(threadId: string, q: PostPageQuery, known?: KnownCopy): Promise<{ page: CachedPage; source: PageSource; key: string }> {
     const key = pageKey({ threadId, ...checkPageQuery(this.pages, q) });
     // the thread's primary matters only to a reader who brings a position (Parley-Lsn)
     const alias = readYourWrites.getStore()?.after ? this.db.alias({ ...(await this.locator.threadRoute(threadId)), mode: 'write' }) : undefined;
-    return { ...(await this.pageCache.get(key, alias, () => this.publicPageForCache(threadId, q))), key };
+    const copy = known?.key === key ? known : undefined;
+    return { ...(await this.pageCache.get(key, alias, () => this.publicPageForCache(threadId, q), copy)), key };
   }
 
   /**

@@ -42,7 +42,7 @@ const threadRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (a
         reply.header('cache-control', 'private, no-store');
         return sendRendered(reply, await s.read.renderedPostPage(req.params.threadId, req.query, { moderator: true }));
       }
-      const { page, key } = await s.read.cachedPostPage(req.params.threadId, req.query);
+      const { page, key } = await s.read.cachedPostPage(req.params.threadId, req.query, app.pageFront.known(req.raw));
       // the next public request of this URL is the page front's while the copy is fresh
       app.pageFront.learn(req.url, key);
       reply
