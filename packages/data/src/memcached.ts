@@ -33,6 +33,8 @@ export class MemcachedPool implements ByteCache {
   /** command timeouts in a row, per server, and when the first of them was seen */
   private readonly timeouts = new Map<string, { n: number; since: number; last: number }>();
   private readonly timeoutMs: number;
+  /** the gets of this turn of the event loop, by key */
+  private batch: Map<string, { promise: Promise<Buffer | undefined>; resolve: (v: Buffer | undefined) => void }> | undefined;
   private readonly retryMs: number;
   private readonly log: (line: string) => void;
   private closed = false;
@@ -60,8 +62,35 @@ export class MemcachedPool implements ByteCache {
     return [...this.ejected.keys()];
   }
 
-  async get(key: string): Promise<Buffer | undefined> {
-    return (await this.getMany([key])).get(key);
+  /**
+   * One key. The gets of one turn of the event loop go out together, as one get_many per server,
+   * and a key asked for by many requests at once is asked for once: a hot page read by 32
+   * connections costs memcached one lookup per turn, and this process one reply to parse (and
+   * one Buffer, so the page cache decodes it once).
+   */
+  get(key: string): Promise<Buffer | undefined> {
+    if (!this.batch) {
+      this.batch = new Map();
+      setImmediate(() => this.flush());
+    }
+    let waiting = this.batch.get(key);
+    if (!waiting) {
+      let resolve!: (v: Buffer | undefined) => void;
+      const promise = new Promise<Buffer | undefined>((ok) => (resolve = ok));
+      waiting = { promise, resolve };
+      this.batch.set(key, waiting);
+    }
+    return waiting.promise;
+  }
+
+  private flush(): void {
+    const batch = this.batch!;
+    this.batch = undefined;
+    // getMany answers a miss for anything that failed; it never rejects
+    this.getMany([...batch.keys()]).then(
+      (found) => { for (const [key, w] of batch) w.resolve(found.get(key)); },
+      () => { for (const w of batch.values()) w.resolve(undefined); },
+    );
   }
 
   async getMany(keys: readonly string[]): Promise<Map<string, Buffer>> {

@@ -174,3 +174,35 @@ t.test('late answers: a burst of timeouts in one moment ejects nothing, a lease 
   t.same(pool.ejectedServers, [server], 'timeouts in a row over more than one period: ejected');
   t.match(lines.join('\n'), /ejected for 60000 ms: .*timeout/i);
 });
+
+/** memcached's own counter of keys asked for (`stats`: cmd_get) */
+function cmdGets(server: string): Promise<number> {
+  const [host, port] = server.split(':');
+  return new Promise((ok, fail) => {
+    const sock = net.connect(Number(port), host, () => sock.write('stats\r\n'));
+    let text = '';
+    sock.on('data', (d) => {
+      text += d.toString();
+      if (!text.includes('END\r\n')) return;
+      sock.destroy();
+      ok(Number(/STAT cmd_get (\d+)/.exec(text)![1]));
+    });
+    sock.on('error', fail);
+  });
+}
+
+t.test('the gets of one turn go out together: a key asked for by 100 requests at once is asked for once', async (t) => {
+  const [one] = await testMemcached(t, 1);
+  const pool = new MemcachedPool([one.server]);
+  t.teardown(() => pool.close());
+  await pool.set('hot', Buffer.from('the page'), 60);
+  await pool.set('other', Buffer.from('another page'), 60);
+  const before = await cmdGets(one.server);
+  const answers = await Promise.all([...Array.from({ length: 100 }, () => pool.get('hot')), pool.get('other'), pool.get('missing')]);
+  t.equal(await cmdGets(one.server) - before, 3, 'three keys asked for, once each');
+  t.same(answers.slice(0, 100).map((b) => b?.toString()), Array(100).fill('the page'), 'every request got the page');
+  t.ok(answers.slice(0, 100).every((b) => b === answers[0]), 'the same Buffer: decoded once by the page cache');
+  t.same([answers[100]?.toString(), answers[101]], ['another page', undefined]);
+  await pool.set('hot', Buffer.from('changed'), 60);
+  t.same((await pool.get('hot'))?.toString(), 'changed', 'a get after a set sees it');
+});
