@@ -30,13 +30,13 @@ export interface ByteCache {
 }
 
 export interface MemoryByteCacheOptions {
-  /** bytes held at most, keys and values (default 64 MiB); the oldest entries go first */
+  /** bytes held at most, keys and values (default 64 MiB); the least recently used entries go first */
   maxBytes?: number;
   /** for tests: the clock TTLs are read against */
   now?: () => number;
 }
 
-/** The in-process implementation: bounded by bytes, a TTL per entry; `add` is atomic in one process. */
+/** The in-process implementation: an LRU bounded by bytes, a TTL per entry; `add` is atomic in one process. */
 export class MemoryByteCache implements ByteCache {
   readonly kind = 'memory';
   private readonly entries: MemoryCache<Buffer>;
@@ -60,7 +60,16 @@ export class MemoryByteCache implements ByteCache {
 
   peek(key: string): Buffer | undefined {
     const v = this.entries.peek(key);
-    if (v === undefined) this.forget(key);
+    if (v === undefined) {
+      this.forget(key);
+      return undefined;
+    }
+    // least recently used goes first: a read moves the key to the back of the eviction order
+    const size = this.sizes.get(key);
+    if (size !== undefined) {
+      this.sizes.delete(key);
+      this.sizes.set(key, size);
+    }
     return v;
   }
 

@@ -115,6 +115,14 @@ t.test('the in-process cache: the same interface, bounded by bytes', async (t) =
   t.equal(await cache.add('d', Buffer.from('y'), 1), true, 'and its key can be taken again');
   await cache.set('huge', Buffer.alloc(5000), 60);
   t.equal(await cache.get('huge'), undefined, 'a value larger than the whole cache is not kept');
+
+  const lru = new MemoryByteCache({ maxBytes: 1000 });
+  await lru.set('old', Buffer.alloc(300), 60);
+  await lru.set('mid', Buffer.alloc(300), 60);
+  await lru.set('new', Buffer.alloc(300), 60);
+  t.ok(await lru.get('old'), 'the oldest entry is read');
+  await lru.set('next', Buffer.alloc(300), 60);
+  t.same([...(await lru.getMany(['old', 'mid', 'new', 'next'])).keys()], ['old', 'new', 'next'], 'least recently used goes first: the read kept the oldest, the unread one went');
 });
 
 /**
