@@ -16,6 +16,7 @@ import postRoutes from './routes/posts.ts';
 import userRoutes from './routes/users.ts';
 import unsubscribeRoutes from './routes/unsubscribe.ts';
 import webhookRoutes from './routes/webhooks.ts';
+import ssoRoutes from './routes/sso.ts';
 import widgetRoutes, { type WidgetOptions } from './routes/widget.ts';
 import { registerCors } from './cors.ts';
 import { registerTextGuard } from './text-guard.ts';
@@ -153,7 +154,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
 
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
-  for (const plugin of [forumRoutes, threadRoutes, postRoutes, userRoutes, unsubscribeRoutes, webhookRoutes]) await routes.register(plugin, { services });
+  for (const plugin of [forumRoutes, threadRoutes, postRoutes, userRoutes, ssoRoutes, unsubscribeRoutes, webhookRoutes]) await routes.register(plugin, { services });
   await routes.register(widgetRoutes, { widgetDir: deps.widgetDir, demo: deps.demo });
   return app;
 }

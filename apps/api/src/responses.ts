@@ -48,6 +48,11 @@ export const PostPageAnswer = PostPageSchema;
 export const EventPageAnswer = EventPageSchema;
 export const CountsAnswer = CountsSchema;
 export const SessionAnswer = Type.Object({ user: UserViewSchema, token: Type.String({ description: 'a session token; shown once' }) });
+export const SsoAnswer = Type.Union([
+  SessionAnswer,
+  Type.Object({ user: Type.Null(), token: Type.Null() }, { description: 'the site signed nobody in (the signed empty object): the reader is signed out' }),
+]);
+export const SsoSecretAnswer = Type.Object({ secret: Type.String({ description: 'the forum\'s single sign-on secret; shown once, replaces the previous one' }) });
 export const CreatedWebhookAnswer = Type.Object({ webhook: WebhookViewSchema, secret: Type.String({ description: 'signs deliveries; shown once' }) });
 export const WebhooksAnswer = Type.Object({ webhooks: Type.Array(WebhookViewSchema) });
 export const DeliveriesAnswer = Type.Object({ deliveries: Type.Array(DeliveryViewSchema) });

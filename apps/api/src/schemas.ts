@@ -89,6 +89,15 @@ export const CreateSessionBody = Type.Object(
 );
 export type CreateSessionBody = Static<typeof CreateSessionBody>;
 
+export const DisqusSsoBody = Type.Object(
+  {
+    forum: Type.String({ maxLength: 64, description: 'the forum\'s slug' }),
+    remoteAuth: Type.String({ maxLength: 8192, description: 'the site\'s remote_auth_s3 value: "<base64 JSON> <HMAC-SHA1 hex> <timestamp>"' }),
+  },
+  strict,
+);
+export type DisqusSsoBody = Static<typeof DisqusSsoBody>;
+
 export const ModerationParams = Type.Object({
   postId: Type.String(),
   // the domain's transitions table names the actions

@@ -58,6 +58,13 @@ export async function credentialOf(header: string | undefined, deps: AuthDeps): 
 export const moderates = (c: Credential, forumId: string): boolean =>
   c.kind === 'admin' || (c.kind === 'moderator' && c.forum.id === forumId);
 
+/** A user a forum's site signed in (SSO) belongs to that forum: anywhere else it is refused. */
+export function checkUserForum(c: Credential, forumId: string): void {
+  if (c.kind === 'user' && c.user.ssoForumId !== undefined && c.user.ssoForumId !== forumId) {
+    throw new ParleyError('forbidden', { message: 'This account was signed in by another forum\'s site; it takes part only there.' });
+  }
+}
+
 export function requireModerator(c: Credential, forumId: string): void {
   if (c.kind === 'none') throw new ParleyError('unauthorized', { message: "This needs the forum's moderator key." });
   if (!moderates(c, forumId)) throw new ParleyError('forbidden', { message: "This needs the moderator key of this comment's forum." });

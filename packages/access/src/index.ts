@@ -1,3 +1,4 @@
 export * from './credential.ts';
 export * from './origin.ts';
 export * from './secrets.ts';
+export * from './sso-disqus.ts';

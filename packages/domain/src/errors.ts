@@ -30,10 +30,14 @@ export const errorCodes = {
   invalid_unsubscribe_token: { status: 400, message: 'This unsubscribe link is not valid; copy the whole link from the email, or use the link in a newer email.' },
   invalid_webhook_url: { status: 400, message: 'The webhook url must be an absolute http or https URL.' },
   invalid_webhook_events: { status: 400, message: 'events must be a non-empty list of event types.' },
+  invalid_sso: { status: 400, message: 'The single sign-on value is not in the remote_auth_s3 form: "<base64 JSON> <HMAC-SHA1 hex> <timestamp>".' },
+  sso_not_configured: { status: 400, message: 'This forum has no single sign-on secret; its moderators can create one (POST /v1/forums/:slug/sso-secret).' },
   // identity (401/403)
   unauthorized: { status: 401, message: 'This needs a valid credential in the Authorization header (Bearer <token>).' },
   invalid_credentials: { status: 401, message: 'That username and password do not match.' },
   forbidden: { status: 403, message: 'This credential is not allowed to do that.' },
+  sso_signature_invalid: { status: 401, message: 'The single sign-on signature does not match this forum\'s secret; sign the value with the secret of the forum it is sent to.' },
+  sso_expired: { status: 401, message: 'The single sign-on timestamp is outside the accepted window; sign a fresh value on each page load.' },
   origin_not_allowed: { status: 403, message: 'This site is not allowed to use this forum; add its origin to the forum\'s allowedOrigins.' },
   edit_window_closed: { status: 403, message: 'The time to edit this comment has passed.' },
   // missing things (404)

@@ -13,6 +13,8 @@ interface EventBase<T extends string, V extends number, S> {
 export type ForumCreated = EventBase<'ForumCreated', 1, Forum>;
 export type ForumUpdated = EventBase<'ForumUpdated', 1, Forum>;
 export type UserRegistered = EventBase<'UserRegistered', 1, User>;
+/** A user's profile changed (an SSO sign-in brought another name or picture). */
+export type UserUpdated = EventBase<'UserUpdated', 1, User>;
 export type ThreadCreated = EventBase<'ThreadCreated', 1, Thread>;
 export type PostCreated = EventBase<'PostCreated', 1, PostRecord>;
 export type PostEdited = EventBase<'PostEdited', 1, PostRecord>;
@@ -31,6 +33,7 @@ export type ParleyEvent =
   | ForumCreated
   | ForumUpdated
   | UserRegistered
+  | UserUpdated
   | ThreadCreated
   | PostCreated
   | PostEdited
@@ -49,6 +52,7 @@ export const eventVersions: { [T in EventType]: Extract<ParleyEvent, { type: T }
   ForumCreated: 1,
   ForumUpdated: 1,
   UserRegistered: 1,
+  UserUpdated: 1,
   ThreadCreated: 1,
   PostCreated: 1,
   PostEdited: 1,

@@ -79,6 +79,10 @@ export interface User {
   id: string;
   username: string;
   createdAt: Date;
+  /** a user signed in by a forum's site (single sign-on) belongs to that forum only */
+  ssoForumId?: string;
+  /** the site's picture of an SSO user (http or https) */
+  avatarUrl?: string;
 }
 
 export interface GuestAuthor {

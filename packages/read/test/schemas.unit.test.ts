@@ -50,7 +50,9 @@ const eventOf = (type: EventType): ParleyEvent => {
     case 'ForumCreated':
     case 'ForumUpdated':
       return makeEvent(type, { id: '3', slug: 'blog', name: 'Blog', settings: { ...defaultForumSettings }, shard: 0, postCount: 1, pendingCount: 0, createdAt });
-    case 'UserRegistered': return makeEvent(type, { id: '9', username: 'ada', createdAt });
+    case 'UserRegistered':
+    case 'UserUpdated':
+      return makeEvent(type, { id: '9', username: 'ada', createdAt });
     case 'WebhookCreated':
     case 'WebhookDeleted':
       return makeEvent(type, { id: '5', forumId: '3', url: 'https://example.com/hook', events: ['PostCreated'], createdAt });

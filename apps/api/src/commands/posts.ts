@@ -1,7 +1,7 @@
 // Post writes. Each is: checks that need no lock (input, credential, immutable facts such as the
 // parent's place), then one transaction holding the conditional statement and the event. When
 // the statement touches nothing, `explain` reads why, after the rollback.
-import { hashToken, newToken, checkOrigin, actorOf, moderates, type Credential } from '@parley/access';
+import { hashToken, newToken, checkOrigin, checkUserForum, actorOf, moderates, type Credential } from '@parley/access';
 import { appendThreadEvent, postFromRow, postSql, type Executor } from '@parley/data';
 import {
   actorLabel,
@@ -65,6 +65,7 @@ export async function createPost(
   const forum = await s.forums.byId(await locator.forumOfThread(threadId));
   if (!forum) throw new ParleyError('forum_not_found');
   checkOrigin(forum, origin);
+  checkUserForum(cred, forum.id);
   const byModerator = moderates(cred, forum.id);
   const status = initialStatus({ preModeration: forum.settings.preModeration, byModerator });
   const editToken = cred.kind === 'user' ? undefined : newToken('edit');

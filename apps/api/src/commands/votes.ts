@@ -1,6 +1,6 @@
 // A vote: one upsert returning the value it replaced, then score = score + delta on the post,
 // then the event, in one transaction. Repeating the same vote changes nothing and logs nothing.
-import { actorOf, type Credential } from '@parley/access';
+import { actorOf, checkUserForum, type Credential } from '@parley/access';
 import { appendThreadEvent, postFromRow, postSql, rethrowConstraint, voteSql } from '@parley/data';
 import { actorLabel, checkId, makeEvent, ParleyError, votableStatuses, type VoteCast, type VoteValue } from '@parley/domain';
 import { createHash } from 'node:crypto';
@@ -25,6 +25,7 @@ export async function vote(s: Services, cred: Credential, postId: string, value:
   if (cred.kind !== 'user' && cred.kind !== 'none') throw new ParleyError('forbidden', { message: 'Vote with a user token or a guest voter key (X-Parley-Voter).' });
   const { voter, label } = voterOf(cred, guestKey);
   const { locator } = s.read;
+  if (cred.kind === 'user' && cred.user.ssoForumId !== undefined) checkUserForum(cred, await locator.forumOfPost(postId));
   try {
     return await locator.write((fresh) => locator.postRoute(postId, { fresh }), (route) => s.db.tx(route, async (ex) => {
       const v = await ex.query<{ value: number; prev: number }>(voteSql.upsertVote, [postId, voter, value]);

@@ -7,3 +7,7 @@ export const selectForumByKey = `SELECT ${forumColumns} FROM forums WHERE modera
 /** Settings change by jsonb merge in the statement itself: no read-modify-write. */
 export const updateForum = `UPDATE forums SET name = coalesce($2, name), settings = settings || $3::jsonb, updated_at = now()
   WHERE slug = $1 RETURNING ${forumColumns}`;
+
+/** A forum's single sign-on secret (never among forumColumns: it is never sent or cached) */
+export const selectSsoSecret = 'SELECT sso_secret FROM forums WHERE id = $1';
+export const setSsoSecret = 'UPDATE forums SET sso_secret = $2, updated_at = now() WHERE id = $1 RETURNING id';

@@ -54,6 +54,8 @@ export const userFromRow = (r: Row): User => ({
   id: r.id as string,
   username: r.username as string,
   createdAt: r.created_at as Date,
+  ...(r.sso_forum_id != null ? { ssoForumId: String(r.sso_forum_id) } : {}),
+  ...(r.avatar_url != null ? { avatarUrl: r.avatar_url as string } : {}),
 });
 
 /** Columns of a post that may leave the database (never the email or the edit token hash). */

@@ -1,7 +1,8 @@
 export const insertUser = `INSERT INTO users (username, email, password_hash) VALUES ($1, $2, $3) RETURNING id, username, created_at`;
-export const selectUserForLogin = `SELECT id, username, password_hash, created_at FROM users WHERE lower(username) = lower($1)`;
+/** Parley's own accounts only: an SSO user has no password, and its name is its site's */
+export const selectUserForLogin = `SELECT id, username, password_hash, created_at FROM users WHERE lower(username) = lower($1) AND sso_forum_id IS NULL`;
 export const insertSession = `INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(days => $3))`;
-export const selectSessionUser = `SELECT u.id, u.username, u.created_at FROM sessions s JOIN users u ON u.id = s.user_id
+export const selectSessionUser = `SELECT u.id, u.username, u.created_at, u.sso_forum_id, u.avatar_url FROM sessions s JOIN users u ON u.id = s.user_id
   WHERE s.token_hash = $1 AND s.expires_at > now()`;
 
 /** Public profiles of a page's authors, in one query by the set of ids (a join done in code): $1 user ids */
@@ -9,3 +10,19 @@ export const selectProfiles = {
   name: 'parley_select_profiles',
   text: 'SELECT id::text, username, post_count, created_at FROM users WHERE id = ANY($1::bigint[])',
 };
+
+const ssoUserColumns = 'id, username, created_at, sso_forum_id, avatar_url';
+
+/**
+ * A forum's SSO user, created or brought up to date from its site's data in one statement:
+ * $1 username, $2 email, $3 forum id, $4 the site's user id, $5 avatar URL, $6 profile URL.
+ * No row when nothing changed (selectSsoUser then reads it); `inserted` says which it was.
+ */
+export const upsertSsoUser = `INSERT INTO users (username, email, sso_forum_id, sso_id, avatar_url, profile_url)
+  VALUES ($1, $2, $3, $4, $5, $6)
+  ON CONFLICT (sso_forum_id, sso_id) WHERE sso_forum_id IS NOT NULL DO UPDATE
+    SET username = EXCLUDED.username, email = EXCLUDED.email, avatar_url = EXCLUDED.avatar_url, profile_url = EXCLUDED.profile_url
+    WHERE (users.username, users.email, users.avatar_url, users.profile_url)
+      IS DISTINCT FROM (EXCLUDED.username, EXCLUDED.email, EXCLUDED.avatar_url, EXCLUDED.profile_url)
+  RETURNING ${ssoUserColumns}, (xmax = 0) AS inserted`;
+export const selectSsoUser = `SELECT ${ssoUserColumns} FROM users WHERE sso_forum_id = $1 AND sso_id = $2`;
