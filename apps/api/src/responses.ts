@@ -52,6 +52,14 @@ export const SsoAnswer = Type.Union([
   SessionAnswer,
   Type.Object({ user: Type.Null(), token: Type.Null() }, { description: 'the site signed nobody in (the signed empty object): the reader is signed out' }),
 ]);
+export const SessionsAnswer = Type.Object({
+  sessions: Type.Array(Type.Object({
+    id: Type.String({ description: 'names the session (DELETE /v1/sessions/:id); not a token' }),
+    createdAt: Type.String({ format: 'date-time' }),
+    expiresAt: Type.String({ format: 'date-time' }),
+    current: Type.Boolean({ description: 'the session of this request' }),
+  })),
+});
 export const SsoSecretAnswer = Type.Object({ secret: Type.String({ description: 'the forum\'s single sign-on secret; shown once, replaces the previous one' }) });
 export const CreatedWebhookAnswer = Type.Object({ webhook: WebhookViewSchema, secret: Type.String({ description: 'signs deliveries; shown once' }) });
 export const WebhooksAnswer = Type.Object({ webhooks: Type.Array(WebhookViewSchema) });

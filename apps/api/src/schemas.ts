@@ -89,6 +89,8 @@ export const CreateSessionBody = Type.Object(
 );
 export type CreateSessionBody = Static<typeof CreateSessionBody>;
 
+export const SessionParams = Type.Object({ id: Type.String({ maxLength: 64, description: 'a session id from GET /v1/sessions, or `current`' }) });
+
 export const DisqusSsoBody = Type.Object(
   {
     forum: Type.String({ maxLength: 64, description: 'the forum\'s slug' }),

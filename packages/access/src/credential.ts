@@ -8,7 +8,7 @@ export type Credential =
   | { kind: 'none' }
   | { kind: 'admin' }
   | { kind: 'moderator'; forum: Forum }
-  | { kind: 'user'; user: User }
+  | { kind: 'user'; user: User; /** the session's token hash (sessions.token_hash) */ session?: Buffer }
   | { kind: 'edit'; hash: Buffer };
 
 export interface AuthDeps {
@@ -34,8 +34,9 @@ export async function resolveToken(token: string, deps: AuthDeps): Promise<Exclu
     return forum ? { kind: 'moderator', forum } : undefined;
   }
   if (token.startsWith(tokenPrefix.user)) {
-    const { rows } = await deps.db.exec({ area: 'accounts', mode: 'read' }, userSql.selectSessionUser, [hashToken(token)]);
-    return rows.length ? { kind: 'user', user: userFromRow(rows[0]) } : undefined;
+    const session = hashToken(token);
+    const { rows } = await deps.db.exec({ area: 'accounts', mode: 'read' }, userSql.selectSessionUser, [session]);
+    return rows.length ? { kind: 'user', user: userFromRow(rows[0]), session } : undefined;
   }
   if (token.startsWith(tokenPrefix.edit)) return { kind: 'edit', hash: hashToken(token) };
   if (deps.adminToken !== undefined && safeEqual(token, deps.adminToken)) return { kind: 'admin' };

@@ -45,6 +45,7 @@ export const errorCodes = {
   forum_not_found: { status: 404, message: 'There is no forum with that slug.' },
   thread_not_found: { status: 404, message: 'There is no thread with that id.' },
   post_not_found: { status: 404, message: 'There is no comment with that id.' },
+  session_not_found: { status: 404, message: 'You have no session with that id (it may have ended already); list yours with GET /v1/sessions.' },
   parent_not_found: { status: 404, message: 'The comment you are replying to does not exist.' },
   webhook_not_found: { status: 404, message: 'This forum has no webhook with that id.' },
   event_not_found: { status: 404, message: 'This forum has no event with that id that a webhook can deliver.' },

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { userView } from '@parley/domain';
+import { credential } from '../auth.ts';
+import { endAllSessions, endSession, listSessions } from '../commands/sessions.ts';
 import { login, registerUser } from '../commands/users.ts';
-import { answers, SessionAnswer } from '../responses.ts';
-import { CreateSessionBody, CreateUserBody } from '../schemas.ts';
+import { answers, NoContent, SessionAnswer, SessionsAnswer } from '../responses.ts';
+import { CreateSessionBody, CreateUserBody, SessionParams } from '../schemas.ts';
 import type { Services } from '../services.ts';
 
 const userRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services: s }) => {
@@ -13,6 +15,18 @@ const userRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app
   app.post('/v1/sessions', { schema: { tags: ['users'], body: CreateSessionBody, response: answers({ 201: SessionAnswer }) } }, async (req, reply) => {
     const { user, token } = await login(s, req.body);
     return reply.status(201).send({ user: userView(user), token });
+  });
+  // the signed-in user's sessions: list them, end one (`current`: log out), or end them all
+  app.get('/v1/sessions', { schema: { tags: ['users'], response: answers({ 200: SessionsAnswer }) } }, async (req) => ({
+    sessions: await listSessions(s, await credential(req, s)),
+  }));
+  app.delete('/v1/sessions/:id', { schema: { tags: ['users'], params: SessionParams, response: answers({ 204: NoContent }) } }, async (req, reply) => {
+    await endSession(s, await credential(req, s), req.params.id);
+    return reply.status(204).send(null);
+  });
+  app.delete('/v1/sessions', { schema: { tags: ['users'], response: answers({ 204: NoContent }) } }, async (req, reply) => {
+    await endAllSessions(s, await credential(req, s));
+    return reply.status(204).send(null);
   });
 };
 

@@ -26,3 +26,12 @@ export const upsertSsoUser = `INSERT INTO users (username, email, sso_forum_id, 
       IS DISTINCT FROM (EXCLUDED.username, EXCLUDED.email, EXCLUDED.avatar_url, EXCLUDED.profile_url)
   RETURNING ${ssoUserColumns}, (xmax = 0) AS inserted`;
 export const selectSsoUser = `SELECT ${ssoUserColumns} FROM users WHERE sso_forum_id = $1 AND sso_id = $2`;
+
+/** A session's public id: the first 12 bytes of its token hash (the token itself is never stored). */
+export const SESSION_ID_BYTES = 12;
+/** $1 user id: the user's sessions that have not expired, newest first */
+export const selectSessions = `SELECT token_hash, created_at, expires_at FROM sessions WHERE user_id = $1 AND expires_at > now() ORDER BY created_at DESC, token_hash`;
+/** $1 user id, $2 a session id (the hash's first bytes): that session ends */
+export const deleteSessionById = `DELETE FROM sessions WHERE user_id = $1 AND substring(token_hash FROM 1 FOR ${12}) = $2 RETURNING 1`;
+/** $1 user id: every session of the user ends (log out everywhere) */
+export const deleteSessions = 'DELETE FROM sessions WHERE user_id = $1';
