@@ -12,6 +12,8 @@ export const ForumSettingsPatch = Type.Object(
     preModeration: Type.Optional(Type.Boolean()),
     maxDepth: Type.Optional(Type.Integer()),
     allowedOrigins: Type.Optional(Type.Array(Type.String({ maxLength: 300 }), { maxItems: 50 })),
+    ssoJwksUrl: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()])),
+    ssoAudience: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
   },
   strict,
 );
@@ -99,6 +101,15 @@ export const DisqusSsoBody = Type.Object(
   strict,
 );
 export type DisqusSsoBody = Static<typeof DisqusSsoBody>;
+
+export const JwtSsoBody = Type.Object(
+  {
+    forum: Type.String({ maxLength: 64, description: 'the forum\'s slug' }),
+    token: Type.String({ maxLength: 8192, description: 'a JWT the site signed: HS256 with the forum\'s SSO secret, or RS256 / ES256 by its JWKS (ssoJwksUrl)' }),
+  },
+  strict,
+);
+export type JwtSsoBody = Static<typeof JwtSsoBody>;
 
 export const ModerationParams = Type.Object({
   postId: Type.String(),

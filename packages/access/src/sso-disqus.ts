@@ -67,6 +67,11 @@ export function verifyDisqusSso(value: string, secret: string, nowSeconds: numbe
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw invalid('The single sign-on message must be a JSON object.');
   const d = data as Record<string, unknown>;
   if (Object.keys(d).length === 0) return { kind: 'logout', timestamp };
+  return { kind: 'user', user: identityOf(d), timestamp };
+}
+
+/** The user a site names (Disqus's fields; a JWT's claims are mapped onto them), checked. */
+export function identityOf(d: Record<string, unknown>): SsoIdentity {
   const id = typeof d.id === 'number' && Number.isSafeInteger(d.id) ? String(d.id) : d.id;
   if (typeof id !== 'string' || id.length === 0 || id.length > 256) throw invalid('The single sign-on id must be a string (or integer) of 1 to 256 characters.', 'id');
   const username = typeof d.username === 'string' ? d.username.trim() : '';
@@ -79,5 +84,5 @@ export function verifyDisqusSso(value: string, secret: string, nowSeconds: numbe
   };
   const avatar = optionalUrl(d.avatar, 'avatar');
   const url = optionalUrl(d.url, 'url');
-  return { kind: 'user', user: { ...user, ...(avatar ? { avatar } : {}), ...(url ? { url } : {}) }, timestamp };
+  return { ...user, ...(avatar ? { avatar } : {}), ...(url ? { url } : {}) };
 }

@@ -35,6 +35,7 @@ export const options = {
   pageSizeMax: option({ env: 'PARLEY_PAGE_SIZE_MAX', kind: 'int', default: 100, min: 1, max: 1000, doc: 'largest page a request may ask for' }),
   writeRatePerMinute: option({ env: 'PARLEY_WRITE_RATE_PER_MINUTE', kind: 'int', default: 120, min: 0, max: 100000000, doc: 'writes per client address per minute (0 = unlimited)' }),
   sessionTtlDays: option({ env: 'PARLEY_SESSION_TTL_DAYS', kind: 'int', default: 30, min: 1, max: 3650, doc: 'how long a user token stays valid' }),
+  ssoJwksAllowHttp: option({ env: 'PARLEY_SSO_JWKS_ALLOW_HTTP', kind: 'bool', default: false, doc: 'fetch a forum\'s SSO public keys (ssoJwksUrl) over plain http too (tests on loopback; keep off in production)' }),
   ssoWindowSeconds: option({ env: 'PARLEY_SSO_WINDOW_SECONDS', kind: 'int', default: 7200, min: 60, max: 604800, doc: 'a single sign-on value (remote_auth_s3) is accepted this long before or after its timestamp' }),
   trustProxy: option({ env: 'PARLEY_TRUST_PROXY', kind: 'bool', default: false, doc: 'take the client address from X-Forwarded-For (behind HAProxy)' }),
   workerHealthPort: option({ env: 'PARLEY_WORKER_HEALTH_PORT', kind: 'int', default: 3001, min: 0, max: 65535, doc: 'port of the standalone worker\'s /healthz (apps/worker/src/main.ts; 0 = pick a free port)' }),

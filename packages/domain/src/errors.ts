@@ -38,6 +38,8 @@ export const errorCodes = {
   forbidden: { status: 403, message: 'This credential is not allowed to do that.' },
   sso_signature_invalid: { status: 401, message: 'The single sign-on signature does not match this forum\'s secret; sign the value with the secret of the forum it is sent to.' },
   sso_expired: { status: 401, message: 'The single sign-on timestamp is outside the accepted window; sign a fresh value on each page load.' },
+  sso_wrong_audience: { status: 401, message: 'The single sign-on token is for another audience; its aud must be the forum\'s ssoAudience setting (by default its slug).' },
+  sso_keys_unavailable: { status: 503, message: 'The site\'s single sign-on keys (its JWKS URL) could not be fetched; try again shortly.' },
   origin_not_allowed: { status: 403, message: 'This site is not allowed to use this forum; add its origin to the forum\'s allowedOrigins.' },
   edit_window_closed: { status: 403, message: 'The time to edit this comment has passed.' },
   // missing things (404)

@@ -15,6 +15,10 @@ export interface ForumSettings {
   maxDepth: number;
   /** origins allowed to embed the widget; empty = any */
   allowedOrigins: string[];
+  /** single sign-on by JWT signed with the site's own keys (RS256, ES256): where its public keys are (a JWKS URL); null = HS256 with the forum's secret only */
+  ssoJwksUrl: string | null;
+  /** the `aud` a single sign-on JWT must carry; null = the forum's slug */
+  ssoAudience: string | null;
 }
 
 export const defaultForumSettings: Readonly<ForumSettings> = Object.freeze({
@@ -22,6 +26,8 @@ export const defaultForumSettings: Readonly<ForumSettings> = Object.freeze({
   preModeration: false,
   maxDepth: 6,
   allowedOrigins: [],
+  ssoJwksUrl: null,
+  ssoAudience: null,
 });
 
 export interface Forum {

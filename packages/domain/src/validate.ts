@@ -92,6 +92,19 @@ export function mergeSettings(current: ForumSettings, change: Partial<ForumSetti
     }
   }
   if (next.allowedOrigins.length > 50) throw new ParleyError('invalid_settings', { message: 'allowedOrigins holds at most 50 origins.' });
+  if (next.ssoJwksUrl !== null) {
+    let ok = false;
+    try {
+      const u = new URL(next.ssoJwksUrl);
+      ok = (u.protocol === 'https:' || u.protocol === 'http:') && next.ssoJwksUrl.length <= 2048;
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new ParleyError('invalid_settings', { message: 'ssoJwksUrl must be an absolute https URL (the site\'s JWKS), or null.' });
+  }
+  if (next.ssoAudience !== null && (typeof next.ssoAudience !== 'string' || next.ssoAudience.length === 0 || next.ssoAudience.length > 256)) {
+    throw new ParleyError('invalid_settings', { message: 'ssoAudience must be 1 to 256 characters, or null (the forum\'s slug).' });
+  }
   return next;
 }
 

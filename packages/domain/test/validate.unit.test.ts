@@ -139,11 +139,18 @@ t.test('passwords need at least 8 characters', async (t) => {
 });
 
 t.test('mergeSettings', async (t) => {
-  const current: ForumSettings = { editWindowSeconds: 60, preModeration: true, maxDepth: 3, allowedOrigins: ['https://a.example'] };
+  const current: ForumSettings = { editWindowSeconds: 60, preModeration: true, maxDepth: 3, allowedOrigins: ['https://a.example'], ssoJwksUrl: null, ssoAudience: null };
 
   t.test('given no change, the current settings come back', async (t) => {
     t.strictSame(mergeSettings(current), current);
-    t.strictSame(mergeSettings(defaultForumSettings), { editWindowSeconds: 900, preModeration: false, maxDepth: 6, allowedOrigins: [] });
+    t.strictSame(mergeSettings(defaultForumSettings), { editWindowSeconds: 900, preModeration: false, maxDepth: 6, allowedOrigins: [], ssoJwksUrl: null, ssoAudience: null });
+  });
+
+  t.test('given single sign-on settings', async (t) => {
+    t.equal(mergeSettings(current, { ssoJwksUrl: 'https://site.example/.well-known/jwks.json', ssoAudience: 'comments' }).ssoAudience, 'comments');
+    throwsCode(t, () => mergeSettings(current, { ssoJwksUrl: 'ftp://site.example/jwks' }), 'invalid_settings', 'a JWKS URL that is not http(s)');
+    throwsCode(t, () => mergeSettings(current, { ssoJwksUrl: 'not a url' }), 'invalid_settings', 'nor a URL');
+    throwsCode(t, () => mergeSettings(current, { ssoAudience: '' }), 'invalid_settings', 'an empty audience');
   });
 
   t.test('given a partial current, defaults fill the gaps', async (t) => {

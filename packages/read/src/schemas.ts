@@ -87,6 +87,8 @@ export const ForumSettingsSchema = Type.Object({
   preModeration: Type.Boolean(),
   maxDepth: Type.Integer(),
   allowedOrigins: Type.Array(Type.String()),
+  ssoJwksUrl: Type.Union([Type.String(), Type.Null()]),
+  ssoAudience: Type.Union([Type.String(), Type.Null()]),
 }, closed);
 
 export const ForumViewSchema = Type.Object(

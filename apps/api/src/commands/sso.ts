@@ -3,21 +3,43 @@
 // is the forum's own, created or brought up to date in one statement, with its event and a new
 // session in the same accounts transaction.
 import { randomBytes } from 'node:crypto';
-import { actorOf, hashToken, newToken, requireModerator, verifyDisqusSso, type Credential } from '@parley/access';
+import { actorOf, hashToken, newToken, requireModerator, verifyDisqusSso, verifySsoJwt, type Credential, type SsoIdentity } from '@parley/access';
 import { appendEvent, forumFromRow, forumSql, userFromRow, userSql } from '@parley/data';
-import { actorLabel, makeEvent, ParleyError, type ForumUpdated, type User, type UserRegistered, type UserUpdated } from '@parley/domain';
+import { actorLabel, makeEvent, ParleyError, type Forum, type ForumUpdated, type User, type UserRegistered, type UserUpdated } from '@parley/domain';
 import type { Services } from '../services.ts';
-import type { DisqusSsoBody } from '../schemas.ts';
+import type { DisqusSsoBody, JwtSsoBody } from '../schemas.ts';
 import { getForum } from './forums.ts';
+
+/** The forum's SSO secret, read fresh from the forums primary (never cached). */
+async function ssoSecret(s: Services, forum: Forum): Promise<string | null> {
+  const { rows } = await s.db.exec({ area: 'forums', mode: 'write' }, forumSql.selectSsoSecret, [forum.id]);
+  return (rows[0]?.sso_secret as string | null | undefined) ?? null;
+}
 
 export async function disqusSso(s: Services, body: DisqusSsoBody, nowSeconds = Math.floor(Date.now() / 1000)): Promise<{ user: User; token: string } | { user: null; token: null }> {
   const forum = await getForum(s, body.forum);
-  const { rows } = await s.db.exec({ area: 'forums', mode: 'write' }, forumSql.selectSsoSecret, [forum.id]);
-  const secret = rows[0]?.sso_secret as string | null | undefined;
+  const secret = await ssoSecret(s, forum);
   if (!secret) throw new ParleyError('sso_not_configured', { details: { forum: forum.slug } });
   const sso = verifyDisqusSso(body.remoteAuth, secret, nowSeconds, s.config.ssoWindowSeconds);
   if (sso.kind === 'logout') return { user: null, token: null };
-  const { id, username, email, avatar, url } = sso.user;
+  return signIn(s, forum, sso.user);
+}
+
+/** A site's JWT (HS256 with the forum's secret, or RS256 / ES256 by its JWKS): the same user and session as remote_auth_s3 gives. */
+export async function jwtSso(s: Services, body: JwtSsoBody): Promise<{ user: User; token: string }> {
+  const forum = await getForum(s, body.forum);
+  const identity = await verifySsoJwt(body.token, {
+    secret: await ssoSecret(s, forum),
+    jwksUrl: forum.settings.ssoJwksUrl,
+    audience: forum.settings.ssoAudience ?? forum.slug,
+    allowHttpJwks: s.config.ssoJwksAllowHttp,
+  });
+  return signIn(s, forum, identity);
+}
+
+/** The forum's own user for the site's identity, created or brought up to date, with its event and a new session. */
+async function signIn(s: Services, forum: Forum, identity: SsoIdentity): Promise<{ user: User; token: string }> {
+  const { id, username, email, avatar, url } = identity;
   const token = newToken('user');
   const user = await s.db.tx({ area: 'accounts' }, async (ex) => {
     const changed = await ex.query(userSql.upsertSsoUser, [username, email, forum.id, id, avatar ?? null, url ?? null]);

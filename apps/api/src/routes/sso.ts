@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { userView } from '@parley/domain';
 import { credential } from '../auth.ts';
-import { disqusSso, rotateSsoSecret } from '../commands/sso.ts';
-import { answers, SsoAnswer, SsoSecretAnswer } from '../responses.ts';
-import { DisqusSsoBody, SlugParams } from '../schemas.ts';
+import { disqusSso, jwtSso, rotateSsoSecret } from '../commands/sso.ts';
+import { answers, SessionAnswer, SsoAnswer, SsoSecretAnswer } from '../responses.ts';
+import { DisqusSsoBody, JwtSsoBody, SlugParams } from '../schemas.ts';
 import type { Services } from '../services.ts';
 
 const ssoRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services: s }) => {
@@ -12,6 +12,11 @@ const ssoRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app,
   app.post('/v1/sso/disqus', { schema: { tags: ['users'], body: DisqusSsoBody, response: answers({ 200: SsoAnswer }) } }, async (req) => {
     const r = await disqusSso(s, req.body);
     return r.user ? { user: userView(r.user), token: r.token } : { user: null, token: null };
+  });
+
+  app.post('/v1/sso/jwt', { schema: { tags: ['users'], body: JwtSsoBody, response: answers({ 200: SessionAnswer }) } }, async (req) => {
+    const r = await jwtSso(s, req.body);
+    return { user: userView(r.user), token: r.token };
   });
 
   app.post(
