@@ -12,6 +12,10 @@ export interface Fixtures {
   threads: { id: string; identifier: string; slug: string }[];
   posts: { id: string; threadId: string; slug: string; editToken?: string; userToken?: string }[];
   users: { username: string; password: string; token: string }[];
+  /** sessions of a third user, spent by the requests that end sessions (a spent one is a 401) */
+  spareTokens: string[];
+  /** live: each forum's single sign-on secret (a rotation the run makes replaces it; see `observe`) */
+  ssoSecrets: Record<string, string>;
   /** live: webhooks the run creates are added and deleted ones removed (see `observe` in fuzz-valid) */
   webhooks: { id: string; slug: string; madeByRun?: boolean }[];
   eventIds: string[];
@@ -39,6 +43,8 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
     threads: [],
     posts: [],
     users: [],
+    spareTokens: [],
+    ssoSecrets: {},
     webhooks: [],
     eventIds: [],
     cursors: [],
@@ -66,6 +72,12 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
     const r = await call(base, 'POST', '/v1/users', { username, email: `fuzzer${u}@example.com`, password });
     f.users.push({ username, password, token: r.token });
   }
+  {
+    const spare = { username: 'fuzzer_spare', password: 'spare-password-long-enough' };
+    f.spareTokens.push((await call(base, 'POST', '/v1/users', { ...spare, email: 'spare@example.com' })).token);
+    for (let i = 0; i < 24; i++) f.spareTokens.push((await call(base, 'POST', '/v1/sessions', spare)).token);
+  }
+  for (const forum of f.forums) f.ssoSecrets[forum.slug] = (await call(base, 'POST', `/v1/forums/${forum.slug}/sso-secret`, undefined, forum.moderatorKey)).secret;
   for (const thread of f.threads) {
     const forum = f.forums.find((x) => x.slug === thread.slug)!;
     let parent: string | undefined;

@@ -2,6 +2,7 @@
 // that belong together, the credential the route needs, and well-formed values (naughty but
 // storable text included). Mixed with the mutated requests of fuzz-gen, so the run reaches the
 // commands, queries, SQL and rendering, not only the validators.
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { webhookEventTypes } from '@parley/domain';
 import { naughtyStrings } from './fuzz-blns.ts';
@@ -32,6 +33,7 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
   });
   const originFor = (slug: string) => (slug === 'fuzz-strict' ? fc.oneof(fc.constant({ origin: f.origins[0] }), fc.constant({})) : fc.constant({}));
   const guest = fc.record({ name: short(64), email: fc.emailAddress() });
+  const ssoUser = fc.record({ id: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/), fc.nat().map(String)), username: short(64), email: fc.emailAddress() });
   const settings = fc.record(
     { editWindowSeconds: fc.integer({ min: 60, max: 7200 }), preModeration: fc.boolean(), maxDepth: fc.integer({ min: 1, max: 20 }), allowedOrigins: fc.subarray([...f.origins, 'https://other.example']) },
     { requiredKeys: [] },
@@ -79,6 +81,23 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
     'POST /v1/users': fc.tuple(fc.stringMatching(/^[A-Za-z0-9_-]{2,32}$/), fc.emailAddress(), fc.string({ minLength: 8, maxLength: 40 })).map(([username, email, password]) =>
       req('POST /v1/users', 'POST')({}, '/v1/users', { username, email, password })),
     'POST /v1/sessions': pick(f.users).map((u) => req('POST /v1/sessions', 'POST')({}, '/v1/sessions', { username: u.username, password: u.password })),
+    'GET /v1/sessions': pick(f.users).map((u) => req('GET /v1/sessions', 'GET')(bearer(u.token), '/v1/sessions')),
+    // the spare sessions (fuzz-seed): ending one must not log the seeded users out
+    'DELETE /v1/sessions/{id}': fc.constant(null).map(() => req('DELETE /v1/sessions/{id}', 'DELETE')(bearer(f.spareTokens.pop() ?? 'put_spent'), '/v1/sessions/current')),
+    'DELETE /v1/sessions': fc.constant(null).map(() => req('DELETE /v1/sessions', 'DELETE')(bearer(f.spareTokens.pop() ?? 'put_spent'), '/v1/sessions')),
+    'POST /v1/forums/{slug}/sso-secret': forum.map((x) => req('POST /v1/forums/{slug}/sso-secret', 'POST')(bearer(x.moderatorKey), `/v1/forums/${x.slug}/sso-secret`)),
+    'POST /v1/sso/disqus': fc.tuple(forum, ssoUser, fc.nat({ max: 9 })).map(([x, u, n]) => {
+      const message = Buffer.from(JSON.stringify(n === 0 ? {} : u)).toString('base64');
+      const ts = Math.floor(Date.now() / 1000);
+      const sig = createHmac('sha1', f.ssoSecrets[x.slug]).update(`${message} ${ts}`).digest('hex');
+      return req('POST /v1/sso/disqus', 'POST')({}, '/v1/sso/disqus', { forum: x.slug, remoteAuth: `${message} ${sig} ${ts}` });
+    }),
+    'POST /v1/sso/jwt': fc.tuple(forum, ssoUser).map(([x, u]) => {
+      const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ sub: u.id, name: u.username, email: u.email, aud: x.slug, exp: Math.floor(Date.now() / 1000) + 300 })}`;
+      const token = `${body}.${createHmac('sha256', f.ssoSecrets[x.slug]).update(body).digest('base64url')}`;
+      return req('POST /v1/sso/jwt', 'POST')({}, '/v1/sso/jwt', { forum: x.slug, token });
+    }),
     'GET /v1/unsubscribe': pick(f.unsubscribeTokens).map((token) => req('GET /v1/unsubscribe', 'GET')({}, `/v1/unsubscribe?token=${token}`)),
     'POST /v1/forums/{slug}/webhooks': fc.tuple(forum, fc.integer({ min: 1, max: 65535 }), fc.webPath(), fc.option(fc.subarray([...webhookEventTypes], { minLength: 1 }), { nil: undefined })).map(([x, port, path, events]) =>
       req('POST /v1/forums/{slug}/webhooks', 'POST')(bearer(x.moderatorKey), `/v1/forums/${x.slug}/webhooks`, { url: `http://127.0.0.1:${port}${path}`, ...(events ? { events } : {}) })),
@@ -99,6 +118,16 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
  */
 export function observe(f: Fixtures): (r: FuzzRequest, status: number, body: string) => void {
   return (r, status, body) => {
+    // a rotation the run made: the valid SSO requests sign with the forum's secret of now
+    const rotated = /^\/v1\/forums\/([a-z0-9-]+)\/sso-secret$/.exec(r.path);
+    if (rotated && status === 201 && rotated[1] in f.ssoSecrets) {
+      try {
+        f.ssoSecrets[rotated[1]] = (JSON.parse(body) as { secret: string }).secret;
+      } catch {
+        // not the answer we expected: nothing to learn
+      }
+      return;
+    }
     const m = /^\/v1\/forums\/([a-z0-9-]+)\/webhooks(?:\/([0-9]+))?$/.exec(r.path.split('?')[0]);
     if (!m) return;
     if (r.method === 'POST' && status === 201) {

@@ -1,4 +1,4 @@
-import { hashPassword, hashToken, newToken, verifyPassword } from '@parley/access';
+import { hashPassword, hashToken, needsRehash, newToken, verifyPassword } from '@parley/access';
 import { appendEvent, rethrowConstraint, userFromRow, userSql } from '@parley/data';
 import { checkEmail, checkPassword, checkUsername, makeEvent, ParleyError, type User, type UserRegistered } from '@parley/domain';
 import type { Services } from '../services.ts';
@@ -25,10 +25,17 @@ export async function registerUser(s: Services, body: CreateUserBody): Promise<{
 
 export async function login(s: Services, body: CreateSessionBody): Promise<{ user: User; token: string }> {
   const { rows } = await s.db.exec({ area: 'accounts', mode: 'read', fresh: true }, userSql.selectUserForLogin, [body.username]);
-  const ok = await verifyPassword(body.password, rows[0]?.password_hash as string | undefined);
+  const stored = rows[0]?.password_hash as string | undefined;
+  const ok = await verifyPassword(body.password, stored);
   if (!ok) throw new ParleyError('invalid_credentials');
   const user = userFromRow(rows[0]);
   const token = newToken('user');
-  await s.db.exec({ area: 'accounts', mode: 'write' }, userSql.insertSession, [hashToken(token), user.id, s.config.sessionTtlDays]);
+  // an older hash (scrypt) becomes argon2id now that the password is at hand; only if it is still
+  // the hash this login verified (a password changed meanwhile wins)
+  const rehashed = needsRehash(stored!) ? await hashPassword(body.password) : undefined;
+  await s.db.tx({ area: 'accounts' }, async (ex) => {
+    if (rehashed) await ex.query(userSql.rehashPassword, [user.id, rehashed, stored]);
+    await ex.query(userSql.insertSession, [hashToken(token), user.id, s.config.sessionTtlDays]);
+  });
   return { user, token };
 }

@@ -35,3 +35,5 @@ export const selectSessions = `SELECT token_hash, created_at, expires_at FROM se
 export const deleteSessionById = `DELETE FROM sessions WHERE user_id = $1 AND substring(token_hash FROM 1 FOR ${12}) = $2 RETURNING 1`;
 /** $1 user id: every session of the user ends (log out everywhere) */
 export const deleteSessions = 'DELETE FROM sessions WHERE user_id = $1';
+/** $1 user id, $2 the new hash, $3 the hash the login verified: replaced only if still that one */
+export const rehashPassword = 'UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash = $3';
