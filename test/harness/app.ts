@@ -95,3 +95,22 @@ export async function testApi(t: TapTest, overrides: Partial<Config> = {}, share
   };
   return api;
 }
+
+/**
+ * The test's API listening on a loopback port, and a client for it over real HTTP: JSON in and
+ * out, an optional bearer token. (`req` above goes through inject, without sockets.)
+ */
+export async function overHttp(api: TestApi): Promise<(method: string, path: string, body?: unknown, token?: string) => Promise<{ status: number; body: any; text: string }>> {
+  await api.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = api.app.server.address();
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return async (method, path, body, token) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
+  };
+}

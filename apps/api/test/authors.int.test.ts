@@ -19,7 +19,7 @@ t.test('users register, sign in, post, and edit only their own posts', async (t)
   const alice = login.body.token;
   const bob = (await api.req('POST', '/v1/users', { body: { username: 'bob', email: 'bob@example.com', password: 'bobs password' } })).body.token;
   const { rows } = await api.db.exec({ area: 'accounts', mode: 'read' }, 'SELECT password_hash FROM users');
-  t.ok(rows.every((r) => /^scrypt\$/.test(r.password_hash)), 'passwords are stored as scrypt hashes');
+  t.ok(rows.every((r) => /^\$argon2id\$/.test(r.password_hash)), 'passwords are stored as argon2id hashes');
 
   const { forum } = await api.forum();
   const thread = await api.thread(forum.slug);

@@ -2,22 +2,12 @@
 // id, or `current`: log out) or all at once (log out everywhere); an ended token is a 401 at once;
 // nobody ends another user's session; only a user token manages sessions.
 import t from 'tap';
-import type { AddressInfo } from 'node:net';
-import { testApi } from '../../../test/harness/app.ts';
+import { overHttp, testApi } from '../../../test/harness/app.ts';
 
 t.test('list, log out, log out everywhere', async (t) => {
   const api = await testApi(t);
-  await api.app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
-  const call = async (method: string, path: string, token?: string, body?: unknown) => {
-    const res = await fetch(base + path, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const http = await overHttp(api);
+  const call = (method: string, path: string, token?: string, body?: unknown) => http(method, path, body, token);
   const password = 'a long enough password';
   const first = (await call('POST', '/v1/users', undefined, { username: 'sessions-ada', email: 'ada@example.com', password })).body.token as string;
   const second = (await call('POST', '/v1/sessions', undefined, { username: 'sessions-ada', password })).body.token as string;

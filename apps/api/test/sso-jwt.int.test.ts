@@ -6,22 +6,9 @@ import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { testApi, type TestApi } from '../../../test/harness/app.ts';
+import { overHttp, testApi } from '../../../test/harness/app.ts';
 import type { TapTest } from '../../../test/harness/db.ts';
 
-async function http(api: TestApi) {
-  await api.app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
-  return async (method: string, path: string, body?: unknown, token?: string) => {
-    const res = await fetch(base + path, {
-      method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
-}
 
 /** the site's JWKS, served as a site would (its private keys stay in the test) */
 async function jwksServer(t: TapTest, keys: JWK[]): Promise<string> {
@@ -45,7 +32,7 @@ t.test('JWT single sign-on: HS256 with the forum\'s secret, RS256 and ES256 by t
     { ...(await exportJWK(ec.publicKey)), kid: 'ec-1', alg: 'ES256', use: 'sig' },
   ]);
   const api = await testApi(t, { ssoJwksAllowHttp: true });
-  const call = await http(api);
+  const call = await overHttp(api);
   const { forum, moderatorKey } = await api.forum();
   const secret = (await call('POST', `/v1/forums/${forum.slug}/sso-secret`, undefined, moderatorKey)).body.secret as string;
   const hs = (c: object, o: { aud?: string; exp?: string | number; nbf?: string | number; key?: string } = {}) => {
@@ -105,7 +92,7 @@ t.test('JWT single sign-on: HS256 with the forum\'s secret, RS256 and ES256 by t
 
 t.test('JWKS over plain http is refused unless the operator allows it', async (t) => {
   const api = await testApi(t);
-  const call = await http(api);
+  const call = await overHttp(api);
   const rsa = await generateKeyPair('RS256');
   const jwks = await jwksServer(t, [{ ...(await exportJWK(rsa.publicKey)), kid: 'k' }]);
   const { forum, moderatorKey } = await api.forum();

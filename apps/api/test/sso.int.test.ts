@@ -6,8 +6,7 @@
 // packages/access/test/sso-disqus.unit.test.ts; here the test signs as a site would.)
 import t from 'tap';
 import { createHmac } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { testApi, type TestApi } from '../../../test/harness/app.ts';
+import { overHttp, testApi } from '../../../test/harness/app.ts';
 
 /** what a site's server does: base64 JSON, HMAC-SHA1 of "<message> <timestamp>", the timestamp */
 function remoteAuth(secret: string, data: object, ts = Math.floor(Date.now() / 1000)): string {
@@ -15,23 +14,10 @@ function remoteAuth(secret: string, data: object, ts = Math.floor(Date.now() / 1
   return `${message} ${createHmac('sha1', secret).update(`${message} ${ts}`).digest('hex')} ${ts}`;
 }
 
-async function http(api: TestApi) {
-  await api.app.listen({ port: 0, host: '127.0.0.1' });
-  const base = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
-  return async (method: string, path: string, body?: unknown, token?: string) => {
-    const res = await fetch(base + path, {
-      method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined, text };
-  };
-}
 
 t.test('a forum\'s site signs its users in', async (t) => {
   const api = await testApi(t);
-  const call = await http(api);
+  const call = await overHttp(api);
   const { forum, moderatorKey } = await api.forum();
   const thread = await api.thread(forum.slug);
   const ada = { id: 'site-42', username: 'Ada L.', email: 'ada@example.com', avatar: 'https://example.com/ada.png' };
@@ -71,7 +57,7 @@ t.test('a forum\'s site signs its users in', async (t) => {
 
 t.test('what is refused', async (t) => {
   const api = await testApi(t);
-  const call = await http(api);
+  const call = await overHttp(api);
   const a = await api.forum();
   const b = await api.forum();
   const secretOf = async (f: { forum: { slug: string }; moderatorKey: string }) =>
