@@ -4,6 +4,7 @@
 // socket against the configured bound; the trickle never stops on its own, so only the server
 // can end it.
 import t from 'tap';
+import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { startApi } from '@parley/api';
 import { loadConfig, type Config } from '@parley/data';
@@ -126,8 +127,10 @@ t.test('closing drains a keep-alive connection busy with a request: answered, th
   const body = JSON.stringify({ slug: 'drained', name: 'Drained' });
   await new Promise<void>((ok) => socket.on('connect', ok));
   // the request is under way (headers and half the body) when the server starts closing
+  // the server has the request's headers (its 'request' event) before it starts closing
+  const received = once(api.app.server, 'request');
   socket.write(`POST /v1/forums HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`);
-  await new Promise((ok) => setTimeout(ok, 100));
+  await within(received, 20_000, 'the request');
   const closing = api.close();
   const closeStarted = Date.now();
   socket.write(body.slice(10));
