@@ -16,7 +16,8 @@
 // - the app is not closing, and request logging (LOG_LEVEL debug or trace) is off.
 //
 // Its answer is the route's: the same status (200, or 304 for a matching If-None-Match), the same
-// headers (publicPageHeaders, and CORS from echoedOrigin) and the same bytes. A test compares the two.
+// headers (publicPageHeaders, and CORS from echoedOrigin, as the CORS hook sends them) and the same
+// bytes. A test compares the two.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { pageContentType, type CachedPage, type KnownCopy, type PageCache } from '@parley/read';
@@ -28,6 +29,13 @@ export const PAGE_VARY = 'Origin, Authorization, Parley-Lsn';
 /** Cache-Control of a public page: a CDN may keep it for the staleness bound, and serve it a minute longer while it revalidates. */
 export const publicPageCacheControl = (staleMs: number): string =>
   `public, max-age=0, s-maxage=${Math.max(1, Math.ceil(staleMs / 1000))}, stale-while-revalidate=60`;
+
+/** The headers of a public page, whoever sends it (the route or the front), besides CORS and the body's own. */
+export const publicPageHeaders = (page: CachedPage, cacheControl: string): Record<string, string> => ({
+  etag: page.etag,
+  'cache-control': cacheControl,
+  vary: PAGE_VARY,
+});
 
 /** If-None-Match holds this ETag (or `*`); weak and strong forms compare alike for a GET. */
 export function matchesEtag(header: string | undefined, etag: string): boolean {
@@ -116,14 +124,13 @@ export class PageFront {
 
   private send(req: IncomingMessage, res: ServerResponse, page: CachedPage): void {
     this.served++;
-    const headers: Record<string, string | number> = { vary: PAGE_VARY };
+    const headers: Record<string, string | number> = {};
     const origin = echoedOrigin(req.headers.origin);
     if (origin !== undefined) {
       headers['access-control-allow-origin'] = origin;
       headers['access-control-expose-headers'] = CORS_EXPOSE_HEADERS;
     }
-    headers.etag = page.etag;
-    headers['cache-control'] = this.o.cacheControl;
+    Object.assign(headers, publicPageHeaders(page, this.o.cacheControl));
     if (matchesEtag(req.headers['if-none-match'], page.etag)) {
       res.writeHead(304, headers);
       res.end();

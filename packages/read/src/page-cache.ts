@@ -97,8 +97,9 @@ export class PageCache {
   private readonly rendering = new Map<string, Promise<CachedPage>>();
   /**
    * Pages decoded from the bytes the cache handed back, by those bytes: the in-process cache hands
-   * back the very Buffer it stores, so a hot page is decoded once, not per request. Bytes from
-   * memcached are new each time and decoded each time; nothing here outlives its bytes.
+   * back the very Buffer it stores, so a hot page is decoded once, not per request. The memcached
+   * pool hands the gets of one turn one Buffer (it coalesces them), so there a page is decoded
+   * once per turn; nothing here outlives its bytes.
    */
   private readonly decoded = new WeakMap<Buffer, CachedPage>();
 

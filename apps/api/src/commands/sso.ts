@@ -63,8 +63,7 @@ export async function rotateSsoSecret(s: Services, cred: Credential, slug: strin
   await s.db.tx({ area: 'forums' }, async (ex) => {
     const { rows } = await ex.query(forumSql.setSsoSecret, [current.id, secret]);
     if (rows.length === 0) throw new ParleyError('forum_not_found');
-    const { rows: forumRows } = await ex.query(forumSql.selectForumById, [current.id]);
-    await appendEvent(ex, { forumId: current.id, actor: actorLabel(actorOf(cred)), event: makeEvent<ForumUpdated>('ForumUpdated', forumFromRow(forumRows[0])) });
+    await appendEvent(ex, { forumId: current.id, actor: actorLabel(actorOf(cred)), event: makeEvent<ForumUpdated>('ForumUpdated', forumFromRow(rows[0])) });
   });
   return secret;
 }

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { postView, threadView } from '@parley/domain';
 import { pageContentType } from '@parley/read';
 import { credential } from '../auth.ts';
-import { matchesEtag, PAGE_VARY, publicPageCacheControl } from '../page-front.ts';
+import { matchesEtag, publicPageCacheControl, publicPageHeaders } from '../page-front.ts';
 import { createPost } from '../commands/posts.ts';
 import { answers, CreatedPostAnswer, EventPageAnswer, PostPageAnswer, ThreadAnswer } from '../responses.ts';
 import { CreatePostBody, EventsQuery, ListPostsQuery, ThreadParams } from '../schemas.ts';
@@ -45,12 +45,9 @@ const threadRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (a
       const { page, key } = await s.read.cachedPostPage(req.params.threadId, req.query, app.pageFront.known(req.raw));
       // the next public request of this URL is the page front's while the copy is fresh
       app.pageFront.learn(req.url, key);
-      reply
-        .header('etag', page.etag)
-        .header('cache-control', cacheControl)
-        // a moderator's request (with Authorization) gets other bytes, and one that brings a
-        // position (Parley-Lsn) may get a newer copy: a shared cache keys on both, and on Origin (CORS)
-        .header('vary', PAGE_VARY);
+      // Vary: a moderator's request (with Authorization) gets other bytes, and one that brings a
+      // position (Parley-Lsn) may get a newer copy: a shared cache keys on both, and on Origin (CORS)
+      reply.headers(publicPageHeaders(page, cacheControl));
       return sendCached(reply, page.body, matchesEtag(req.headers['if-none-match'], page.etag));
     },
   );

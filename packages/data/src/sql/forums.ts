@@ -10,4 +10,5 @@ export const updateForum = `UPDATE forums SET name = coalesce($2, name), setting
 
 /** A forum's single sign-on secret (never among forumColumns: it is never sent or cached) */
 export const selectSsoSecret = 'SELECT sso_secret FROM forums WHERE id = $1';
-export const setSsoSecret = 'UPDATE forums SET sso_secret = $2, updated_at = now() WHERE id = $1 RETURNING id';
+/** $1 forum id, $2 the new secret: the forum comes back (without it) for the change's event */
+export const setSsoSecret = `UPDATE forums SET sso_secret = $2, updated_at = now() WHERE id = $1 RETURNING ${forumColumns}`;

@@ -32,7 +32,7 @@ export const SESSION_ID_BYTES = 12;
 /** $1 user id: the user's sessions that have not expired, newest first */
 export const selectSessions = `SELECT token_hash, created_at, expires_at FROM sessions WHERE user_id = $1 AND expires_at > now() ORDER BY created_at DESC, token_hash`;
 /** $1 user id, $2 a session id (the hash's first bytes): that session ends */
-export const deleteSessionById = `DELETE FROM sessions WHERE user_id = $1 AND substring(token_hash FROM 1 FOR ${12}) = $2 RETURNING 1`;
+export const deleteSessionById = `DELETE FROM sessions WHERE user_id = $1 AND substring(token_hash FROM 1 FOR ${SESSION_ID_BYTES}) = $2 RETURNING 1`;
 /** $1 user id: every session of the user ends (log out everywhere) */
 export const deleteSessions = 'DELETE FROM sessions WHERE user_id = $1';
 /** $1 user id, $2 the new hash, $3 the hash the login verified: replaced only if still that one */
