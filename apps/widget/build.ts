@@ -1,10 +1,10 @@
-// Builds the widget into dist/: parley.js (the thread), count.js (listing-page counts) and
-// parley.css, minified, for browsers from 2020 on. Measures the gzip size of what a page with the
+// Builds the widget into dist/: parley.js (the thread), count.js (listing-page counts),
+// parley.css, and the session frame (session.html, session.js, session.css: src/session/), minified, for browsers from 2020 on. Measures the gzip size of what a page with the
 // widget downloads (parley.js + parley.css) against the budget. `node apps/widget/build.ts [outdir]`
 // prints the sizes and exits 1 over budget (test/build.e2e.test.ts runs it); `npm start` and the
 // browser tests call buildWidget().
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -15,7 +15,7 @@ export { BUDGET_BYTES } from './budget.ts';
 export const WIDGET_DIR = dirname(fileURLToPath(import.meta.url));
 export const DIST_DIR = join(WIDGET_DIR, 'dist');
 /** the files the API serves under /widget/ */
-export const ASSETS = ['parley.js', 'parley.css', 'count.js'] as const;
+export const ASSETS = ['parley.js', 'parley.css', 'count.js', 'session.html', 'session.js', 'session.css'] as const;
 
 export interface WidgetBuild {
   dir: string;
@@ -28,7 +28,7 @@ export interface WidgetBuild {
 
 export async function buildWidget(outdir = DIST_DIR): Promise<WidgetBuild> {
   await build({
-    entryPoints: { parley: join(WIDGET_DIR, 'src/embed.ts'), count: join(WIDGET_DIR, 'src/count.ts') },
+    entryPoints: { parley: join(WIDGET_DIR, 'src/embed.ts'), count: join(WIDGET_DIR, 'src/count.ts'), session: join(WIDGET_DIR, 'src/session/frame.ts') },
     outdir,
     bundle: true,
     minify: true,
@@ -37,7 +37,14 @@ export async function buildWidget(outdir = DIST_DIR): Promise<WidgetBuild> {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  await build({ entryPoints: { parley: join(WIDGET_DIR, 'src/parley.css') }, outdir, bundle: true, minify: true, logLevel: 'warning' });
+  await build({
+    entryPoints: { parley: join(WIDGET_DIR, 'src/parley.css'), session: join(WIDGET_DIR, 'src/session/session.css') },
+    outdir,
+    bundle: true,
+    minify: true,
+    logLevel: 'warning',
+  });
+  copyFileSync(join(WIDGET_DIR, 'src/session/session.html'), join(outdir, 'session.html'));
   const sizes: Sizes = {};
   for (const f of ASSETS) {
     const bytes = readFileSync(join(outdir, f));

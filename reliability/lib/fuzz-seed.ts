@@ -14,6 +14,8 @@ export interface Fixtures {
   users: { username: string; password: string; token: string }[];
   /** sessions of a third user, spent by the requests that end sessions (a spent one is a 401) */
   spareTokens: string[];
+  /** throwaway accounts (each with a post), spent by the requests that delete an account: the seeded users stay */
+  erasable: { token: string; password: string }[];
   /** live: each forum's single sign-on secret (a rotation the run makes replaces it; see `observe`) */
   ssoSecrets: Record<string, string>;
   /** live: webhooks the run creates are added and deleted ones removed (see `observe` in fuzz-valid) */
@@ -44,6 +46,7 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
     posts: [],
     users: [],
     spareTokens: [],
+    erasable: [],
     ssoSecrets: {},
     webhooks: [],
     eventIds: [],
@@ -90,6 +93,12 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
       if (i < 2) parent = r.post.id;
     }
     const byUser = await call(base, 'POST', `/v1/threads/${thread.id}/posts`, { message: 'from a user' }, f.users[0].token);
+    if (forum.slug === 'fuzz-open') {
+      const throwaway = { username: `fuzzer_erasable_${f.erasable.length}`, password: 'erasable-password-long-enough' };
+      const r = await call(base, 'POST', '/v1/users', { ...throwaway, email: `erasable${f.erasable.length}@example.com` });
+      await call(base, 'POST', `/v1/threads/${thread.id}/posts`, { message: 'from a user who will leave' }, r.token);
+      f.erasable.push({ token: r.token, password: throwaway.password });
+    }
     f.posts.push({ id: byUser.post.id, threadId: thread.id, slug: forum.slug, userToken: f.users[0].token });
     const page = await call(base, 'GET', `/v1/threads/${thread.id}/posts?limit=1`);
     if (page.nextCursor) f.cursors.push({ threadId: thread.id, sort: 'oldest', cursor: page.nextCursor });

@@ -85,6 +85,12 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
     // the spare sessions (fuzz-seed): ending one must not log the seeded users out
     'DELETE /v1/sessions/{id}': fc.constant(null).map(() => req('DELETE /v1/sessions/{id}', 'DELETE')(bearer(f.spareTokens.pop() ?? 'put_spent'), '/v1/sessions/current')),
     'DELETE /v1/sessions': fc.constant(null).map(() => req('DELETE /v1/sessions', 'DELETE')(bearer(f.spareTokens.pop() ?? 'put_spent'), '/v1/sessions')),
+    'GET /v1/users/me/export': pick(f.users).map((u) => req('GET /v1/users/me/export', 'GET')(bearer(u.token), '/v1/users/me/export')),
+    // throwaway accounts (fuzz-seed): deleting one must not delete the seeded users
+    'DELETE /v1/users/me': fc.constant(null).map(() => {
+      const u = f.erasable.pop();
+      return req('DELETE /v1/users/me', 'DELETE')(bearer(u?.token ?? 'put_spent'), '/v1/users/me', { password: u?.password ?? 'spent-password' });
+    }),
     'POST /v1/forums/{slug}/sso-secret': forum.map((x) => req('POST /v1/forums/{slug}/sso-secret', 'POST')(bearer(x.moderatorKey), `/v1/forums/${x.slug}/sso-secret`)),
     'POST /v1/sso/disqus': fc.tuple(forum, ssoUser, fc.nat({ max: 9 })).map(([x, u, n]) => {
       const message = Buffer.from(JSON.stringify(n === 0 ? {} : u)).toString('base64');

@@ -38,7 +38,9 @@ export async function testApi(t: TapTest, overrides: Partial<Config> = {}, share
   // cacheStaleMs 0: a cached page is rendered again on every read made after the last render
   // began (reads that overlap a render in flight get its copy or the previous one), so a test
   // reads what it just wrote without sending Parley-Lsn; the cache's own tests set a bound
-  const config = loadConfig({}, { adminToken: ADMIN_TOKEN, logLevel: 'silent', writeRatePerMinute: 0, cacheStaleMs: 0, ...overrides });
+  // rate limits off unless a test sets them: its requests all come from one address
+  const unlimited = { writeRatePerMinute: 0, loginPerAddress: 0, loginPerAccount: 0, resetPerAddress: 0, resetPerEmail: 0 };
+  const config = loadConfig({}, { adminToken: ADMIN_TOKEN, logLevel: 'silent', ...unlimited, cacheStaleMs: 0, ...overrides });
   const app = await buildApp({ config, db, ...deps });
   t.teardown(() => app.close());
 

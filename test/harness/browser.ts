@@ -48,6 +48,10 @@ export interface Embed {
   pageSize?: number;
   /** the strict Content-Security-Policy header (default true) */
   csp?: boolean;
+  /** data-parley-sso: the site's Disqus remote_auth_s3 value */
+  sso?: string;
+  /** data-parley-sso-jwt: the site's single sign-on JWT */
+  ssoJwt?: string;
 }
 
 export interface Reader {
@@ -124,6 +128,8 @@ export async function browserStack(t: Test, overrides: Partial<Config> = {}): Pr
     `script-src 'self' ${apiUrl}`,
     `style-src 'self' ${apiUrl}`,
     `connect-src ${apiUrl} ${wsOrigin}`,
+    // the widget's session frame (account bar, sign-in) is served by the API
+    `frame-src ${apiUrl}`,
     "img-src 'self' data:",
     "base-uri 'none'",
     "form-action 'none'",
@@ -181,6 +187,8 @@ export async function browserStack(t: Test, overrides: Partial<Config> = {}): Pr
         e.theme && `data-parley-theme="${e.theme}"`,
         e.lang && `data-parley-lang="${esc(e.lang)}"`,
         e.pageSize && `data-parley-page-size="${e.pageSize}"`,
+        e.sso !== undefined && `data-parley-sso="${esc(e.sso)}"`,
+        e.ssoJwt !== undefined && `data-parley-sso-jwt="${esc(e.ssoJwt)}"`,
       ].filter(Boolean);
       const body =
         `<main><article><h1>An article</h1><p>Some text before the comments.</p></article>` +

@@ -17,6 +17,9 @@ import userRoutes from './routes/users.ts';
 import unsubscribeRoutes from './routes/unsubscribe.ts';
 import webhookRoutes from './routes/webhooks.ts';
 import ssoRoutes from './routes/sso.ts';
+import personalDataRoutes from './routes/personal-data.ts';
+import oidcRoutes from './routes/oidc.ts';
+import roleRoutes from './routes/roles.ts';
 import widgetRoutes, { type WidgetOptions } from './routes/widget.ts';
 import { registerCors } from './cors.ts';
 import { registerTextGuard } from './text-guard.ts';
@@ -154,8 +157,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
 
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
-  for (const plugin of [forumRoutes, threadRoutes, postRoutes, userRoutes, ssoRoutes, unsubscribeRoutes, webhookRoutes]) await routes.register(plugin, { services });
-  await routes.register(widgetRoutes, { widgetDir: deps.widgetDir, demo: deps.demo });
+  for (const plugin of [forumRoutes, threadRoutes, postRoutes, userRoutes, ssoRoutes, oidcRoutes, roleRoutes, unsubscribeRoutes, webhookRoutes, personalDataRoutes]) await routes.register(plugin, { services });
+  await routes.register(widgetRoutes, { widgetDir: deps.widgetDir, demo: deps.demo, forum: (slug) => services.forums.bySlug(slug) });
   return app;
 }
 

@@ -1,6 +1,22 @@
 // The request's credential: the HTTP adapter of @parley/access, whose rules realtime shares.
 import type { FastifyRequest } from 'fastify';
-import { credentialOf, type AuthDeps, type Credential } from '@parley/access';
+import { credentialOf, recordKeyUse, type AuthDeps, type Credential } from '@parley/access';
 
-/** Resolves the request's credential; an unknown or expired token is a 401, never "anonymous". */
-export const credential = (req: FastifyRequest, deps: AuthDeps): Promise<Credential> => credentialOf(req.headers.authorization, deps);
+/**
+ * Resolves the request's credential; an unknown or expired token is a 401, never "anonymous".
+ * A request the forum's shared key authorizes is logged (forum, route, client address; never the
+ * key) and marks the key as used (moderator_key_used_at, throttled) for the forum's owners.
+ */
+export async function credential(req: FastifyRequest, deps: AuthDeps): Promise<Credential> {
+  const c = await credentialOf(req.headers.authorization, deps);
+  if (c.kind === 'moderator') {
+    req.log.info({ forum: c.forum.slug, forumId: c.forum.id, method: req.method, route: req.routeOptions.url, ip: req.ip }, 'moderator key used');
+    try {
+      await recordKeyUse(deps.db, c.forum.id);
+    } catch (err) {
+      // the request itself does not depend on this bookkeeping; a database that is away says so elsewhere
+      req.log.warn({ err, forumId: c.forum.id }, 'could not record the moderator key use');
+    }
+  }
+  return c;
+}

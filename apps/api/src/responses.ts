@@ -60,6 +60,20 @@ export const SessionsAnswer = Type.Object({
     current: Type.Boolean({ description: 'the session of this request' }),
   })),
 });
+/** The signed-in user's own account: the public view, plus what only its owner sees. */
+export const AccountAnswer = Type.Object({
+  user: UserViewSchema,
+  email: Type.String({ description: 'the account\'s address (only its owner sees it)' }),
+  sso: Type.Boolean({ description: 'signed in by a forum\'s site: the profile is the site\'s and cannot be changed here' }),
+});
+export const AcceptedAnswer = Type.Object({ accepted: Type.Literal(true) }, { description: 'taken; any email follows from the worker' });
+export const UserAnswer = Type.Object({ user: UserViewSchema });
+export const OidcProvidersAnswer = Type.Object({ providers: Type.Array(Type.Object({ id: Type.String(), name: Type.String({ description: 'what the sign-in button says' }) })) });
+export const OidcRedirect = Type.Null({ description: 'a redirect (302) to the provider\'s sign-in page (Location)' });
+export const OidcSessionAnswer = Type.Object(
+  { type: Type.Literal('parley:session'), user: UserViewSchema, token: Type.String({ description: 'a session token; shown once' }) },
+  { description: 'to a browser (Accept: text/html) an HTML page that posts this object to the window that opened it (postMessage to the API\'s own origin) and closes; a refusal posts {type: "parley:error", code, message}' },
+);
 export const SsoSecretAnswer = Type.Object({ secret: Type.String({ description: 'the forum\'s single sign-on secret; shown once, replaces the previous one' }) });
 export const CreatedWebhookAnswer = Type.Object({ webhook: WebhookViewSchema, secret: Type.String({ description: 'signs deliveries; shown once' }) });
 export const WebhooksAnswer = Type.Object({ webhooks: Type.Array(WebhookViewSchema) });
@@ -67,3 +81,27 @@ export const DeliveriesAnswer = Type.Object({ deliveries: Type.Array(DeliveryVie
 export const QueuedAnswer = Type.Object({ queued: Type.Literal(true) });
 export const UnsubscribedAnswer = Type.Object({ unsubscribed: Type.Literal(true), email: Type.String() });
 export const NoContent = Type.Null({ description: 'no body' });
+export const ErasureAnswer = Type.Object({
+  erasure: Type.Object({
+    id: Type.String({ description: 'the erasure job that takes the posts and scrubs the event log' }),
+    status: Type.Literal('running'),
+  }),
+});
+/** GET /v1/users/me/export: streamed, so fastify never serializes it; this describes it for the OpenAPI document */
+export const PersonalDataExport = Type.Object(
+  {
+    format: Type.Literal('parley-personal-data/1'),
+    exportedAt: Type.String({ format: 'date-time' }),
+    account: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    guest: Type.Optional(Type.Object({ email: Type.String() })),
+    sessions: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
+    identities: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
+    roles: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
+    posts: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'every post, with its revisions (creation and edit snapshots)' }),
+    votes: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
+    emailLog: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+    accountEmailLog: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+    unsubscribes: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { description: 'one JSON document, streamed (Content-Disposition: attachment)' },
+);

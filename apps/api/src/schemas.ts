@@ -14,6 +14,9 @@ export const ForumSettingsPatch = Type.Object(
     allowedOrigins: Type.Optional(Type.Array(Type.String({ maxLength: 300 }), { maxItems: 50 })),
     ssoJwksUrl: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()])),
     ssoAudience: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
+    erasedAuthorPosts: Type.Optional(Type.Union([Type.Literal('anonymize'), Type.Literal('remove')], { description: "a deleted account's posts: kept as a deleted user's (anonymize, the default) or removed" })),
+    guestsMayPost: Type.Optional(Type.Boolean({ description: 'false: only signed-in readers may post (sign_in_required)' })),
+    guestEmailRequired: Type.Optional(Type.Boolean({ description: 'false: a guest may leave the email out' })),
   },
   strict,
 );
@@ -66,7 +69,7 @@ export const CreatePostBody = Type.Object(
   {
     message: Type.String(),
     parentId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-    author: Type.Optional(Type.Object({ name: Type.String({ maxLength: 200 }), email: Type.String({ maxLength: 300 }) }, strict)),
+    author: Type.Optional(Type.Object({ name: Type.String({ maxLength: 200 }), email: Type.Optional(Type.String({ maxLength: 300, description: 'required unless the forum sets guestEmailRequired false' })) }, strict)),
     notify: Type.Optional(Type.Boolean()),
   },
   strict,
@@ -91,6 +94,30 @@ export const CreateSessionBody = Type.Object(
 );
 export type CreateSessionBody = Static<typeof CreateSessionBody>;
 
+// Accounts: profile, address verification, password reset (commands/accounts.ts)
+export const ProfilePatch = Type.Object(
+  {
+    displayName: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()], { description: '1 to 64 characters; null shows the username' })),
+    avatarUrl: Type.Optional(Type.Union([Type.String({ maxLength: 4096 }), Type.Null()], { description: 'an absolute http(s) URL; null removes the picture' })),
+    email: Type.Optional(Type.String({ maxLength: 300, description: 'a new address: unverified until the link mailed to it is followed' })),
+    currentPassword: Type.Optional(Type.String({ maxLength: 1000, description: 'required with email' })),
+  },
+  strict,
+);
+export type ProfilePatch = Static<typeof ProfilePatch>;
+
+export const AccountTokenBody = Type.Object({ token: Type.String({ maxLength: 200, description: 'the token of the emailed link (after #token=)' }) }, strict);
+export type AccountTokenBody = Static<typeof AccountTokenBody>;
+
+export const PasswordResetBody = Type.Object({ email: Type.String({ maxLength: 300 }) }, strict);
+export type PasswordResetBody = Static<typeof PasswordResetBody>;
+
+export const PasswordResetConfirmBody = Type.Object(
+  { token: Type.String({ maxLength: 200, description: 'the token of the emailed link (after #token=)' }), password: Type.String({ maxLength: 1000 }) },
+  strict,
+);
+export type PasswordResetConfirmBody = Static<typeof PasswordResetConfirmBody>;
+
 export const SessionParams = Type.Object({ id: Type.String({ maxLength: 64, description: 'a session id from GET /v1/sessions, or `current`' }) });
 
 export const DisqusSsoBody = Type.Object(
@@ -111,6 +138,24 @@ export const JwtSsoBody = Type.Object(
 );
 export type JwtSsoBody = Static<typeof JwtSsoBody>;
 
+// OpenID Connect sign-in (routes/oidc.ts)
+export const OidcProviderParams = Type.Object({ provider: Type.String({ maxLength: 64, description: 'a provider id from GET /v1/oidc/providers' }) });
+export const OidcStartQuery = Type.Object(
+  {
+    forum: Type.String({ maxLength: 64, description: 'the slug of the forum whose widget signs the reader in' }),
+    mode: Type.Literal('popup', { default: 'popup', description: 'how the widget opened the sign-in: popup (the callback page hands the session to the window that opened it)' }),
+  },
+  strict,
+);
+export type OidcStartQuery = Static<typeof OidcStartQuery>;
+// providers add parameters of their own to the callback (session_state, scope, …): all are taken
+export const OidcCallbackQuery = Type.Object({
+  state: Type.Optional(Type.String({ maxLength: 512 })),
+  code: Type.Optional(Type.String({ maxLength: 4096 })),
+  error: Type.Optional(Type.String({ maxLength: 256 })),
+  iss: Type.Optional(Type.String({ maxLength: 2048 })),
+});
+
 export const ModerationParams = Type.Object({
   postId: Type.String(),
   // the domain's transitions table names the actions
@@ -122,3 +167,10 @@ export const CountsBody = Type.Object(
   strict,
 );
 export type CountsBody = Static<typeof CountsBody>;
+
+/** DELETE /v1/users/me: a local account's password (re-authentication); an account without one sends nothing */
+export const DeleteAccountBody = Type.Union([
+  Type.Object({ password: Type.Optional(Type.String({ maxLength: 1024 })) }, strict),
+  Type.Null(),
+]);
+export type DeleteAccountBody = Static<typeof DeleteAccountBody>;

@@ -8,7 +8,7 @@ t.test('forums: created by the admin, read by anyone, changed by its moderators'
   const created = await api.req('POST', '/v1/forums', { token: ADMIN_TOKEN, body: { slug: 'news', name: 'News', settings: { maxDepth: 3 } } });
   t.equal(created.status, 201);
   t.match(created.body.moderatorKey, /^pmk_/);
-  t.same(created.body.forum.settings, { editWindowSeconds: 900, preModeration: false, maxDepth: 3, allowedOrigins: [], ssoJwksUrl: null, ssoAudience: null });
+  t.same(created.body.forum.settings, { editWindowSeconds: 900, preModeration: false, maxDepth: 3, allowedOrigins: [], ssoJwksUrl: null, ssoAudience: null, guestsMayPost: true, guestEmailRequired: true, erasedAuthorPosts: 'anonymize' });
   t.notOk(JSON.stringify(created.body.forum).includes(created.body.moderatorKey), 'the key is not part of the forum');
   const dup = await api.req('POST', '/v1/forums', { token: ADMIN_TOKEN, body: { slug: 'news', name: 'Again' } });
   t.same([dup.status, dup.body.error.code], [409, 'slug_taken']);
@@ -23,7 +23,7 @@ t.test('forums: created by the admin, read by anyone, changed by its moderators'
   const key = created.body.moderatorKey;
   const patched = await api.req('PATCH', '/v1/forums/news', { token: key, body: { name: 'Daily News', settings: { preModeration: true } } });
   t.equal(patched.status, 200);
-  t.same(patched.body.forum.settings, { editWindowSeconds: 900, preModeration: true, maxDepth: 3, allowedOrigins: [], ssoJwksUrl: null, ssoAudience: null }, 'a change merges into the stored settings');
+  t.same(patched.body.forum.settings, { editWindowSeconds: 900, preModeration: true, maxDepth: 3, allowedOrigins: [], ssoJwksUrl: null, ssoAudience: null, guestsMayPost: true, guestEmailRequired: true, erasedAuthorPosts: 'anonymize' }, 'a change merges into the stored settings');
   const byAdmin = await api.req('PATCH', '/v1/forums/news', { token: ADMIN_TOKEN, body: { settings: { allowedOrigins: ['https://news.example'] } } });
   t.same(byAdmin.body.forum.settings.allowedOrigins, ['https://news.example']);
   t.equal(byAdmin.body.forum.settings.preModeration, true);

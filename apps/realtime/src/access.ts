@@ -1,6 +1,8 @@
 // Who may subscribe to a thread, and whether they see its hidden events: @parley/access's rules,
 // the ones the API applies, through realtime's two ways to authenticate: a subscription's `key`,
-// or the bearer token of the connection's upgrade request.
+// or the bearer token of the connection's upgrade request. Either may be the forum's moderator key,
+// the admin token, or the session of an account with a role in the forum (read with the session,
+// so a removed role admits nothing from the next subscription on).
 import { bearerToken, checkSubscriptionOrigin, moderates, resolveToken, type AuthDeps } from '@parley/access';
 import { ParleyError, type Forum } from '@parley/domain';
 
@@ -23,7 +25,7 @@ export async function admit(forum: Forum, who: Applicant, deps: AuthDeps): Promi
   const token = who.key ?? who.token;
   const credential = token === undefined ? undefined : await resolveToken(token, deps);
   const moderator = credential !== undefined && moderates(credential, forum.id);
-  if (!moderator && who.key !== undefined) return { refused: new ParleyError('unauthorized', { message: "That key is not this thread's forum moderator key." }) };
+  if (!moderator && who.key !== undefined) return { refused: new ParleyError('unauthorized', { message: "That key is neither this thread's forum moderator key nor the session of one of its moderators." }) };
   try {
     checkSubscriptionOrigin(forum, who.origin, moderator);
   } catch (err) {

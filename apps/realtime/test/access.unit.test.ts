@@ -14,7 +14,12 @@ const keys = new Map([[hashToken('pmk_one').toString('hex'), listing], [hashToke
 const ADMIN = 'admin-token-for-the-test';
 const deps: AuthDeps = {
   forums: { byModeratorKeyHash: async (h: Buffer) => keys.get(h.toString('hex')) } as unknown as ForumCache,
-  db: { exec: async () => ({ rows: [{ id: '5', username: 'u', created_at: new Date(0) }] }) } as unknown as Database,
+  // every session is user 5's; `put_mod` is its session when it moderates forum 1
+  db: {
+    exec: async (_route: unknown, _sql: string, [hash]: [Buffer]) => ({
+      rows: [{ id: '5', username: 'u', created_at: new Date(0), roles: hash.equals(hashToken('put_mod')) ? ['1:moderator'] : [] }],
+    }),
+  } as unknown as Database,
   adminToken: ADMIN,
 };
 
@@ -30,6 +35,9 @@ t.test('who is admitted, and who sees hidden events', async (t) => {
     ['not a key at all', { key: 'hunter2', origin: GOOD }, listing, { refused: { code: 'unauthorized' } }],
     ["another forum's key", { key: 'pmk_two', origin: GOOD }, listing, { refused: { code: 'unauthorized' } }],
     ['a user session as the key', { key: 'put_live', origin: GOOD }, listing, { refused: { code: 'unauthorized' } }],
+    ["a moderator account's session as the key", { key: 'put_mod' }, listing, { moderator: true }],
+    ["a moderator account's session as the upgrade's token", { token: 'put_mod' }, listing, { moderator: true }],
+    ["a moderator account of forum 1 on forum 2's thread", { key: 'put_mod', origin: GOOD }, other, { refused: { code: 'unauthorized' } }],
     ['a wrong upgrade token: public, not refused', { token: 'pmk_nope', origin: GOOD }, listing, { moderator: false }],
     ["another forum's token: public there", { token: 'pmk_two', origin: GOOD }, listing, { moderator: false }],
     ['a key beats the token', { key: 'pmk_two', token: 'pmk_one', origin: GOOD }, listing, { refused: { code: 'unauthorized' } }],

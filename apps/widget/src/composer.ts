@@ -1,17 +1,22 @@
 // The forms a reader writes in: the composer (a new comment, or a reply under its parent) and the
 // editor of their own comment. Each sends its request and hands the API's answer to the caller,
 // which shows it (thread-state.ts decides how); the guest's name, email and edit tokens are kept
-// in store.ts.
+// in store.ts. A signed-in reader's comment goes through the session frame (session-link.ts), as
+// that reader; the guest fields are hidden then, by CSS on section.parley[data-signed-in].
 import type { Api } from './api.ts';
-import { awaitingModerationStatuses, type PostView } from './domain.ts';
+import { awaitingModerationStatuses, type ForumView, type PostView } from './domain.ts';
 import { h, on, uniqueId } from './dom.ts';
 import type { Text } from './i18n.ts';
 import { button } from './post-view.ts';
+import type { SessionLink } from './session-link.ts';
 import { owned, rememberOwn, saveAuthor, savedAuthor } from './store.ts';
 
 export interface ComposerDeps {
   t: Text;
   api: Api;
+  session: SessionLink;
+  /** the forum's settings, once loaded (its guest policy) */
+  settings(): ForumView['settings'] | undefined;
   threadId(): string;
   /** an error as the reader should read it */
   wording(e: unknown): string;
@@ -32,6 +37,15 @@ function help(t: Text): HTMLDetailsElement {
   );
 }
 
+/**
+ * Shows the forum's guest policy: a forum for signed-in readers only hides the guest fields and
+ * says to sign in (section.parley[data-guests=sign-in], parley.css); an optional email says so.
+ */
+export function guestPolicy(root: HTMLElement, settings: ForumView['settings'], t: Text): void {
+  root.dataset.guests = settings.guestsMayPost === false ? 'sign-in' : 'allowed';
+  if (settings.guestEmailRequired === false) for (const label of root.querySelectorAll('.parley-email-label')) label.textContent = t.emailOptional;
+}
+
 /** A form for a new comment; with a parent, a reply to it (with a cancel button). */
 export function composer(parent: PostView | null, d: ComposerDeps): HTMLFormElement {
   const { t } = d;
@@ -40,10 +54,10 @@ export function composer(parent: PostView | null, d: ComposerDeps): HTMLFormElem
   const field = (name: 'name' | 'email', label: string, attrs: Record<string, string>) => {
     const input = h('input', { name, id: id + name, ...attrs });
     input.value = saved[name] ?? '';
-    return [h('label', { for: id + name }, label), input] as const;
+    return [h('label', { for: id + name, class: `parley-${name}-label` }, label), input] as const;
   };
   const [nameLabel, name] = field('name', t.name, { autocomplete: 'name', maxlength: '64' });
-  const [emailLabel, email] = field('email', t.email, { type: 'email', autocomplete: 'email' });
+  const [emailLabel, email] = field('email', d.settings()?.guestEmailRequired === false ? t.emailOptional : t.email, { type: 'email', autocomplete: 'email' });
   const msg = h('textarea', { name: 'message', id: `${id}m`, rows: parent ? '3' : '4' });
   const notify = h('input', { type: 'checkbox', name: 'notify' });
   notify.checked = !!saved.notify;
@@ -55,6 +69,7 @@ export function composer(parent: PostView | null, d: ComposerDeps): HTMLFormElem
     h('label', { for: `${id}m` }, parent ? t.replyTo(parent.author?.name ?? '') : t.message),
     msg,
     h('div', { class: 'parley-who' }, h('div', {}, nameLabel, name), h('div', {}, emailLabel, email)),
+    h('p', { class: 'parley-signin-note' }, t.signInToComment),
     h('label', { class: 'parley-check' }, notify, t.notify),
     help(t),
     err,
@@ -80,16 +95,20 @@ export function composer(parent: PostView | null, d: ComposerDeps): HTMLFormElem
     submit.disabled = true;
     submit.textContent = t.posting;
     const author = { name: name.value.trim(), email: email.value.trim(), notify: notify.checked };
-    saveAuthor(author);
+    const signedIn = d.session.user() !== null;
+    if (!signedIn) saveAuthor(author);
     try {
-      const r = await d.api<{ post: PostView; editToken?: string }>('POST', `/v1/threads/${d.threadId()}/posts`, {
-        message: msg.value,
-        author: { name: author.name, email: author.email },
-        notify: author.notify,
-        ...(parent ? { parentId: parent.id } : {}),
-      });
-      // before it is shown: an own comment gets its edit and delete buttons
-      if (r.editToken) rememberOwn(r.post.id, { t: r.editToken, m: msg.value });
+      const r = signedIn
+        ? await d.session.call<{ post: PostView; editToken?: string }>('post', { threadId: d.threadId(), message: msg.value, notify: author.notify, parentId: parent?.id })
+        : await d.api<{ post: PostView; editToken?: string }>('POST', `/v1/threads/${d.threadId()}/posts`, {
+            message: msg.value,
+            author: { name: author.name, ...(author.email ? { email: author.email } : {}) },
+            notify: author.notify,
+            ...(parent ? { parentId: parent.id } : {}),
+          });
+      // before it is shown: an own comment gets its edit and delete buttons (a signed-in
+      // reader's without an edit token: the session frame edits it)
+      rememberOwn(r.post.id, { t: r.editToken ?? '', m: msg.value });
       msg.value = '';
       if (parent) form.remove();
       const li = d.posted(r.post);
@@ -132,7 +151,9 @@ export function openEdit(li: HTMLLIElement, v: PostView, d: ComposerDeps): void 
   on(form, 'submit', async (e) => {
     e.preventDefault();
     try {
-      const r = await d.api<{ post: PostView }>('PATCH', `/v1/posts/${v.id}`, { message: ta.value }, { authorization: `Bearer ${own.t}` });
+      const r = own.t
+        ? await d.api<{ post: PostView }>('PATCH', `/v1/posts/${v.id}`, { message: ta.value }, { authorization: `Bearer ${own.t}` })
+        : await d.session.call<{ post: PostView }>('edit', { postId: v.id, message: ta.value });
       rememberOwn(v.id, { ...own, m: ta.value });
       form.remove();
       d.edited(r.post);

@@ -1,17 +1,19 @@
 // The comment widget's entry. Renders a thread into every element with data-parley-forum and
 // data-parley-identifier, keeps it live over the realtime tier, and lets readers post, reply, edit
-// and delete their own comments (within the forum's edit window) and vote. This file only wires
-// the parts: thread-state.ts (what happens to the thread, pure), tree.ts and post-view.ts (the
-// page), composer.ts (the forms), loader.ts (the read API), live.ts (the websocket) and store.ts
-// (localStorage). See README.md.
+// and delete their own comments (within the forum's edit window) and vote, as guests or signed in.
+// This file only wires the parts: thread-state.ts (what happens to the thread, pure), tree.ts and
+// post-view.ts (the page), composer.ts (the forms), loader.ts (the read API), live.ts (the
+// websocket), store.ts (localStorage) and session-link.ts (the session frame, which holds the
+// signed-in reader's token and acts for them). See README.md.
 import { ApiError, makeApi } from './api.ts';
-import type { PostView } from './domain.ts';
+import type { ForumView, PostView } from './domain.ts';
 import { h, on, uniqueId } from './dom.ts';
-import { composer, openEdit, openReply, type ComposerDeps } from './composer.ts';
+import { composer, guestPolicy, openEdit, openReply, type ComposerDeps } from './composer.ts';
 import { strings } from './i18n.ts';
 import { live } from './live.ts';
 import { loader } from './loader.ts';
 import { showPost, type PostViewDeps } from './post-view.ts';
+import { sessionLink } from './session-link.ts';
 import { owned, rememberVote, voter } from './store.ts';
 import { initialState, step, type Action } from './thread-state.ts';
 import { tree } from './tree.ts';
@@ -34,6 +36,15 @@ function mount(box: HTMLElement): void {
   const say = (text: string) => {
     status.textContent = text;
   };
+  const dark = matchMedia('(prefers-color-scheme: dark)');
+  const forced = box.dataset.parleyTheme;
+  const themeNow = () => (forced === 'dark' || forced === 'light' ? forced : dark.matches ? 'dark' : 'light');
+  const session = sessionLink(base, box.dataset.parleyForum!, t, themeNow());
+  /** the forum's settings, once loaded */
+  let settings: ForumView['settings'] | undefined;
+  session.onUser((user) => {
+    root.dataset.signedIn = String(!!user);
+  });
 
   const postDeps: PostViewDeps = {
     t,
@@ -41,7 +52,9 @@ function mount(box: HTMLElement): void {
     actions: {
       async vote(v, value) {
         try {
-          const r = await api<{ post: PostView }>('PUT', `/v1/posts/${v.id}/vote`, { value }, { 'x-parley-voter': voter() });
+          const r = session.user()
+            ? await session.call<{ post: PostView }>('vote', { postId: v.id, value })
+            : await api<{ post: PostView }>('PUT', `/v1/posts/${v.id}/vote`, { value }, { 'x-parley-voter': voter() });
           rememberVote(v.id, value);
           dispatch({ type: 'answered', post: r.post });
         } catch (e) {
@@ -52,7 +65,11 @@ function mount(box: HTMLElement): void {
       edit: (li, v) => openEdit(li, v, formDeps),
       async remove(v) {
         try {
-          const r = await api<{ post: PostView }>('POST', `/v1/posts/${v.id}/delete`, undefined, { authorization: `Bearer ${owned(v.id)?.t}` });
+          const token = owned(v.id)?.t;
+          // a signed-in reader's comment is deleted by the session frame, with their token
+          const r = token
+            ? await api<{ post: PostView }>('POST', `/v1/posts/${v.id}/delete`, undefined, { authorization: `Bearer ${token}` })
+            : await session.call<{ post: PostView }>('delete', { postId: v.id });
           dispatch({ type: 'deleted', post: r.post });
         } catch (e) {
           say(wording(e));
@@ -64,6 +81,8 @@ function mount(box: HTMLElement): void {
   const formDeps: ComposerDeps = {
     t,
     api,
+    session,
+    settings: () => settings,
     threadId: () => ld.loaded!.thread.id,
     wording,
     say,
@@ -74,6 +93,7 @@ function mount(box: HTMLElement): void {
 
   root.append(
     h('header', { class: 'parley-head' }, count, h('label', { class: 'parley-sortby', for: sortSel.id }, t.sort), sortSel),
+    session.frame,
     composer(null, formDeps),
     status,
     newbar,
@@ -82,10 +102,8 @@ function mount(box: HTMLElement): void {
   );
   box.replaceChildren(root);
 
-  const dark = matchMedia('(prefers-color-scheme: dark)');
   const theme = () => {
-    const forced = box.dataset.parleyTheme;
-    root.dataset.theme = forced === 'dark' || forced === 'light' ? forced : dark.matches ? 'dark' : 'light';
+    root.dataset.theme = themeNow();
   };
   theme();
   on(dark, 'change', theme);
@@ -111,7 +129,9 @@ function mount(box: HTMLElement): void {
 
   const ld = loader({ api, box, dispatch, tree: posts, more });
   const load = () =>
-    ld.load().then(() => {
+    ld.load().then(({ forum }) => {
+      settings = forum.settings;
+      guestPolicy(root, forum.settings, t);
       showSeq();
       root.dataset.state = 'ready';
     });
@@ -128,6 +148,11 @@ function mount(box: HTMLElement): void {
       more.disabled = false;
     }
   });
+
+  // single sign-on from the host page, without a click (README.md, "Single sign-on")
+  const remoteAuth = box.dataset.parleySso;
+  const jwt = box.dataset.parleySsoJwt;
+  if (remoteAuth || jwt) session.call('sso', jwt ? { jwt } : { remoteAuth }).catch((e) => say(wording(e)));
 
   say(t.loading);
   load().then(

@@ -3,7 +3,7 @@
 // their votes, and their anonymous voter key. Private mode or a full storage only makes it forget.
 
 export interface Own {
-  /** edit token */
+  /** edit token; empty for a signed-in reader's comment (the session frame edits it) */
   t: string;
   /** the message as written (the API returns only the rendered HTML) */
   m: string;

@@ -97,3 +97,4 @@ export async function startWorker({ config, connectionString, db, registry, cach
     },
   };
 }
+export { runErasure } from './erasure/job.ts';

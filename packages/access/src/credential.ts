@@ -3,12 +3,13 @@
 // prefix says what it is, so resolving it touches only the table that kind lives in.
 import { hashToken, safeEqual, tokenPrefix, userFromRow, userSql, type Database, type ForumCache } from '@parley/data';
 import { ParleyError, type Actor, type Forum, type User } from '@parley/domain';
+import { rolesFromRow, type ForumRoles } from './roles.ts';
 
 export type Credential =
   | { kind: 'none' }
   | { kind: 'admin' }
   | { kind: 'moderator'; forum: Forum }
-  | { kind: 'user'; user: User; /** the session's token hash (sessions.token_hash) */ session?: Buffer }
+  | { kind: 'user'; user: User; /** the session's token hash (sessions.token_hash) */ session?: Buffer; /** its roles per forum, read with the session */ roles: ForumRoles }
   | { kind: 'edit'; hash: Buffer };
 
 export interface AuthDeps {
@@ -35,8 +36,11 @@ export async function resolveToken(token: string, deps: AuthDeps): Promise<Exclu
   }
   if (token.startsWith(tokenPrefix.user)) {
     const session = hashToken(token);
+    // the roles come in the same query: a role removed a moment ago is gone at this request
     const { rows } = await deps.db.exec({ area: 'accounts', mode: 'read' }, userSql.selectSessionUser, [session]);
-    return rows.length ? { kind: 'user', user: userFromRow(rows[0]), session } : undefined;
+    if (rows.length === 0) return undefined;
+    const user = userFromRow(rows[0]);
+    return { kind: 'user', user, session, roles: rolesFromRow(rows[0].roles, user.ssoForumId) };
   }
   if (token.startsWith(tokenPrefix.edit)) return { kind: 'edit', hash: hashToken(token) };
   if (deps.adminToken !== undefined && safeEqual(token, deps.adminToken)) return { kind: 'admin' };
@@ -52,13 +56,6 @@ export async function credentialOf(header: string | undefined, deps: AuthDeps): 
   return c;
 }
 
-/**
- * True when the credential moderates this forum: it may change the forum's comments and sees
- * its hidden ones (pending, spam) in full, over HTTP and in realtime alike.
- */
-export const moderates = (c: Credential, forumId: string): boolean =>
-  c.kind === 'admin' || (c.kind === 'moderator' && c.forum.id === forumId);
-
 /** A user a forum's site signed in (SSO) belongs to that forum: anywhere else it is refused. */
 export function checkUserForum(c: Credential, forumId: string): void {
   if (c.kind === 'user' && c.user.ssoForumId !== undefined && c.user.ssoForumId !== forumId) {
@@ -66,11 +63,7 @@ export function checkUserForum(c: Credential, forumId: string): void {
   }
 }
 
-export function requireModerator(c: Credential, forumId: string): void {
-  if (c.kind === 'none') throw new ParleyError('unauthorized', { message: "This needs the forum's moderator key." });
-  if (!moderates(c, forumId)) throw new ParleyError('forbidden', { message: "This needs the moderator key of this comment's forum." });
-}
-
+/** Who the event log records: a moderator account as itself (`user:<id>`), the shared key as `moderator:<forum id>`. */
 export function actorOf(c: Credential, guestKey?: string): Actor {
   switch (c.kind) {
     case 'admin': return { kind: 'admin' };

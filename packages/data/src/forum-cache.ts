@@ -59,6 +59,11 @@ export class ForumCache {
     return forum;
   }
 
+  /** After a key rotation made here: the old key's entry goes, so it cannot lead to the forum again (even once the forum is cached anew). */
+  async forgetModeratorKey(hash: Buffer): Promise<void> {
+    await this.cache.delete(`key:${hash.toString('base64')}`);
+  }
+
   /** After a change made here: drop every cached copy of that forum. */
   async forget(forum: Forum): Promise<void> {
     await Promise.all([this.cache.delete(`id:${forum.id}`), this.cache.delete(`slug:${forum.slug}`)]);

@@ -2,7 +2,10 @@
 // version and a snapshot of the row(s) the write returned. Bump a version when its snapshot's
 // shape changes, and keep readers for every version still present in the log.
 import type { Forum, PostRecord, Thread, User, VoteValue } from './model.ts';
+import type { AccountEmailRequest } from './account-email.ts';
 import type { Webhook } from './webhooks.ts';
+import type { GuestErasure, UserErasure } from './erasure.ts';
+import type { ForumRoleRecord } from './roles.ts';
 
 interface EventBase<T extends string, V extends number, S> {
   type: T;
@@ -15,6 +18,16 @@ export type ForumUpdated = EventBase<'ForumUpdated', 1, Forum>;
 export type UserRegistered = EventBase<'UserRegistered', 1, User>;
 /** A user's profile changed (an SSO sign-in brought another name or picture). */
 export type UserUpdated = EventBase<'UserUpdated', 1, User>;
+/** A one-time link is to be mailed (verify an address, reset a password, ...): account-email.ts. */
+export type AccountEmailRequested = EventBase<'AccountEmailRequested', 1, AccountEmailRequest>;
+/** A user followed the link mailed to their address. */
+export type UserEmailVerified = EventBase<'UserEmailVerified', 1, User>;
+/** A user set a new password through a reset link; every session of theirs ended. */
+export type UserPasswordReset = EventBase<'UserPasswordReset', 1, User>;
+/** A user deleted their account (docs/adr/0011): the account is gone; the erasure job cleans their posts and the log. */
+export type UserErased = EventBase<'UserErased', 1, UserErasure>;
+/** A guest confirmed (by the link mailed to them) that the posts under their address are to be erased. */
+export type GuestErasureRequested = EventBase<'GuestErasureRequested', 1, GuestErasure>;
 export type ThreadCreated = EventBase<'ThreadCreated', 1, Thread>;
 export type PostCreated = EventBase<'PostCreated', 1, PostRecord>;
 export type PostEdited = EventBase<'PostEdited', 1, PostRecord>;
@@ -22,18 +35,29 @@ export type PostApproved = EventBase<'PostApproved', 1, PostRecord>;
 export type PostMarkedSpam = EventBase<'PostMarkedSpam', 1, PostRecord>;
 export type PostDeleted = EventBase<'PostDeleted', 1, PostRecord>;
 export type PostRestored = EventBase<'PostRestored', 1, PostRecord>;
+/** The post's author was erased and the forum keeps their posts: the post as a deleted user's. */
+export type PostAuthorErased = EventBase<'PostAuthorErased', 1, PostRecord>;
 /** `value` is the voter's vote now (0 = withdrawn), `delta` what it did to the score. */
 export type VoteCast = EventBase<'VoteCast', 1, { post: PostRecord; value: VoteValue; delta: number }>;
 /** Forum events (no thread): webhook configuration, and a moderator's request to deliver an event again. */
 export type WebhookCreated = EventBase<'WebhookCreated', 1, Webhook>;
 export type WebhookDeleted = EventBase<'WebhookDeleted', 1, Webhook>;
 export type WebhookReplayRequested = EventBase<'WebhookReplayRequested', 1, { webhookId: string; eventId: string }>;
+/** An account got a role in a forum (or another role): the role as granted. */
+export type ForumRoleGranted = EventBase<'ForumRoleGranted', 1, ForumRoleRecord>;
+/** An account's role in a forum was removed: the role as it was. */
+export type ForumRoleRevoked = EventBase<'ForumRoleRevoked', 1, ForumRoleRecord>;
 
 export type ParleyEvent =
   | ForumCreated
   | ForumUpdated
   | UserRegistered
   | UserUpdated
+  | AccountEmailRequested
+  | UserEmailVerified
+  | UserPasswordReset
+  | UserErased
+  | GuestErasureRequested
   | ThreadCreated
   | PostCreated
   | PostEdited
@@ -41,10 +65,13 @@ export type ParleyEvent =
   | PostMarkedSpam
   | PostDeleted
   | PostRestored
+  | PostAuthorErased
   | VoteCast
   | WebhookCreated
   | WebhookDeleted
-  | WebhookReplayRequested;
+  | WebhookReplayRequested
+  | ForumRoleGranted
+  | ForumRoleRevoked;
 
 export type EventType = ParleyEvent['type'];
 
@@ -53,6 +80,11 @@ export const eventVersions: { [T in EventType]: Extract<ParleyEvent, { type: T }
   ForumUpdated: 1,
   UserRegistered: 1,
   UserUpdated: 1,
+  AccountEmailRequested: 1,
+  UserEmailVerified: 1,
+  UserPasswordReset: 1,
+  UserErased: 1,
+  GuestErasureRequested: 1,
   ThreadCreated: 1,
   PostCreated: 1,
   PostEdited: 1,
@@ -60,13 +92,16 @@ export const eventVersions: { [T in EventType]: Extract<ParleyEvent, { type: T }
   PostMarkedSpam: 1,
   PostDeleted: 1,
   PostRestored: 1,
+  PostAuthorErased: 1,
   VoteCast: 1,
   WebhookCreated: 1,
   WebhookDeleted: 1,
   WebhookReplayRequested: 1,
+  ForumRoleGranted: 1,
+  ForumRoleRevoked: 1,
 };
 
-export const postEventTypes = ['PostCreated', 'PostEdited', 'PostApproved', 'PostMarkedSpam', 'PostDeleted', 'PostRestored'] as const;
+export const postEventTypes = ['PostCreated', 'PostEdited', 'PostApproved', 'PostMarkedSpam', 'PostDeleted', 'PostRestored', 'PostAuthorErased'] as const;
 
 /** The post an event is about, if any. */
 export function postOf(event: ParleyEvent): PostRecord | undefined {
@@ -79,6 +114,7 @@ export function postOf(event: ParleyEvent): PostRecord | undefined {
     case 'PostMarkedSpam':
     case 'PostDeleted':
     case 'PostRestored':
+    case 'PostAuthorErased':
       return event.snapshot;
     default:
       return undefined;

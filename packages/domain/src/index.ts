@@ -8,3 +8,7 @@ export * from './render.ts';
 export * from './cursor.ts';
 export * from './views.ts';
 export * from './webhooks.ts';
+export * from './erasure.ts';
+export * from './roles.ts';
+export * from './account-email.ts';
+export * from './profile.ts';

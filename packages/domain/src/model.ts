@@ -6,6 +6,9 @@ export type PostStatus = (typeof postStatuses)[number];
 export const threadStatuses = ['open', 'closed'] as const;
 export type ThreadStatus = (typeof threadStatuses)[number];
 
+export const erasedAuthorPostsModes = ['anonymize', 'remove'] as const;
+export type ErasedAuthorPosts = (typeof erasedAuthorPostsModes)[number];
+
 export interface ForumSettings {
   /** how long an author may edit a post, in seconds */
   editWindowSeconds: number;
@@ -19,6 +22,12 @@ export interface ForumSettings {
   ssoJwksUrl: string | null;
   /** the `aud` a single sign-on JWT must carry; null = the forum's slug */
   ssoAudience: string | null;
+  /** what happens to the posts of an account that is deleted: kept with the author erased ('anonymize'), or removed ('remove') */
+  erasedAuthorPosts: ErasedAuthorPosts;
+  /** readers who are not signed in may post (as guests); false = sign in to comment */
+  guestsMayPost: boolean;
+  /** a guest must give an email address (never shown); false = optional */
+  guestEmailRequired: boolean;
 }
 
 export const defaultForumSettings: Readonly<ForumSettings> = Object.freeze({
@@ -28,6 +37,9 @@ export const defaultForumSettings: Readonly<ForumSettings> = Object.freeze({
   allowedOrigins: [],
   ssoJwksUrl: null,
   ssoAudience: null,
+  erasedAuthorPosts: 'anonymize',
+  guestsMayPost: true,
+  guestEmailRequired: true,
 });
 
 export interface Forum {
@@ -89,11 +101,16 @@ export interface User {
   ssoForumId?: string;
   /** the site's picture of an SSO user (http or https) */
   avatarUrl?: string;
+  /** shown instead of the username when set (Parley's own accounts; an SSO user's name is its site's) */
+  displayName?: string;
+  /** the account's current email address has been proven (a link mailed to it was followed) */
+  emailVerified?: boolean;
 }
 
 export interface GuestAuthor {
   name: string;
-  email: string;
+  /** null when the forum lets guests leave it out (guestEmailRequired false) */
+  email: string | null;
 }
 
 export type VoteValue = -1 | 0 | 1;

@@ -1,6 +1,6 @@
 // Domain validation beyond JSON shape: the rules a person can break with well-formed input.
 import { ParleyError } from './errors.ts';
-import { defaultForumSettings, type ForumSettings, type GuestAuthor } from './model.ts';
+import { defaultForumSettings, erasedAuthorPostsModes, type ForumSettings, type GuestAuthor } from './model.ts';
 
 export const slugPattern = /^[a-z0-9-]{2,64}$/;
 export const usernamePattern = /^[A-Za-z0-9_-]{2,32}$/;
@@ -44,13 +44,20 @@ export function checkEmail(email: string): string {
   return email;
 }
 
-export function checkGuestAuthor(author: { name?: string; email?: string }): GuestAuthor {
+/**
+ * A guest's name and email under the forum's policy: a field left out or blank is missing
+ * (`name_required`, `email_required`), which a reader fixes differently from a wrong one.
+ */
+export function checkGuestAuthor(author: { name?: string; email?: string }, policy: { emailRequired: boolean } = { emailRequired: true }): GuestAuthor {
   const name = (author.name ?? '').trim();
-  if (name.length === 0 || name.length > 64) {
-    throw new ParleyError('invalid_author', { message: 'A guest name is 1 to 64 characters.' });
+  if (name.length === 0) throw new ParleyError('name_required');
+  if (name.length > 64) throw new ParleyError('invalid_author', { message: 'A guest name is 1 to 64 characters.' });
+  const email = (author.email ?? '').trim();
+  if (email.length === 0) {
+    if (policy.emailRequired) throw new ParleyError('email_required');
+    return { name, email: null };
   }
-  if (author.email === undefined) throw new ParleyError('invalid_author', { message: 'A guest needs an email address (it is never shown).' });
-  return { name, email: checkEmail(author.email.trim()) };
+  return { name, email: checkEmail(email) };
 }
 
 export function checkUsername(username: string): string {
@@ -104,6 +111,9 @@ export function mergeSettings(current: ForumSettings, change: Partial<ForumSetti
   }
   if (next.ssoAudience !== null && (typeof next.ssoAudience !== 'string' || next.ssoAudience.length === 0 || next.ssoAudience.length > 256)) {
     throw new ParleyError('invalid_settings', { message: 'ssoAudience must be 1 to 256 characters, or null (the forum\'s slug).' });
+  }
+  if (!(erasedAuthorPostsModes as readonly unknown[]).includes(next.erasedAuthorPosts)) {
+    throw new ParleyError('invalid_settings', { message: `erasedAuthorPosts must be one of ${erasedAuthorPostsModes.join(', ')}.` });
   }
   return next;
 }

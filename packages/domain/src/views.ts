@@ -174,10 +174,21 @@ export function eventView(seq: number, at: Date, event: ParleyEvent, viewer: Vie
 export interface UserView {
   id: string;
   username: string;
+  /** the name to show: the display name, else the username */
+  displayName: string;
+  avatarUrl: string | null;
+  emailVerified: boolean;
   createdAt: string;
 }
 
-export const userView = (u: User): UserView => ({ id: u.id, username: u.username, createdAt: iso(u.createdAt)! });
+export const userView = (u: User): UserView => ({
+  id: u.id,
+  username: u.username,
+  displayName: u.displayName ?? u.username,
+  avatarUrl: u.avatarUrl ?? null,
+  emailVerified: u.emailVerified === true,
+  createdAt: iso(u.createdAt)!,
+});
 
 /** A webhook as its forum's moderators see it: never its secret. */
 export interface WebhookView {

@@ -9,7 +9,7 @@ t.test('the registry', async (t) => {
     const { status, message } = errorCodes[code];
     if (code === 'internal') t.equal(status, 500, 'internal is the only 500');
     // a dependency that is away is not the client's fault, nor a bug of ours
-    else if (code === 'database_unavailable' || code === 'unavailable' || code === 'forum_moving' || code === 'sso_keys_unavailable') t.equal(status, 503, `${code} is a 503`);
+    else if (code === 'database_unavailable' || code === 'unavailable' || code === 'forum_moving' || code === 'sso_keys_unavailable' || code === 'oidc_provider_unavailable') t.equal(status, 503, `${code} is a 503`);
     else t.ok(Number.isInteger(status) && status >= 400 && status <= 499, `${code} is a 4xx (${status})`);
     t.ok(message.trim().length > 0 && /\.$/.test(message), `${code} has a sentence for a message: ${JSON.stringify(message)}`);
     t.match(code, /^[a-z]+(_[a-z]+)*$/, `${code} is snake_case`);

@@ -108,12 +108,16 @@ t.test('emails', async (t) => {
 t.test('guest authors', async (t) => {
   t.strictSame(checkGuestAuthor({ name: '  Ada  ', email: ' ada@example.com ' }), { name: 'Ada', email: 'ada@example.com' }, 'name and email are trimmed');
   t.strictSame(checkGuestAuthor({ name: 'x'.repeat(64), email: 'a@b.co' }).name, 'x'.repeat(64), '64-character name');
-  throwsCode(t, () => checkGuestAuthor({ email: 'a@b.co' }), 'invalid_author', 'given no name');
-  throwsCode(t, () => checkGuestAuthor({ name: '   ', email: 'a@b.co' }), 'invalid_author', 'given a blank name');
+  throwsCode(t, () => checkGuestAuthor({ email: 'a@b.co' }), 'name_required', 'given no name');
+  throwsCode(t, () => checkGuestAuthor({ name: '   ', email: 'a@b.co' }), 'name_required', 'given a blank name');
   throwsCode(t, () => checkGuestAuthor({ name: 'x'.repeat(65), email: 'a@b.co' }), 'invalid_author', 'given a 65-character name');
-  throwsCode(t, () => checkGuestAuthor({ name: 'Ada' }), 'invalid_author', 'given no email');
+  throwsCode(t, () => checkGuestAuthor({ name: 'Ada' }), 'email_required', 'given no email');
   throwsCode(t, () => checkGuestAuthor({ name: 'Ada', email: 'nope' }), 'invalid_email', 'given a bad email');
-  throwsCode(t, () => checkGuestAuthor({ name: 'Ada', email: '' }), 'invalid_email', 'given an empty email');
+  throwsCode(t, () => checkGuestAuthor({ name: 'Ada', email: '' }), 'email_required', 'given an empty email: missing, not wrong');
+  throwsCode(t, () => checkGuestAuthor({ name: 'Ada', email: '  ' }), 'email_required', 'given a blank email');
+  t.strictSame(checkGuestAuthor({ name: 'Ada', email: ' ' }, { emailRequired: false }), { name: 'Ada', email: null }, 'an optional email may be left blank');
+  t.strictSame(checkGuestAuthor({ name: 'Ada' }, { emailRequired: false }), { name: 'Ada', email: null }, 'or left out');
+  throwsCode(t, () => checkGuestAuthor({ name: 'Ada', email: 'nope' }, { emailRequired: false }), 'invalid_email', 'an optional email, given, is still checked');
 });
 
 t.test('usernames', async (t) => {
@@ -139,11 +143,11 @@ t.test('passwords need at least 8 characters', async (t) => {
 });
 
 t.test('mergeSettings', async (t) => {
-  const current: ForumSettings = { editWindowSeconds: 60, preModeration: true, maxDepth: 3, allowedOrigins: ['https://a.example'], ssoJwksUrl: null, ssoAudience: null };
+  const current: ForumSettings = { editWindowSeconds: 60, preModeration: true, maxDepth: 3, allowedOrigins: ['https://a.example'], ssoJwksUrl: null, ssoAudience: null, guestsMayPost: true, guestEmailRequired: true, erasedAuthorPosts: 'anonymize' };
 
   t.test('given no change, the current settings come back', async (t) => {
     t.strictSame(mergeSettings(current), current);
-    t.strictSame(mergeSettings(defaultForumSettings), { editWindowSeconds: 900, preModeration: false, maxDepth: 6, allowedOrigins: [], ssoJwksUrl: null, ssoAudience: null });
+    t.strictSame(mergeSettings(defaultForumSettings), { editWindowSeconds: 900, preModeration: false, maxDepth: 6, allowedOrigins: [], ssoJwksUrl: null, ssoAudience: null, guestsMayPost: true, guestEmailRequired: true, erasedAuthorPosts: 'anonymize' });
   });
 
   t.test('given single sign-on settings', async (t) => {

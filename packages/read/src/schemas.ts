@@ -89,6 +89,9 @@ export const ForumSettingsSchema = Type.Object({
   allowedOrigins: Type.Array(Type.String()),
   ssoJwksUrl: Type.Union([Type.String(), Type.Null()]),
   ssoAudience: Type.Union([Type.String(), Type.Null()]),
+  erasedAuthorPosts: Type.Union([Type.Literal('anonymize'), Type.Literal('remove')]),
+  guestsMayPost: Type.Boolean(),
+  guestEmailRequired: Type.Boolean(),
 }, closed);
 
 export const ForumViewSchema = Type.Object(
@@ -115,7 +118,14 @@ export const PostPageSchema = Type.Object({ posts: Type.Array(PostViewSchema), n
 
 export const EventPageSchema = Type.Object({ events: Type.Array(EventViewSchema), nextAfter: Type.Integer() }, closed);
 
-export const UserViewSchema = Type.Object({ id, username: Type.String(), createdAt: isoTime }, { ...closed, title: 'UserView' });
+export const UserViewSchema = Type.Object({
+  id,
+  username: Type.String(),
+  displayName: Type.String({ description: 'the name to show: the display name, else the username' }),
+  avatarUrl: nullable(Type.String()),
+  emailVerified: Type.Boolean({ description: 'the account\'s current email address has been proven by a mailed link' }),
+  createdAt: isoTime,
+}, { ...closed, title: 'UserView' });
 
 export const WebhookViewSchema = Type.Object({ id, url: Type.String(), events: Type.Array(oneOfStrings(webhookEventTypes)), createdAt: isoTime }, { ...closed, title: 'WebhookView' });
 

@@ -52,11 +52,17 @@ const eventOf = (type: EventType): ParleyEvent => {
       return makeEvent(type, { id: '3', slug: 'blog', name: 'Blog', settings: { ...defaultForumSettings }, shard: 0, postCount: 1, pendingCount: 0, createdAt });
     case 'UserRegistered':
     case 'UserUpdated':
+    case 'UserEmailVerified':
+    case 'UserPasswordReset':
       return makeEvent(type, { id: '9', username: 'ada', createdAt });
     case 'WebhookCreated':
     case 'WebhookDeleted':
       return makeEvent(type, { id: '5', forumId: '3', url: 'https://example.com/hook', events: ['PostCreated'], createdAt });
     case 'WebhookReplayRequested': return makeEvent(type, { webhookId: '5', eventId: '11' });
+    case 'UserErased': return makeEvent(type, { userId: '9', erasureId: '2' });
+    case 'GuestErasureRequested': return makeEvent(type, { erasureId: '2' });
+    case 'AccountEmailRequested':
+      return makeEvent(type, { kind: 'verify_email', tokenId: 'tok', userId: '9', email: 'ada@example.com', name: 'ada', expiresAt: createdAt, forumId: null });
     default: return makeEvent(type, post);
   }
 };

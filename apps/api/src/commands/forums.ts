@@ -1,4 +1,4 @@
-import { hashToken, newToken, actorOf, requireModerator, type Credential } from '@parley/access';
+import { hashToken, newToken, actorOf, requireManager, type Credential } from '@parley/access';
 import { appendEvent, forumFromRow, forumSql, placeForum, rethrowConstraint } from '@parley/data';
 import { checkSlug, defaultForumSettings, makeEvent, mergeSettings, ParleyError, type Forum, type ForumCreated, type ForumUpdated } from '@parley/domain';
 import type { Services } from '../services.ts';
@@ -33,7 +33,7 @@ export async function getForum(s: Services, slug: string, opts: { fresh?: boolea
 
 export async function patchForum(s: Services, cred: Credential, slug: string, body: PatchForumBody): Promise<Forum> {
   const current = await getForum(s, slug);
-  requireModerator(cred, current.id);
+  requireManager(cred, current.id);
   // Validate the change on its own; the statement merges it into whatever is stored now.
   const change = body.settings ?? {};
   mergeSettings(defaultForumSettings, change);

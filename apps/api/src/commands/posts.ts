@@ -15,6 +15,8 @@ import {
   ParleyError,
   renderMessage,
   transitions,
+  type Forum,
+  type GuestAuthor,
   type ModerationAction,
   type ParleyEvent,
   type PostRecord,
@@ -58,14 +60,13 @@ export async function createPost(
   if (parentId !== null) checkId(parentId, 'parent id');
   const message = checkMessage(body.message, s.config.maxMessageLength);
   if (cred.kind === 'edit') throw new ParleyError('forbidden', { message: 'An edit token only edits its own comment; post as a guest or a user.' });
-  const guest = cred.kind === 'user' ? undefined : body.author ? checkGuestAuthor(body.author) : undefined;
-  if (cred.kind !== 'user' && !guest) throw new ParleyError('invalid_author');
 
   const { locator } = s.read;
   const forum = await s.forums.byId(await locator.forumOfThread(threadId));
   if (!forum) throw new ParleyError('forum_not_found');
   checkOrigin(forum, origin);
   checkUserForum(cred, forum.id);
+  const guest = cred.kind === 'user' ? undefined : guestAuthor(forum, cred, body.author);
   const byModerator = moderates(cred, forum.id);
   const status = initialStatus({ preModeration: forum.settings.preModeration, byModerator });
   const editToken = cred.kind === 'user' ? undefined : newToken('edit');
@@ -102,6 +103,16 @@ export async function createPost(
       throw new ParleyError('parent_not_visible', { message: 'The comment you are replying to changed while you replied; try again.', details: { parentId } });
     }
   }
+}
+
+/**
+ * The guest policy (forum settings): a forum may take comments from signed-in readers only, and
+ * may let guests leave the email out. The moderator key posts as a guest (named) whatever the policy.
+ */
+function guestAuthor(forum: Forum, cred: Credential, author: CreatePostBody['author']): GuestAuthor {
+  if (!forum.settings.guestsMayPost && !moderates(cred, forum.id)) throw new ParleyError('sign_in_required');
+  if (!author) throw new ParleyError('invalid_author');
+  return checkGuestAuthor(author, { emailRequired: forum.settings.guestEmailRequired });
 }
 
 /**
@@ -172,10 +183,26 @@ export async function editPost(s: Services, cred: Credential, postId: string, ra
   return done ?? explain(s, postId, cred, 'author', editableStatuses);
 }
 
+/**
+ * The forum this credential moderates the post in, if any: the key's own forum (its statement
+ * then finds the post only there), or the post's forum for the admin and for an account with a
+ * role in that forum.
+ */
+async function moderatedForumOf(s: Services, cred: Credential, postId: string): Promise<string | undefined> {
+  if (cred.kind === 'moderator') return cred.forum.id;
+  if (cred.kind !== 'admin' && !(cred.kind === 'user' && cred.roles.size > 0)) return undefined;
+  const { rows } = await s.db.exec({ ...(await s.read.locator.postRoute(postId)), mode: 'read' }, postSql.explainPost, [postId]);
+  if (rows.length === 0) throw new ParleyError('post_not_found', { details: { postId } });
+  const forumId = rows[0].forum_id as string;
+  return moderates(cred, forumId) ? forumId : undefined;
+}
+
 export async function moderatePost(s: Services, cred: Credential, postId: string, action: ModerationAction): Promise<WriteResult> {
   checkId(postId, 'comment id');
   const t = transitions[action];
-  if (action === 'delete' && (cred.kind === 'user' || cred.kind === 'edit')) {
+  const forumId = await moderatedForumOf(s, cred, postId);
+  // an account moderates the forums it has a role in, and is an author like any other elsewhere
+  if (forumId === undefined && action === 'delete' && (cred.kind === 'user' || cred.kind === 'edit')) {
     const userId = cred.kind === 'user' ? cred.user.id : null;
     const tokenHash = cred.kind === 'edit' ? cred.hash : null;
     const done = await writePost(
@@ -187,14 +214,8 @@ export async function moderatePost(s: Services, cred: Credential, postId: string
     );
     return done ?? explain(s, postId, cred, 'author', t.from);
   }
-  if (cred.kind === 'none') throw new ParleyError('unauthorized', { message: "This needs the forum's moderator key." });
-  let forumId: string;
-  if (cred.kind === 'moderator') forumId = cred.forum.id;
-  else if (cred.kind === 'admin') {
-    const { rows } = await s.db.exec({ ...(await s.read.locator.postRoute(postId)), mode: 'read' }, postSql.explainPost, [postId]);
-    if (rows.length === 0) throw new ParleyError('post_not_found', { details: { postId } });
-    forumId = rows[0].forum_id as string;
-  } else throw new ParleyError('forbidden', { message: "This needs the moderator key of this comment's forum." });
+  if (cred.kind === 'none') throw new ParleyError('unauthorized', { message: "This needs the forum's moderator key, or a moderator's sign-in." });
+  if (forumId === undefined) throw new ParleyError('forbidden', { message: "This needs the moderator key of this comment's forum, or the sign-in of one of its moderators." });
   const done = await writePost(
     s,
     postId,

@@ -3,7 +3,7 @@
 // is the forum's own, created or brought up to date in one statement, with its event and a new
 // session in the same accounts transaction.
 import { randomBytes } from 'node:crypto';
-import { actorOf, hashToken, newToken, requireModerator, verifyDisqusSso, verifySsoJwt, type Credential, type SsoIdentity } from '@parley/access';
+import { actorOf, hashToken, newToken, requireManager, verifyDisqusSso, verifySsoJwt, type Credential, type SsoIdentity } from '@parley/access';
 import { appendEvent, forumFromRow, forumSql, userFromRow, userSql } from '@parley/data';
 import { actorLabel, makeEvent, ParleyError, type Forum, type ForumUpdated, type User, type UserRegistered, type UserUpdated } from '@parley/domain';
 import type { Services } from '../services.ts';
@@ -58,7 +58,7 @@ async function signIn(s: Services, forum: Forum, identity: SsoIdentity): Promise
 /** A new SSO secret for the forum (its moderators only): the previous one stops working at once. */
 export async function rotateSsoSecret(s: Services, cred: Credential, slug: string): Promise<string> {
   const current = await getForum(s, slug);
-  requireModerator(cred, current.id);
+  requireManager(cred, current.id);
   const secret = `sso_${randomBytes(32).toString('base64url')}`;
   await s.db.tx({ area: 'forums' }, async (ex) => {
     const { rows } = await ex.query(forumSql.setSsoSecret, [current.id, secret]);

@@ -1,9 +1,12 @@
 import { hashPassword, hashToken, needsRehash, newToken, verifyPassword } from '@parley/access';
 import { appendEvent, rethrowConstraint, userFromRow, userSql } from '@parley/data';
-import { checkEmail, checkPassword, checkUsername, makeEvent, ParleyError, type User, type UserRegistered } from '@parley/domain';
+import { actorLabel, checkEmail, checkPassword, checkUsername, makeEvent, ParleyError, type User, type UserRegistered } from '@parley/domain';
 import type { Services } from '../services.ts';
 import type { CreateSessionBody, CreateUserBody } from '../schemas.ts';
+import { sendVerification } from './accounts.ts';
 
+// Registering says nothing about the address (emails are not unique, and the answer is the same
+// for any); a taken username is said, since usernames are public on comments anyway.
 export async function registerUser(s: Services, body: CreateUserBody): Promise<{ user: User; token: string }> {
   const username = checkUsername(body.username);
   const email = checkEmail(body.email.trim());
@@ -14,7 +17,9 @@ export async function registerUser(s: Services, body: CreateUserBody): Promise<{
       const { rows } = await ex.query(userSql.insertUser, [username, email, passwordHash]);
       const user = userFromRow(rows[0]);
       await ex.query(userSql.insertSession, [hashToken(token), user.id, s.config.sessionTtlDays]);
-      await appendEvent(ex, { forumId: null, actor: `user:${user.id}`, event: makeEvent<UserRegistered>('UserRegistered', user) });
+      await appendEvent(ex, { forumId: null, actor: actorLabel({ kind: 'user', userId: user.id }), event: makeEvent<UserRegistered>('UserRegistered', user) });
+      // the address is unproven until the link mailed to it is followed
+      await sendVerification(s, ex, user, email);
       return user;
     });
     return { user, token };

@@ -3,7 +3,7 @@
 // one transaction. A replay is recorded as a WebhookReplayRequested event: the worker's relay
 // hands it to the webhooks handler, which enqueues the delivery exactly once, so the API needs no
 // queue client of its own.
-import { actorOf, requireModerator, type Credential } from '@parley/access';
+import { actorOf, requireManager, type Credential } from '@parley/access';
 import { randomBytes } from 'node:crypto';
 import { appendEvent, checkWebhookTarget, webhookSql, WebhookTargetRefused } from '@parley/data';
 import {
@@ -35,7 +35,7 @@ const newSecret = (): string => `whsec_${randomBytes(32).toString('base64url')}`
 
 async function moderatedForum(s: Services, cred: Credential, slug: string) {
   const forum = await getForum(s, slug);
-  requireModerator(cred, forum.id);
+  requireManager(cred, forum.id);
   return forum;
 }
 

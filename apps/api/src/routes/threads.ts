@@ -6,6 +6,7 @@ import { pageContentType } from '@parley/read';
 import { credential } from '../auth.ts';
 import { matchesEtag, publicPageCacheControl, publicPageHeaders } from '../page-front.ts';
 import { createPost } from '../commands/posts.ts';
+import { pageOrigin } from '../page-origin.ts';
 import { answers, CreatedPostAnswer, EventPageAnswer, PostPageAnswer, ThreadAnswer } from '../responses.ts';
 import { CreatePostBody, EventsQuery, ListPostsQuery, ThreadParams } from '../schemas.ts';
 import type { Services } from '../services.ts';
@@ -56,7 +57,7 @@ const threadRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (a
     '/v1/threads/:threadId/posts',
     { schema: { tags: ['posts'], params: ThreadParams, body: CreatePostBody, response: answers({ 201: CreatedPostAnswer }) } },
     async (req, reply) => {
-      const { post, editToken } = await createPost(s, await credential(req, s), req.params.threadId, req.body, req.headers.origin);
+      const { post, editToken } = await createPost(s, await credential(req, s), req.params.threadId, req.body, pageOrigin(req, s.config.publicUrl));
       return reply.status(201).send({ post: postView(post, { moderator: true }), ...(editToken ? { editToken } : {}) });
     },
   );

@@ -1,19 +1,27 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { userView } from '@parley/domain';
+import { AccountLimits } from '../account-limits.ts';
 import { credential } from '../auth.ts';
 import { endAllSessions, endSession, listSessions } from '../commands/sessions.ts';
 import { login, registerUser } from '../commands/users.ts';
 import { answers, NoContent, SessionAnswer, SessionsAnswer } from '../responses.ts';
 import { CreateSessionBody, CreateUserBody, SessionParams } from '../schemas.ts';
 import type { Services } from '../services.ts';
+import accountRoutes from './accounts.ts';
 
 const userRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services: s }) => {
+  const limits = new AccountLimits(s.config);
+  app.addHook('onClose', () => limits.close());
   app.post('/v1/users', { schema: { tags: ['users'], body: CreateUserBody, response: answers({ 201: SessionAnswer }) } }, async (req, reply) => {
     const { user, token } = await registerUser(s, req.body);
     return reply.status(201).send({ user: userView(user), token });
   });
   app.post('/v1/sessions', { schema: { tags: ['users'], body: CreateSessionBody, response: answers({ 201: SessionAnswer }) } }, async (req, reply) => {
+    // per address, then per username (known or not, alike); a success clears the username's count
+    await limits.take(reply, 'loginPerAddress', req.ip);
+    await limits.take(reply, 'loginPerAccount', req.body.username);
     const { user, token } = await login(s, req.body);
+    await limits.clear('loginPerAccount', req.body.username);
     return reply.status(201).send({ user: userView(user), token });
   });
   // the signed-in user's sessions: list them, end one (`current`: log out), or end them all
@@ -28,6 +36,7 @@ const userRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app
     await endAllSessions(s, await credential(req, s));
     return reply.status(204).send(null);
   });
+  await app.register(accountRoutes, { services: s, limits });
 };
 
 export default userRoutes;

@@ -1,18 +1,22 @@
-// The widget's files under /widget/ (parley.js, parley.css, count.js) and, for `npm start` only,
-// the demo pages that embed it. Only fixed names are routed, so no request path ever reaches the
+// The widget's files under /widget/ (parley.js, parley.css, count.js), its session frame
+// (session.html, session.js, session.css: see session-frame.ts) and, for `npm start` only, the
+// demo pages that embed it. Only fixed names are routed, so no request path ever reaches the
 // file system. Files are read on first use and again only when their size or mtime changes (a
 // rebuild while the server runs is picked up); ETags are content hashes.
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { ParleyError } from '@parley/domain';
+import { ParleyError, type Forum } from '@parley/domain';
+import { frameAncestors, sessionFrameCsp } from './session-frame.ts';
 
 export interface WidgetOptions {
   /** where the built widget lives (apps/widget/build.ts's output); unset: /widget/* answer 404 */
   widgetDir?: string;
   /** the demo pages (apps/widget/demo); registered only by scripts/start.ts */
   demo?: { dir: string };
+  /** a forum by its slug: the session frame may be framed only by the forum's allowed origins */
+  forum?: (slug: string) => Promise<Forum | undefined>;
 }
 
 const JS = 'application/javascript; charset=utf-8';
@@ -21,6 +25,8 @@ const HTML = 'text/html; charset=utf-8';
 
 /** what host pages on any origin load */
 const ASSETS: Record<string, string> = { 'parley.js': JS, 'parley.css': CSS, 'count.js': JS };
+/** what only the session frame (on this origin) loads */
+const FRAME_ASSETS: Record<string, string> = { 'session.js': JS, 'session.css': CSS };
 
 const DEMO_FILES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: HTML },
@@ -87,13 +93,14 @@ export function demoCsp(host: string | undefined): string {
 
 const widgetRoutes: FastifyPluginAsync<WidgetOptions> = async (app, opts) => {
   const widget = opts.widgetDir ? fileLoader(opts.widgetDir) : undefined;
+  const missing = (req: FastifyRequest, name: string) => {
+    if (widget) req.log.warn({ file: join(opts.widgetDir!, name) }, 'widget file missing: rebuild the widget');
+    return new ParleyError('widget_not_found', { details: { file: name } });
+  };
   for (const [name, type] of Object.entries(ASSETS)) {
     app.get(`/widget/${name}`, { schema: { hide: true } }, async (req, reply) => {
       const file = await widget?.(name);
-      if (!file) {
-        if (widget) req.log.warn({ file: join(opts.widgetDir!, name) }, 'widget file missing: rebuild the widget');
-        throw new ParleyError('widget_not_found', { details: { file: name } });
-      }
+      if (!file) throw missing(req, name);
       return send(req, reply, file, type, {
         'cache-control': 'public, max-age=300',
         'access-control-allow-origin': '*',
@@ -101,6 +108,32 @@ const widgetRoutes: FastifyPluginAsync<WidgetOptions> = async (app, opts) => {
       });
     });
   }
+
+  for (const [name, type] of Object.entries(FRAME_ASSETS)) {
+    app.get(`/widget/${name}`, { schema: { hide: true } }, async (req, reply) => {
+      const file = await widget?.(name);
+      if (!file) throw missing(req, name);
+      return send(req, reply, file, type, { 'cache-control': 'public, max-age=300', 'referrer-policy': 'no-referrer' });
+    });
+  }
+  // The frame that holds the reader's session token (apps/widget/README.md, "Where the session
+  // lives"): framed only by the page origin it was given, and only if the forum allows that origin.
+  app.get<{ Querystring: { forum?: string; origin?: string } }>('/widget/session.html', { schema: { hide: true } }, async (req, reply) => {
+    const { forum: slug, origin } = req.query;
+    const forum = typeof slug === 'string' && slug.length <= 64 ? await opts.forum?.(slug) : undefined;
+    if (!forum) throw new ParleyError('forum_not_found');
+    const ancestors = frameAncestors(forum, origin);
+    const file = await widget?.('session.html');
+    if (!file) throw missing(req, 'session.html');
+    const csp = sessionFrameCsp(ancestors);
+    const etag = `"${createHash('sha256').update(file.etag + csp).digest('base64url').slice(0, 32)}"`;
+    return send(req, reply, { ...file, etag }, HTML, {
+      'content-security-policy': csp,
+      // the CSP follows the forum's settings: revalidate every time (a 304 costs one small request)
+      'cache-control': 'no-cache',
+      'referrer-policy': 'no-referrer',
+    });
+  });
 
   if (!opts.demo) return;
   const demo = fileLoader(opts.demo.dir);

@@ -3,10 +3,17 @@
 import type { SignalRegistry } from '../signals/registry.ts';
 import { emailQueue } from './queue.ts';
 import { replyEmails } from './reply-emails.ts';
+import { accountEmailQueue, accountEmails } from './account-emails.ts';
 
 export { replyEmails, decideReplyEmail, EMAIL_QUEUE, REPLY_EMAILS } from './reply-emails.ts';
 export { emailQueue, unsubscribeUrl } from './queue.ts';
 export { renderReplyEmail } from './message.ts';
 export type { ReplyEmailJob } from './job.ts';
+export { accountEmails, accountEmailQueue, accountEmailLink, ACCOUNT_EMAIL_QUEUE, ACCOUNT_EMAILS } from './account-emails.ts';
+export { renderAccountEmail, accountTemplates } from './account-templates.ts';
+export type { AccountEmailJob } from './account-job.ts';
 
 export const connectReplyEmails = (registry: SignalRegistry): SignalRegistry => registry.connect(replyEmails).queue(emailQueue);
+
+/** Account emails (verification, password reset, ...): `registry.connect(accountEmails).queue(accountEmailQueue)`. */
+export const connectAccountEmails = (registry: SignalRegistry): SignalRegistry => registry.connect(accountEmails).queue(accountEmailQueue);

@@ -19,7 +19,7 @@ import { renderReplyEmail } from './message.ts';
 // One transport per SMTP URL and process. Not pooled: each send is its own SMTP session, so
 // nothing stays open between batches and shutdown has nothing to close.
 const transports = new Map<string, Transporter>();
-const transportFor = (url: string): Transporter => {
+export const transportFor = (url: string): Transporter => {
   let t = transports.get(url);
   if (!t) transports.set(url, (t = nodemailer.createTransport(url)));
   return t;
@@ -28,16 +28,16 @@ const transportFor = (url: string): Transporter => {
 export const unsubscribeUrl = (config: Config, email: string): string =>
   `${config.publicUrl.replace(/\/+$/, '')}/v1/unsubscribe?token=${encodeURIComponent(signUnsubscribe(config.secret!, { email }))}`;
 
-type Outcome = { status: 'sent' } | { status: 'failed'; reason: string; retryable: boolean };
+export type Outcome = { status: 'sent' } | { status: 'failed'; reason: string; retryable: boolean };
 
-interface SmtpError extends Error {
+export interface SmtpError extends Error {
   code?: string;
   command?: string;
   responseCode?: number;
 }
 
 /** Did the server refuse (nothing sent), or may the message have gone out? */
-function classify(err: SmtpError): Outcome {
+export function classify(err: SmtpError): Outcome {
   const reason = `${err.code ?? 'error'}${err.responseCode ? ` ${err.responseCode}` : ''}: ${err.message}`.slice(0, 500);
   if (err.responseCode && err.responseCode >= 500) return { status: 'failed', reason, retryable: false };
   if (err.responseCode && err.responseCode >= 400) return { status: 'failed', reason, retryable: true };

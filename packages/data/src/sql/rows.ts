@@ -56,6 +56,8 @@ export const userFromRow = (r: Row): User => ({
   createdAt: r.created_at as Date,
   ...(r.sso_forum_id != null ? { ssoForumId: String(r.sso_forum_id) } : {}),
   ...(r.avatar_url != null ? { avatarUrl: r.avatar_url as string } : {}),
+  ...(r.display_name != null ? { displayName: r.display_name as string } : {}),
+  ...('email_verified_at' in r ? { emailVerified: r.email_verified_at !== null } : {}),
 });
 
 /** Columns of a post that may leave the database (never the email or the edit token hash). */

@@ -1,8 +1,14 @@
-export const insertUser = `INSERT INTO users (username, email, password_hash) VALUES ($1, $2, $3) RETURNING id, username, created_at`;
+/** The columns a User is made of (userFromRow); never the email or the password hash. */
+export const userColumns = 'id, username, created_at, sso_forum_id, avatar_url, display_name, email_verified_at';
+
+export const insertUser = `INSERT INTO users (username, email, password_hash) VALUES ($1, $2, $3) RETURNING ${userColumns}`;
 /** Parley's own accounts only: an SSO user has no password, and its name is its site's */
-export const selectUserForLogin = `SELECT id, username, password_hash, created_at FROM users WHERE lower(username) = lower($1) AND sso_forum_id IS NULL`;
+export const selectUserForLogin = `SELECT ${userColumns}, password_hash FROM users WHERE lower(username) = lower($1) AND sso_forum_id IS NULL`;
 export const insertSession = `INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(days => $3))`;
-export const selectSessionUser = `SELECT u.id, u.username, u.created_at, u.sso_forum_id, u.avatar_url FROM sessions s JOIN users u ON u.id = s.user_id
+/** The session's user, and its roles per forum in the same query (`roles`: "<forum id>:<role>" texts, read by access/roles.ts) */
+export const selectSessionUser = `SELECT ${userColumns.split(', ').map((c) => `u.${c}`).join(', ')},
+    ARRAY(SELECT r.forum_id || ':' || r.role FROM forum_roles r WHERE r.user_id = u.id) AS roles
+  FROM sessions s JOIN users u ON u.id = s.user_id
   WHERE s.token_hash = $1 AND s.expires_at > now()`;
 
 /** Public profiles of a page's authors, in one query by the set of ids (a join done in code): $1 user ids */
@@ -11,7 +17,7 @@ export const selectProfiles = {
   text: 'SELECT id::text, username, post_count, created_at FROM users WHERE id = ANY($1::bigint[])',
 };
 
-const ssoUserColumns = 'id, username, created_at, sso_forum_id, avatar_url';
+const ssoUserColumns = userColumns;
 
 /**
  * A forum's SSO user, created or brought up to date from its site's data in one statement:

@@ -1,0 +1,66 @@
+// Login and password-reset limits (rate-limiter-flexible): per client address and per account
+// (username or email), each a fixed window of PARLEY_ACCOUNT_RATE_WINDOW_SECONDS. With REDIS_URL
+// every API process counts in Redis, so the limit is global; Redis away, each process falls back
+// to counting in memory (the insurance limiter) rather than refusing or letting everything pass.
+// Keys are hashes: neither Redis nor memory holds a username or an address in the clear.
+import { createHash } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Config } from '@parley/data';
+import { ParleyError } from '@parley/domain';
+
+export const accountLimitNames = ['loginPerAddress', 'loginPerAccount', 'resetPerAddress', 'resetPerEmail'] as const;
+export type AccountLimitName = (typeof accountLimitNames)[number];
+
+const refusal: Record<AccountLimitName, string> = {
+  loginPerAddress: 'Too many sign-in attempts from your address',
+  loginPerAccount: 'Too many failed sign-in attempts for this username',
+  resetPerAddress: 'Too many password-reset requests from your address',
+  resetPerEmail: 'Too many emails asked for this address',
+};
+
+const keyOf = (key: string): string => createHash('sha256').update(key.trim().toLowerCase()).digest('base64url').slice(0, 32);
+
+export class AccountLimits {
+  private readonly limiters = new Map<AccountLimitName, RateLimiterAbstract>();
+  private readonly redis?: Redis;
+
+  constructor(config: Config) {
+    if (config.redisUrl) {
+      // no offline queue: while Redis is down a count fails at once and the insurance limiter counts
+      this.redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      this.redis.on('error', () => {});
+    }
+    for (const name of accountLimitNames) {
+      const points = config[name];
+      if (points === 0) continue;
+      const opts = { points, duration: config.accountRateWindowSeconds, keyPrefix: `parley:limit:${name}` };
+      const memory = new RateLimiterMemory(opts);
+      this.limiters.set(name, this.redis ? new RateLimiterRedis({ ...opts, storeClient: this.redis, insuranceLimiter: memory, rejectIfRedisNotReady: true }) : memory);
+    }
+  }
+
+  /** Counts one attempt; past the limit, answers 429 rate_limited with Retry-After. */
+  async take(reply: FastifyReply, name: AccountLimitName, key: string): Promise<void> {
+    const limiter = this.limiters.get(name);
+    if (!limiter) return;
+    try {
+      await limiter.consume(keyOf(key));
+    } catch (res) {
+      if (!(res instanceof RateLimiterRes)) throw res;
+      const wait = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+      reply.header('retry-after', String(wait));
+      throw new ParleyError('rate_limited', { message: `${refusal[name]}; try again in ${wait} s.`, details: { limit: name, retryAfterSeconds: wait } });
+    }
+  }
+
+  /** Forgets the count of a key (a successful login clears its account's failures). */
+  async clear(name: AccountLimitName, key: string): Promise<void> {
+    await this.limiters.get(name)?.delete(keyOf(key));
+  }
+
+  async close(): Promise<void> {
+    await this.redis?.quit().catch(() => this.redis?.disconnect());
+  }
+}

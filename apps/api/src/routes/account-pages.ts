@@ -1,0 +1,80 @@
+// The pages the links of account emails open (packages/domain account-email.ts): one click in a
+// mail client lands here, and the page POSTs the token to the API. The token travels in the
+// fragment (#token=…), which browsers never send to a server, so no request log, proxy or
+// Referer ever holds it; the page also drops it from the address bar at once. Same origin as the
+// API, a strict CSP (the one script allowed by its hash), no caching, no referrer.
+import { createHash } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { accountEmailLinks } from '@parley/domain';
+
+// One script for every page: the body's data-page says which. Paths are relative to the page, so
+// an API served under a path prefix (PARLEY_PUBLIC_URL with a path) works the same.
+const script = `(function () {
+  var page = document.body.getAttribute('data-page');
+  var out = document.getElementById('status');
+  var m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  var token = m ? decodeURIComponent(m[1]) : null;
+  if (history.replaceState) history.replaceState(null, '', location.pathname);
+  function say(text) { out.textContent = text; }
+  function post(path, body) {
+    return fetch(new URL(path, location.href).href, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); });
+  }
+  function failed(r) { say(r.body && r.body.error ? r.body.error.message : 'Something went wrong; try again.'); }
+  if (!token) return say('This link is incomplete: open the whole link from the email.');
+  if (page === 'verify') {
+    say('Verifying your email address…');
+    post('../v1/email-verifications', { token: token }).then(function (r) {
+      if (r.ok) say('Thank you: your email address is verified. You can close this page.'); else failed(r);
+    }, function () { say('The server could not be reached; open the link again.'); });
+  }
+  if (page === 'reset') {
+    var form = document.getElementById('form');
+    form.hidden = false;
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var a = document.getElementById('password').value, b = document.getElementById('again').value;
+      if (a !== b) return say('The two passwords differ.');
+      say('Saving…');
+      post('../v1/password-resets/confirm', { token: token, password: a }).then(function (r) {
+        if (r.ok) { form.hidden = true; say('Your password is changed, and every session of your account has ended. Sign in with the new password.'); } else failed(r);
+      }, function () { say('The server could not be reached; try again.'); });
+    });
+  }
+})();`;
+
+const scriptHash = `'sha256-${createHash('sha256').update(script).digest('base64')}'`;
+
+const headers = {
+  'content-security-policy': `default-src 'none'; script-src ${scriptHash}; style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'`,
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+};
+
+const html = (page: string, title: string, body: string): string => `<!doctype html>
+<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex"><title>${title}</title></head>
+<body data-page="${page}" style="font-family: sans-serif; max-width: 32em; margin: 3em auto; line-height: 1.4">
+<h1>${title}</h1>
+${body}<p id="status" role="status"></p>
+<script>${script}</script>
+</body></html>
+`;
+
+const verifyPage = html('verify', 'Verify your email address', '');
+const resetPage = html('reset', 'Choose a new password', `<form id="form" hidden>
+<p><label>New password (8 characters at least)<br><input id="password" type="password" autocomplete="new-password" minlength="8" required></label></p>
+<p><label>The same again<br><input id="again" type="password" autocomplete="new-password" minlength="8" required></label></p>
+<p><button type="submit">Save the new password</button></p>
+</form>
+`);
+
+const send = (reply: FastifyReply, page: string) => reply.headers(headers).type('text/html; charset=utf-8').send(page);
+
+const accountPages: FastifyPluginAsync = async (app) => {
+  app.get(accountEmailLinks.verify_email, { schema: { hide: true } }, async (_req, reply) => send(reply, verifyPage));
+  app.get(accountEmailLinks.password_reset, { schema: { hide: true } }, async (_req, reply) => send(reply, resetPage));
+};
+
+export default accountPages;

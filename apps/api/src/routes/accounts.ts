@@ -1,0 +1,55 @@
+// The signed-in user's account, and the two mailed links (verify the address, reset a password).
+// Registered by the user routes, which share their AccountLimits with it.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { normalizeEmail } from '@parley/data';
+import { checkEmail, userView } from '@parley/domain';
+import { credential } from '../auth.ts';
+import type { AccountLimits } from '../account-limits.ts';
+import { confirmPasswordReset, getAccount, requestPasswordReset, resendVerification, updateProfile, verifyEmail } from '../commands/accounts.ts';
+import { AcceptedAnswer, AccountAnswer, answers, SessionAnswer, UserAnswer } from '../responses.ts';
+import { AccountTokenBody, PasswordResetBody, PasswordResetConfirmBody, ProfilePatch } from '../schemas.ts';
+import type { Services } from '../services.ts';
+import accountPages from './account-pages.ts';
+
+const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services; limits: AccountLimits }> = async (app, { services: s, limits }) => {
+  app.get('/v1/users/me', { schema: { tags: ['users'], response: answers({ 200: AccountAnswer }) } }, async (req) => getAccount(s, await credential(req, s)));
+
+  app.patch('/v1/users/me', { schema: { tags: ['users'], body: ProfilePatch, response: answers({ 200: AccountAnswer }) } }, async (req) =>
+    updateProfile(s, await credential(req, s), req.body));
+
+  app.post('/v1/users/me/verification-email', { schema: { tags: ['users'], response: answers({ 202: AcceptedAnswer }) } }, async (req, reply) => {
+    const cred = await credential(req, s);
+    if (cred.kind === 'user') await limits.take(reply, 'resetPerEmail', `user:${cred.user.id}`);
+    await resendVerification(s, cred);
+    return reply.status(202).send({ accepted: true as const });
+  });
+
+  app.post('/v1/email-verifications', { schema: { tags: ['users'], body: AccountTokenBody, response: answers({ 200: UserAnswer }) } }, async (req) => ({
+    user: userView(await verifyEmail(s, req.body)),
+  }));
+
+  // Known address or not, the same answer at the same speed: the lookup and the mails happen after
+  // the reply. Losing one to a crash costs the reader a second request, never a leak.
+  const pending = new Set<Promise<unknown>>();
+  app.addHook('onClose', async () => {
+    await Promise.allSettled(pending);
+  });
+  app.post('/v1/password-resets', { schema: { tags: ['users'], body: PasswordResetBody, response: answers({ 202: AcceptedAnswer }) } }, async (req, reply) => {
+    const email = checkEmail(req.body.email.trim());
+    await limits.take(reply, 'resetPerAddress', req.ip);
+    await limits.take(reply, 'resetPerEmail', normalizeEmail(email));
+    const work = requestPasswordReset(s, email).catch((err: unknown) => req.log.error({ err }, 'password reset request failed'));
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+    return reply.status(202).send({ accepted: true as const });
+  });
+
+  app.post('/v1/password-resets/confirm', { schema: { tags: ['users'], body: PasswordResetConfirmBody, response: answers({ 201: SessionAnswer }) } }, async (req, reply) => {
+    const { user, token } = await confirmPasswordReset(s, req.body);
+    return reply.status(201).send({ user: userView(user), token });
+  });
+
+  await app.register(accountPages);
+};
+
+export default accountRoutes;

@@ -1,0 +1,83 @@
+// Sign-in with an OpenID Connect provider (commands/oidc.ts): the list of providers for the
+// widget's buttons, the start (a redirect to the provider) and the callback (a page that hands
+// the session to the widget's frame). The start and the callback are pages a browser loads in a
+// popup: their refusals are HTML pages there (with the same stable code, also posted to the
+// opener), and JSON to any other client.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { parseCookie, stringifySetCookie } from 'cookie';
+import { OidcClients, parseOidcProviders } from '@parley/access';
+import { userView } from '@parley/domain';
+import { finishOidc, startOidc } from '../commands/oidc.ts';
+import { toParleyError } from '../errors.ts';
+import { errorMessage, flowHeaders, sendPopupPage, wantsHtml } from '../oidc-page.ts';
+import { answers, OidcProvidersAnswer, OidcRedirect, OidcSessionAnswer } from '../responses.ts';
+import { OidcCallbackQuery, OidcProviderParams, OidcStartQuery } from '../schemas.ts';
+import type { Services } from '../services.ts';
+
+const oidcRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services: s }) => {
+  // read and checked now: a bad provider list stops the start, not a reader's sign-in
+  const oidc = new OidcClients(parseOidcProviders(s.config.oidcProviders, s.config.oidcAllowHttp), {
+    allowHttp: s.config.oidcAllowHttp,
+    publicUrl: s.config.publicUrl,
+  });
+  const apiOrigin = new URL(s.config.publicUrl).origin;
+  const secure = apiOrigin.startsWith('https:');
+
+  /** a refusal: to a browser an HTML page (posting the error to the opener), to others the usual JSON */
+  const refuse = (req: FastifyRequest, reply: FastifyReply, err: unknown) => {
+    const known = toParleyError(err as Error);
+    if (!known || !wantsHtml(req)) throw err;
+    if (known.internal) req.log.warn({ err: known.internal, code: known.code }, 'sign-in refused');
+    if (known.status === 503) reply.header('retry-after', '2');
+    return sendPopupPage(reply, known.status, apiOrigin, errorMessage(known));
+  };
+
+  app.get('/v1/oidc/providers', { schema: { tags: ['users'], response: answers({ 200: OidcProvidersAnswer }) } }, async () => ({ providers: oidc.list() }));
+
+  app.get(
+    '/v1/oidc/:provider/start',
+    { attachValidation: true, schema: { tags: ['users'], params: OidcProviderParams, querystring: OidcStartQuery, response: answers({ 302: OidcRedirect }) } },
+    async (req, reply) => {
+      try {
+        if (req.validationError) throw req.validationError;
+        const started = await startOidc(s, oidc, req.params.provider, req.query);
+        reply.header('set-cookie', stringifySetCookie({
+          name: started.cookie.name,
+          value: started.cookie.value,
+          httpOnly: true,
+          // Lax: the provider sends the browser back with a top-level GET, which carries it
+          sameSite: 'lax',
+          secure,
+          path: '/v1/oidc/',
+          maxAge: s.config.oidcFlowSeconds,
+        }));
+        return reply.headers(flowHeaders).redirect(started.url, 302);
+      } catch (err) {
+        return refuse(req, reply, err);
+      }
+    },
+  );
+
+  app.get(
+    '/v1/oidc/:provider/callback',
+    { attachValidation: true, schema: { tags: ['users'], params: OidcProviderParams, querystring: OidcCallbackQuery, response: answers({ 200: OidcSessionAnswer }) } },
+    async (req, reply) => {
+      try {
+        if (req.validationError) throw req.validationError;
+        const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '';
+        const cookies = parseCookie(req.headers.cookie ?? '');
+        const done = await finishOidc(s, oidc, req.params.provider, query, cookies);
+        // the flow is over: its cookie goes
+        reply.header('set-cookie', stringifySetCookie({ name: done.cookie, value: '', httpOnly: true, sameSite: 'lax', secure, path: '/v1/oidc/', maxAge: 0 }));
+        const message = { type: 'parley:session' as const, token: done.token, user: userView(done.user) };
+        if (wantsHtml(req)) return sendPopupPage(reply, 200, apiOrigin, message);
+        return reply.headers(flowHeaders).send(message);
+      } catch (err) {
+        return refuse(req, reply, err);
+      }
+    },
+  );
+};
+
+export default oidcRoutes;

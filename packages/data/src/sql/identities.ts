@@ -1,0 +1,58 @@
+// OpenID Connect: sign-ins under way (oidc_flows) and the provider identities of Parley accounts
+// (user_identities). All in the accounts area, beside users and sessions.
+
+/** what userFromRow reads, and the profile columns an identity keeps up to date */
+const userColumns = 'u.id, u.username, u.created_at, u.sso_forum_id, u.avatar_url, u.display_name, u.email_verified_at';
+
+/**
+ * A sign-in begins: $1 state hash, $2 browser hash, $3 provider id, $4 forum id, $5 mode,
+ * $6 PKCE verifier, $7 nonce, $8 return URL (redirect mode), $9 seconds it may take.
+ */
+export const insertFlow = `INSERT INTO oidc_flows (state_hash, browser_hash, provider, forum_id, mode, code_verifier, nonce, return_to, expires_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9))`;
+
+/**
+ * The provider sent the browser back: the flow named by $1 (state hash) ends here, whatever
+ * follows, so the same callback can never be used twice. `live` is false once it has expired.
+ */
+export const takeFlow = `DELETE FROM oidc_flows WHERE state_hash = $1
+  RETURNING browser_hash, provider, forum_id::text, mode, code_verifier, nonce, return_to, expires_at > now() AS live`;
+
+/** Flows abandoned long ago (an hour past their end: until then a late callback is told "expired"), a batch at a time. */
+export const deleteStaleFlows = `DELETE FROM oidc_flows WHERE state_hash IN (
+  SELECT state_hash FROM oidc_flows WHERE expires_at < now() - interval '1 hour' LIMIT 100)`;
+
+/**
+ * A known identity whose provider profile changed: the identity and its account follow it, in one
+ * statement. $1 issuer, $2 subject, $3 verified email (null: none), $4 name, $5 picture.
+ * No row when nothing changed (or the identity is new).
+ */
+export const updateIdentity = `WITH changed AS (
+    UPDATE user_identities SET email = $3, name = $4, picture = $5, updated_at = now()
+    WHERE issuer = $1 AND subject = $2 AND (email, name, picture) IS DISTINCT FROM ($3::text, $4::text, $5::text)
+    RETURNING user_id)
+  UPDATE users u SET
+    display_name = $4,
+    avatar_url = $5,
+    email = coalesce($3, u.email),
+    email_verified_at = CASE WHEN $3 IS NULL THEN u.email_verified_at WHEN lower(u.email) = lower($3) THEN coalesce(u.email_verified_at, now()) ELSE now() END
+  FROM changed WHERE u.id = changed.user_id
+  RETURNING ${userColumns}`;
+
+/** $1 issuer, $2 subject: the account the identity reaches */
+export const selectIdentityUser = `SELECT ${userColumns} FROM user_identities i JOIN users u ON u.id = i.user_id
+  WHERE i.issuer = $1 AND i.subject = $2`;
+
+/**
+ * A new Parley account for a new identity, without a password: $1 username, $2 verified email
+ * ('' when the provider vouches for none), $3 display name, $4 picture. No row when the username
+ * is taken (the caller tries another).
+ */
+export const insertIdentityUser = `INSERT INTO users AS u (username, email, display_name, avatar_url, email_verified_at)
+  VALUES ($1, $2, $3, $4, CASE WHEN $2 = '' THEN NULL ELSE now() END)
+  ON CONFLICT DO NOTHING
+  RETURNING ${userColumns}`;
+
+/** $1 issuer, $2 subject, $3 user id, $4 provider id, $5 email, $6 name, $7 picture */
+export const insertIdentity = `INSERT INTO user_identities (issuer, subject, user_id, provider, email, name, picture)
+  VALUES ($1, $2, $3, $4, $5, $6, $7)`;
