@@ -41,6 +41,17 @@ CREATE TABLE oidc_flows (
 );
 CREATE INDEX oidc_flows_expires_idx ON oidc_flows (expires_at);
 
+-- Redirect mode (the widget navigated the page to the provider instead of opening a popup): the
+-- callback sends the browser back to the host page with a one-time code in the URL's fragment, and
+-- the widget's session frame trades it for a session (POST /v1/oidc/redeem). Named by the code's
+-- SHA-256; the statement that reads it deletes it; it lives a minute.
+CREATE TABLE oidc_handoffs (
+  code_hash   bytea PRIMARY KEY,
+  user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  expires_at  timestamptz NOT NULL
+);
+CREATE INDEX oidc_handoffs_expires_idx ON oidc_handoffs (expires_at);
+
 -- A Parley account reached through a provider has no password: the shape rule keeps only that a
 -- forum's SSO user has both its forum and its site's id.
 ALTER TABLE users DROP CONSTRAINT users_sso_shape,

@@ -30,3 +30,9 @@ CREATE TABLE erasures (
   finished_at      timestamptz,
   CONSTRAINT erasures_subject CHECK (user_id IS NOT NULL OR email IS NOT NULL OR status = 'done')
 );
+
+-- Webhooks subscribed to every event type get the new one (PostAuthorErased): a receiver that
+-- mirrors comments must learn that an author's name is gone. Explicit subsets stay as chosen.
+UPDATE webhooks SET events = events || '{PostAuthorErased}'::text[]
+  WHERE events @> '{ThreadCreated,PostCreated,PostEdited,PostApproved,PostMarkedSpam,PostDeleted,PostRestored,VoteCast}'::text[]
+    AND NOT events @> '{PostAuthorErased}'::text[];

@@ -3,8 +3,9 @@
 // a user and its session token, webhooks, event ids, page cursors and signed unsubscribe tokens.
 // With these, generated requests reach the commands and queries, not only the validators.
 import pg from 'pg';
-import { signUnsubscribe } from '@parley/data';
+import { signAccountToken, signUnsubscribe } from '@parley/data';
 import { FUZZ_ADMIN_TOKEN, FUZZ_SECRET } from './fuzz-stack.ts';
+import { oidcCallbacks, oidcCodes } from './fuzz-oidc.ts';
 
 export interface Fixtures {
   adminToken: string;
@@ -16,6 +17,12 @@ export interface Fixtures {
   spareTokens: string[];
   /** throwaway accounts (each with a post), spent by the requests that delete an account: the seeded users stay */
   erasable: { token: string; password: string }[];
+  /** accounts with a role in every forum, for the role routes (granted again and removed by the run; the seeded users hold none) */
+  roleUserIds: string[];
+  /** a session of the first of them, which accepts the invitations below */
+  roleUserToken: string;
+  /** signed links of invitations to a forum role (spent by the run: a spent one is a 400) */
+  inviteTokens: string[];
   /** live: each forum's single sign-on secret (a rotation the run makes replaces it; see `observe`) */
   ssoSecrets: Record<string, string>;
   /** live: webhooks the run creates are added and deleted ones removed (see `observe` in fuzz-valid) */
@@ -23,7 +30,14 @@ export interface Fixtures {
   eventIds: string[];
   cursors: { threadId: string; sort: 'oldest' | 'top'; cursor: string }[];
   unsubscribeTokens: string[];
+  /** signed links of account emails (each works once): address verifications of accounts the run never resends for, and password resets of throwaway accounts */
+  verifyTokens: string[];
+  resetTokens: string[];
   origins: string[];
+  /** OpenID Connect sign-ins stopped at their callback (fuzz-oidc), spent by the valid callback requests: each works once */
+  oidcCallbacks: { path: string; cookie: string }[];
+  /** one-time codes of redirect-mode OpenID Connect sign-ins, spent by the valid redeem requests */
+  oidcCodes: string[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the seed reads the API's JSON answers as the API documents them
@@ -47,12 +61,19 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
     users: [],
     spareTokens: [],
     erasable: [],
+    roleUserIds: [],
+    roleUserToken: '',
+    inviteTokens: [],
     ssoSecrets: {},
     webhooks: [],
     eventIds: [],
     cursors: [],
     unsubscribeTokens: [],
+    verifyTokens: [],
+    resetTokens: [],
     origins: ['https://allowed.example'],
+    oidcCallbacks: [],
+    oidcCodes: [],
   };
   const forumSpecs = [
     { slug: 'fuzz-open', name: 'Open forum', settings: { editWindowSeconds: 3600 } },
@@ -80,6 +101,19 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
     f.spareTokens.push((await call(base, 'POST', '/v1/users', { ...spare, email: 'spare@example.com' })).token);
     for (let i = 0; i < 24; i++) f.spareTokens.push((await call(base, 'POST', '/v1/sessions', spare)).token);
   }
+  {
+    const r = await call(base, 'POST', '/v1/users', { username: 'fuzzer_role', email: 'role@example.com', password: 'role-password-long-enough' });
+    f.roleUserIds.push(r.user.id);
+    f.roleUserToken = r.token;
+    for (const forum of f.forums) await call(base, 'PUT', `/v1/forums/${forum.slug}/roles/${r.user.id}`, { role: 'moderator' }, FUZZ_ADMIN_TOKEN);
+    for (let i = 0; i < 8; i++) await call(base, 'POST', `/v1/forums/${f.forums[i % f.forums.length].slug}/invites`, { email: 'role@example.com', role: 'moderator' }, FUZZ_ADMIN_TOKEN);
+  }
+  // three accounts at one address: one reset request mails a link to each (a used link ends only its own account's)
+  for (let i = 0; i < 3; i++) await call(base, 'POST', '/v1/users', { username: `fuzzer_reset_${i}`, email: 'reset@example.com', password: 'reset-password-long-enough' });
+  await call(base, 'POST', '/v1/password-resets', { email: 'reset@example.com' });
+  f.oidcCallbacks = await oidcCallbacks(base, f.forums[0].slug, 12);
+  // redirect mode returns only to a listed origin: the strict forum's
+  f.oidcCodes = await oidcCodes(base, f.forums[1].slug, `${f.origins[0]}/page`, 12);
   for (const forum of f.forums) f.ssoSecrets[forum.slug] = (await call(base, 'POST', `/v1/forums/${forum.slug}/sso-secret`, undefined, forum.moderatorKey)).secret;
   for (const thread of f.threads) {
     const forum = f.forums.find((x) => x.slug === thread.slug)!;
@@ -116,6 +150,16 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
   try {
     const { rows } = await client.query<{ id: string }>('SELECT id::text FROM events ORDER BY id LIMIT 40');
     f.eventIds = rows.map((r) => r.id);
+    const unused = `SELECT t.id, t.kind FROM account_tokens t JOIN users u ON u.id = t.user_id WHERE t.used_at IS NULL AND NOT u.username = ANY($1)`;
+    // the reset request writes its links after its answer
+    for (let tries = 0; tries < 100 && f.resetTokens.length < 3; tries++) {
+      const links = (await client.query<{ id: string; kind: 'verify_email' | 'password_reset' }>(unused, [f.users.map((u) => u.username)])).rows;
+      f.verifyTokens = links.filter((l) => l.kind === 'verify_email').map((l) => signAccountToken(FUZZ_SECRET, l.kind, l.id));
+      f.resetTokens = links.filter((l) => l.kind === 'password_reset').map((l) => signAccountToken(FUZZ_SECRET, l.kind, l.id));
+      if (f.resetTokens.length < 3) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const invites = await client.query<{ id: string }>("SELECT id FROM account_tokens WHERE kind = 'forum_invite' AND used_at IS NULL");
+    f.inviteTokens = invites.rows.map((l) => signAccountToken(FUZZ_SECRET, 'forum_invite', l.id));
   } finally {
     await client.end();
   }

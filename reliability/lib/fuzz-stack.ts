@@ -61,6 +61,11 @@ export async function spawnApi(databaseUrl: string, env: Record<string, string> 
       LOG_LEVEL: 'info',
       // the fuzzer is one client address sending thousands of writes a second: no write limit
       PARLEY_WRITE_RATE_PER_MINUTE: '0',
+      // nor login and reset limits (the seed alone signs in more often than a person would)
+      PARLEY_LOGIN_PER_ADDRESS: '0',
+      PARLEY_LOGIN_PER_ACCOUNT: '0',
+      PARLEY_RESET_PER_ADDRESS: '0',
+      PARLEY_RESET_PER_EMAIL: '0',
       // webhooks to 127.0.0.1 may be created (nothing delivers them: no worker runs)
       PARLEY_WEBHOOK_ALLOW_PRIVATE: 'true',
       ...env,

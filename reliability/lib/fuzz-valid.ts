@@ -35,7 +35,7 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
   const guest = fc.record({ name: short(64), email: fc.emailAddress() });
   const ssoUser = fc.record({ id: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/), fc.nat().map(String)), username: short(64), email: fc.emailAddress() });
   const settings = fc.record(
-    { editWindowSeconds: fc.integer({ min: 60, max: 7200 }), preModeration: fc.boolean(), maxDepth: fc.integer({ min: 1, max: 20 }), allowedOrigins: fc.subarray([...f.origins, 'https://other.example']) },
+    { editWindowSeconds: fc.integer({ min: 60, max: 7200 }), preModeration: fc.boolean(), maxDepth: fc.integer({ min: 1, max: 20 }), allowedOrigins: fc.subarray([...f.origins, 'https://other.example']), guestEmailRequired: fc.boolean() },
     { requiredKeys: [] },
   );
   // f.webhooks changes during the run (observe, below): read it when a request is drawn
@@ -91,6 +91,14 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
       const u = f.erasable.pop();
       return req('DELETE /v1/users/me', 'DELETE')(bearer(u?.token ?? 'put_spent'), '/v1/users/me', { password: u?.password ?? 'spent-password' });
     }),
+    'GET /v1/users/me': pick(f.users).map((u) => req('GET /v1/users/me', 'GET')(bearer(u.token), '/v1/users/me')),
+    'PATCH /v1/users/me': fc.tuple(pick(f.users), fc.record({ displayName: fc.option(short(64), { nil: null }), avatarUrl: fc.option(fc.webUrl(), { nil: null }) }, { requiredKeys: [] }))
+      .map(([u, body]) => req('PATCH /v1/users/me', 'PATCH')(bearer(u.token), '/v1/users/me', body)),
+    'POST /v1/users/me/verification-email': pick(f.users).map((u) => req('POST /v1/users/me/verification-email', 'POST')(bearer(u.token), '/v1/users/me/verification-email')),
+    'POST /v1/email-verifications': fc.constant(null).map(() => req('POST /v1/email-verifications', 'POST')({}, '/v1/email-verifications', { token: f.verifyTokens.pop() ?? 'spent.link' })),
+    'POST /v1/password-resets': fc.emailAddress().map((email) => req('POST /v1/password-resets', 'POST')({}, '/v1/password-resets', { email })),
+    'POST /v1/password-resets/confirm': fc.string({ minLength: 8, maxLength: 40 }).map((password) =>
+      req('POST /v1/password-resets/confirm', 'POST')({}, '/v1/password-resets/confirm', { token: f.resetTokens.pop() ?? 'spent.link', password })),
     'POST /v1/forums/{slug}/sso-secret': forum.map((x) => req('POST /v1/forums/{slug}/sso-secret', 'POST')(bearer(x.moderatorKey), `/v1/forums/${x.slug}/sso-secret`)),
     'POST /v1/sso/disqus': fc.tuple(forum, ssoUser, fc.nat({ max: 9 })).map(([x, u, n]) => {
       const message = Buffer.from(JSON.stringify(n === 0 ? {} : u)).toString('base64');
@@ -104,6 +112,27 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
       const token = `${body}.${createHmac('sha256', f.ssoSecrets[x.slug]).update(body).digest('base64url')}`;
       return req('POST /v1/sso/jwt', 'POST')({}, '/v1/sso/jwt', { forum: x.slug, token });
     }),
+    'GET /v1/forums/{slug}/roles': forum.map((x) => req('GET /v1/forums/{slug}/roles', 'GET')(bearer(f.adminToken), `/v1/forums/${x.slug}/roles`)),
+    'PUT /v1/forums/{slug}/roles/{userId}': fc.tuple(forum, pick(f.roleUserIds), pick(['moderator', 'owner'])).map(([x, userId, role]) =>
+      req('PUT /v1/forums/{slug}/roles/{userId}', 'PUT')(bearer(f.adminToken), `/v1/forums/${x.slug}/roles/${userId}`, { role })),
+    // the seed granted every forum a role, and the PUTs above grant them again
+    'DELETE /v1/forums/{slug}/roles/{userId}': fc.tuple(forum, pick(f.roleUserIds)).map(([x, userId]) =>
+      req('DELETE /v1/forums/{slug}/roles/{userId}', 'DELETE')(bearer(f.adminToken), `/v1/forums/${x.slug}/roles/${userId}`)),
+    // observe (below) follows the new key, so the other requests keep using a live one
+    'POST /v1/forums/{slug}/moderator-key': forum.map((x) => req('POST /v1/forums/{slug}/moderator-key', 'POST')(bearer(f.adminToken), `/v1/forums/${x.slug}/moderator-key`)),
+    // OpenID Connect: the provider list; a start (302 to the provider); a sign-in's callback, each
+    // made up front (fuzz-oidc) and good once (a spent or missing one is a 400)
+    'GET /v1/oidc/providers': fc.constant(req('GET /v1/oidc/providers', 'GET')({}, '/v1/oidc/providers')),
+    'GET /v1/oidc/{provider}/start': forum.map((x) => req('GET /v1/oidc/{provider}/start', 'GET')({}, `/v1/oidc/fuzz/start?forum=${x.slug}&mode=popup`)),
+    'GET /v1/oidc/{provider}/callback': fc.constant(null).map(() => {
+      const c = f.oidcCallbacks.pop();
+      return req('GET /v1/oidc/{provider}/callback', 'GET')(c ? { cookie: c.cookie } : {}, c?.path ?? '/v1/oidc/fuzz/callback?state=spent&code=spent');
+    }),
+    'POST /v1/forums/{slug}/invites': fc.tuple(forum, fc.emailAddress(), pick(['moderator', 'owner'])).map(([x, email, role]) =>
+      req('POST /v1/forums/{slug}/invites', 'POST')(bearer(f.adminToken), `/v1/forums/${x.slug}/invites`, { email, role })),
+    'POST /v1/forum-invites/accept': fc.constant(null).map(() =>
+      req('POST /v1/forum-invites/accept', 'POST')(bearer(f.roleUserToken), '/v1/forum-invites/accept', { token: f.inviteTokens.pop() ?? 'spent.link' })),
+    'POST /v1/oidc/redeem': fc.constant(null).map(() => req('POST /v1/oidc/redeem', 'POST')({}, '/v1/oidc/redeem', { code: f.oidcCodes.pop() ?? 'spent' })),
     'GET /v1/unsubscribe': pick(f.unsubscribeTokens).map((token) => req('GET /v1/unsubscribe', 'GET')({}, `/v1/unsubscribe?token=${token}`)),
     'POST /v1/forums/{slug}/webhooks': fc.tuple(forum, fc.integer({ min: 1, max: 65535 }), fc.webPath(), fc.option(fc.subarray([...webhookEventTypes], { minLength: 1 }), { nil: undefined })).map(([x, port, path, events]) =>
       req('POST /v1/forums/{slug}/webhooks', 'POST')(bearer(x.moderatorKey), `/v1/forums/${x.slug}/webhooks`, { url: `http://127.0.0.1:${port}${path}`, ...(events ? { events } : {}) })),
@@ -124,6 +153,17 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
  */
 export function observe(f: Fixtures): (r: FuzzRequest, status: number, body: string) => void {
   return (r, status, body) => {
+    // a key rotation the run made: the valid requests use the forum's key of now
+    const rekeyed = /^\/v1\/forums\/([a-z0-9-]+)\/moderator-key$/.exec(r.path);
+    const rekeyedForum = rekeyed && status === 201 ? f.forums.find((x) => x.slug === rekeyed[1]) : undefined;
+    if (rekeyedForum) {
+      try {
+        rekeyedForum.moderatorKey = (JSON.parse(body) as { moderatorKey: string }).moderatorKey;
+      } catch {
+        // not the answer we expected: nothing to learn
+      }
+      return;
+    }
     // a rotation the run made: the valid SSO requests sign with the forum's secret of now
     const rotated = /^\/v1\/forums\/([a-z0-9-]+)\/sso-secret$/.exec(r.path);
     if (rotated && status === 201 && rotated[1] in f.ssoSecrets) {

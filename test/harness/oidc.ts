@@ -62,7 +62,11 @@ function memoryAdapter(): AdapterFactory {
   });
 }
 
-export async function testOidcProvider(t: TapTest, opts: { redirectUris: string[] }): Promise<TestOidcProvider> {
+/**
+ * `redirectUris`: the client's registered redirect URIs, or 'any-loopback' for a client whose API
+ * listens on a port nobody knows in advance (the fuzzer's): any http://127.0.0.1 URL is allowed.
+ */
+export async function testOidcProvider(t: Pick<TapTest, 'teardown'>, opts: { redirectUris: string[] | 'any-loopback' }): Promise<TestOidcProvider> {
   const server = createServer();
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -77,7 +81,7 @@ export async function testOidcProvider(t: TapTest, opts: { redirectUris: string[
     clients: [{
       client_id: clientId,
       client_secret: clientSecret,
-      redirect_uris: opts.redirectUris,
+      redirect_uris: opts.redirectUris === 'any-loopback' ? ['http://127.0.0.1/v1/oidc/callback'] : opts.redirectUris,
       response_types: ['code'],
       grant_types: ['authorization_code'],
       token_endpoint_auth_method: 'client_secret_post',
@@ -99,6 +103,13 @@ export async function testOidcProvider(t: TapTest, opts: { redirectUris: string[
       ctx.body = out;
     },
   });
+  if (opts.redirectUris === 'any-loopback') {
+    // oidc-provider's documented hook for redirect URIs other than exact matches
+    provider.Client.prototype.redirectUriAllowed = (uri: string) => {
+      const u = URL.parse(uri);
+      return u?.protocol === 'http:' && u.hostname === '127.0.0.1';
+    };
+  }
   provider.on('grant.error', (_ctx, err: { error?: string }) => refusals.push(err.error ?? 'error'));
 
   // The sign-in page: login, then consent to the scopes asked for, each a redirect back to the provider.

@@ -31,7 +31,8 @@ export async function testRealtimeStack(
   // closes before the app (teardowns run in reverse): upgraded sockets would keep the server open
   t.teardown(() => realtime.close());
   await realtime.ready();
-  await api.app.listen({ host: '127.0.0.1', port: 0 });
+  // a test that sets the public URL (OpenID Connect redirects name it) listens on its port
+  await api.app.listen({ host: '127.0.0.1', port: overrides.publicUrl ? Number(new URL(overrides.publicUrl).port) : 0 });
   const { port } = api.app.server.address() as AddressInfo;
   return { api, realtime, wsUrl: `ws://127.0.0.1:${port}/v1/realtime`, httpUrl: `http://127.0.0.1:${port}` };
 }

@@ -70,6 +70,7 @@ export const AcceptedAnswer = Type.Object({ accepted: Type.Literal(true) }, { de
 export const UserAnswer = Type.Object({ user: UserViewSchema });
 export const OidcProvidersAnswer = Type.Object({ providers: Type.Array(Type.Object({ id: Type.String(), name: Type.String({ description: 'what the sign-in button says' }) })) });
 export const OidcRedirect = Type.Null({ description: 'a redirect (302) to the provider\'s sign-in page (Location)' });
+export const OidcRedirectBack = Type.Null({ description: 'redirect mode: back to returnTo with #parley_oidc=<code> (redeem it with POST /v1/oidc/redeem) or #parley_oidc_error=<error code>' });
 export const OidcSessionAnswer = Type.Object(
   { type: Type.Literal('parley:session'), user: UserViewSchema, token: Type.String({ description: 'a session token; shown once' }) },
   { description: 'to a browser (Accept: text/html) an HTML page that posts this object to the window that opened it (postMessage to the API\'s own origin) and closes; a refusal posts {type: "parley:error", code, message}' },

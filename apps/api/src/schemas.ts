@@ -143,11 +143,17 @@ export const OidcProviderParams = Type.Object({ provider: Type.String({ maxLengt
 export const OidcStartQuery = Type.Object(
   {
     forum: Type.String({ maxLength: 64, description: 'the slug of the forum whose widget signs the reader in' }),
-    mode: Type.Literal('popup', { default: 'popup', description: 'how the widget opened the sign-in: popup (the callback page hands the session to the window that opened it)' }),
+    mode: Type.Union([Type.Literal('popup'), Type.Literal('redirect')], {
+      default: 'popup',
+      description: 'popup: the callback page hands the session to the window that opened it; redirect: the browser comes back to returnTo with #parley_oidc=<code> (POST /v1/oidc/redeem)',
+    }),
+    returnTo: Type.Optional(Type.String({ maxLength: 2048, description: 'redirect mode: the page to come back to, on one of the forum\'s allowedOrigins' })),
   },
   strict,
 );
 export type OidcStartQuery = Static<typeof OidcStartQuery>;
+export const OidcRedeemBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 128, description: 'the parley_oidc value of the page\'s fragment' }) }, strict);
+export type OidcRedeemBody = Static<typeof OidcRedeemBody>;
 // providers add parameters of their own to the callback (session_state, scope, …): all are taken
 export const OidcCallbackQuery = Type.Object({
   state: Type.Optional(Type.String({ maxLength: 512 })),
@@ -174,3 +180,10 @@ export const DeleteAccountBody = Type.Union([
   Type.Null(),
 ]);
 export type DeleteAccountBody = Static<typeof DeleteAccountBody>;
+
+/** POST /v1/personal-data/requests: a guest asks, by the address on their comments, for a link mailed to it */
+export const GuestDataRequestBody = Type.Object(
+  { email: Type.String({ maxLength: 300 }), action: Type.Union([Type.Literal('export'), Type.Literal('erase')], { description: 'export the comments under the address, or erase them' }) },
+  strict,
+);
+export type GuestDataRequestBody = Static<typeof GuestDataRequestBody>;

@@ -36,7 +36,7 @@ t.test('failed logins per account, from any address; unknown usernames alike; a 
 });
 
 t.test('password-reset requests per address and per email', async (t) => {
-  const env = await accountsEnv(t, { resetPerAddress: 3, resetPerEmail: 2 });
+  const env = await accountsEnv(t, { resetPerAddress: 4, resetPerEmail: 2 });
   const reset = (email: string) => env.http('POST', '/v1/password-resets', { body: { email } });
   t.same([(await reset('a@example.com')).status, (await reset('A@example.com')).status], [202, 202]);
   const perEmail = await reset('a@example.com');

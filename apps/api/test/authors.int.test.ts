@@ -119,7 +119,7 @@ t.test("a page carries each registered author's public profile, read from accoun
   const [carol, guest] = page.body.posts;
   t.equal(carol.id, mine.id);
   t.match(carol.author, { name: 'Carol', profile: { id: /^\d+$/, username: 'Carol', postCount: 0, since: /^\d{4}-\d\d-\d\dT/ } });
-  t.same(Object.keys(carol.author.profile).sort(), ['id', 'postCount', 'since', 'username'], 'a public profile: never the email');
+  t.same(Object.keys(carol.author.profile).sort(), ['avatarUrl', 'id', 'postCount', 'since', 'username'], 'a public profile: never the email');
   t.same(guest.author, { name: 'Guest' }, 'a guest has a name, no profile');
   t.notOk(JSON.stringify(page.body).includes('carol@example.com'), 'no email anywhere on the page');
 });

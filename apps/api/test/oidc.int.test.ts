@@ -199,3 +199,54 @@ t.test('a provider that is away is a 503 with its code', async (t) => {
   t.same([res.status, (await res.json()).error.code, res.headers.get('retry-after')], [503, 'oidc_provider_unavailable', '2'], 'the start, before anything is stored');
   t.same(await down.api.everywhere('SELECT 1 FROM oidc_flows'), []);
 });
+
+t.test('redirect mode: back to the host page with a one-time code', async (t) => {
+  const s = await setup(t);
+  const site = 'https://site.example';
+  const { forum: listed } = await s.api.forum(undefined, { allowedOrigins: [site] });
+  s.op.accounts.set('sub-ann', { email: 'ann@example.com', email_verified: true, name: 'Ann' });
+  s.op.signInAs('sub-ann');
+  const start = (slug: string, returnTo?: string) => `${s.base}/v1/oidc/test/start?forum=${slug}&mode=redirect${returnTo ? `&returnTo=${encodeURIComponent(returnTo)}` : ''}`;
+  const redeem = async (code: string) => {
+    const r = await fetch(`${s.base}/v1/oidc/redeem`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+    return { status: r.status, body: await r.json(), cache: r.headers.get('cache-control') };
+  };
+  /** the whole round trip, to the page the browser is sent back to */
+  const roundTrip = async (returnTo: string) => {
+    const browser = new Browser();
+    const { stoppedAt } = await browser.follow(start(listed.slug, returnTo), (u) => u.pathname === '/v1/oidc/test/callback');
+    const back = await browser.get(stoppedAt!.href);
+    t.equal(back.status, 302, 'the callback sends the browser back');
+    t.same([back.headers.get('cache-control'), back.headers.get('referrer-policy')], ['no-store', 'no-referrer']);
+    return new URL(back.headers.get('location')!);
+  };
+
+  const back = await roundTrip(`${site}/post/1?x=1#comments`);
+  t.equal(`${back.origin}${back.pathname}${back.search}`, `${site}/post/1?x=1`, 'to the page it came from');
+  const code = new URLSearchParams(back.hash.slice(1)).get('parley_oidc')!;
+  t.match(code, /^[\w-]{43}$/, 'with a code in the fragment (never sent to a server), not a token');
+  const redeemed = await redeem(code);
+  t.same([redeemed.status, redeemed.cache], [201, 'no-store'], 'the session frame trades it for a session');
+  t.match(redeemed.body, { user: { displayName: 'Ann' }, token: /^put_/ });
+  t.equal((await api(s, '/v1/sessions', redeemed.body.token)).status, 200, 'a working one');
+  t.same([(await redeem(code)).status, (await redeem(code)).body.error.code], [400, 'oidc_code_invalid'], 'once');
+  t.equal((await redeem('made-up')).body.error.code, 'oidc_code_invalid');
+
+  const late = new URLSearchParams((await roundTrip(`${site}/post/2`)).hash.slice(1)).get('parley_oidc')!;
+  await s.api.db.exec({ area: 'accounts', mode: 'write' }, "UPDATE oidc_handoffs SET expires_at = now() - interval '1 second'");
+  t.equal((await redeem(late)).body.error.code, 'oidc_code_invalid', 'a code past its minute');
+
+  s.op.deny();
+  const refusedBack = await roundTrip(`${site}/post/3`);
+  t.same(Object.fromEntries(new URLSearchParams(refusedBack.hash.slice(1))), { parley_oidc_error: 'oidc_denied' }, 'a refusal comes back to the page too');
+
+  const refused = async (url: string) => {
+    const r = await callback(s, url);
+    return [r.status, r.body.error?.code];
+  };
+  t.same(await refused(start(listed.slug, 'https://evil.example/')), [403, 'origin_not_allowed'], 'never back to an unlisted origin');
+  t.same(await refused(start(s.slug, `${site}/`)), [403, 'origin_not_allowed'], 'nor for a forum that lists none (popup only)');
+  t.same(await refused(start(listed.slug)), [400, 'missing_field'], 'returnTo is needed');
+  t.same(await refused(start(listed.slug, 'javascript:alert(1)')), [400, 'invalid_field']);
+  t.same(await s.api.everywhere('SELECT count(*)::int AS n FROM sessions'), [{ n: 1 }], 'only the redeemed code made a session');
+});

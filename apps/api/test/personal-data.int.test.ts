@@ -54,6 +54,12 @@ t.test('the export holds the account, sessions, posts with every revision and vo
   const theirs = (await api.post(ta.id, { message: 'not ada\'s' }, other.token)).post;
   t.equal((await http('PUT', `/v1/posts/${theirs.id}/vote`, { value: 1 }, ada.token)).status, 200);
   await api.post(ta.id, { message: 'a guest under ada\'s address', author: { name: 'Guest', email: 'export.ada@example.com' } });
+  // what the worker's mail queues record for her address (reply emails, account links, an opt-out)
+  const accounts = { area: 'accounts', mode: 'write' } as const;
+  const mailed = await api.db.exec(accounts, `INSERT INTO email_log (event_id, post_id, recipient, status) VALUES (7, $1, 'export.ada@example.com', 'sent') RETURNING id::text, at`, [p1.id]);
+  await api.db.exec(accounts, `INSERT INTO email_log (event_id, post_id, recipient, status) VALUES (8, $1, 'bob@example.com', 'sent')`, [p1.id]);
+  await api.db.exec(accounts, `INSERT INTO account_email_log (event_id, kind, token_id, recipient, status, reason) VALUES (9, 'verify_email', 'tok', 'export.ada@example.com', 'skipped', 'no_smtp')`);
+  await api.db.exec(accounts, `INSERT INTO email_optouts (email) VALUES ('export.ada@example.com'), ('bob@example.com')`);
 
   const res = await fetch(`${baseOf(api)}/v1/users/me/export`, { headers: { authorization: `Bearer ${ada.token}` } });
   t.equal(res.status, 200);
@@ -81,8 +87,11 @@ t.test('the export holds the account, sessions, posts with every revision and vo
   ], 'every revision, from the event log');
   t.match(doc.posts.find((p: { id: string }) => p.id === p2.id), { forumId: b.id, message: 'on the other forum', revisions: [{ type: 'PostCreated' }] });
   t.same(doc.votes.map((v: { postId: string; value: number }) => [v.postId, v.value]), [[theirs.id, 1]], 'her vote');
-  t.same(doc.emailLog, []);
-  t.same(doc.unsubscribes, []);
+  t.same(doc.emailLog, [{ id: mailed.rows[0].id, eventId: '7', postId: p1.id, status: 'sent', reason: null, at: mailed.rows[0].at.toISOString() }], 'the reply emails to her address');
+  t.match(doc.accountEmailLog, [{ eventId: '9', kind: 'verify_email', status: 'skipped', reason: 'no_smtp' }]);
+  t.equal(doc.accountEmailLog.length, 1);
+  t.match(doc.unsubscribes, [{ email: 'export.ada@example.com' }]);
+  t.equal(doc.unsubscribes.length, 1, 'her opt-out, not bob\'s');
 
   t.equal((await http('GET', '/v1/users/me/export')).status, 401, 'without a token');
   const { moderatorKey } = await api.forum();
@@ -154,6 +163,9 @@ t.test('deleting an account: re-authenticated, token refused at once, posts anon
   const reply = (await api.post(tr.id, { message: 'a reply that stays', parentId: removed.id }, other.token)).post;
   await http('PUT', `/v1/posts/${kept.id}/vote`, { value: 1 }, other.token);
   await http('PUT', `/v1/posts/${reply.id}/vote`, { value: 1 }, zelda.token);
+  const accounts = { area: 'accounts', mode: 'write' } as const;
+  await api.db.exec(accounts, `INSERT INTO email_log (event_id, post_id, recipient, status) VALUES (7, $1, 'zelda.private@example.com', 'sent')`, [kept.id]);
+  await api.db.exec(accounts, `INSERT INTO email_optouts (email) VALUES ('zelda.private@example.com')`);
   const page = await http('GET', `/v1/threads/${tk.id}/posts`);
   t.equal(page.body.posts[0].author.name, 'zelda-erase-me', 'the page is cached with her name');
   t.ok((await allSnapshots(api)).some((s) => s.includes('zelda-erase-me')), 'before: the log carries her name');
@@ -177,6 +189,7 @@ t.test('deleting an account: re-authenticated, token refused at once, posts anon
   const [row] = await api.everywhere('SELECT status, email, scrub, posts_done FROM erasures WHERE id = $1', [erased.body.erasure.id]);
   t.match(row, { status: 'done', email: null, scrub: [], posts_done: '2' }, 'done, with nothing personal left in its row');
   t.same(await api.everywhere('SELECT id FROM users WHERE id = $1', [zelda.id]), [], 'the account row is gone');
+  t.same(await api.everywhere(`SELECT recipient FROM email_log WHERE recipient = $1 UNION ALL SELECT email FROM email_optouts WHERE email = $1`, ['zelda.private@example.com']), [], 'and the mail traces of her address');
   t.same(await api.everywhere('SELECT id FROM posts WHERE author_user_id = $1 OR author_name = $2', [zelda.id, 'zelda-erase-me']), [], 'no post names her');
 
   const keptNow = (await http('GET', `/v1/threads/${tk.id}/posts`)).body.posts[0];

@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { buildApp } from '@parley/api';
 import { createLogger, loadConfig } from '@parley/data';
 import { ADMIN_TOKEN, overHttp, testApi, type TestApi } from '../../../test/harness/app.ts';
+import { countQueries } from '../../../test/harness/query-count.ts';
 
 type Http = Awaited<ReturnType<typeof overHttp>>;
 
@@ -73,6 +74,9 @@ t.test('owners grant, moderators moderate as themselves, escalations are refused
   t.equal(pending.status, 'pending');
   const listed = await http('GET', `/v1/threads/${threadA.id}/posts`, undefined, bob.token);
   t.equal(listed.body.posts.length, 1, 'a moderator sees pending comments');
+  const counted = await countQueries(api.db, () => api.req('GET', `/v1/threads/${threadA.id}/posts`, { token: bob.token }));
+  t.equal(counted.counts.accounts, 1, "a moderator account's request reads its session and its roles in one accounts query");
+  t.match(counted.statements.find((q) => q.startsWith('accounts')), /ARRAY\(SELECT r/, 'the roles come inside the session query');
   t.equal((await http('GET', `/v1/threads/${threadA.id}/posts`, undefined, cat.token)).body.posts.length, 0, 'an account without a role does not');
   const approved = await http('POST', `/v1/posts/${pending.id}/approve`, undefined, bob.token);
   t.equal(approved.status, 200);

@@ -49,6 +49,7 @@ function mount(box: HTMLElement): void {
   const postDeps: PostViewDeps = {
     t,
     editWindowSeconds: () => ld.loaded!.forum.settings.editWindowSeconds,
+    avatar: (v) => v.author?.profile?.avatarUrl ?? (owned(v.id)?.t === '' ? session.user()?.avatarUrl : undefined),
     actions: {
       async vote(v, value) {
         try {

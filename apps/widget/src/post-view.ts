@@ -19,6 +19,8 @@ export interface PostViewDeps {
   t: Text;
   /** the forum's edit window, known once the forum has loaded */
   editWindowSeconds(): number;
+  /** the author's picture, if any: a registered author's profile, or the signed-in reader's own */
+  avatar(v: PostView): string | null | undefined;
   actions: PostActions;
 }
 
@@ -57,12 +59,14 @@ function article(v: PostView, li: HTMLLIElement, d: PostViewDeps): HTMLElement {
   const votable = votableStatuses.includes(v.status);
   const editable = own && editableStatuses.includes(v.status) && Date.parse(v.createdAt) + d.editWindowSeconds() * 1000 > Date.now();
   const when = new Date(v.createdAt).toLocaleString(t.lang, { dateStyle: 'medium', timeStyle: 'short' });
+  const avatar = !gone && d.avatar(v);
   return h(
     'article',
     { 'aria-label': v.author ? t.by(v.author.name) : t.deleted },
     h(
       'header',
       { class: 'parley-meta' },
+      avatar && /^https?:\/\//.test(avatar) && h('img', { class: 'parley-avatar', src: avatar, alt: '', width: '24', height: '24', loading: 'lazy' }),
       h('span', { class: 'parley-author' }, v.author?.name ?? ''),
       h('time', { class: 'parley-time', datetime: v.createdAt }, when),
       v.editedAt && h('span', { class: 'parley-edited' }, t.edited),

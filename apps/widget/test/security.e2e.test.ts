@@ -76,7 +76,7 @@ function findDangers(r: Reader) {
     for (const el of root.querySelectorAll('*')) {
       const tag = el.tagName.toLowerCase();
       // the one frame the widget itself puts in: the session frame, on the API's origin
-      if (el.matches(':scope > iframe.parley-session') && el.getAttribute('src')!.startsWith(`${apiUrl}/widget/session.html?`)) continue;
+      if (el.parentElement === root && el.matches('iframe.parley-session') && el.getAttribute('src')!.startsWith(`${apiUrl}/widget/session.html?`)) continue;
       if (['script', 'iframe', 'object', 'embed', 'svg', 'math', 'style', 'img', 'base', 'meta', 'template', 'noscript', 'link', 'frame'].includes(tag)) found.push(`<${tag}>`);
       for (const a of el.attributes) {
         if (/^on/i.test(a.name)) found.push(`${tag}[${a.name}]`);

@@ -2,7 +2,7 @@
 import type { Config } from '@parley/data';
 import type { ReadModel } from '@parley/read';
 import { cacheRefill } from './cache/refill.ts';
-import { erasureHandler } from './erasure/handler.ts';
+import { erasureHandler, erasureQueue } from './erasure/handler.ts';
 import { countersHandler } from './counters/handler.ts';
 import { connectAccountEmails, emailQueue, replyEmails } from './email/index.ts';
 import { SignalRegistry } from './signals/registry.ts';
@@ -12,6 +12,6 @@ import { connectWebhooks } from './webhooks/index.ts';
 export function defaultRegistry(config: Config, opts: { read?: ReadModel } = {}): SignalRegistry {
   const registry = connectAccountEmails(new SignalRegistry().connect(countersHandler).connect(replyEmails).queue(emailQueue));
   if (opts.read) registry.connect(cacheRefill(opts.read));
-  registry.connect(erasureHandler);
+  registry.connect(erasureHandler).queue(erasureQueue);
   return connectWebhooks(registry, config);
 }

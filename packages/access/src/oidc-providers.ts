@@ -55,7 +55,8 @@ function provider(entry: unknown, index: number, allowHttp: boolean): OidcProvid
 export function parseOidcProviders(raw: string | undefined, allowHttp: boolean): OidcProvider[] {
   if (raw === undefined || raw.trim() === '') return [];
   let json = raw.trim();
-  if (!json.startsWith('[')) {
+  // JSON begins with [ (or { when someone gives one provider, refused below); anything else is a path
+  if (!json.startsWith('[') && !json.startsWith('{')) {
     try {
       json = readFileSync(json, 'utf8');
     } catch (err) {

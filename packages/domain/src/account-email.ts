@@ -16,13 +16,15 @@
 //      commands/account-email.ts), and redeem the token with `redeemAccountToken` (same module),
 //      which checks the HMAC with the kind's own purpose, so a link of one kind never opens another.
 
-export const accountEmailKinds = ['verify_email', 'password_reset'] as const;
+export const accountEmailKinds = ['verify_email', 'password_reset', 'forum_invite'] as const;
 export type AccountEmailKind = (typeof accountEmailKinds)[number];
 
 /** Where each kind's link points on the API origin; the token follows in the fragment. */
 export const accountEmailLinks: { readonly [K in AccountEmailKind]: string } = {
   verify_email: '/account/verify',
   password_reset: '/account/reset',
+  // an owner's invitation to a role in a forum (apps/api commands/invites.ts)
+  forum_invite: '/account/invite',
 };
 
 /** The HMAC label of a kind: a token signed for one kind never verifies as another. */

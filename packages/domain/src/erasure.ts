@@ -41,27 +41,29 @@ export interface ScrubOptions {
 }
 
 const erasedValue = (key: string): string | null => (nullWhenErased.test(key) ? null : ERASED_AUTHOR_NAME);
+/** An address or a URL names one person wherever it appears; a name may be someone else's too. */
+const isContact = (v: string): boolean => v.includes('@') || v.includes('://');
 
 /**
- * A snapshot (a decoded msgpack value) without the subject. Every string equal to one of the
- * subject's values (trimmed, lower-cased) becomes the erased name, or null for addresses and URLs;
- * in a record about the subject (its `userId` or `authorUserId` is theirs, or it is their user
- * record, or one of `postsOfSubject`) every personal field is erased whatever it holds; their
- * `authorUserId` becomes null; and with `removeContent` their posts' text becomes empty. Returns
- * the same object when nothing changed, so the caller writes back only what did.
+ * A snapshot (a decoded msgpack value) without the subject. A record is about the subject when it
+ * is their user record, carries their `userId` or `authorUserId`, is one of `postsOfSubject`, or
+ * holds one of their addresses in a personal field (a mail to them): there every personal field is
+ * erased whatever it holds (a name used before a rename goes too), `authorUserId` becomes null and,
+ * with `removeContent`, a post's text goes. Anywhere else only their addresses and URLs are
+ * replaced: a name alone may be another person's (an SSO user of another forum, a guest who signs
+ * the same way). Erased names become "deleted user", addresses and URLs null. Identifiers are never
+ * touched. Returns the same object when nothing changed, so the caller writes back only what did.
  */
 export function scrubSnapshot(value: unknown, subject: ErasureSubject, opts: ScrubOptions = {}): unknown {
   const values = new Set(subject.values.map((v) => v.trim().toLowerCase()).filter((v) => v.length > 0));
+  const theirs = (v: unknown): boolean => typeof v === 'string' && values.has(v.trim().toLowerCase());
   const aboutSubject = (r: Record<string, unknown>): boolean => {
     if (typeof r.id === 'string' && opts.postsOfSubject?.has(r.id) && 'authorName' in r) return true;
-    if (subject.userId === null) return false;
-    return r.userId === subject.userId || r.authorUserId === subject.userId || (r.id === subject.userId && 'username' in r);
+    if (subject.userId !== null && (r.userId === subject.userId || r.authorUserId === subject.userId || (r.id === subject.userId && 'username' in r))) return true;
+    return Object.entries(r).some(([k, v]) => personalKey.test(k) && typeof v === 'string' && isContact(v) && theirs(v));
   };
   const walk = (v: unknown, key: string): unknown => {
-    if (typeof v === 'string') {
-      if (identifierKey.test(key) || !values.has(v.trim().toLowerCase())) return v;
-      return erasedValue(key);
-    }
+    if (typeof v === 'string') return !identifierKey.test(key) && isContact(v) && theirs(v) ? erasedValue(key) : v;
     if (Array.isArray(v)) {
       let changed = false;
       const out = v.map((item) => {
@@ -82,7 +84,8 @@ export function scrubSnapshot(value: unknown, subject: ErasureSubject, opts: Scr
     for (const [k, item] of Object.entries(record)) set(k, walk(item, k));
     if (aboutSubject(record)) {
       for (const [k, item] of Object.entries(record)) {
-        if (personalKey.test(k) && typeof item === 'string' && item !== erasedValue(k)) set(k, erasedValue(k));
+        if (typeof item !== 'string' || identifierKey.test(k)) continue;
+        if ((personalKey.test(k) || theirs(item)) && item !== erasedValue(k)) set(k, erasedValue(k));
       }
       if (subject.userId !== null && record.authorUserId === subject.userId) set('authorUserId', null);
       if (opts.removeContent && typeof record.id === 'string' && opts.postsOfSubject?.has(record.id)) {

@@ -50,6 +50,7 @@ export const errorCodes = {
   // OpenID Connect sign-in (the pages of the flow answer these as an HTML page to a browser)
   oidc_provider_not_found: { status: 404, message: 'This server has no sign-in provider with that id; list them with GET /v1/oidc/providers.' },
   oidc_state_invalid: { status: 400, message: 'This sign-in return does not belong to a sign-in started in this browser, or was used already; start signing in again.' },
+  oidc_code_invalid: { status: 400, message: 'This sign-in code is not valid, was used already or has expired (it lasts a minute); sign in again.' },
   oidc_flow_expired: { status: 400, message: 'This sign-in took too long to come back from the provider; start signing in again.' },
   oidc_denied: { status: 403, message: 'Sign-in was cancelled or refused at the provider; start again to sign in.' },
   oidc_login_failed: { status: 401, message: 'The provider did not confirm this sign-in (its code or ID token was refused); start signing in again.' },

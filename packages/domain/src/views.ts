@@ -23,6 +23,8 @@ export interface AuthorProfile {
   postCount: number;
   /** when the account was made */
   since: string;
+  /** the avatar the user (or their site, by SSO) gave; absent in entries cached before it existed */
+  avatarUrl?: string | null;
 }
 
 export interface PostView {

@@ -13,6 +13,7 @@ export const webhookEventTypes = [
   'PostMarkedSpam',
   'PostDeleted',
   'PostRestored',
+  'PostAuthorErased',
   'VoteCast',
 ] as const satisfies readonly EventType[];
 export type WebhookEventType = (typeof webhookEventTypes)[number];

@@ -116,7 +116,12 @@ t.test('threadView', async (t) => {
 t.test('forumView, userView and webhookView show no internals', async (t) => {
   const forum = { id: '3', slug: 'blog', name: 'Blog', settings: { ...defaultForumSettings }, shard: 2, postCount: 4, pendingCount: 1, createdAt };
   t.strictSame(forumView(forum), { id: '3', slug: 'blog', name: 'Blog', settings: { ...defaultForumSettings }, postCount: 4, createdAt: createdAt.toISOString() }, 'no shard, no pending count');
-  t.strictSame(userView({ id: '9', username: 'ada', createdAt }), { id: '9', username: 'ada', createdAt: createdAt.toISOString() });
+  t.strictSame(userView({ id: '9', username: 'ada', createdAt }), { id: '9', username: 'ada', displayName: 'ada', avatarUrl: null, emailVerified: false, createdAt: createdAt.toISOString() });
+  t.strictSame(
+    userView({ id: '9', username: 'ada', createdAt, displayName: 'Ada L.', avatarUrl: 'https://example.com/a.png', emailVerified: true }),
+    { id: '9', username: 'ada', displayName: 'Ada L.', avatarUrl: 'https://example.com/a.png', emailVerified: true, createdAt: createdAt.toISOString() },
+    'the display name shows; no email',
+  );
   const hook = { id: '5', forumId: '3', url: 'https://example.com/hook', events: ['PostCreated' as const], createdAt };
   t.strictSame(webhookView(hook), { id: '5', url: 'https://example.com/hook', events: ['PostCreated'], createdAt: createdAt.toISOString() }, 'no forum id (and never a secret)');
 });

@@ -75,7 +75,13 @@ export async function authorProfiles(db: Database, posts: readonly PostRecord[],
     const out = new Map<string, AuthorProfile>();
     const { rows } = await db.exec({ area: 'accounts', mode: 'read' }, userSql.selectProfiles, [missing]);
     for (const r of rows) {
-      out.set(r.id as string, { id: r.id as string, username: r.username as string, postCount: r.post_count as number, since: new Date(r.created_at as Date).toISOString() });
+      out.set(r.id as string, {
+        id: r.id as string,
+        username: r.username as string,
+        postCount: r.post_count as number,
+        since: new Date(r.created_at as Date).toISOString(),
+        avatarUrl: (r.avatar_url as string | null) ?? null,
+      });
     }
     return out;
   };

@@ -46,7 +46,7 @@ export const PostViewSchema = Type.Object(
           name: Type.String({ description: 'the name written with the post' }),
           profile: Type.Optional(
             Type.Object(
-              { id, username: Type.String(), postCount: Type.Integer(), since: isoTime },
+              { id, username: Type.String(), postCount: Type.Integer(), since: isoTime, avatarUrl: Type.Optional(Type.Union([Type.String(), Type.Null()])) },
               { ...closed, description: "a registered author's public profile, from the accounts partition" },
             ),
           ),

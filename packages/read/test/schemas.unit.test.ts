@@ -59,6 +59,9 @@ const eventOf = (type: EventType): ParleyEvent => {
     case 'WebhookDeleted':
       return makeEvent(type, { id: '5', forumId: '3', url: 'https://example.com/hook', events: ['PostCreated'], createdAt });
     case 'WebhookReplayRequested': return makeEvent(type, { webhookId: '5', eventId: '11' });
+    case 'ForumRoleGranted':
+    case 'ForumRoleRevoked':
+      return makeEvent(type, { forumId: '3', userId: '9', role: 'moderator', grantedBy: 'user:8', createdAt });
     case 'UserErased': return makeEvent(type, { userId: '9', erasureId: '2' });
     case 'GuestErasureRequested': return makeEvent(type, { erasureId: '2' });
     case 'AccountEmailRequested':

@@ -55,24 +55,35 @@ const roleView = (r: ForumRoleRecord): Omit<RoleView, 'username'> => ({
 /** Whoever acts: the acting account's id, when it is one (an owner acting on itself must leave an owner). */
 const actingUser = (cred: Credential): string | null => (cred.kind === 'user' ? cred.user.id : null);
 
+export interface RoleGrant {
+  forumId: string;
+  userId: string;
+  role: ForumRole;
+  /** who does it (the event's actor) */
+  actor: string;
+  /** who the role is from (the inviter, for an invitation); default: the actor */
+  grantedBy?: string;
+  /** the change must leave the forum an owner (an owner demoting itself) */
+  keepAnOwner: boolean;
+}
+
 /**
  * Gives an account a role in the forum, or changes the one it has; the same role again changes
- * nothing (no event). Inside the caller's accounts transaction when `ex` is given (an invite).
+ * nothing (no event). Runs in the caller's accounts transaction.
  */
-export async function grantRoleIn(ex: Executor, forum: Forum, cred: Credential, userId: string, role: ForumRole): Promise<ForumRoleRecord> {
-  const actor = actorLabel(actorOf(cred));
-  const keep = mustKeepAnOwner(actingUser(cred), userId);
+export async function grantRoleIn(ex: Executor, g: RoleGrant): Promise<ForumRoleRecord> {
+  const grantedBy = g.grantedBy ?? g.actor;
   for (let attempt = 0; attempt < 2; attempt++) {
-    const { rows } = await ex.query(roleSql.grantRole, [forum.id, userId, role, actor, keep]);
+    const { rows } = await ex.query(roleSql.grantRole, [g.forumId, g.userId, g.role, grantedBy, g.keepAnOwner]);
     if (rows.length) {
       const granted = roleSql.roleFromRow(rows[0]);
-      await appendEvent(ex, { forumId: forum.id, actor, event: makeEvent<ForumRoleGranted>('ForumRoleGranted', granted) });
+      await appendEvent(ex, { forumId: g.forumId, actor: g.actor, event: makeEvent<ForumRoleGranted>('ForumRoleGranted', granted) });
       return granted;
     }
-    const current = (await ex.query(roleSql.selectRole, [forum.id, userId])).rows[0];
-    if (!current || current.sso_forum_id !== null) throw new ParleyError('account_not_found', { details: { userId } });
-    if (current.role === role) return { forumId: forum.id, userId, role, grantedBy: actor, createdAt: new Date() };
-    if (current.role === 'owner' && keep) throw new ParleyError('last_owner');
+    const current = (await ex.query(roleSql.selectRole, [g.forumId, g.userId])).rows[0];
+    if (!current || current.sso_forum_id !== null) throw new ParleyError('account_not_found', { details: { userId: g.userId } });
+    if (current.role === g.role) return { forumId: g.forumId, userId: g.userId, role: g.role, grantedBy, createdAt: new Date() };
+    if (current.role === 'owner' && g.keepAnOwner) throw new ParleyError('last_owner');
     // the role changed between the two statements: once more against what is there now
   }
   throw new ParleyError('invalid_transition', { message: 'The role changed at the same moment; list the roles and try again.' });
@@ -81,7 +92,8 @@ export async function grantRoleIn(ex: Executor, forum: Forum, cred: Credential, 
 export async function grantRole(s: Services, cred: Credential, slug: string, userId: string, role: ForumRole): Promise<ForumRoleRecord> {
   checkId(userId, 'user id');
   const forum = await rolesForum(s, cred, slug);
-  return s.db.tx({ area: 'accounts' }, (ex) => grantRoleIn(ex, forum, cred, userId, role));
+  const grant = { forumId: forum.id, userId, role, actor: actorLabel(actorOf(cred)), keepAnOwner: mustKeepAnOwner(actingUser(cred), userId) };
+  return s.db.tx({ area: 'accounts' }, (ex) => grantRoleIn(ex, grant));
 }
 
 /**

@@ -1,6 +1,7 @@
 // Sign-in with an OpenID Connect provider (commands/oidc.ts): the list of providers for the
-// widget's buttons, the start (a redirect to the provider) and the callback (a page that hands
-// the session to the widget's frame). The start and the callback are pages a browser loads in a
+// widget's buttons, the start (a redirect to the provider), the callback (a page that hands the
+// session to the widget's frame, or in redirect mode a redirect back to the host page with a
+// one-time code) and the code's redemption. The start and the callback are pages a browser loads in a
 // popup: their refusals are HTML pages there (with the same stable code, also posted to the
 // opener), and JSON to any other client.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -8,11 +9,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import { OidcClients, parseOidcProviders } from '@parley/access';
 import { userView } from '@parley/domain';
-import { finishOidc, startOidc } from '../commands/oidc.ts';
+import { finishOidc, redeemOidc, startOidc } from '../commands/oidc.ts';
 import { toParleyError } from '../errors.ts';
 import { errorMessage, flowHeaders, sendPopupPage, wantsHtml } from '../oidc-page.ts';
-import { answers, OidcProvidersAnswer, OidcRedirect, OidcSessionAnswer } from '../responses.ts';
-import { OidcCallbackQuery, OidcProviderParams, OidcStartQuery } from '../schemas.ts';
+import { answers, OidcProvidersAnswer, OidcRedirect, OidcRedirectBack, OidcSessionAnswer, SessionAnswer } from '../responses.ts';
+import { OidcCallbackQuery, OidcProviderParams, OidcRedeemBody, OidcStartQuery } from '../schemas.ts';
 import type { Services } from '../services.ts';
 
 const oidcRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services: s }) => {
@@ -61,7 +62,7 @@ const oidcRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app
 
   app.get(
     '/v1/oidc/:provider/callback',
-    { attachValidation: true, schema: { tags: ['users'], params: OidcProviderParams, querystring: OidcCallbackQuery, response: answers({ 200: OidcSessionAnswer }) } },
+    { attachValidation: true, schema: { tags: ['users'], params: OidcProviderParams, querystring: OidcCallbackQuery, response: answers({ 200: OidcSessionAnswer, 302: OidcRedirectBack }) } },
     async (req, reply) => {
       try {
         if (req.validationError) throw req.validationError;
@@ -70,6 +71,7 @@ const oidcRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app
         const done = await finishOidc(s, oidc, req.params.provider, query, cookies);
         // the flow is over: its cookie goes
         reply.header('set-cookie', stringifySetCookie({ name: done.cookie, value: '', httpOnly: true, sameSite: 'lax', secure, path: '/v1/oidc/', maxAge: 0 }));
+        if (done.mode === 'redirect') return reply.headers(flowHeaders).redirect(done.location, 302);
         const message = { type: 'parley:session' as const, token: done.token, user: userView(done.user) };
         if (wantsHtml(req)) return sendPopupPage(reply, 200, apiOrigin, message);
         return reply.headers(flowHeaders).send(message);
@@ -78,6 +80,11 @@ const oidcRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app
       }
     },
   );
+
+  app.post('/v1/oidc/redeem', { schema: { tags: ['users'], body: OidcRedeemBody, response: answers({ 201: SessionAnswer }) } }, async (req, reply) => {
+    const { user, token } = await redeemOidc(s, req.body.code);
+    return reply.status(201).headers({ 'cache-control': 'no-store' }).send({ user: userView(user), token });
+  });
 };
 
 export default oidcRoutes;

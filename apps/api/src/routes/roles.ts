@@ -6,6 +6,8 @@ import type { ForumRole } from '@parley/domain';
 import type { Same } from '@parley/read';
 import { credential } from '../auth.ts';
 import { grantRole, listRoles, revokeRole, rotateModeratorKey } from '../commands/roles.ts';
+import { acceptInvite, inviteToForum } from '../commands/invites.ts';
+import invitePage from './invite-page.ts';
 import { answers, NoContent } from '../responses.ts';
 import { SlugParams } from '../schemas.ts';
 import type { Services } from '../services.ts';
@@ -31,6 +33,12 @@ const RolesAnswer = Type.Object({
 const RoleAnswer = Type.Object({ role: GrantedRole });
 const ModeratorKeyAnswer = Type.Object({ moderatorKey: Type.String({ description: 'the forum\'s new shared moderator key; shown once, the previous one stops working' }) });
 
+const InviteBody = Type.Object({ email: Type.String({ maxLength: 254 }), role: RoleName }, strict);
+const InviteAnswer = Type.Object({
+  invite: Type.Object({ email: Type.String(), role: RoleName, expiresAt: Type.String({ format: 'date-time', description: 'when the link stops working' }) }),
+});
+const AcceptInviteBody = Type.Object({ token: Type.String({ maxLength: 512, description: 'the token from the link\'s #token= fragment' }) }, strict);
+
 const tags = ['roles'];
 
 const roleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services: s }) => {
@@ -49,6 +57,16 @@ const roleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app
 
   app.post('/v1/forums/:slug/moderator-key', { schema: { tags, params: SlugParams, response: answers({ 201: ModeratorKeyAnswer }) } }, async (req, reply) =>
     reply.status(201).send({ moderatorKey: await rotateModeratorKey(s, await credential(req, s), req.params.slug) }));
+
+  app.post('/v1/forums/:slug/invites', { schema: { tags, params: SlugParams, body: InviteBody, response: answers({ 202: InviteAnswer }) } }, async (req, reply) =>
+    reply.status(202).send({ invite: await inviteToForum(s, await credential(req, s), req.params.slug, req.body) }));
+
+  app.post('/v1/forum-invites/accept', { schema: { tags, body: AcceptInviteBody, response: answers({ 200: RoleAnswer }) } }, async (req) => {
+    const r = await acceptInvite(s, await credential(req, s), req.body.token);
+    return { role: { userId: r.userId, role: r.role, grantedBy: r.grantedBy, createdAt: r.createdAt.toISOString() } };
+  });
+
+  await app.register(invitePage);
 };
 
 export default roleRoutes;

@@ -1,6 +1,6 @@
 // The account bar inside the session frame: "Sign in · Sign up" or "avatar Name · Sign out", and
-// the sign-in and sign-up forms, so a password is typed only on the Parley origin. Doing the
-// requests is the frame's (frame.ts); this file draws and reports.
+// the sign-in and sign-up forms, so a password is typed only on the Parley origin, and a button per
+// OpenID Connect provider. Doing the requests is the frame's (frame.ts); this file draws and reports.
 import { h, on, uniqueId } from '../dom.ts';
 import type { Text } from '../i18n.ts';
 import type { Reader } from './protocol.ts';
@@ -10,6 +10,10 @@ export interface AccountDeps {
   signIn(username: string, password: string): Promise<void>;
   signUp(username: string, email: string, password: string): Promise<void>;
   signOut(): Promise<void>;
+  /** the OpenID Connect providers the operator configured */
+  providers(): { id: string; name: string }[];
+  /** opens the provider's sign-in popup (from this click, inside the frame) */
+  oidc(provider: string): void;
   /** an error as the reader should read it */
   wording(e: unknown): string;
 }
@@ -46,7 +50,7 @@ function form(cls: string, d: AccountDeps, submitLabel: string, fields: [name: s
   return f;
 }
 
-export function accountBar(root: HTMLElement, d: AccountDeps): { show(user: Reader | null): void } {
+export function accountBar(root: HTMLElement, d: AccountDeps): { show(user: Reader | null): void; error(text: string): void } {
   const { t } = d;
   const bar = h('div', { class: 'parley-account' });
   const open = (which: 'in' | 'up') => {
@@ -78,10 +82,26 @@ export function accountBar(root: HTMLElement, d: AccountDeps): { show(user: Read
         btn('parley-signout', t.signOut, () => void d.signOut()),
       );
     } else {
-      bar.replaceChildren(h('span', { class: 'parley-guest' }, t.notSignedIn), btn('parley-signin', t.signIn, () => open('in')), btn('parley-signup', t.signUp, () => open('up')));
+      bar.replaceChildren(
+        h('span', { class: 'parley-guest' }, t.notSignedIn),
+        btn('parley-signin', t.signIn, () => open('in')),
+        btn('parley-signup', t.signUp, () => open('up')),
+        ...d.providers().map((p) => {
+          const b = btn('parley-oidc', t.signInWith(p.name), () => d.oidc(p.id));
+          b.dataset.provider = p.id;
+          return b;
+        }),
+        h('p', { class: 'parley-error', role: 'alert' }),
+      );
     }
     if (focus) bar.querySelector<HTMLElement>(focus)?.focus();
   }
   root.append(bar);
-  return { show: (user) => show(user) };
+  return {
+    show: (user) => show(user),
+    error(text) {
+      const p = bar.querySelector(':scope > .parley-error');
+      if (p) p.textContent = text;
+    },
+  };
 }

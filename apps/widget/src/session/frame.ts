@@ -35,7 +35,7 @@ function auth(): Record<string, string> {
 }
 
 interface Answer {
-  user: (Reader & Record<string, unknown>) | null;
+  user: Reader | null;
   token: string | null;
 }
 /** only the public fields of the API's user view travel to the page */
@@ -106,9 +106,25 @@ on(window, 'message', async (e: MessageEvent) => {
   }
 });
 
+// OpenID Connect: a popup on the API's origin runs the flow; its last page posts the session to
+// this window (its opener), addressed to the API's origin, so only this frame can receive it.
+let providers: { id: string; name: string }[] = [];
+let popup: Window | null = null;
+on(window, 'message', (e: MessageEvent) => {
+  if (e.origin !== location.origin || !popup || e.source !== popup) return;
+  const m = e.data as { type?: string; token?: unknown; user?: Reader; message?: unknown } | null;
+  if (m?.type === 'parley:session' && typeof m.token === 'string' && m.user) void signedIn({ user: m.user, token: m.token });
+  else if (m?.type === 'parley:error') bar.error(typeof m.message === 'string' ? m.message : t.errors.other);
+});
+
 const bar = accountBar(document.body, {
   t,
   wording,
+  providers: () => providers,
+  oidc(provider) {
+    const query = new URLSearchParams({ forum, mode: 'popup' });
+    popup = window.open(`${location.origin}/v1/oidc/${encodeURIComponent(provider)}/start?${query}`, 'parley-oidc', 'popup,width=520,height=680');
+  },
   signIn: async (username, password) => void (await signedIn(await api<Answer>('POST', '/v1/sessions', { username, password }))),
   signUp: async (username, email, password) => void (await signedIn(await api<Answer>('POST', '/v1/users', { username, email, password }))),
   signOut: async () => void (await signOut()),
@@ -118,6 +134,8 @@ new ResizeObserver(() => tell({ parley: 'size', height: Math.ceil(document.docum
 
 async function start(): Promise<void> {
   if (!trusted) return;
+  // none configured (or an older server): no buttons
+  providers = (await api<{ providers: { id: string; name: string }[] }>('GET', '/v1/oidc/providers').catch(() => ({ providers: [] }))).providers;
   // a stored session may have ended elsewhere (signed out everywhere, expired)
   if (session) await api('GET', '/v1/sessions', undefined, bearer(session)).catch((e) => e instanceof ApiError && e.code === 'unauthorized' && become(undefined));
   bar.show(reader());

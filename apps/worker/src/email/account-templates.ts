@@ -34,6 +34,16 @@ export const accountTemplates: { [K in AccountEmailKind]: (job: AccountEmailJob,
     action: 'Choose a new password',
     closing: `The link works once, for ${validFor(job, now)}. If you did not ask for this, ignore this email: your password stays as it is.`,
   }),
+  // details: forum (its name) and role, from the invite (apps/api commands/invites.ts)
+  forum_invite: (job, now) => ({
+    subject: `You are invited to ${job.details.role === 'owner' ? 'own' : 'moderate'} ${job.details.forum ?? 'a forum'}`,
+    paragraphs: [
+      'Hello,',
+      `You are invited to be ${job.details.role === 'owner' ? 'an owner' : 'a moderator'} of the comments of "${job.details.forum ?? 'a forum'}". Open the link below and sign in with your Parley account to accept.`,
+    ],
+    action: 'Accept the invitation',
+    closing: `The link works once, for ${validFor(job, now)}, for whoever signs in with it: do not forward it. If you did not expect this, ignore this email.`,
+  }),
 };
 
 const escapeHtml = (s: string): string =>

@@ -18,9 +18,22 @@ export const insertFlow = `INSERT INTO oidc_flows (state_hash, browser_hash, pro
 export const takeFlow = `DELETE FROM oidc_flows WHERE state_hash = $1
   RETURNING browser_hash, provider, forum_id::text, mode, code_verifier, nonce, return_to, expires_at > now() AS live`;
 
-/** Flows abandoned long ago (an hour past their end: until then a late callback is told "expired"), a batch at a time. */
-export const deleteStaleFlows = `DELETE FROM oidc_flows WHERE state_hash IN (
-  SELECT state_hash FROM oidc_flows WHERE expires_at < now() - interval '1 hour' LIMIT 100)`;
+/**
+ * Flows abandoned long ago (an hour past their end: until then a late callback is told "expired")
+ * and handoffs never redeemed, a batch of each at a time.
+ */
+export const deleteStaleFlows = `WITH flows AS (
+    DELETE FROM oidc_flows WHERE state_hash IN (
+      SELECT state_hash FROM oidc_flows WHERE expires_at < now() - interval '1 hour' LIMIT 100))
+  DELETE FROM oidc_handoffs WHERE code_hash IN (
+    SELECT code_hash FROM oidc_handoffs WHERE expires_at < now() - interval '1 hour' LIMIT 100)`;
+
+/** Redirect mode: $1 code hash, $2 user id, $3 seconds it may wait to be redeemed */
+export const insertHandoff = `INSERT INTO oidc_handoffs (code_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))`;
+
+/** The code named by $1 (its hash) is redeemed here, once; no row when it is unknown, used or expired. */
+export const takeHandoff = `WITH taken AS (DELETE FROM oidc_handoffs WHERE code_hash = $1 RETURNING user_id, expires_at > now() AS live)
+  SELECT ${userColumns} FROM taken JOIN users u ON u.id = taken.user_id WHERE taken.live`;
 
 /**
  * A known identity whose provider profile changed: the identity and its account follow it, in one

@@ -107,3 +107,14 @@ export const selectUnthreadedEvents = `SELECT id, type, schema_version, snapshot
 /** $1 ids, $2 new snapshots: the scrubbed snapshots replace the old ones */
 export const rewriteSnapshots = `UPDATE events e SET snapshot = v.snapshot FROM unnest($1::bigint[], $2::bytea[]) AS v(id, snapshot) WHERE e.id = v.id`;
 
+
+// ---- a guest's requests (by a link mailed to the address on their comments)
+
+/** $1 address (lower-cased): the name on the latest comment a guest left under it, on one shard */
+export const selectGuestName = `SELECT author_name FROM posts WHERE author_user_id IS NULL AND lower(author_email) = $1 ORDER BY id DESC LIMIT 1`;
+
+/** $1 address (lower-cased), $2 link kind, $3 minutes: was such a link mailed to it lately (one per address and window) */
+export const selectRecentGuestLink = `SELECT 1 FROM account_tokens WHERE user_id IS NULL AND lower(email) = $1 AND kind = $2 AND created_at > now() - make_interval(mins => $3) LIMIT 1`;
+
+/** $1 address (lower-cased): a guest's links (never an account's, whose address may be the same) */
+export const deleteGuestTokens = `DELETE FROM account_tokens WHERE user_id IS NULL AND lower(email) = $1`;

@@ -14,7 +14,7 @@ export const selectSessionUser = `SELECT ${userColumns.split(', ').map((c) => `u
 /** Public profiles of a page's authors, in one query by the set of ids (a join done in code): $1 user ids */
 export const selectProfiles = {
   name: 'parley_select_profiles',
-  text: 'SELECT id::text, username, post_count, created_at FROM users WHERE id = ANY($1::bigint[])',
+  text: 'SELECT id::text, username, post_count, created_at, avatar_url FROM users WHERE id = ANY($1::bigint[])',
 };
 
 const ssoUserColumns = userColumns;
