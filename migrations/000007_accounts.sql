@@ -34,6 +34,8 @@ CREATE TABLE account_email_log (
   event_id    bigint PRIMARY KEY,
   kind        text NOT NULL,
   token_id    text NOT NULL,
+  -- whose mail it was (null: a guest's address), for the account's export and erasure
+  user_id     bigint,
   recipient   text NOT NULL,
   status      text NOT NULL CHECK (status IN ('sending', 'sent', 'skipped', 'failed')),
   reason      text,
@@ -42,3 +44,4 @@ CREATE TABLE account_email_log (
   at          timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX account_email_log_recipient_idx ON account_email_log (recipient, at);
+CREATE INDEX account_email_log_user_idx ON account_email_log (user_id) WHERE user_id IS NOT NULL;

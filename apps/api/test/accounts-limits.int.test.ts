@@ -47,11 +47,16 @@ t.test('password-reset requests per address and per email', async (t) => {
   t.same([perAddress.status, perAddress.body.error.details.limit], [429, 'resetPerAddress'], 'the client\'s fifth request');
 });
 
-t.test('verification resends count per account', async (t) => {
-  const env = await accountsEnv(t, { resetPerEmail: 1 });
+t.test('verification mails (resends, new addresses) count per account', async (t) => {
+  const env = await accountsEnv(t, { resetPerEmail: 2 });
   const cleo = await env.register('limit-cleo', 'cleo@example.com');
   t.equal((await env.http('POST', '/v1/users/me/verification-email', { token: cleo.token })).status, 202);
+  const moved = (email: string) => env.http('PATCH', '/v1/users/me', { token: cleo.token, body: { email, currentPassword: PASSWORD } });
+  t.equal((await moved('cleo@new.example')).status, 200);
+  const refused = await moved('cleo@newer.example');
+  t.same([refused.status, refused.body.error.details.limit], [429, 'resetPerEmail']);
   t.equal((await env.http('POST', '/v1/users/me/verification-email', { token: cleo.token })).status, 429);
+  t.equal((await env.http('PATCH', '/v1/users/me', { token: cleo.token, body: { displayName: 'Cleo' } })).status, 200, 'other changes are not limited');
 });
 
 t.test('with REDIS_URL, every API process counts together', async (t) => {

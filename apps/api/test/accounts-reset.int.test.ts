@@ -84,6 +84,18 @@ t.test('an expired link is refused; a link mailed after it expired is not sent',
   t.equal(env.smtp.messages.length, 2);
 });
 
+t.test('a reset link dies when the account leaves the address it was sent to', async (t) => {
+  const env = await accountsEnv(t);
+  const eve = await env.register('reset-eve', 'eve@example.com');
+  await env.mails(1);
+  await env.http('POST', '/v1/password-resets', { body: { email: 'eve@example.com' } });
+  const { token } = linkOf((await env.mails(2))[1]);
+  t.equal((await env.http('PATCH', '/v1/users/me', { token: eve.token, body: { email: 'eve@new.example', currentPassword: PASSWORD } })).status, 200);
+  const refused = await env.http('POST', '/v1/password-resets/confirm', { body: { token, password: 'a brand new password' } });
+  t.same([refused.status, refused.body.error.code], [400, 'invalid_account_token']);
+  t.equal((await env.http('POST', '/v1/sessions', { body: { username: 'reset-eve', password: PASSWORD } })).status, 201, 'the password is unchanged');
+});
+
 t.test('registration answers alike whatever the address; a taken username is said', async (t) => {
   const env = await accountsEnv(t);
   const first = await env.http('POST', '/v1/users', { body: { username: 'reg-ada', email: 'ada@example.com', password: PASSWORD } });

@@ -29,7 +29,7 @@ t.test('bad input gets a 4xx with a stable code and loses nothing', async (t) =>
     ['whitespace-only message', 'POST', P, { body: { message: ' \n\t ', author: guest } }, 400, 'message_empty'],
     ['guest email not an email', 'POST', P, { body: { message: 'hi', author: { name: 'Ann', email: 'ann-at-example' } } }, 400, 'invalid_email'],
     ['no author and no token', 'POST', P, { body: { message: 'hi' } }, 400, 'invalid_author'],
-    ['blank guest name', 'POST', P, { body: { message: 'hi', author: { name: '  ', email: 'a@example.com' } } }, 400, 'invalid_author'],
+    ['blank guest name', 'POST', P, { body: { message: 'hi', author: { name: '  ', email: 'a@example.com' } } }, 400, 'name_required'],
     ['invalid forum slug', 'GET', '/v1/forums/Not_A_Slug', {}, 400, 'invalid_slug'],
     ['invalid slug on create', 'POST', '/v1/forums', { token: ADMIN_TOKEN, body: { slug: 'x', name: 'X' } }, 400, 'invalid_slug'],
     ['unknown forum', 'GET', '/v1/forums/no-such-forum', {}, 404, 'forum_not_found'],

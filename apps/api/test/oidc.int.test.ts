@@ -45,6 +45,9 @@ async function callback(s: Setup, url: URL | string, browser = s.browser): Promi
   return { status: res.status, body: await res.json() };
 }
 
+/** sessions on every database (one, or the split layout's accounts database and shards) */
+const sessionCount = async (s: Setup) => (await s.api.everywhere('SELECT count(*)::int AS n FROM sessions')).reduce((sum, r) => sum + r.n, 0);
+
 const signIn = async (s: Setup) => callback(s, await toCallback(s));
 
 const api = (s: Setup, path: string, token?: string) =>
@@ -165,8 +168,7 @@ t.test('callbacks that are refused', async (t) => {
 
   const other = await callback(s, `${s.base}/v1/oidc/nope/callback?state=x&code=y`);
   t.same([other.status, other.body.error.code], [404, 'oidc_provider_not_found'], 'an unknown provider');
-  const sessions = await s.api.everywhere('SELECT count(*)::int AS n FROM sessions');
-  t.same(sessions, [{ n: 1 }], 'only the genuine callback made a session');
+  t.equal(await sessionCount(s), 1, 'only the genuine callback made a session');
 });
 
 t.test('what the start refuses', async (t) => {
@@ -248,5 +250,5 @@ t.test('redirect mode: back to the host page with a one-time code', async (t) =>
   t.same(await refused(start(s.slug, `${site}/`)), [403, 'origin_not_allowed'], 'nor for a forum that lists none (popup only)');
   t.same(await refused(start(listed.slug)), [400, 'missing_field'], 'returnTo is needed');
   t.same(await refused(start(listed.slug, 'javascript:alert(1)')), [400, 'invalid_field']);
-  t.same(await s.api.everywhere('SELECT count(*)::int AS n FROM sessions'), [{ n: 1 }], 'only the redeemed code made a session');
+  t.equal(await sessionCount(s), 1, 'only the redeemed code made a session');
 });

@@ -112,7 +112,7 @@ t.test('demo pages: the real files, strict CSP, the embed snippet as documented,
     t.equal(r.headers['content-type'], 'text/html; charset=utf-8');
     t.equal(
       r.headers['content-security-policy'],
-      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self' ws://demo.example:3000 wss://demo.example:3000; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self' ws://demo.example:3000 wss://demo.example:3000; frame-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     );
     t.same([r.headers['x-content-type-options'], r.headers['referrer-policy']], ['nosniff', 'strict-origin-when-cross-origin']);
     t.ok(
@@ -150,7 +150,7 @@ t.test('the CSP takes only a well-formed Host', async (t) => {
   const get = await appWith(t, { demo: { dir: DEMO_PAGES_DIR } });
   const r = await get('GET', '/', { host: 'evil.example; script-src *' });
   t.equal(r.statusCode, 200);
-  t.match(String(r.headers['content-security-policy']), /connect-src 'self'; img-src/, 'a bad Host adds no source');
+  t.match(String(r.headers['content-security-policy']), /connect-src 'self'; frame-src 'self'; img-src/, 'a bad Host adds no source');
 });
 
 t.test('etagMatches', async (t) => {

@@ -39,6 +39,7 @@ t.test('describeConfig masks every secret and keeps the rest', async (t) => {
     SMTP_URL: 'smtp://a:b@mail:587',
     PARLEY_SECRET: 'sixteen-characters!',
     REDIS_URL: 'redis://:pw@r:6379',
+    PARLEY_OIDC_PROVIDERS: '[{"id":"corp","clientSecret":"pw@provider"}]',
   });
   const d = describeConfig(c);
   for (const [, o] of Object.entries(options)) {

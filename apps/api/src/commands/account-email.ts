@@ -28,6 +28,14 @@ export async function requestAccountEmail(ex: Executor, o: AccountEmailOrder): P
   return appendEvent(ex, { forumId: null, actor: actorLabel(o.actor), event: makeEvent<AccountEmailRequested>('AccountEmailRequested', snapshot) });
 }
 
+/** The row id of a link this server signed for this kind (no database): refuses forgeries before costly work. */
+export function checkAccountToken(config: Config, kind: AccountEmailKind, token: string): string {
+  // without a secret no link can be genuine
+  const id = config.secret ? verifyAccountToken(config.secret, kind, token.trim()) : undefined;
+  if (!id) throw new ParleyError('invalid_account_token');
+  return id;
+}
+
 export interface RedeemedToken {
   userId: string | null;
   email: string;
@@ -39,9 +47,7 @@ export interface RedeemedToken {
  * A forged, tampered, used, expired or other-kind token is one answer: invalid_account_token.
  */
 export async function redeemAccountToken(ex: Executor, config: Config, kind: AccountEmailKind, token: string): Promise<RedeemedToken> {
-  // without a secret no link can be genuine
-  const id = config.secret ? verifyAccountToken(config.secret, kind, token.trim()) : undefined;
-  if (!id) throw new ParleyError('invalid_account_token');
+  const id = checkAccountToken(config, kind, token);
   const { rows } = await ex.query(accountSql.redeemToken, [id, kind]);
   if (rows.length === 0) throw new ParleyError('invalid_account_token');
   return { userId: rows[0].user_id as string | null, email: rows[0].email as string, data: rows[0].data as Record<string, string> };

@@ -21,7 +21,7 @@ import {
 } from '@parley/domain';
 import type { Services } from '../services.ts';
 import type { AccountTokenBody, PasswordResetConfirmBody, ProfilePatch } from '../schemas.ts';
-import { redeemAccountToken, requestAccountEmail } from './account-email.ts';
+import { checkAccountToken, redeemAccountToken, requestAccountEmail } from './account-email.ts';
 
 export interface AccountView {
   user: UserView;
@@ -133,12 +133,14 @@ export async function requestPasswordReset(s: Services, rawEmail: string): Promi
 
 /** A new password by a reset link: every session ends, every other reset link too; a new session is returned. */
 export async function confirmPasswordReset(s: Services, body: PasswordResetConfirmBody): Promise<{ user: User; token: string }> {
+  // a forged link costs no password hash
+  checkAccountToken(s.config, 'password_reset', body.token);
   const passwordHash = await hashPassword(checkPassword(body.password));
   const token = newToken('user');
   const user = await s.db.tx({ area: 'accounts' }, async (ex) => {
     const link = await redeemAccountToken(ex, s.config, 'password_reset', body.token);
     const { rows } = await ex.query(accountSql.resetPassword, [link.userId, passwordHash, link.email]);
-    if (rows.length === 0) throw new ParleyError('invalid_account_token');
+    if (rows.length === 0) throw new ParleyError('invalid_account_token', { message: 'This link was sent to an address the account no longer has; ask for a new one at its current address.' });
     const user = userFromRow(rows[0]);
     await ex.query(accountSql.expireTokens, [user.id, 'password_reset']);
     await ex.query(userSql.deleteSessions, [user.id]);

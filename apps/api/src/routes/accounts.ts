@@ -14,8 +14,13 @@ import accountPages from './account-pages.ts';
 const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services; limits: AccountLimits }> = async (app, { services: s, limits }) => {
   app.get('/v1/users/me', { schema: { tags: ['users'], response: answers({ 200: AccountAnswer }) } }, async (req) => getAccount(s, await credential(req, s)));
 
-  app.patch('/v1/users/me', { schema: { tags: ['users'], body: ProfilePatch, response: answers({ 200: AccountAnswer }) } }, async (req) =>
-    updateProfile(s, await credential(req, s), req.body));
+  // a new address and a resend each mail a verification link: counted per account, so a session
+  // cannot mail any address it likes without end
+  app.patch('/v1/users/me', { schema: { tags: ['users'], body: ProfilePatch, response: answers({ 200: AccountAnswer }) } }, async (req, reply) => {
+    const cred = await credential(req, s);
+    if (cred.kind === 'user' && req.body.email !== undefined) await limits.take(reply, 'resetPerEmail', `user:${cred.user.id}`);
+    return updateProfile(s, cred, req.body);
+  });
 
   app.post('/v1/users/me/verification-email', { schema: { tags: ['users'], response: answers({ 202: AcceptedAnswer }) } }, async (req, reply) => {
     const cred = await credential(req, s);

@@ -76,7 +76,7 @@ function send(req: FastifyRequest, reply: FastifyReply, file: Loaded, type: stri
 // CSP source or add a directive.
 const HOST = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
-/** The demo pages' policy: only this origin, for scripts, styles and the realtime websocket. */
+/** The demo pages' policy: only this origin, for scripts, styles, the realtime websocket and the session frame. */
 export function demoCsp(host: string | undefined): string {
   const ws = host && HOST.test(host) ? ` ws://${host} wss://${host}` : '';
   return [
@@ -84,6 +84,7 @@ export function demoCsp(host: string | undefined): string {
     "script-src 'self'",
     "style-src 'self'",
     `connect-src 'self'${ws}`,
+    "frame-src 'self'",
     "img-src 'self' data:",
     "base-uri 'none'",
     "form-action 'none'",

@@ -130,6 +130,14 @@ const bar = accountBar(document.body, {
   signOut: async () => void (await signOut()),
 });
 
+// signed in or out in another tab (or another widget's frame on this page): follow it
+on(window, 'storage', (e: StorageEvent) => {
+  if (e.key !== store.key) return;
+  session = store.get();
+  bar.show(reader());
+  tell({ parley: 'user', user: reader() });
+});
+
 new ResizeObserver(() => tell({ parley: 'size', height: Math.ceil(document.documentElement.getBoundingClientRect().height) })).observe(document.documentElement);
 
 async function start(): Promise<void> {

@@ -13,6 +13,7 @@ export interface Session {
 export function sessionStore(forum: string) {
   const key = `parley:session:${forum}`;
   return {
+    key,
     get(): Session | undefined {
       try {
         const s = JSON.parse(localStorage.getItem(key) ?? 'null');

@@ -53,7 +53,7 @@ export const accountEmailLink = (publicUrl: string, secret: string, job: Pick<Ac
 async function sendOne(job: AccountEmailJob, ctx: SignalContext): Promise<Outcome | undefined> {
   const { config } = ctx;
   const unavailable = !config.smtpUrl ? 'no_smtp' : !config.secret ? 'no_secret' : null;
-  const { rows } = await ctx.db.exec({ area: 'accounts', mode: 'write' }, accountSql.claimAccountEmail, [job.eventId, job.kind, job.tokenId, job.to, unavailable]);
+  const { rows } = await ctx.db.exec({ area: 'accounts', mode: 'write' }, accountSql.claimAccountEmail, [job.eventId, job.kind, job.tokenId, job.to, unavailable, job.userId]);
   if (rows[0]?.status !== 'sending') return undefined;
   const link = accountEmailLink(config.publicUrl, config.secret!, job);
   const message = renderAccountEmail(job, link);

@@ -42,16 +42,16 @@ export const markEmailVerified = `UPDATE users SET email_verified_at = coalesce(
   WHERE id = $1 AND lower(email) = lower($2) RETURNING ${userColumns}`;
 
 /**
- * A new password by a reset link mailed to $3: the address is proven too, if still the account's.
+ * A new password by a reset link mailed to $3, only while that is still the account's address (a
+ * link to an address the account has left opens nothing); the address is proven by it too.
  * $1 user id, $2 new hash, $3 the address the link went to.
  */
-export const resetPassword = `UPDATE users SET password_hash = $2,
-    email_verified_at = CASE WHEN lower(email) = lower($3) THEN coalesce(email_verified_at, now()) ELSE email_verified_at END
-  WHERE id = $1 AND sso_forum_id IS NULL RETURNING ${userColumns}`;
+export const resetPassword = `UPDATE users SET password_hash = $2, email_verified_at = coalesce(email_verified_at, now())
+  WHERE id = $1 AND sso_forum_id IS NULL AND lower(email) = lower($3) RETURNING ${userColumns}`;
 
 /**
  * Claims the sending of one account email (one row per event): $1 event id, $2 kind, $3 token id,
- * $4 recipient, $5 why the worker cannot send (no_smtp, no_secret) or null. A link already used
+ * $4 recipient, $5 why the worker cannot send (no_smtp, no_secret) or null, $6 the user (or null). A link already used
  * or expired is not worth sending (skipped). The row becomes `sending` (the caller sends),
  * `skipped`, or stays as it was decided before (no row returned: nothing to do), except a
  * retryable failure, which is claimed again.
@@ -60,8 +60,8 @@ export const claimAccountEmail = `WITH decision AS (
     SELECT CASE WHEN $5::text IS NOT NULL THEN $5::text
       WHEN NOT EXISTS (SELECT 1 FROM account_tokens WHERE id = $3 AND used_at IS NULL AND expires_at > now()) THEN 'link_spent'
       END AS reason)
-  INSERT INTO account_email_log (event_id, kind, token_id, recipient, status, reason)
-  SELECT $1, $2, $3, $4, CASE WHEN reason IS NULL THEN 'sending' ELSE 'skipped' END, reason FROM decision
+  INSERT INTO account_email_log (event_id, kind, token_id, user_id, recipient, status, reason)
+  SELECT $1, $2, $3, $6, $4, CASE WHEN reason IS NULL THEN 'sending' ELSE 'skipped' END, reason FROM decision
   ON CONFLICT (event_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, retryable = false,
       attempts = account_email_log.attempts + 1, at = now()
     WHERE account_email_log.status = 'failed' AND account_email_log.retryable
