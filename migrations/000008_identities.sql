@@ -52,6 +52,15 @@ CREATE TABLE oidc_handoffs (
 );
 CREATE INDEX oidc_handoffs_expires_idx ON oidc_handoffs (expires_at);
 
+-- A forum's own OpenID Connect provider (optional; PUT /v1/forums/:slug/oidc): its users are the
+-- forum's own, like those its site signs in by SSO (users.sso_forum_id). The client secret is
+-- never sent, cached or logged, like sso_secret.
+ALTER TABLE forums
+  ADD COLUMN oidc_issuer        text,
+  ADD COLUMN oidc_client_id     text,
+  ADD COLUMN oidc_client_secret text,
+  ADD COLUMN oidc_name          text;
+
 -- A Parley account reached through a provider has no password: the shape rule keeps only that a
 -- forum's SSO user has both its forum and its site's id.
 ALTER TABLE users DROP CONSTRAINT users_sso_shape,

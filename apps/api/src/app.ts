@@ -20,6 +20,7 @@ import ssoRoutes from './routes/sso.ts';
 import personalDataRoutes from './routes/personal-data.ts';
 import oidcRoutes from './routes/oidc.ts';
 import roleRoutes from './routes/roles.ts';
+import userLinkRoutes from './routes/user-links.ts';
 import widgetRoutes, { type WidgetOptions } from './routes/widget.ts';
 import { registerCors } from './cors.ts';
 import { registerTextGuard } from './text-guard.ts';
@@ -157,7 +158,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
 
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
-  for (const plugin of [forumRoutes, threadRoutes, postRoutes, userRoutes, ssoRoutes, oidcRoutes, roleRoutes, unsubscribeRoutes, webhookRoutes, personalDataRoutes]) await routes.register(plugin, { services });
+  for (const plugin of [forumRoutes, threadRoutes, postRoutes, userRoutes, ssoRoutes, oidcRoutes, roleRoutes, userLinkRoutes, unsubscribeRoutes, webhookRoutes, personalDataRoutes]) await routes.register(plugin, { services });
   await routes.register(widgetRoutes, { widgetDir: deps.widgetDir, demo: deps.demo, forum: (slug) => services.forums.bySlug(slug) });
   return app;
 }

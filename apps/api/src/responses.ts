@@ -69,6 +69,9 @@ export const AccountAnswer = Type.Object({
 export const AcceptedAnswer = Type.Object({ accepted: Type.Literal(true) }, { description: 'taken; any email follows from the worker' });
 export const UserAnswer = Type.Object({ user: UserViewSchema });
 export const OidcProvidersAnswer = Type.Object({ providers: Type.Array(Type.Object({ id: Type.String(), name: Type.String({ description: 'what the sign-in button says' }) })) });
+export const OidcForumProviderAnswer = Type.Object({
+  provider: Type.Object({ id: Type.Literal('site'), name: Type.String(), issuer: Type.String(), clientId: Type.String() }, { description: 'the forum\'s own provider (never its secret); its sign-in routes are /v1/oidc/site/…' }),
+});
 export const OidcRedirect = Type.Null({ description: 'a redirect (302) to the provider\'s sign-in page (Location)' });
 export const OidcRedirectBack = Type.Null({ description: 'redirect mode: back to returnTo with #parley_oidc=<code> (redeem it with POST /v1/oidc/redeem) or #parley_oidc_error=<error code>' });
 export const OidcSessionAnswer = Type.Object(

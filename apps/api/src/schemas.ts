@@ -152,6 +152,17 @@ export const OidcStartQuery = Type.Object(
   strict,
 );
 export type OidcStartQuery = Static<typeof OidcStartQuery>;
+export const OidcProvidersQuery = Type.Object({ forum: Type.Optional(Type.String({ maxLength: 64, description: 'a forum\'s slug: its own provider is listed too' })) }, strict);
+export const OidcForumProviderBody = Type.Object(
+  {
+    issuer: Type.String({ maxLength: 2048, description: 'the provider\'s issuer identifier (https)' }),
+    clientId: Type.String({ minLength: 1, maxLength: 512 }),
+    clientSecret: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'never sent back; absent for a public client (PKCE only)' })),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'what the sign-in button says; default the forum\'s name' })),
+  },
+  strict,
+);
+export type OidcForumProviderBody = Static<typeof OidcForumProviderBody>;
 export const OidcRedeemBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 128, description: 'the parley_oidc value of the page\'s fragment' }) }, strict);
 export type OidcRedeemBody = Static<typeof OidcRedeemBody>;
 // providers add parameters of their own to the callback (session_state, scope, …): all are taken

@@ -22,6 +22,8 @@ export interface AccountsEnv {
   api: TestApi;
   smtp: TestSmtp;
   worker: TestWorker;
+  /** what the worker logged */
+  logs: string[];
   base: string;
   http(method: string, path: string, opts?: { body?: unknown; token?: string; headers?: Record<string, string> }): Promise<HttpReply>;
   /** registers a user: its id and session token */
@@ -35,7 +37,8 @@ export interface AccountsEnv {
 export async function accountsEnv(t: TapTest, overrides: Partial<Config> = {}): Promise<AccountsEnv> {
   const smtp = await testSmtp(t);
   const api = await testApi(t, { secret: SECRET, publicUrl: PUBLIC_URL, smtpUrl: smtp.url, ...overrides });
-  const worker = await testWorker(t, { db: api.db, url: api.url, config: api.config });
+  const logs: string[] = [];
+  const worker = await testWorker(t, { db: api.db, url: api.url, config: api.config }, { log: (line) => logs.push(line) });
   await api.app.listen({ port: 0, host: '127.0.0.1' });
   const address = api.app.server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -64,6 +67,7 @@ export async function accountsEnv(t: TapTest, overrides: Partial<Config> = {}): 
     api,
     smtp,
     worker,
+    logs,
     base,
     http,
     async register(username, email, password = PASSWORD) {

@@ -121,3 +121,18 @@ t.test('without SMTP the mail is logged as skipped and the account works', async
   t.same(rows, [{ status: 'skipped', reason: 'no_smtp' }]);
   t.equal((await env.http('GET', '/v1/users/me', { token: fay.token })).status, 200);
 });
+
+t.test('a mail the server refuses for good is logged as failed, and the worker\'s log names no address or link', async (t) => {
+  const env = await accountsEnv(t);
+  env.smtp.refuseWith(550);
+  await env.register('verify-gus', 'gus@example.com');
+  await env.worker.drain();
+  const { rows } = await env.api.db.exec({ area: 'accounts', mode: 'read', fresh: true }, 'SELECT status, retryable, reason FROM account_email_log');
+  t.same(rows.map((r) => [r.status, r.retryable]), [['failed', false]], 'a 5xx is final: never sent twice');
+  t.match(rows[0].reason, /550/);
+  t.match(env.logs.join('\n'), /account email: verify_email of event \d+ failed/);
+  t.notMatch(env.logs.join('\n'), /gus@example\.com|#token=/, 'no address, no link in the log');
+  env.smtp.refuseWith(null);
+  await env.worker.drain();
+  t.equal(env.smtp.messages.length, 0);
+});

@@ -2,8 +2,9 @@
 // the ones the API applies, through realtime's two ways to authenticate: a subscription's `key`,
 // or the bearer token of the connection's upgrade request. Either may be the forum's moderator key,
 // the admin token, or the session of an account with a role in the forum (read with the session,
-// so a removed role admits nothing from the next subscription on).
-import { bearerToken, checkSubscriptionOrigin, moderates, resolveToken, type AuthDeps } from '@parley/access';
+// so a removed role admits nothing from the next subscription on). A moderator subscription keeps
+// what admitted it (its grant), which reauth.ts re-checks while it lasts.
+import { bearerToken, checkSubscriptionOrigin, hashToken, moderates, resolveToken, type AuthDeps, type Credential } from '@parley/access';
 import { ParleyError, type Forum } from '@parley/domain';
 
 export interface Applicant {
@@ -14,7 +15,22 @@ export interface Applicant {
   origin: string | undefined;
 }
 
-export type Admission = { moderator: boolean } | { refused: ParleyError };
+/**
+ * What admitted a moderator subscription, to be re-checked while it lasts: a session or a forum key
+ * (by the token's hash; the token itself is not kept), or the admin token (static: never re-checked).
+ */
+export type Grant = { kind: 'session'; hash: Buffer } | { kind: 'key'; hash: Buffer } | { kind: 'admin' };
+
+export type Admission = { moderator: false } | { moderator: true; grant: Grant } | { refused: ParleyError };
+
+/** The grant of a credential that moderates (admin, a forum's key, a session); the key is known by the hash its token has. */
+function grantOf(c: Exclude<Credential, { kind: 'none' }>, token: string): Grant {
+  switch (c.kind) {
+    case 'admin': return { kind: 'admin' };
+    case 'user': return { kind: 'session', hash: c.session ?? hashToken(token) };
+    default: return { kind: 'key', hash: hashToken(token) };
+  }
+}
 
 /**
  * Admits a subscription to a thread of this forum, or says why not. A key that doesn't moderate
@@ -31,7 +47,8 @@ export async function admit(forum: Forum, who: Applicant, deps: AuthDeps): Promi
   } catch (err) {
     return { refused: err as ParleyError };
   }
-  return { moderator };
+  if (!moderator || credential === undefined || token === undefined) return { moderator: false };
+  return { moderator: true, grant: grantOf(credential, token) };
 }
 
 /** The upgrade's bearer token. A malformed Authorization header counts as none: the connection is public, and a subscription can still bring a key. */

@@ -5,6 +5,7 @@
 //              thread heads makes a hub read the missing events from the log.
 // A lost publish therefore delays an event (by at most one sweep) but never loses it.
 import type { BusMessage } from '@parley/data';
+import type { Grant } from './access.ts';
 import type { BusListener, BusSubscriber } from './bus.ts';
 import type { EventLog } from './event-log.ts';
 import { Hub, render, type HubOptions, type Subscriber } from './hub.ts';
@@ -12,6 +13,8 @@ import { Hub, render, type HubOptions, type Subscriber } from './hub.ts';
 /** A connection's subscription to one thread. */
 export interface Sub extends Subscriber {
   hub: Hub;
+  /** what admitted a moderator subscription (reauth.ts re-checks it) */
+  grant?: Grant;
 }
 
 export interface HubsOptions {

@@ -7,6 +7,7 @@
 //   subscriptions.ts  a connection's operations, admitted to the hubs
 //   hubs.ts, hub.ts   one hub per served thread, fed by the bus (bus.ts) and the log (event-log.ts)
 //   heartbeat.ts, idle.ts  timers over every connection, on an injectable clock (clock.ts)
+//   reauth.ts         re-checks moderator subscriptions' sessions and keys (revocation)
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -20,6 +21,7 @@ import { databaseCheck } from './health.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { Hubs } from './hubs.ts';
 import { idleTimeout } from './idle.ts';
+import { startReauth } from './reauth.ts';
 import { CLOSE_RESTART, helloFrame, REALTIME_PATH } from './protocol.ts';
 import { Subscriptions } from './subscriptions.ts';
 
@@ -78,9 +80,10 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
     onError: logError,
   });
   const started = hubs.bus.start().catch((err: Error) => log(`realtime: bus did not start (${err.message}); the sweep delivers until it does`));
+  const auth = { db, forums, adminToken: config.adminToken };
   const subscriptions = new Subscriptions({
     hubs,
-    auth: { db, forums, adminToken: config.adminToken },
+    auth,
     maxSubscriptions: config.realtimeMaxSubscriptions,
     maxReplay: config.realtimeMaxReplay,
     clock,
@@ -104,6 +107,13 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
   });
   heartbeat.start();
   const stopIdle = idleTimeout(config.realtimeIdleSeconds * 1000, clock, () => conns.values());
+  const stopReauth = startReauth({
+    periodMs: config.realtimeReauthSeconds * 1000,
+    deps: auth,
+    connections: () => conns.values(),
+    revoke: ({ c, threadId, sub }) => subscriptions.revoke(c, threadId, sub),
+    onError: logError,
+  });
 
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     const c = new Connection(ws, req.headers.origin, upgradeToken(req.headers.authorization), connectionOptions);
@@ -166,6 +176,7 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
       closing ??= (async () => {
         closed = true;
         stopIdle();
+        stopReauth();
         heartbeat.stop();
         hubs.stopSweeping();
         const gone = [...wss.clients].map((ws) => new Promise<void>((ok) => ws.once('close', () => ok())));

@@ -74,6 +74,7 @@ export class Subscriptions {
         return c.refuse(refusalFrame(admission.refused, threadId));
       }
       const { moderator } = admission;
+      const grant = admission.moderator ? admission.grant : undefined;
       if (after !== undefined && after > hub.lastSeq) await hub.fill();
       if (!still()) return abandon();
       if (after !== undefined && (after > hub.lastSeq || hub.lastSeq - after > maxReplay)) {
@@ -85,6 +86,7 @@ export class Subscriptions {
         hub,
         cursor: after ?? hub.lastSeq,
         moderator,
+        ...(grant ? { grant } : {}),
         busy: false,
         active: true,
         room: () => c.room(),
@@ -110,6 +112,20 @@ export class Subscriptions {
     }
     if (c.subs!.size === 0) c.idleSince = this.opts.clock.now();
     c.sendJson(unsubscribedFrame(threadId));
+  }
+
+  /**
+   * A moderator subscription whose grant no longer moderates its forum (reauth.ts): it ends, and
+   * the client is told why (an error frame with its threadId). Not a refusal: it counts toward no
+   * budget. Nothing happens when the subscription is gone or was replaced meanwhile.
+   */
+  revoke(c: Connection, threadId: string, sub: Sub): void {
+    if (c.dead || c.subs?.get(threadId) !== sub) return;
+    c.subs.delete(threadId);
+    sub.hub.remove(sub);
+    this.opts.hubs.release(sub.hub);
+    if (c.subs.size === 0) c.idleSince = this.opts.clock.now();
+    c.sendJson(errorFrame('credential_revoked', undefined, threadId));
   }
 
   /** The connection is over: every subscription it holds goes. */

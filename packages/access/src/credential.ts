@@ -9,7 +9,16 @@ export type Credential =
   | { kind: 'none' }
   | { kind: 'admin' }
   | { kind: 'moderator'; forum: Forum }
-  | { kind: 'user'; user: User; /** the session's token hash (sessions.token_hash) */ session?: Buffer; /** its roles per forum, read with the session */ roles: ForumRoles }
+  | {
+      kind: 'user';
+      user: User;
+      /** the session's token hash (sessions.token_hash) */
+      session?: Buffer;
+      /** its roles per forum, read with the session */
+      roles: ForumRoles;
+      /** for a user a site signed in: the other forums the admin linked it to, read with the session */
+      links: ReadonlySet<string>;
+    }
   | { kind: 'edit'; hash: Buffer };
 
 export interface AuthDeps {
@@ -38,13 +47,34 @@ export async function resolveToken(token: string, deps: AuthDeps): Promise<Exclu
     const session = hashToken(token);
     // the roles come in the same query: a role removed a moment ago is gone at this request
     const { rows } = await deps.db.exec({ area: 'accounts', mode: 'read' }, userSql.selectSessionUser, [session]);
-    if (rows.length === 0) return undefined;
-    const user = userFromRow(rows[0]);
-    return { kind: 'user', user, session, roles: rolesFromRow(rows[0].roles, user.ssoForumId) };
+    return rows.length === 0 ? undefined : sessionCredential(rows[0]);
   }
   if (token.startsWith(tokenPrefix.edit)) return { kind: 'edit', hash: hashToken(token) };
   if (deps.adminToken !== undefined && safeEqual(token, deps.adminToken)) return { kind: 'admin' };
   return undefined;
+}
+
+type UserCredential = Extract<Credential, { kind: 'user' }>;
+
+const noLinks: ReadonlySet<string> = new Set();
+
+/** A row of the session query (userSql.selectSessionUser / selectSessionUsers): the user, its roles and its links. */
+function sessionCredential(row: Record<string, unknown>): UserCredential {
+  const user = userFromRow(row);
+  const links = user.ssoForumId !== undefined && Array.isArray(row.linked_forums) && row.linked_forums.length > 0 ? new Set(row.linked_forums.map(String)) : noLinks;
+  return { kind: 'user', user, session: row.token_hash as Buffer, roles: rolesFromRow(row.roles, user.ssoForumId), links };
+}
+
+/**
+ * The sessions among these token hashes that still hold, as credentials, by the hash in hex: one
+ * accounts query for them all (realtime re-checks every live subscription's session this way).
+ */
+export async function resolveSessions(hashes: readonly Buffer[], deps: Pick<AuthDeps, 'db'>): Promise<Map<string, UserCredential>> {
+  const found = new Map<string, UserCredential>();
+  if (hashes.length === 0) return found;
+  const { rows } = await deps.db.exec({ area: 'accounts', mode: 'read' }, userSql.selectSessionUsers, [hashes]);
+  for (const row of rows) found.set((row.token_hash as Buffer).toString('hex'), sessionCredential(row));
+  return found;
 }
 
 /** The credential an Authorization header's value carries; an unknown or expired token is `unauthorized`, never "anonymous". */
@@ -56,10 +86,10 @@ export async function credentialOf(header: string | undefined, deps: AuthDeps): 
   return c;
 }
 
-/** A user a forum's site signed in (SSO) belongs to that forum: anywhere else it is refused. */
+/** A user a forum's site signed in (SSO) belongs to that forum, and to those the admin linked it to: anywhere else it is refused. */
 export function checkUserForum(c: Credential, forumId: string): void {
-  if (c.kind === 'user' && c.user.ssoForumId !== undefined && c.user.ssoForumId !== forumId) {
-    throw new ParleyError('forbidden', { message: 'This account was signed in by another forum\'s site; it takes part only there.' });
+  if (c.kind === 'user' && c.user.ssoForumId !== undefined && c.user.ssoForumId !== forumId && !c.links.has(forumId)) {
+    throw new ParleyError('forbidden', { message: 'This account was signed in by another forum\'s site; it takes part only there, and in the forums the admin linked it to.' });
   }
 }
 

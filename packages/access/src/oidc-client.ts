@@ -3,8 +3,10 @@
 // ID token's checks (signature, issuer, audience, expiry, nonce; the `iss` response parameter
 // where the provider sends it). What went wrong becomes a registry error: a provider that can't be
 // reached is 503 oidc_provider_unavailable, one that refuses is oidc_denied or oidc_login_failed.
+import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import { ParleyError } from '@parley/domain';
+import { guardedFetch, type GuardedFetch } from './oidc-fetch.ts';
 import type { OidcProvider } from './oidc-providers.ts';
 
 /** Who the provider says signed in. `email` only when the provider vouches for it (email_verified). */
@@ -29,6 +31,8 @@ const TIMEOUT_SECONDS = 10;
 /** a provider's metadata is fetched again after this (its keys have their own cache in openid-client) */
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
 const SCOPE = 'openid email profile';
+/** providers whose configuration is kept at once (the operator's and forums') */
+const MAX_CONFIGS = 256;
 
 export const newOidcChecks = (): OidcChecks => ({ state: client.randomState(), nonce: client.randomNonce(), codeVerifier: client.randomPKCECodeVerifier() });
 
@@ -43,10 +47,16 @@ export class OidcClients {
   readonly #configs = new Map<string, { at: number; config: Promise<client.Configuration> }>();
 
   readonly #opts: { allowHttp: boolean; publicUrl: string };
+  #guarded: GuardedFetch | undefined;
 
   constructor(providers: readonly OidcProvider[], opts: { allowHttp: boolean; publicUrl: string }) {
     this.#providers = new Map(providers.map((p) => [p.id, p]));
     this.#opts = opts;
+  }
+
+  /** closes the connections kept to forums' providers */
+  async close(): Promise<void> {
+    await this.#guarded?.close();
   }
 
   /** id and name of each provider, in the configured order (the widget's buttons) */
@@ -114,20 +124,29 @@ export class OidcClients {
   }
 
   #config(p: OidcProvider): Promise<client.Configuration> {
-    const cached = this.#configs.get(p.id);
+    // a forum's provider changes with its settings: the key names everything the configuration holds
+    const key = [p.id, p.forumId, p.issuer, p.clientId, p.clientSecret && createHash('sha256').update(p.clientSecret).digest('base64url')].join('\n');
+    const cached = this.#configs.get(key);
     if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.config;
+    // bounded: forums' providers come and go; the oldest is forgotten first
+    if (this.#configs.size >= MAX_CONFIGS) this.#configs.delete(this.#configs.keys().next().value!);
     const config = client.discovery(
       new URL(p.issuer),
       p.clientId,
       p.clientSecret,
       p.clientSecret === undefined ? client.None() : client.ClientSecretPost(p.clientSecret),
-      { execute: this.#opts.allowHttp ? [client.allowInsecureRequests] : [], timeout: TIMEOUT_SECONDS },
+      {
+        execute: this.#opts.allowHttp ? [client.allowInsecureRequests] : [],
+        timeout: TIMEOUT_SECONDS,
+        // a forum's provider never reaches the server's own network (oidc-fetch.ts)
+        ...(p.forumId !== undefined ? { [client.customFetch]: (this.#guarded ??= guardedFetch(this.#opts.allowHttp)) } : {}),
+      },
     ).catch((err: unknown) => {
       // a provider that was away is asked again by the next sign-in
-      this.#configs.delete(p.id);
+      this.#configs.delete(key);
       throw new ParleyError('oidc_provider_unavailable', { details: { provider: p.id }, internal: err });
     });
-    this.#configs.set(p.id, { at: Date.now(), config });
+    this.#configs.set(key, { at: Date.now(), config });
     return config;
   }
 }

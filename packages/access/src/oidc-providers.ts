@@ -13,9 +13,13 @@ export interface OidcProvider {
   clientId: string;
   /** absent: a public client (PKCE only, no client authentication) */
   clientSecret?: string;
+  /** a forum's own provider (id FORUM_PROVIDER_ID): the forum, whose users it signs in */
+  forumId?: string;
 }
 
 const ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
+/** the id of a forum's own provider (PUT /v1/forums/:slug/oidc), never an operator's */
+export const FORUM_PROVIDER_ID = 'site';
 
 function text(entry: Record<string, unknown>, field: string, where: string, max: number): string {
   const v = entry[field];
@@ -28,6 +32,7 @@ function provider(entry: unknown, index: number, allowHttp: boolean): OidcProvid
   const e = entry as Record<string, unknown>;
   const id = text(e, 'id', `entry ${index}`, 32);
   if (!ID.test(id)) throw new ConfigError(`PARLEY_OIDC_PROVIDERS: entry ${index}'s id must be lowercase letters, digits and hyphens (at most 32)`);
+  if (id === FORUM_PROVIDER_ID) throw new ConfigError(`PARLEY_OIDC_PROVIDERS: entry ${index}'s id "${FORUM_PROVIDER_ID}" is kept for a forum's own provider; choose another`);
   const where = `provider "${id}"`;
   const issuer = text(e, 'issuer', where, 2048);
   let url: URL;

@@ -68,7 +68,7 @@ t.test('moderates: the admin, or the moderator of that forum', async (t) => {
     [{ kind: 'admin' }, true],
     [{ kind: 'moderator', forum }, true],
     [{ kind: 'moderator', forum: aForum('8') }, false],
-    [{ kind: 'user', user: { id: '3' } as never, roles: new Map() }, false],
+    [{ kind: 'user', user: { id: '3' } as never, roles: new Map(), links: new Set() }, false],
     [{ kind: 'edit', hash: hashToken('pet_x') }, false],
     [{ kind: 'none' }, false],
   ];

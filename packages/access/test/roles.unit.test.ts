@@ -11,7 +11,7 @@ import { aForum } from './fixtures.ts';
 const account = (id: string, extra: Partial<User> = {}): User => ({ id, username: `u${id}`, createdAt: new Date(0), ...extra });
 const user = (roles: string[], extra: Partial<User> = {}): Credential => {
   const u = account('3', extra);
-  return { kind: 'user', user: u, roles: rolesFromRow(roles, u.ssoForumId) };
+  return { kind: 'user', user: u, roles: rolesFromRow(roles, u.ssoForumId), links: new Set() };
 };
 
 t.test('rolesFromRow reads "<forum>:<role>" and ignores anything else', async (t) => {

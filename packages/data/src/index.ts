@@ -14,6 +14,8 @@ export * as accountSql from './sql/accounts.ts';
 export * from './account-token.ts';
 export * as identitySql from './sql/identities.ts';
 export * as roleSql from './sql/roles.ts';
+export * as userLinkSql from './sql/user-links.ts';
+export * as inviteSql from './sql/invites.ts';
 export * as signalSql from './sql/signals.ts';
 export * as counterSql from './sql/counters.ts';
 export * as rebuildSql from './sql/rebuild.ts';

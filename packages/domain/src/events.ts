@@ -6,6 +6,7 @@ import type { AccountEmailRequest } from './account-email.ts';
 import type { Webhook } from './webhooks.ts';
 import type { GuestErasure, UserErasure } from './erasure.ts';
 import type { ForumRoleRecord } from './roles.ts';
+import type { ForumInviteCancellation, UserForumLink } from './user-links.ts';
 
 interface EventBase<T extends string, V extends number, S> {
   type: T;
@@ -47,6 +48,12 @@ export type WebhookReplayRequested = EventBase<'WebhookReplayRequested', 1, { we
 export type ForumRoleGranted = EventBase<'ForumRoleGranted', 1, ForumRoleRecord>;
 /** An account's role in a forum was removed: the role as it was. */
 export type ForumRoleRevoked = EventBase<'ForumRoleRevoked', 1, ForumRoleRecord>;
+/** An owner (or the admin) cancelled an invitation to a role before it was used: its link is refused. */
+export type ForumInviteCancelled = EventBase<'ForumInviteCancelled', 1, ForumInviteCancellation>;
+/** The admin let a user another forum's site signed in take part in this forum. */
+export type UserForumLinked = EventBase<'UserForumLinked', 1, UserForumLink>;
+/** The admin removed that link: the user takes part in its own forum only again. */
+export type UserForumUnlinked = EventBase<'UserForumUnlinked', 1, UserForumLink>;
 
 export type ParleyEvent =
   | ForumCreated
@@ -71,7 +78,10 @@ export type ParleyEvent =
   | WebhookDeleted
   | WebhookReplayRequested
   | ForumRoleGranted
-  | ForumRoleRevoked;
+  | ForumRoleRevoked
+  | ForumInviteCancelled
+  | UserForumLinked
+  | UserForumUnlinked;
 
 export type EventType = ParleyEvent['type'];
 
@@ -99,6 +109,9 @@ export const eventVersions: { [T in EventType]: Extract<ParleyEvent, { type: T }
   WebhookReplayRequested: 1,
   ForumRoleGranted: 1,
   ForumRoleRevoked: 1,
+  ForumInviteCancelled: 1,
+  UserForumLinked: 1,
+  UserForumUnlinked: 1,
 };
 
 export const postEventTypes = ['PostCreated', 'PostEdited', 'PostApproved', 'PostMarkedSpam', 'PostDeleted', 'PostRestored', 'PostAuthorErased'] as const;

@@ -10,5 +10,6 @@ export * from './views.ts';
 export * from './webhooks.ts';
 export * from './erasure.ts';
 export * from './roles.ts';
+export * from './user-links.ts';
 export * from './account-email.ts';
 export * from './profile.ts';

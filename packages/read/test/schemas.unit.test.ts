@@ -62,6 +62,10 @@ const eventOf = (type: EventType): ParleyEvent => {
     case 'ForumRoleGranted':
     case 'ForumRoleRevoked':
       return makeEvent(type, { forumId: '3', userId: '9', role: 'moderator', grantedBy: 'user:8', createdAt });
+    case 'ForumInviteCancelled': return makeEvent(type, { forumId: '3', inviteId: 'AAAAAAAAAAAAAAAA', role: 'moderator' });
+    case 'UserForumLinked':
+    case 'UserForumUnlinked':
+      return makeEvent(type, { userId: '9', forumId: '3', linkedBy: 'admin', createdAt });
     case 'UserErased': return makeEvent(type, { userId: '9', erasureId: '2' });
     case 'GuestErasureRequested': return makeEvent(type, { erasureId: '2' });
     case 'AccountEmailRequested':

@@ -97,6 +97,8 @@ export async function resendVerification(s: Services, cred: Credential): Promise
 }
 
 export async function verifyEmail(s: Services, body: AccountTokenBody): Promise<User> {
+  // a forged link opens no transaction
+  checkAccountToken(s.config, 'verify_email', body.token);
   return s.db.tx({ area: 'accounts' }, async (ex) => {
     const link = await redeemAccountToken(ex, s.config, 'verify_email', body.token);
     // the account changed its address since: this link proves the old one only

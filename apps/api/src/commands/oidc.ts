@@ -9,11 +9,12 @@
 // (issuer, subject) only, never by email; it is created or brought up to date with its event and a
 // new session in one accounts transaction.
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { hashToken, newOidcChecks, newToken, type OidcClients, type OidcIdentity, type OidcProvider } from '@parley/access';
+import { FORUM_PROVIDER_ID, hashToken, newOidcChecks, newToken, type OidcClients, type OidcIdentity, type OidcProvider } from '@parley/access';
 import { appendEvent, identitySql, userFromRow, userSql, type Executor } from '@parley/data';
 import { actorLabel, makeEvent, ParleyError, type Forum, type User, type UserRegistered, type UserUpdated } from '@parley/domain';
 import type { Services } from '../services.ts';
 import { getForum } from './forums.ts';
+import { forumProvider, forumUser } from './oidc-forum.ts';
 
 export type OidcMode = 'popup' | 'redirect';
 
@@ -32,9 +33,13 @@ const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
 /** One cookie per flow (a reader may have two sign-in windows open), named by its state's hash. */
 export const flowCookieName = (state: string): string => `parley_oidc_${sha256(`cookie:${state}`).subarray(0, 9).toString('base64url')}`;
 
+const providerOf = (s: Services, oidc: OidcClients, id: string, forum: Forum): Promise<OidcProvider> | OidcProvider =>
+  id === FORUM_PROVIDER_ID ? forumProvider(s, forum) : oidc.provider(id);
+
 export async function startOidc(s: Services, oidc: OidcClients, providerId: string, q: { forum: string; mode: OidcMode; returnTo?: string }): Promise<StartedFlow> {
-  const provider = oidc.provider(providerId);
+  if (providerId !== FORUM_PROVIDER_ID) oidc.provider(providerId);
   const forum = await getForum(s, q.forum);
+  const provider = await providerOf(s, oidc, providerId, forum);
   const returnTo = q.mode === 'redirect' ? checkReturnTo(forum, q.returnTo) : null;
   const checks = newOidcChecks();
   // the provider is asked first: when it is away the reader is told so and nothing is stored
@@ -85,19 +90,22 @@ export type FinishedFlow = { /** the flow's cookie, to clear */ cookie: string }
  * provider's parameters, checked by openid-client); `cookies` the request's cookies.
  */
 export async function finishOidc(s: Services, oidc: OidcClients, providerId: string, query: string, cookies: Record<string, string | undefined>): Promise<FinishedFlow> {
-  const provider = oidc.provider(providerId);
+  if (providerId !== FORUM_PROVIDER_ID) oidc.provider(providerId);
   const state = new URLSearchParams(query).get('state');
   if (!state || state.length > 512) throw new ParleyError('oidc_state_invalid');
   const { rows } = await s.db.exec({ area: 'accounts', mode: 'write' }, identitySql.takeFlow, [sha256(state)]);
   const flow = rows[0];
   const browser = cookies[flowCookieName(state)];
-  if (!flow || flow.provider !== provider.id || !browser || !timingSafeEqual(sha256(browser), flow.browser_hash as Buffer)) {
+  if (!flow || flow.provider !== providerId || !browser || !timingSafeEqual(sha256(browser), flow.browser_hash as Buffer)) {
     throw new ParleyError('oidc_state_invalid');
   }
   const cookie = flowCookieName(state);
   const returnTo = flow.return_to as string | null;
   try {
     if (!flow.live) throw new ParleyError('oidc_flow_expired');
+    const forum = await s.forums.byId(flow.forum_id as string);
+    if (!forum) throw new ParleyError('forum_not_found');
+    const provider = await providerOf(s, oidc, providerId, forum);
     const identity = await oidc.exchange(provider, query, { state, nonce: flow.nonce as string, codeVerifier: flow.code_verifier as string });
     if (returnTo === null) {
       const token = newToken('user');
@@ -147,6 +155,7 @@ async function signIn(s: Services, provider: OidcProvider, id: OidcIdentity, han
 }
 
 async function identityUser(ex: Executor, provider: OidcProvider, id: OidcIdentity): Promise<User> {
+  if (provider.forumId !== undefined) return forumUser(ex, provider.forumId, id);
   const profile = [id.email ?? null, id.name ?? null, id.picture ?? null];
   const updated = await ex.query(identitySql.updateIdentity, [id.issuer, id.subject, ...profile]);
   if (updated.rows.length) {

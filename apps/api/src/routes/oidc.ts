@@ -9,11 +9,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import { OidcClients, parseOidcProviders } from '@parley/access';
 import { userView } from '@parley/domain';
+import { credential } from '../auth.ts';
 import { finishOidc, redeemOidc, startOidc } from '../commands/oidc.ts';
+import { listProviders, setForumProvider } from '../commands/oidc-forum.ts';
 import { toParleyError } from '../errors.ts';
 import { errorMessage, flowHeaders, sendPopupPage, wantsHtml } from '../oidc-page.ts';
-import { answers, OidcProvidersAnswer, OidcRedirect, OidcRedirectBack, OidcSessionAnswer, SessionAnswer } from '../responses.ts';
-import { OidcCallbackQuery, OidcProviderParams, OidcRedeemBody, OidcStartQuery } from '../schemas.ts';
+import { answers, NoContent, OidcForumProviderAnswer, OidcProvidersAnswer, OidcRedirect, OidcRedirectBack, OidcSessionAnswer, SessionAnswer } from '../responses.ts';
+import { OidcCallbackQuery, OidcForumProviderBody, OidcProviderParams, OidcProvidersQuery, OidcRedeemBody, OidcStartQuery, SlugParams } from '../schemas.ts';
 import type { Services } from '../services.ts';
 
 const oidcRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services: s }) => {
@@ -34,7 +36,28 @@ const oidcRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app
     return sendPopupPage(reply, known.status, apiOrigin, errorMessage(known));
   };
 
-  app.get('/v1/oidc/providers', { schema: { tags: ['users'], response: answers({ 200: OidcProvidersAnswer }) } }, async () => ({ providers: oidc.list() }));
+  app.addHook('onClose', () => oidc.close());
+
+  app.get(
+    '/v1/oidc/providers',
+    { schema: { tags: ['users'], querystring: OidcProvidersQuery, response: answers({ 200: OidcProvidersAnswer }) } },
+    async (req) => ({ providers: await listProviders(s, oidc, req.query.forum) }),
+  );
+
+  // a forum's own provider: its moderators set it (the secret is never sent back) or remove it
+  app.put(
+    '/v1/forums/:slug/oidc',
+    { schema: { tags: ['forums'], params: SlugParams, body: OidcForumProviderBody, response: answers({ 200: OidcForumProviderAnswer }) } },
+    async (req) => ({ provider: (await setForumProvider(s, await credential(req, s), req.params.slug, req.body))! }),
+  );
+  app.delete(
+    '/v1/forums/:slug/oidc',
+    { schema: { tags: ['forums'], params: SlugParams, response: answers({ 204: NoContent }) } },
+    async (req, reply) => {
+      await setForumProvider(s, await credential(req, s), req.params.slug, null);
+      return reply.status(204).send(null);
+    },
+  );
 
   app.get(
     '/v1/oidc/:provider/start',

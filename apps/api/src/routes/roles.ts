@@ -6,7 +6,7 @@ import type { ForumRole } from '@parley/domain';
 import type { Same } from '@parley/read';
 import { credential } from '../auth.ts';
 import { grantRole, listRoles, revokeRole, rotateModeratorKey } from '../commands/roles.ts';
-import { acceptInvite, inviteToForum } from '../commands/invites.ts';
+import { acceptInvite, cancelInvite, inviteToForum, listInvites } from '../commands/invites.ts';
 import invitePage from './invite-page.ts';
 import { answers, NoContent } from '../responses.ts';
 import { SlugParams } from '../schemas.ts';
@@ -37,6 +37,18 @@ const InviteBody = Type.Object({ email: Type.String({ maxLength: 254 }), role: R
 const InviteAnswer = Type.Object({
   invite: Type.Object({ email: Type.String(), role: RoleName, expiresAt: Type.String({ format: 'date-time', description: 'when the link stops working' }) }),
 });
+const InviteParams = Type.Object({ slug: Type.String(), id: Type.String() });
+const InvitesAnswer = Type.Object({
+  invites: Type.Array(Type.Object({
+    id: Type.String({ description: 'the invitation\'s id (not its link, which is never shown again)' }),
+    email: Type.String(),
+    role: RoleName,
+    invitedBy: Type.String({ description: 'who invited, as the event log names actors (admin, user:<id>)' }),
+    status: Type.Union([Type.Literal('pending'), Type.Literal('accepted'), Type.Literal('cancelled'), Type.Literal('expired')]),
+    createdAt: when,
+    expiresAt: when,
+  })),
+});
 const AcceptInviteBody = Type.Object({ token: Type.String({ maxLength: 512, description: 'the token from the link\'s #token= fragment' }) }, strict);
 
 const tags = ['roles'];
@@ -60,6 +72,14 @@ const roleRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app
 
   app.post('/v1/forums/:slug/invites', { schema: { tags, params: SlugParams, body: InviteBody, response: answers({ 202: InviteAnswer }) } }, async (req, reply) =>
     reply.status(202).send({ invite: await inviteToForum(s, await credential(req, s), req.params.slug, req.body) }));
+
+  app.get('/v1/forums/:slug/invites', { schema: { tags, params: SlugParams, response: answers({ 200: InvitesAnswer }) } }, async (req) =>
+    ({ invites: await listInvites(s, await credential(req, s), req.params.slug) }));
+
+  app.delete('/v1/forums/:slug/invites/:id', { schema: { tags, params: InviteParams, response: answers({ 204: NoContent }) } }, async (req, reply) => {
+    await cancelInvite(s, await credential(req, s), req.params.slug, req.params.id);
+    return reply.status(204).send(null);
+  });
 
   app.post('/v1/forum-invites/accept', { schema: { tags, body: AcceptInviteBody, response: answers({ 200: RoleAnswer }) } }, async (req) => {
     const r = await acceptInvite(s, await credential(req, s), req.body.token);

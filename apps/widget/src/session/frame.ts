@@ -142,10 +142,21 @@ new ResizeObserver(() => tell({ parley: 'size', height: Math.ceil(document.docum
 
 async function start(): Promise<void> {
   if (!trusted) return;
-  // none configured (or an older server): no buttons
-  providers = (await api<{ providers: { id: string; name: string }[] }>('GET', '/v1/oidc/providers').catch(() => ({ providers: [] }))).providers;
-  // a stored session may have ended elsewhere (signed out everywhere, expired)
-  if (session) await api('GET', '/v1/sessions', undefined, bearer(session)).catch((e) => e instanceof ApiError && e.code === 'unauthorized' && become(undefined));
+  const stored = session;
+  await Promise.all([
+    // none configured (or an older server): no buttons
+    api<{ providers: { id: string; name: string }[] }>('GET', '/v1/oidc/providers').then(
+      (r) => void (providers = r.providers),
+      () => {},
+    ),
+    // a stored session may have ended elsewhere (signed out everywhere, expired), and the profile
+    // may have changed (display name, avatar)
+    stored &&
+      api<{ user: Reader }>('GET', '/v1/users/me', undefined, bearer(stored)).then(
+        (r) => session === stored && become({ ...stored, user: publicUser(r.user) }),
+        (e) => e instanceof ApiError && e.code === 'unauthorized' && session === stored && become(undefined),
+      ),
+  ]);
   bar.show(reader());
   tell({ parley: 'ready', user: reader() });
 }

@@ -99,7 +99,9 @@ export const accountEmailQueue: QueueDefinition<AccountEmailJob> = {
       // the kind and the event id only: never the address or the link
       if (outcome?.status === 'sent') ctx.log(`account email: ${job.data.kind} of event ${job.data.eventId} sent`);
       if (outcome?.status === 'failed') {
-        ctx.log(`account email: ${job.data.kind} of event ${job.data.eventId} failed${outcome.retryable ? ' (will retry)' : ''}: ${outcome.reason}`);
+        // a server's refusal often quotes the recipient
+        const reason = outcome.reason.replace(/[^\s<>"'@]+@[^\s<>"']+/g, '<address>');
+        ctx.log(`account email: ${job.data.kind} of event ${job.data.eventId} failed${outcome.retryable ? ' (will retry)' : ''}: ${reason}`);
         if (outcome.retryable) retry.push(job.data.eventId);
       }
     }

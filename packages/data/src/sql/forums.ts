@@ -1,4 +1,4 @@
-const forumColumns = 'id, slug, name, settings, shard, post_count, pending_count, created_at';
+export const forumColumns = 'id, slug, name, settings, shard, post_count, pending_count, created_at';
 export const insertForum = `INSERT INTO forums (slug, name, settings, moderator_key_hash, shard) VALUES ($1, $2, $3, $4, $5)
   RETURNING ${forumColumns}`;
 export const selectForumBySlug = `SELECT ${forumColumns} FROM forums WHERE slug = $1`;

@@ -1,5 +1,7 @@
 // OpenID Connect: sign-ins under way (oidc_flows) and the provider identities of Parley accounts
-// (user_identities). All in the accounts area, beside users and sessions.
+// (user_identities), in the accounts area beside users and sessions; and a forum's own provider,
+// in the forums area.
+import { forumColumns } from './forums.ts';
 
 /** what userFromRow reads, and the profile columns an identity keeps up to date */
 const userColumns = 'u.id, u.username, u.created_at, u.sso_forum_id, u.avatar_url, u.display_name, u.email_verified_at';
@@ -69,3 +71,13 @@ export const insertIdentityUser = `INSERT INTO users AS u (username, email, disp
 /** $1 issuer, $2 subject, $3 user id, $4 provider id, $5 email, $6 name, $7 picture */
 export const insertIdentity = `INSERT INTO user_identities (issuer, subject, user_id, provider, email, name, picture)
   VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+
+/** A forum's own provider, secret included (forums area; read fresh, never cached): $1 forum id */
+export const selectForumProvider = 'SELECT oidc_issuer, oidc_client_id, oidc_client_secret, oidc_name FROM forums WHERE id = $1';
+
+/**
+ * $1 forum id, $2 issuer, $3 client id, $4 client secret, $5 button name (all null: none). The
+ * forum comes back (without any of it) for the change's event.
+ */
+export const setForumProvider = `UPDATE forums SET oidc_issuer = $2, oidc_client_id = $3, oidc_client_secret = $4, oidc_name = $5, updated_at = now()
+  WHERE id = $1 RETURNING ${forumColumns}`;

@@ -5,11 +5,19 @@ export const insertUser = `INSERT INTO users (username, email, password_hash) VA
 /** Parley's own accounts only: an SSO user has no password, and its name is its site's */
 export const selectUserForLogin = `SELECT ${userColumns}, password_hash FROM users WHERE lower(username) = lower($1) AND sso_forum_id IS NULL`;
 export const insertSession = `INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(days => $3))`;
-/** The session's user, and its roles per forum in the same query (`roles`: "<forum id>:<role>" texts, read by access/roles.ts) */
-export const selectSessionUser = `SELECT ${userColumns.split(', ').map((c) => `u.${c}`).join(', ')},
-    ARRAY(SELECT r.forum_id || ':' || r.role FROM forum_roles r WHERE r.user_id = u.id) AS roles
-  FROM sessions s JOIN users u ON u.id = s.user_id
-  WHERE s.token_hash = $1 AND s.expires_at > now()`;
+/**
+ * A session's user, with its roles per forum (`roles`: "<forum id>:<role>" texts, read by
+ * access/roles.ts) and the forums the admin linked it to (`linked_forums`: forum ids, for a user
+ * a site signed in) in the same query.
+ */
+const sessionUser = `SELECT ${userColumns.split(', ').map((c) => `u.${c}`).join(', ')}, s.token_hash,
+    ARRAY(SELECT r.forum_id || ':' || r.role FROM forum_roles r WHERE r.user_id = u.id) AS roles,
+    ARRAY(SELECT l.forum_id::text FROM user_forum_links l WHERE l.user_id = u.id) AS linked_forums
+  FROM sessions s JOIN users u ON u.id = s.user_id`;
+/** $1 a token hash */
+export const selectSessionUser = `${sessionUser} WHERE s.token_hash = $1 AND s.expires_at > now()`;
+/** $1 token hashes: the sessions of these that still hold (realtime's revalidation: one query for a node's sockets) */
+export const selectSessionUsers = `${sessionUser} WHERE s.token_hash = ANY($1::bytea[]) AND s.expires_at > now()`;
 
 /** Public profiles of a page's authors, in one query by the set of ids (a join done in code): $1 user ids */
 export const selectProfiles = {

@@ -1,0 +1,83 @@
+// Moderator subscriptions follow revocation. A subscription admitted as a moderator (access.ts)
+// keeps its grant: the session or forum key it came with. Every PARLEY_REALTIME_REAUTH_SECONDS the
+// node re-checks every such grant it holds, in a batch: one accounts query for all the distinct
+// sessions on the node (their roles come with them, as on every HTTP request), and the forum cache
+// for the distinct keys (a rotation elsewhere is seen within the cache's TTL). A subscription whose
+// grant no longer moderates its thread's forum (signed out, session expired, role removed, key
+// rotated) ends with a `credential_revoked` error frame (docs/realtime.md). The admin token is
+// configuration, so it is not re-checked. A failed check (the database away) revokes nothing: it
+// is tried again at the next sweep.
+import { moderates, resolveSessions, type AuthDeps, type Credential } from '@parley/access';
+import type { Connection } from './connection.ts';
+import type { Sub } from './hubs.ts';
+
+/** A live moderator subscription, as reauth sees it. */
+export interface Held {
+  c: Connection;
+  threadId: string;
+  sub: Sub;
+}
+
+/** Every moderator subscription of these connections with a grant to re-check. */
+export function* heldGrants(conns: Iterable<Connection>): Generator<Held> {
+  for (const c of conns) {
+    if (c.dead || !c.subs) continue;
+    for (const [threadId, sub] of c.subs) {
+      if (sub?.moderator && sub.grant && sub.grant.kind !== 'admin') yield { c, threadId, sub };
+    }
+  }
+}
+
+/** The held subscriptions whose grant no longer moderates their forum. */
+export async function revoked(held: readonly Held[], deps: AuthDeps): Promise<Held[]> {
+  const sessions = new Map<string, Buffer>();
+  const keys = new Map<string, Buffer>();
+  for (const { sub } of held) {
+    const g = sub.grant;
+    if (g?.kind === 'session') sessions.set(g.hash.toString('hex'), g.hash);
+    if (g?.kind === 'key') keys.set(g.hash.toString('hex'), g.hash);
+  }
+  const [users, forums] = await Promise.all([
+    resolveSessions([...sessions.values()], deps),
+    Promise.all([...keys].map(async ([hex, hash]) => [hex, await deps.forums.byModeratorKeyHash(hash)] as const)),
+  ]);
+  const byKey = new Map(forums);
+  const credentialOf = (sub: Sub): Credential | undefined => {
+    const g = sub.grant;
+    if (g?.kind === 'session') return users.get(g.hash.toString('hex'));
+    const forum = g?.kind === 'key' ? byKey.get(g.hash.toString('hex')) : undefined;
+    return forum ? { kind: 'moderator', forum } : undefined;
+  };
+  return held.filter(({ sub }) => {
+    const c = credentialOf(sub);
+    return c === undefined || !moderates(c, sub.hub.forumId);
+  });
+}
+
+export interface ReauthOptions {
+  periodMs: number;
+  deps: AuthDeps;
+  connections: () => Iterable<Connection>;
+  revoke: (h: Held) => void;
+  onError: (err: unknown) => void;
+}
+
+/** Re-checks the node's moderator subscriptions every period; returns the function that stops it. */
+export function startReauth(opts: ReauthOptions): () => void {
+  let running = false;
+  const sweep = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const held = [...heldGrants(opts.connections())];
+      if (held.length > 0) for (const h of await revoked(held, opts.deps)) opts.revoke(h);
+    } catch (err) {
+      opts.onError(err);
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(() => void sweep(), opts.periodMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
