@@ -228,10 +228,12 @@ export function generator(f: Fixtures, doc: OpenApiDoc): fc.Arbitrary<FuzzReques
   // spare session (fuzz-seed) in place of a seeded user's token
   const seededTokens = new Set(f.users.map((u) => `Bearer ${u.token}`));
   const endsSessions = (method: string, path: string) => method === 'DELETE' && path.startsWith('/v1/sessions');
-  const spareBearer = (auth: string) => (seededTokens.has(auth) ? `Bearer ${f.spareTokens.pop() ?? 'put_spent'}` : auth);
+  // "log out everywhere" ends every session of its user at once: it spends sessions of users of its own
+  const spareBearer = (auth: string, path: string) =>
+    seededTokens.has(auth) ? `Bearer ${(/^\/v1\/sessions\/?(\?|$)/.test(path) ? f.logoutAllTokens : f.spareTokens).pop() ?? 'put_spent'}` : auth;
   const build = (route: string, method: string, path: string, body: string | undefined, h: { authorization?: string; voter?: string; origin?: string; contentType?: string; forwarded?: string }): FuzzRequest => {
     const headers: Record<string, string> = {};
-    if (h.authorization !== undefined) headers.authorization = endsSessions(method, path) ? spareBearer(h.authorization) : h.authorization;
+    if (h.authorization !== undefined) headers.authorization = endsSessions(method, path) ? spareBearer(h.authorization, path) : h.authorization;
     if (h.voter !== undefined) headers['x-parley-voter'] = h.voter;
     if (h.origin !== undefined) headers.origin = h.origin;
     if (h.forwarded !== undefined) headers['x-forwarded-for'] = h.forwarded;

@@ -2,6 +2,7 @@
 // open, one pre-moderated with an origin list), threads, posts and replies with their edit tokens,
 // a user and its session token, webhooks, event ids, page cursors and signed unsubscribe tokens.
 // With these, generated requests reach the commands and queries, not only the validators.
+import { createHash, createHmac } from 'node:crypto';
 import pg from 'pg';
 import { signAccountToken, signUnsubscribe } from '@parley/data';
 import { FUZZ_ADMIN_TOKEN, FUZZ_SECRET } from './fuzz-stack.ts';
@@ -15,6 +16,8 @@ export interface Fixtures {
   users: { username: string; password: string; token: string }[];
   /** sessions of a third user, spent by the requests that end sessions (a spent one is a 401) */
   spareTokens: string[];
+  /** sessions of a fourth user, spent by "log out everywhere" (which ends every session of its user at once, so not the spare user's) */
+  logoutAllTokens: string[];
   /** throwaway accounts (each with a post), spent by the requests that delete an account: the seeded users stay */
   erasable: { token: string; password: string }[];
   /** accounts with a role in every forum, for the role routes (granted again and removed by the run; the seeded users hold none) */
@@ -23,6 +26,10 @@ export interface Fixtures {
   roleUserToken: string;
   /** signed links of invitations to a forum role (spent by the run: a spent one is a 400) */
   inviteTokens: string[];
+  /** open invitations (each forum's, by public id), spent by the valid cancellations: a cancelled one is a 404 */
+  cancellableInvites: { slug: string; id: string }[];
+  /** a user the first forum's site signed in, linked by the admin to the second forum (the link routes) */
+  ssoUserId: string;
   /** live: each forum's single sign-on secret (a rotation the run makes replaces it; see `observe`) */
   ssoSecrets: Record<string, string>;
   /** live: webhooks the run creates are added and deleted ones removed (see `observe` in fuzz-valid) */
@@ -52,6 +59,19 @@ async function call(base: string, method: string, path: string, body?: unknown, 
   return text ? JSON.parse(text) : undefined;
 }
 
+const CANCEL_EMAIL = 'cancel@example.com';
+
+/** A user the first forum's site signs in (Disqus SSO), linked by the admin to the second forum. */
+async function linkedSsoUser(base: string, f: Fixtures): Promise<string> {
+  const [home, other] = f.forums;
+  const message = Buffer.from(JSON.stringify({ id: 'fuzz-linked', username: 'Linked', email: 'linked@example.com' })).toString('base64');
+  const ts = Math.floor(Date.now() / 1000);
+  const sig = createHmac('sha1', f.ssoSecrets[home.slug]).update(`${message} ${ts}`).digest('hex');
+  const r = await call(base, 'POST', '/v1/sso/disqus', { forum: home.slug, remoteAuth: `${message} ${sig} ${ts}` });
+  await call(base, 'PUT', `/v1/admin/users/${r.user.id}/forums/${other.slug}`, undefined, FUZZ_ADMIN_TOKEN);
+  return r.user.id as string;
+}
+
 export async function seed(base: string, databaseUrl: string): Promise<Fixtures> {
   const f: Fixtures = {
     adminToken: FUZZ_ADMIN_TOKEN,
@@ -60,10 +80,13 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
     posts: [],
     users: [],
     spareTokens: [],
+    logoutAllTokens: [],
     erasable: [],
     roleUserIds: [],
     roleUserToken: '',
     inviteTokens: [],
+    cancellableInvites: [],
+    ssoUserId: '',
     ssoSecrets: {},
     webhooks: [],
     eventIds: [],
@@ -100,6 +123,10 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
     const spare = { username: 'fuzzer_spare', password: 'spare-password-long-enough' };
     f.spareTokens.push((await call(base, 'POST', '/v1/users', { ...spare, email: 'spare@example.com' })).token);
     for (let i = 0; i < 24; i++) f.spareTokens.push((await call(base, 'POST', '/v1/sessions', spare)).token);
+    for (let i = 0; i < 8; i++) {
+      const leaver = { username: `fuzzer_logout_${i}`, password: 'logout-password-long-enough' };
+      f.logoutAllTokens.push((await call(base, 'POST', '/v1/users', { ...leaver, email: 'logout@example.com' })).token);
+    }
   }
   {
     const r = await call(base, 'POST', '/v1/users', { username: 'fuzzer_role', email: 'role@example.com', password: 'role-password-long-enough' });
@@ -115,6 +142,8 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
   // redirect mode returns only to a listed origin: the strict forum's
   f.oidcCodes = await oidcCodes(base, f.forums[1].slug, `${f.origins[0]}/page`, 12);
   for (const forum of f.forums) f.ssoSecrets[forum.slug] = (await call(base, 'POST', `/v1/forums/${forum.slug}/sso-secret`, undefined, forum.moderatorKey)).secret;
+  f.ssoUserId = await linkedSsoUser(base, f);
+  for (let i = 0; i < 8; i++) await call(base, 'POST', `/v1/forums/${f.forums[i % f.forums.length].slug}/invites`, { email: CANCEL_EMAIL, role: 'moderator' }, FUZZ_ADMIN_TOKEN);
   for (const thread of f.threads) {
     const forum = f.forums.find((x) => x.slug === thread.slug)!;
     let parent: string | undefined;
@@ -158,8 +187,11 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
       f.resetTokens = links.filter((l) => l.kind === 'password_reset').map((l) => signAccountToken(FUZZ_SECRET, l.kind, l.id));
       if (f.resetTokens.length < 3) await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const invites = await client.query<{ id: string }>("SELECT id FROM account_tokens WHERE kind = 'forum_invite' AND used_at IS NULL");
+    const invites = await client.query<{ id: string }>("SELECT id FROM account_tokens WHERE kind = 'forum_invite' AND used_at IS NULL AND email <> $1", [CANCEL_EMAIL]);
     f.inviteTokens = invites.rows.map((l) => signAccountToken(FUZZ_SECRET, 'forum_invite', l.id));
+    const cancellable = await client.query<{ id: string; forum_id: string }>("SELECT id, data ->> 'forumId' AS forum_id FROM account_tokens WHERE kind = 'forum_invite' AND email = $1", [CANCEL_EMAIL]);
+    // an invitation's public id, as the API lists it (packages/data sql/invites.ts)
+    f.cancellableInvites = cancellable.rows.map((l) => ({ slug: f.forums.find((x) => x.id === l.forum_id)!.slug, id: createHash('sha256').update(l.id).digest().subarray(0, 12).toString('base64url') }));
   } finally {
     await client.end();
   }

@@ -84,7 +84,7 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
     'GET /v1/sessions': pick(f.users).map((u) => req('GET /v1/sessions', 'GET')(bearer(u.token), '/v1/sessions')),
     // the spare sessions (fuzz-seed): ending one must not log the seeded users out
     'DELETE /v1/sessions/{id}': fc.constant(null).map(() => req('DELETE /v1/sessions/{id}', 'DELETE')(bearer(f.spareTokens.pop() ?? 'put_spent'), '/v1/sessions/current')),
-    'DELETE /v1/sessions': fc.constant(null).map(() => req('DELETE /v1/sessions', 'DELETE')(bearer(f.spareTokens.pop() ?? 'put_spent'), '/v1/sessions')),
+    'DELETE /v1/sessions': fc.constant(null).map(() => req('DELETE /v1/sessions', 'DELETE')(bearer(f.logoutAllTokens.pop() ?? 'put_spent'), '/v1/sessions')),
     'GET /v1/users/me/export': pick(f.users).map((u) => req('GET /v1/users/me/export', 'GET')(bearer(u.token), '/v1/users/me/export')),
     // throwaway accounts (fuzz-seed): deleting one must not delete the seeded users
     'DELETE /v1/users/me': fc.constant(null).map(() => {
@@ -130,8 +130,23 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
     }),
     'POST /v1/forums/{slug}/invites': fc.tuple(forum, fc.emailAddress(), pick(['moderator', 'owner'])).map(([x, email, role]) =>
       req('POST /v1/forums/{slug}/invites', 'POST')(bearer(f.adminToken), `/v1/forums/${x.slug}/invites`, { email, role })),
+    'GET /v1/forums/{slug}/invites': forum.map((x) => req('GET /v1/forums/{slug}/invites', 'GET')(bearer(f.adminToken), `/v1/forums/${x.slug}/invites`)),
+    'DELETE /v1/forums/{slug}/invites/{id}': fc.constant(null).map(() => {
+      const i = f.cancellableInvites.pop() ?? { slug: f.forums[0].slug, id: 'AAAAAAAAAAAAAAAA' };
+      return req('DELETE /v1/forums/{slug}/invites/{id}', 'DELETE')(bearer(f.adminToken), `/v1/forums/${i.slug}/invites/${i.id}`);
+    }),
+    // the seed's SSO user belongs to the first forum and is linked to the second (linking again changes nothing)
+    'GET /v1/admin/users/{userId}/forums': fc.constant(null).map(() => req('GET /v1/admin/users/{userId}/forums', 'GET')(bearer(f.adminToken), `/v1/admin/users/${f.ssoUserId}/forums`)),
+    'PUT /v1/admin/users/{userId}/forums/{slug}': fc.constant(null).map(() =>
+      req('PUT /v1/admin/users/{userId}/forums/{slug}', 'PUT')(bearer(f.adminToken), `/v1/admin/users/${f.ssoUserId}/forums/${f.forums[1].slug}`)),
+    'DELETE /v1/admin/users/{userId}/forums/{slug}': fc.constant(null).map(() =>
+      req('DELETE /v1/admin/users/{userId}/forums/{slug}', 'DELETE')(bearer(f.adminToken), `/v1/admin/users/${f.ssoUserId}/forums/${f.forums[1].slug}`)),
     'POST /v1/forum-invites/accept': fc.constant(null).map(() =>
       req('POST /v1/forum-invites/accept', 'POST')(bearer(f.roleUserToken), '/v1/forum-invites/accept', { token: f.inviteTokens.pop() ?? 'spent.link' })),
+    // a forum's own provider: a loopback issuer passes only because the fuzz run allows private addresses (PARLEY_OIDC_ALLOW_HTTP)
+    'PUT /v1/forums/{slug}/oidc': fc.tuple(forum, fc.option(short(64), { nil: undefined })).map(([x, name]) =>
+      req('PUT /v1/forums/{slug}/oidc', 'PUT')(bearer(x.moderatorKey), `/v1/forums/${x.slug}/oidc`, { issuer: 'https://127.0.0.1:9', clientId: 'fuzz-client', clientSecret: 'fuzz-client-secret', ...(name ? { name } : {}) })),
+    'DELETE /v1/forums/{slug}/oidc': forum.map((x) => req('DELETE /v1/forums/{slug}/oidc', 'DELETE')(bearer(x.moderatorKey), `/v1/forums/${x.slug}/oidc`)),
     'POST /v1/oidc/redeem': fc.constant(null).map(() => req('POST /v1/oidc/redeem', 'POST')({}, '/v1/oidc/redeem', { code: f.oidcCodes.pop() ?? 'spent' })),
     'GET /v1/unsubscribe': pick(f.unsubscribeTokens).map((token) => req('GET /v1/unsubscribe', 'GET')({}, `/v1/unsubscribe?token=${token}`)),
     'POST /v1/forums/{slug}/webhooks': fc.tuple(forum, fc.integer({ min: 1, max: 65535 }), fc.webPath(), fc.option(fc.subarray([...webhookEventTypes], { minLength: 1 }), { nil: undefined })).map(([x, port, path, events]) =>

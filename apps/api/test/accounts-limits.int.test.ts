@@ -68,3 +68,11 @@ t.test('with REDIS_URL, every API process counts together', async (t) => {
   t.equal(other.status, 401, 'a failure in the second');
   t.same([(await env.http('POST', '/v1/sessions', login('limit-dora'))).status], [429], 'the first process counts the second\'s failure');
 });
+
+t.test('with Redis away, each process counts alone: never a 500, never unlimited', async (t) => {
+  // nothing listens on port 1: every Redis command fails at once, and the memory limiter counts
+  const env = await accountsEnv(t, { loginPerAccount: 2, redisUrl: 'redis://127.0.0.1:1' });
+  const statuses = [];
+  for (let i = 0; i < 3; i++) statuses.push((await env.http('POST', '/v1/sessions', login('limit-eve'))).status);
+  t.same(statuses, [401, 401, 429]);
+});

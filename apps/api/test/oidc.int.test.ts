@@ -5,8 +5,11 @@
 // callback, a wrong PKCE verifier, an unknown provider and a provider that is away are each
 // refused with their code, never a 500.
 import t from 'tap';
+import Value from 'typebox/value';
 import { freePort } from '../../../scripts/lib/free-port.ts';
+import { OidcSessionAnswer } from '../src/responses.ts';
 import { testApi, type TestApi } from '../../../test/harness/app.ts';
+import type { Config } from '@parley/data';
 import type { TapTest } from '../../../test/harness/db.ts';
 import { Browser, testOidcProvider, type TestOidcProvider } from '../../../test/harness/oidc.ts';
 
@@ -18,12 +21,12 @@ interface Setup {
   browser: Browser;
 }
 
-async function setup(t: TapTest): Promise<Setup> {
+async function setup(t: TapTest, overrides: Partial<Config> = {}): Promise<Setup> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const op = await testOidcProvider(t, { redirectUris: [`${base}/v1/oidc/test/callback`] });
   const providers = [{ id: 'test', name: 'Test ID', issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret }];
-  const api = await testApi(t, { publicUrl: base, oidcAllowHttp: true, oidcProviders: JSON.stringify(providers) });
+  const api = await testApi(t, { publicUrl: base, oidcAllowHttp: true, oidcProviders: JSON.stringify(providers), ...overrides });
   await api.app.listen({ port, host: '127.0.0.1' });
   const { forum } = await api.forum();
   return { api, op, base, slug: forum.slug, browser: new Browser() };
@@ -104,6 +107,7 @@ t.test('the same person is the same account; an address alone links nobody', asy
   s.op.signInAs('sub-ada');
   const first = await signIn(s);
   t.equal(first.status, 200, JSON.stringify(first.body));
+  t.same([...Value.Errors(OidcSessionAnswer, first.body)].map((e) => `${e.instancePath} ${e.message}`), [], 'the JSON answer is the documented one');
   const second = await signIn(s);
   t.equal(second.body.user.id, first.body.user.id, 'a second sign-in reaches the same account');
   t.not(second.body.token, first.body.token, 'with a session of its own');
@@ -184,6 +188,13 @@ t.test('what the start refuses', async (t) => {
   const page = await s.browser.get(`${s.base}/v1/oidc/nope/start?forum=${s.slug}`);
   t.same([page.status, page.headers.get('content-type')], [404, 'text/html; charset=utf-8'], 'to a browser, a page');
   t.match(await page.text(), /oidc_provider_not_found/);
+
+  const limited = await setup(t, { writeRatePerMinute: 2 });
+  const starts = [];
+  for (let i = 0; i < 3; i++) starts.push(await limited.browser.get(startUrl(limited), { accept: 'application/json' }));
+  t.same(starts.map((r) => r.status), [302, 302, 429], 'starts are limited per address, like writes');
+  t.equal(starts[2].headers.get('retry-after'), '30');
+  t.same((await limited.api.everywhere('SELECT count(*)::int AS n FROM oidc_flows')).reduce((n, r) => n + r.n, 0), 2, 'the refused one stored nothing');
 });
 
 t.test('a provider that is away is a 503 with its code', async (t) => {

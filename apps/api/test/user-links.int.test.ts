@@ -4,6 +4,7 @@
 // refused at the next request; only the admin links, and each change is an event with its actor.
 import t from 'tap';
 import { createHmac } from 'node:crypto';
+import { userSql } from '@parley/data';
 import { ADMIN_TOKEN, overHttp, testApi } from '../../../test/harness/app.ts';
 import { countQueries } from '../../../test/harness/query-count.ts';
 
@@ -27,7 +28,8 @@ t.test("the admin links a site's user to another forum, and unlinks it", async (
   const linkPath = `/v1/admin/users/${userId}/forums/${b.forum.slug}`;
 
   t.equal((await http('POST', `/v1/threads/${threadB.id}/posts`, { message: 'hello B' }, token)).status, 403, 'unlinked: refused in B');
-  t.equal((await http('POST', `/v1/posts/${existing.id}/vote`, { value: 1 }, token)).status, 403, 'and cannot vote there');
+  const refusedVote = await http('PUT', `/v1/posts/${existing.id}/vote`, { value: 1 }, token);
+  t.equal(refusedVote.status, 403, 'and cannot vote there', { body: refusedVote.body });
 
   t.equal((await http('PUT', linkPath)).status, 401, 'linking needs a credential');
   t.equal((await http('PUT', linkPath, undefined, b.moderatorKey)).status, 403, "B's key links nobody");
@@ -44,10 +46,11 @@ t.test("the admin links a site's user to another forum, and unlinks it", async (
   const posted = await http('POST', `/v1/threads/${threadB.id}/posts`, { message: 'hello B' }, token);
   t.equal(posted.status, 201, 'linked: posts in B');
   t.equal(posted.body.post.author.name, 'Ada');
-  t.equal((await http('POST', `/v1/posts/${existing.id}/vote`, { value: 1 }, token)).status, 200, 'and votes there');
-  const counted = await countQueries(api.db, () => api.req('POST', `/v1/posts/${existing.id}/vote`, { token, body: { value: -1 } }));
+  t.equal((await http('PUT', `/v1/posts/${existing.id}/vote`, { value: 1 }, token)).status, 200, 'and votes there');
+  const counted = await countQueries(api.db, () => api.req('PUT', `/v1/posts/${existing.id}/vote`, { token, body: { value: -1 } }));
   t.equal(counted.counts.accounts, 1, 'the session, its roles and its links: one accounts query');
-  t.match(counted.statements.find((q) => q.startsWith('accounts')), /user_forum_links/, 'the links come inside the session query');
+  t.equal(counted.statements.find((q) => q.startsWith('accounts')), `accounts: ${userSql.selectSessionUser.replace(/\s+/g, ' ').slice(0, 120)}`, 'that query is the session query');
+  t.match(userSql.selectSessionUser, /FROM user_forum_links/, 'which reads the links');
   t.match((await http('GET', `/v1/admin/users/${userId}/forums`, undefined, ADMIN_TOKEN)).body.links, [{ forumId: b.forum.id, slug: b.forum.slug }]);
 
   t.equal((await http('DELETE', linkPath, undefined, b.moderatorKey)).status, 403, 'only the admin unlinks');

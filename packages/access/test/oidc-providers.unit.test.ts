@@ -44,5 +44,6 @@ t.test('what is refused, without repeating a secret', async (t) => {
   t.match(refused(JSON.stringify([{ ...good, name: 7 }])), /needs "name"/);
   t.match(refused(JSON.stringify([{ ...good, scope: 'x' }])), /does not take: "scope"/);
   t.match(refused(JSON.stringify([good, good])), /lists a provider id twice/);
+  t.match(refused(JSON.stringify([{ ...good, id: 'site' }])), /kept for a forum's own provider/);
   t.match(refused(JSON.stringify([{ ...good, clientSecret: 5 }])), /needs "clientSecret"/);
 });

@@ -1,7 +1,7 @@
 // A forum's own OpenID Connect provider (optional, set by its moderators): it signs in the forum's
 // own users, as the forum's site does by single sign-on, and only there. Its client secret is read
 // fresh from the forums primary at each use and never sent, cached or logged.
-import { actorOf, FORUM_PROVIDER_ID, requireModerator, type Credential, type OidcClients, type OidcIdentity, type OidcProvider } from '@parley/access';
+import { actorOf, FORUM_PROVIDER_ID, requireManager, type Credential, type OidcClients, type OidcIdentity, type OidcProvider } from '@parley/access';
 import { appendEvent, checkWebhookTarget, forumFromRow, identitySql, userFromRow, userSql, type Executor } from '@parley/data';
 import { actorLabel, makeEvent, ParleyError, type Forum, type ForumUpdated, type User, type UserRegistered, type UserUpdated } from '@parley/domain';
 import type { OidcForumProviderBody } from '../schemas.ts';
@@ -31,11 +31,9 @@ export async function listProviders(s: Services, oidc: OidcClients, slug: string
   const list = oidc.list();
   if (slug === undefined) return list;
   const forum = await getForum(s, slug);
-  const own = await forumProvider(s, forum).catch((err: unknown) => {
-    if (err instanceof ParleyError && err.code === 'oidc_provider_not_found') return undefined;
-    throw err;
-  });
-  return own ? [...list, { id: own.id, name: own.name }] : list;
+  // every widget load asks: a replica answers, and the secret is not read
+  const { rows } = await s.db.exec({ area: 'forums', mode: 'read' }, identitySql.selectForumProviderName, [forum.id]);
+  return rows[0]?.configured ? [...list, { id: FORUM_PROVIDER_ID, name: (rows[0].oidc_name as string | null) ?? forum.name }] : list;
 }
 
 /**
@@ -56,7 +54,6 @@ export async function forumUser(ex: Executor, forumId: string, id: OidcIdentity)
   return user;
 }
 
-
 export interface ForumProviderView {
   id: typeof FORUM_PROVIDER_ID;
   name: string;
@@ -71,7 +68,7 @@ export interface ForumProviderView {
  */
 export async function setForumProvider(s: Services, cred: Credential, slug: string, body: OidcForumProviderBody | null): Promise<ForumProviderView | null> {
   const current = await getForum(s, slug);
-  requireModerator(cred, current.id);
+  requireManager(cred, current.id);
   if (body) await checkIssuer(s, body.issuer);
   await s.db.tx({ area: 'forums' }, async (ex) => {
     const values = body ? [body.issuer, body.clientId, body.clientSecret ?? null, body.name ?? null] : [null, null, null, null];

@@ -75,6 +75,9 @@ export const insertIdentity = `INSERT INTO user_identities (issuer, subject, use
 /** A forum's own provider, secret included (forums area; read fresh, never cached): $1 forum id */
 export const selectForumProvider = 'SELECT oidc_issuer, oidc_client_id, oidc_client_secret, oidc_name FROM forums WHERE id = $1';
 
+/** Whether a forum has a provider of its own, and its button's name (no secret): $1 forum id */
+export const selectForumProviderName = 'SELECT oidc_issuer IS NOT NULL AS configured, oidc_name FROM forums WHERE id = $1';
+
 /**
  * $1 forum id, $2 issuer, $3 client id, $4 client secret, $5 button name (all null: none). The
  * forum comes back (without any of it) for the change's event.

@@ -1,0 +1,65 @@
+// The re-check of moderator subscriptions is batched: one accounts query for every distinct session
+// the node holds (not one per socket or subscription), one forum-cache lookup per distinct key, and
+// a subscription ends only when its grant no longer moderates its own thread's forum.
+import t from 'tap';
+import { hashToken, type AuthDeps } from '@parley/access';
+import type { Database, ForumCache } from '@parley/data';
+import { defaultForumSettings, type Forum } from '@parley/domain';
+import type { Grant } from '../src/access.ts';
+import type { Connection } from '../src/connection.ts';
+import type { Sub } from '../src/hubs.ts';
+import { heldGrants, revoked } from '../src/reauth.ts';
+
+const forum = (id: string): Forum => ({ id, slug: `f${id}`, name: id, settings: { ...defaultForumSettings }, shard: 0, postCount: 0, pendingCount: 0, createdAt: new Date(0) });
+const session = (token: string): Grant => ({ kind: 'session', hash: hashToken(token) });
+const key = (token: string): Grant => ({ kind: 'key', hash: hashToken(token) });
+const sub = (forumId: string, grant: Grant | undefined, moderator = true) => ({ hub: { forumId }, moderator, grant }) as unknown as Sub;
+const conn = (subs: [string, Sub | null][]) => ({ dead: false, subs: new Map(subs) }) as unknown as Connection;
+
+t.test('one accounts query for all sessions, one lookup per key; only lapsed grants end', async (t) => {
+  const queries: Buffer[][] = [];
+  const lookups: string[] = [];
+  // put_live moderates forum 1; put_other moderates forum 2; put_gone is signed out; pmk_one is forum 1's key
+  const sessions = new Map([['put_live', ['1:moderator']], ['put_other', ['2:owner']]].map(([tok, roles]) => [hashToken(tok as string).toString('hex'), roles as string[]]));
+  const deps: AuthDeps = {
+    db: {
+      exec: async (_route: unknown, _sql: string, [hashes]: [Buffer[]]) => {
+        queries.push(hashes);
+        return { rows: hashes.filter((h) => sessions.has(h.toString('hex'))).map((h) => ({ id: '5', username: 'u', created_at: new Date(0), token_hash: h, roles: sessions.get(h.toString('hex')), linked_forums: [] })) };
+      },
+    } as unknown as Database,
+    forums: {
+      byModeratorKeyHash: async (h: Buffer) => {
+        lookups.push(h.toString('hex'));
+        return h.equals(hashToken('pmk_one')) ? forum('1') : undefined;
+      },
+    } as unknown as ForumCache,
+    adminToken: 'admin',
+  };
+  const live = sub('1', session('put_live'));
+  const liveAgain = sub('1', session('put_live'));
+  const elsewhere = sub('1', session('put_other'));
+  const gone = sub('1', session('put_gone'));
+  const keyed = sub('1', key('pmk_one'));
+  const keyedAgain = sub('1', key('pmk_one'));
+  const oldKey = sub('1', key('pmk_old'));
+  const conns = [
+    conn([['a', live], ['b', elsewhere], ['c', keyed], ['pending', null]]),
+    conn([['a', liveAgain], ['b', gone], ['c', keyedAgain], ['d', oldKey]]),
+    conn([['a', sub('1', { kind: 'admin' })], ['b', sub('1', undefined, false)]]),
+  ];
+  const held = [...heldGrants(conns)];
+  t.equal(held.length, 7, 'the admin token and public subscriptions are not re-checked');
+  const lapsed = await revoked(held, deps);
+  t.equal(queries.length, 1, 'one accounts query');
+  t.equal(queries[0].length, 3, 'with each distinct session once');
+  t.equal(lookups.length, 2, 'one lookup per distinct key');
+  t.same(lapsed.map((h) => h.sub), [elsewhere, gone, oldKey], "a role in another forum, a session gone, a key no forum has");
+});
+
+t.test('no moderator subscriptions: no query at all', async (t) => {
+  let calls = 0;
+  const deps = { db: { exec: async () => { calls++; return { rows: [] }; } }, forums: {}, adminToken: undefined } as unknown as AuthDeps;
+  t.same(await revoked([], deps), []);
+  t.equal(calls, 0);
+});
