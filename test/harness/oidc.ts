@@ -65,8 +65,9 @@ function memoryAdapter(): AdapterFactory {
 /**
  * `redirectUris`: the client's registered redirect URIs, or 'any-loopback' for a client whose API
  * listens on a port nobody knows in advance (the fuzzer's): any http://127.0.0.1 URL is allowed.
+ * `authMethod`: how the client was registered to send its secret (default client_secret_post).
  */
-export async function testOidcProvider(t: Pick<TapTest, 'teardown'>, opts: { redirectUris: string[] | 'any-loopback' }): Promise<TestOidcProvider> {
+export async function testOidcProvider(t: Pick<TapTest, 'teardown'>, opts: { redirectUris: string[] | 'any-loopback'; authMethod?: 'client_secret_post' | 'client_secret_basic' }): Promise<TestOidcProvider> {
   const server = createServer();
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -84,7 +85,7 @@ export async function testOidcProvider(t: Pick<TapTest, 'teardown'>, opts: { red
       redirect_uris: opts.redirectUris === 'any-loopback' ? ['http://127.0.0.1/v1/oidc/callback'] : opts.redirectUris,
       response_types: ['code'],
       grant_types: ['authorization_code'],
-      token_endpoint_auth_method: 'client_secret_post',
+      token_endpoint_auth_method: opts.authMethod ?? 'client_secret_post',
     }],
     adapter: memoryAdapter(),
     ttl: { AuthorizationCode: 60, Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },

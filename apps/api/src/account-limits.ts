@@ -20,6 +20,9 @@ const refusal: Record<AccountLimitName, string> = {
   resetPerEmail: 'Too many emails asked for this address',
 };
 
+/** a refund needs this much of its window left, so it never lands in the next one */
+const REFUND_MARGIN_MS = 10_000;
+
 const keyOf = (key: string): string => createHash('sha256').update(key.trim().toLowerCase()).digest('base64url').slice(0, 32);
 
 export class AccountLimits {
@@ -41,12 +44,12 @@ export class AccountLimits {
     }
   }
 
-  /** Counts one attempt; past the limit, answers 429 rate_limited with Retry-After. */
-  async take(reply: FastifyReply, name: AccountLimitName, key: string): Promise<void> {
+  /** Counts one attempt; past the limit, answers 429 rate_limited with Retry-After. What it counted: for `refund`. */
+  async take(reply: FastifyReply, name: AccountLimitName, key: string): Promise<RateLimiterRes | undefined> {
     const limiter = this.limiters.get(name);
-    if (!limiter) return;
+    if (!limiter) return undefined;
     try {
-      await limiter.consume(keyOf(key));
+      return await limiter.consume(keyOf(key));
     } catch (res) {
       if (!(res instanceof RateLimiterRes)) throw res;
       const wait = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
@@ -55,9 +58,16 @@ export class AccountLimits {
     }
   }
 
-  /** Forgets the count of a key (a successful login clears its account's failures). */
-  async clear(name: AccountLimitName, key: string): Promise<void> {
-    await this.limiters.get(name)?.delete(keyOf(key));
+  /**
+   * Gives back the one attempt `take` counted (a login that succeeded is no failure). Only that
+   * one: clearing the whole count would hand an attacker whose guesses interleave with the
+   * owner's logins fresh tries each time. Near the window's end nothing is given back, since a
+   * refund landing in the next window would be a credit there.
+   */
+  async refund(name: AccountLimitName, key: string, taken: RateLimiterRes | undefined): Promise<void> {
+    const limiter = this.limiters.get(name);
+    if (!limiter || !taken || taken.msBeforeNext < REFUND_MARGIN_MS) return;
+    await limiter.reward(keyOf(key), 1);
   }
 
   async close(): Promise<void> {

@@ -75,7 +75,7 @@ export async function accountsEnv(t: TapTest, overrides: Partial<Config> = {}): 
       if (r.status !== 201) throw new Error(`register: ${r.status} ${r.text}`);
       return { id: r.body.user.id as string, token: r.body.token as string };
     },
-    // a password-reset request writes after its answer: drain until the mails are there
+    // a password-reset request's links are issued by the worker: drain until the mails are there
     mails: (n) =>
       until(`${n} mail(s)`, 20_000, async () => {
         await worker.drain();

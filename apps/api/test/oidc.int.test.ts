@@ -8,6 +8,7 @@ import t from 'tap';
 import Value from 'typebox/value';
 import { freePort } from '../../../scripts/lib/free-port.ts';
 import { OidcSessionAnswer } from '../src/responses.ts';
+import { countQueries } from '../../../test/harness/query-count.ts';
 import { testApi, type TestApi } from '../../../test/harness/app.ts';
 import type { Config } from '@parley/data';
 import type { TapTest } from '../../../test/harness/db.ts';
@@ -21,11 +22,15 @@ interface Setup {
   browser: Browser;
 }
 
-async function setup(t: TapTest, overrides: Partial<Config> = {}): Promise<Setup> {
+/** `basic`: the client is registered for HTTP Basic only, and the operator says so */
+async function setup(t: TapTest, overrides: Partial<Config> = {}, basic = false): Promise<Setup> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const op = await testOidcProvider(t, { redirectUris: [`${base}/v1/oidc/test/callback`] });
-  const providers = [{ id: 'test', name: 'Test ID', issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret }];
+  const op = await testOidcProvider(t, { redirectUris: [`${base}/v1/oidc/test/callback`], ...(basic ? { authMethod: 'client_secret_basic' as const } : {}) });
+  const providers = [{
+    id: 'test', name: 'Test ID', issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret,
+    ...(basic ? { tokenEndpointAuthMethod: 'client_secret_basic' } : {}),
+  }];
   const api = await testApi(t, { publicUrl: base, oidcAllowHttp: true, oidcProviders: JSON.stringify(providers), ...overrides });
   await api.app.listen({ port, host: '127.0.0.1' });
   const { forum } = await api.forum();
@@ -106,9 +111,14 @@ t.test('the same person is the same account; an address alone links nobody', asy
   s.op.accounts.set('sub-ada', { email: 'ada@example.com', email_verified: true, name: 'Ada Lovelace', preferred_username: 'ada' });
   s.op.signInAs('sub-ada');
   const first = await signIn(s);
-  t.equal(first.status, 200, JSON.stringify(first.body));
+  let second = first;
+  t.equal(first.status, 200, 'signed in');
   t.same([...Value.Errors(OidcSessionAnswer, first.body)].map((e) => `${e.instancePath} ${e.message}`), [], 'the JSON answer is the documented one');
-  const second = await signIn(s);
+  const url = await toCallback(s);
+  const counted = await countQueries(s.api.db, async () => {
+    second = await callback(s, url);
+  });
+  t.same(counted.counts, { accounts: 6 }, `a returning sign-in: the flow taken; then in one transaction the identity checked, read, the session stored:\n${counted.statements.join('\n')}`);
   t.equal(second.body.user.id, first.body.user.id, 'a second sign-in reaches the same account');
   t.not(second.body.token, first.body.token, 'with a session of its own');
   s.op.accounts.set('sub-ada', { email: 'ada@example.com', email_verified: true, name: 'Ada King', preferred_username: 'ada' });
@@ -156,6 +166,15 @@ t.test('callbacks that are refused', async (t) => {
   t.same([wrongPkce.status, wrongPkce.body.error.code], [401, 'oidc_login_failed'], 'a wrong PKCE verifier');
   t.ok(s.op.refusals.includes('invalid_grant'), 'the provider itself refused the code');
 
+  const badNonce = await toCallback(s);
+  await s.api.db.exec({ area: 'accounts', mode: 'write' }, "UPDATE oidc_flows SET nonce = 'another-nonce'");
+  t.same((await callback(s, badNonce)).body.error?.code, 'oidc_login_failed', 'an ID token for another nonce');
+
+  const mixUp = await toCallback(s);
+  const elsewhere = new URL(mixUp);
+  elsewhere.pathname = '/v1/oidc/site/callback';
+  t.equal((await callback(s, elsewhere)).body.error?.code, 'oidc_state_invalid', 'a flow of one provider returned to another\'s callback (mix-up)');
+
   const url4 = await toCallback(s);
   await s.api.db.exec({ area: 'accounts', mode: 'write' }, "UPDATE oidc_flows SET expires_at = now() - interval '1 second'");
   const expired = await callback(s, url4);
@@ -193,7 +212,8 @@ t.test('what the start refuses', async (t) => {
   const starts = [];
   for (let i = 0; i < 3; i++) starts.push(await limited.browser.get(startUrl(limited), { accept: 'application/json' }));
   t.same(starts.map((r) => r.status), [302, 302, 429], 'starts are limited per address, like writes');
-  t.equal(starts[2].headers.get('retry-after'), '30');
+  const retry = Number(starts[2].headers.get('retry-after'));
+  t.ok(retry > 0 && retry <= 30, `with Retry-After (${retry} s: a token comes back every 30 s)`);
   t.same((await limited.api.everywhere('SELECT count(*)::int AS n FROM oidc_flows')).reduce((n, r) => n + r.n, 0), 2, 'the refused one stored nothing');
 });
 
@@ -262,4 +282,26 @@ t.test('redirect mode: back to the host page with a one-time code', async (t) =>
   t.same(await refused(start(listed.slug)), [400, 'missing_field'], 'returnTo is needed');
   t.same(await refused(start(listed.slug, 'javascript:alert(1)')), [400, 'invalid_field']);
   t.equal(await sessionCount(s), 1, 'only the redeemed code made a session');
+});
+
+t.test('a client registered for HTTP Basic only', async (t) => {
+  const s = await setup(t, {}, true);
+  s.op.accounts.set('sub-bea', { name: 'Bea' });
+  s.op.signInAs('sub-bea');
+  t.equal((await signIn(s)).status, 200, 'signs in when the operator says so (tokenEndpointAuthMethod)');
+});
+
+t.test('one new person signing in twice at once gets one account', async (t) => {
+  const s = await setup(t);
+  s.op.accounts.set('sub-twin', { name: 'Twin', preferred_username: 'twin' });
+  s.op.signInAs('sub-twin');
+  const browsers = [new Browser(), new Browser(), new Browser()];
+  const urls = await Promise.all(browsers.map((b) => toCallback(s, b)));
+  const done = await Promise.all(urls.map((u, i) => callback(s, u, browsers[i])));
+  t.same(done.map((d) => d.status), [200, 200, 200]);
+  t.equal(new Set(done.map((d) => d.body.user.id)).size, 1, 'the same account for all');
+  const total = async (sql: string) => (await s.api.everywhere(sql)).reduce((n, r) => n + r.n, 0);
+  t.equal(await total("SELECT count(*)::int AS n FROM users WHERE username LIKE 'twin%'"), 1, 'no second account left behind');
+  t.equal(await total("SELECT count(*)::int AS n FROM events WHERE type = 'UserRegistered'"), 1, 'nor its event');
+  t.equal(await total('SELECT count(*)::int AS n FROM sessions'), 3, 'and a session for each sign-in');
 });

@@ -1,13 +1,14 @@
 // Moderator subscriptions follow revocation. A subscription admitted as a moderator (access.ts)
 // keeps its grant: the session or forum key it came with. Every PARLEY_REALTIME_REAUTH_SECONDS the
 // node re-checks every such grant it holds, in a batch: one accounts query for all the distinct
-// sessions on the node (their roles come with them, as on every HTTP request), and the forum cache
-// for the distinct keys (a rotation elsewhere is seen within the cache's TTL). A subscription whose
-// grant no longer moderates its thread's forum (signed out, session expired, role removed, key
-// rotated) ends with a `credential_revoked` error frame (docs/realtime.md). The admin token is
-// configuration, so it is not re-checked. A failed check (the database away) revokes nothing: it
-// is tried again at the next sweep.
-import { moderates, resolveSessions, type AuthDeps, type Credential } from '@parley/access';
+// sessions on the node (their roles come with them, as on every HTTP request) and one forums query
+// for all the distinct keys (not the forum cache, so a rotation is seen at the next sweep rather
+// than the cache's TTL later). A subscription whose grant no longer moderates its thread's forum
+// (signed out, session expired, role removed, key rotated) ends with a `credential_revoked` error
+// frame (docs/realtime.md). The admin token is configuration, so it is not re-checked. A failed
+// check (the database away) revokes nothing: it is tried again at the next sweep.
+import { moderates, resolveSessions, type AuthDeps } from '@parley/access';
+import { roleSql } from '@parley/data';
 import type { Connection } from './connection.ts';
 import type { Sub } from './hubs.ts';
 
@@ -37,21 +38,21 @@ export async function revoked(held: readonly Held[], deps: AuthDeps): Promise<He
     if (g?.kind === 'session') sessions.set(g.hash.toString('hex'), g.hash);
     if (g?.kind === 'key') keys.set(g.hash.toString('hex'), g.hash);
   }
-  const [users, forums] = await Promise.all([
-    resolveSessions([...sessions.values()], deps),
-    Promise.all([...keys].map(async ([hex, hash]) => [hex, await deps.forums.byModeratorKeyHash(hash)] as const)),
-  ]);
-  const byKey = new Map(forums);
-  const credentialOf = (sub: Sub): Credential | undefined => {
+  const [users, keyForums] = await Promise.all([resolveSessions([...sessions.values()], deps), forumsOfKeys([...keys.values()], deps)]);
+  const stillModerates = (sub: Sub): boolean => {
     const g = sub.grant;
-    if (g?.kind === 'session') return users.get(g.hash.toString('hex'));
-    const forum = g?.kind === 'key' ? byKey.get(g.hash.toString('hex')) : undefined;
-    return forum ? { kind: 'moderator', forum } : undefined;
+    if (g?.kind === 'key') return keyForums.get(g.hash.toString('hex')) === sub.hub.forumId;
+    const user = g?.kind === 'session' ? users.get(g.hash.toString('hex')) : undefined;
+    return user !== undefined && moderates(user, sub.hub.forumId);
   };
-  return held.filter(({ sub }) => {
-    const c = credentialOf(sub);
-    return c === undefined || !moderates(c, sub.hub.forumId);
-  });
+  return held.filter(({ sub }) => !stillModerates(sub));
+}
+
+/** The forum id each key hash still opens, by the hash in hex: one forums query for them all. */
+async function forumsOfKeys(hashes: Buffer[], deps: AuthDeps): Promise<Map<string, string>> {
+  if (hashes.length === 0) return new Map();
+  const { rows } = await deps.db.exec({ area: 'forums', mode: 'read' }, roleSql.selectKeyForums, [hashes]);
+  return new Map(rows.map((r) => [(r.moderator_key_hash as Buffer).toString('hex'), r.id as string]));
 }
 
 export interface ReauthOptions {

@@ -9,12 +9,14 @@ import { h, on, uniqueId } from './dom.ts';
 import type { Text } from './i18n.ts';
 import { button } from './post-view.ts';
 import type { SessionLink } from './session-link.ts';
-import { owned, rememberOwn, saveAuthor, savedAuthor } from './store.ts';
+import { rememberOwn, saveAuthor, savedAuthor, type Own } from './store.ts';
 
 export interface ComposerDeps {
   t: Text;
   api: Api;
   session: SessionLink;
+  /** the reader's own comment (post-view.ts PostViewDeps.own) */
+  own(v: PostView): Own | undefined;
   /** the forum's settings, once loaded (its guest policy) */
   settings(): ForumView['settings'] | undefined;
   threadId(): string;
@@ -137,10 +139,11 @@ export function openReply(li: HTMLLIElement, v: PostView, d: ComposerDeps): void
 export function openEdit(li: HTMLLIElement, v: PostView, d: ComposerDeps): void {
   const { t } = d;
   closeForms(li);
-  const own = owned(v.id);
+  const own = d.own(v);
   if (!own) return;
   const ta = h('textarea', { name: 'message', rows: '4', 'aria-label': t.edit });
-  ta.value = own.m;
+  // written in another browser: only the rendered text is at hand (the API returns no source)
+  ta.value = own.m ?? li.querySelector<HTMLElement>(':scope > article .parley-body')?.innerText ?? '';
   const err = h('p', { class: 'parley-error', role: 'alert' });
   const cancel = button('parley-cancel', t.cancel, () => {
     form.remove();

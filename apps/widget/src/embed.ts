@@ -14,7 +14,7 @@ import { live } from './live.ts';
 import { loader } from './loader.ts';
 import { showPost, type PostViewDeps } from './post-view.ts';
 import { sessionLink } from './session-link.ts';
-import { owned, rememberVote, voter } from './store.ts';
+import { owned, rememberVote, voter, type Own } from './store.ts';
 import { initialState, step, type Action } from './thread-state.ts';
 import { tree } from './tree.ts';
 
@@ -42,14 +42,35 @@ function mount(box: HTMLElement): void {
   const session = sessionLink(base, box.dataset.parleyForum!, t, themeNow());
   /** the forum's settings, once loaded */
   let settings: ForumView['settings'] | undefined;
+  /**
+   * Comments of the signed-in reader seen on a listed page (their author's profile is the reader):
+   * theirs to edit and delete in any browser, even after a live update that carries no profile.
+   */
+  let usersPosts = new Set<string>();
+  /** the reader's own comment: written in this browser (its edit token, or '' for the session's), or the signed-in reader's */
+  const own = (v: PostView): Own | undefined => {
+    const mine = owned(v.id);
+    if (mine) return mine;
+    const user = session.user();
+    if (!user) return undefined;
+    if (v.author?.profile?.id === user.id) usersPosts.add(v.id);
+    return usersPosts.has(v.id) ? { t: '' } : undefined;
+  };
   session.onUser((user) => {
     root.dataset.signedIn = String(!!user);
+    // another reader (or none): their comments get (or lose) their buttons
+    usersPosts = new Set();
+    for (const v of state.shown.values()) {
+      const li = posts.li(v.id);
+      if (li) showPost(v, li, postDeps);
+    }
   });
 
   const postDeps: PostViewDeps = {
     t,
+    own,
     editWindowSeconds: () => ld.loaded!.forum.settings.editWindowSeconds,
-    avatar: (v) => v.author?.profile?.avatarUrl ?? (owned(v.id)?.t === '' ? session.user()?.avatarUrl : undefined),
+    avatar: (v) => v.author?.profile?.avatarUrl ?? (own(v)?.t === '' ? session.user()?.avatarUrl : undefined),
     actions: {
       async vote(v, value) {
         try {
@@ -83,6 +104,7 @@ function mount(box: HTMLElement): void {
     t,
     api,
     session,
+    own,
     settings: () => settings,
     threadId: () => ld.loaded!.thread.id,
     wording,
@@ -113,7 +135,7 @@ function mount(box: HTMLElement): void {
   /** Applies an action to the thread and the page; returns the li of the first comment it placed. */
   function dispatch(action: Action): HTMLLIElement | undefined {
     const prev = state;
-    const next = step(prev, action, { now: Date.now(), isOwn: (id) => owned(id) !== undefined });
+    const next = step(prev, action, { now: Date.now(), isOwn: (id) => owned(id) !== undefined || usersPosts.has(id) });
     state = next.state;
     const first = posts.apply(next.changes);
     if (state.count !== prev.count || action.type === 'opened') {

@@ -4,7 +4,7 @@
 import { awaitingModerationStatuses, editableStatuses, isPublished, votableStatuses, type PostView } from './domain.ts';
 import { h, on } from './dom.ts';
 import type { Text } from './i18n.ts';
-import { myVote, owned } from './store.ts';
+import { myVote, type Own } from './store.ts';
 import { isGone } from './thread-state.ts';
 
 export interface PostActions {
@@ -17,6 +17,8 @@ export interface PostActions {
 
 export interface PostViewDeps {
   t: Text;
+  /** the reader's own comment: written in this browser, or by the signed-in reader anywhere */
+  own(v: PostView): Own | undefined;
   /** the forum's edit window, known once the forum has loaded */
   editWindowSeconds(): number;
   /** the author's picture, if any: a registered author's profile, or the signed-in reader's own */
@@ -54,7 +56,7 @@ function deleteButton(v: PostView, d: PostViewDeps): HTMLButtonElement {
 function article(v: PostView, li: HTMLLIElement, d: PostViewDeps): HTMLElement {
   const { t, actions } = d;
   const gone = isGone(v);
-  const own = owned(v.id);
+  const own = d.own(v);
   const vote = myVote(v.id);
   const votable = votableStatuses.includes(v.status);
   const editable = own && editableStatuses.includes(v.status) && Date.parse(v.createdAt) + d.editWindowSeconds() * 1000 > Date.now();

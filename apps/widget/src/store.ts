@@ -5,8 +5,9 @@
 export interface Own {
   /** edit token; empty for a signed-in reader's comment (the session frame edits it) */
   t: string;
-  /** the message as written (the API returns only the rendered HTML) */
-  m: string;
+  /** the message as written (the API returns only the rendered HTML); unknown for a signed-in
+   * reader's comment written in another browser */
+  m?: string;
 }
 
 export interface Author {

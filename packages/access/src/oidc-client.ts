@@ -134,7 +134,7 @@ export class OidcClients {
       new URL(p.issuer),
       p.clientId,
       p.clientSecret,
-      p.clientSecret === undefined ? client.None() : client.ClientSecretPost(p.clientSecret),
+      p.clientSecret === undefined ? client.None() : secretAuth(p.clientSecret, p.tokenEndpointAuthMethod),
       {
         execute: this.#opts.allowHttp ? [client.allowInsecureRequests] : [],
         timeout: TIMEOUT_SECONDS,
@@ -149,6 +149,18 @@ export class OidcClients {
     this.#configs.set(key, { at: Date.now(), config });
     return config;
   }
+}
+
+/**
+ * The client secret as the provider takes it: the way the operator named, else in the body when
+ * the provider's metadata lists client_secret_post, else by HTTP Basic (the default OpenID Connect
+ * Discovery gives for a provider that lists nothing).
+ */
+function secretAuth(secret: string, method: OidcProvider['tokenEndpointAuthMethod']): client.ClientAuth {
+  const post = client.ClientSecretPost(secret);
+  const basic = client.ClientSecretBasic(secret);
+  if (method) return method === 'client_secret_post' ? post : basic;
+  return (as, c, body, headers) => (as.token_endpoint_auth_methods_supported?.includes('client_secret_post') ? post : basic)(as, c, body, headers);
 }
 
 const UNREACHABLE = new Set(['OAUTH_TIMEOUT', 'OAUTH_ABORT']);

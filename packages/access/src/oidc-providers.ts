@@ -13,6 +13,8 @@ export interface OidcProvider {
   clientId: string;
   /** absent: a public client (PKCE only, no client authentication) */
   clientSecret?: string;
+  /** how the secret goes to the token endpoint, when the client was registered for one way only; default: post if the provider lists it, else basic */
+  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
   /** a forum's own provider (id FORUM_PROVIDER_ID): the forum, whose users it signs in */
   forumId?: string;
 }
@@ -44,7 +46,11 @@ function provider(entry: unknown, index: number, allowHttp: boolean): OidcProvid
   if (url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:')) {
     throw new ConfigError(`PARLEY_OIDC_PROVIDERS: ${where}'s issuer must be an https URL (http only with PARLEY_OIDC_ALLOW_HTTP)`);
   }
-  const known = new Set(['id', 'name', 'issuer', 'clientId', 'clientSecret']);
+  const known = new Set(['id', 'name', 'issuer', 'clientId', 'clientSecret', 'tokenEndpointAuthMethod']);
+  const method = e.tokenEndpointAuthMethod;
+  if (method !== undefined && method !== 'client_secret_basic' && method !== 'client_secret_post') {
+    throw new ConfigError(`PARLEY_OIDC_PROVIDERS: ${where}'s tokenEndpointAuthMethod must be client_secret_basic or client_secret_post`);
+  }
   const unknown = Object.keys(e).find((k) => !known.has(k));
   if (unknown) throw new ConfigError(`PARLEY_OIDC_PROVIDERS: ${where} has a field it does not take: "${unknown.slice(0, 40)}"`);
   return {
@@ -53,6 +59,7 @@ function provider(entry: unknown, index: number, allowHttp: boolean): OidcProvid
     issuer,
     clientId: text(e, 'clientId', where, 512),
     ...(e.clientSecret !== undefined ? { clientSecret: text(e, 'clientSecret', where, 4096) } : {}),
+    ...(method !== undefined ? { tokenEndpointAuthMethod: method } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ t.test('inline or from a file', async (t) => {
   t.same(parseOidcProviders(undefined, false), [], 'unset: none');
   t.same(parseOidcProviders('  ', false), [], 'blank: none');
   t.same(parseOidcProviders(JSON.stringify([good]), false), [good]);
+  t.same(parseOidcProviders(JSON.stringify([{ ...good, tokenEndpointAuthMethod: 'client_secret_basic' }]), false)[0].tokenEndpointAuthMethod, 'client_secret_basic');
   const dir = mkdtempSync(join(tmpdir(), 'parley-oidc-'));
   const file = join(dir, 'providers.json');
   writeFileSync(file, JSON.stringify([good, { ...good, id: 'public', clientSecret: undefined }]));
@@ -45,5 +46,6 @@ t.test('what is refused, without repeating a secret', async (t) => {
   t.match(refused(JSON.stringify([{ ...good, scope: 'x' }])), /does not take: "scope"/);
   t.match(refused(JSON.stringify([good, good])), /lists a provider id twice/);
   t.match(refused(JSON.stringify([{ ...good, id: 'site' }])), /kept for a forum's own provider/);
+  t.match(refused(JSON.stringify([{ ...good, tokenEndpointAuthMethod: 'private_key_jwt' }])), /client_secret_basic or client_secret_post/);
   t.match(refused(JSON.stringify([{ ...good, clientSecret: 5 }])), /needs "clientSecret"/);
 });

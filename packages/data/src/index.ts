@@ -12,6 +12,7 @@ export * as forumSql from './sql/forums.ts';
 export * as userSql from './sql/users.ts';
 export * as accountSql from './sql/accounts.ts';
 export * from './account-token.ts';
+export * from './account-email.ts';
 export * as identitySql from './sql/identities.ts';
 export * as roleSql from './sql/roles.ts';
 export * as userLinkSql from './sql/user-links.ts';

@@ -21,6 +21,11 @@ export type UserRegistered = EventBase<'UserRegistered', 1, User>;
 export type UserUpdated = EventBase<'UserUpdated', 1, User>;
 /** A one-time link is to be mailed (verify an address, reset a password, ...): account-email.ts. */
 export type AccountEmailRequested = EventBase<'AccountEmailRequested', 1, AccountEmailRequest>;
+/**
+ * Someone asked for a password reset at an address, known or not (the same write for any, so
+ * the answer tells nothing); the worker mails a link to each local account there.
+ */
+export type PasswordResetRequested = EventBase<'PasswordResetRequested', 1, { email: string }>;
 /** A user followed the link mailed to their address. */
 export type UserEmailVerified = EventBase<'UserEmailVerified', 1, User>;
 /** A user set a new password through a reset link; every session of theirs ended. */
@@ -61,6 +66,7 @@ export type ParleyEvent =
   | UserRegistered
   | UserUpdated
   | AccountEmailRequested
+  | PasswordResetRequested
   | UserEmailVerified
   | UserPasswordReset
   | UserErased
@@ -91,6 +97,7 @@ export const eventVersions: { [T in EventType]: Extract<ParleyEvent, { type: T }
   UserRegistered: 1,
   UserUpdated: 1,
   AccountEmailRequested: 1,
+  PasswordResetRequested: 1,
   UserEmailVerified: 1,
   UserPasswordReset: 1,
   UserErased: 1,

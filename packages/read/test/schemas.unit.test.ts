@@ -68,6 +68,7 @@ const eventOf = (type: EventType): ParleyEvent => {
       return makeEvent(type, { userId: '9', forumId: '3', linkedBy: 'admin', createdAt });
     case 'UserErased': return makeEvent(type, { userId: '9', erasureId: '2' });
     case 'GuestErasureRequested': return makeEvent(type, { erasureId: '2' });
+    case 'PasswordResetRequested': return makeEvent(type, { email: 'ada@example.com' });
     case 'AccountEmailRequested':
       return makeEvent(type, { kind: 'verify_email', tokenId: 'tok', userId: '9', email: 'ada@example.com', name: 'ada', expiresAt: createdAt, forumId: null });
     default: return makeEvent(type, post);

@@ -15,6 +15,7 @@ import {
   type Actor,
   type User,
   type UserEmailVerified,
+  type PasswordResetRequested,
   type UserPasswordReset,
   type UserUpdated,
   type UserView,
@@ -111,26 +112,15 @@ export async function verifyEmail(s: Services, body: AccountTokenBody): Promise<
 }
 
 /**
- * Mails a reset link to every one of Parley's own accounts at this address. The caller answers
- * the same whatever this finds (no account enumeration), and does not wait for it.
+ * Records a reset request before it is answered, so a crash after the 202 loses nothing: one
+ * event carrying only the address, the same single write whatever the address (no account
+ * enumeration, by content or by timing). The worker looks the accounts up and mails the links
+ * (apps/worker/src/email/password-resets.ts).
  */
-export async function requestPasswordReset(s: Services, rawEmail: string): Promise<number> {
-  const email = rawEmail.trim();
-  const { rows } = await s.db.exec({ area: 'accounts', mode: 'read', fresh: true }, accountSql.selectLocalAccountsByEmail, [email]);
-  if (rows.length === 0) return 0;
-  await s.db.tx({ area: 'accounts' }, async (ex) => {
-    for (const r of rows) {
-      await requestAccountEmail(ex, {
-        kind: 'password_reset',
-        userId: String(r.id),
-        email: r.email as string,
-        name: r.username as string,
-        ttlSeconds: s.config.passwordResetTtlMinutes * 60,
-        actor: { kind: 'public' },
-      });
-    }
-  });
-  return rows.length;
+export async function requestPasswordReset(s: Services, email: string): Promise<void> {
+  await s.db.tx({ area: 'accounts' }, (ex) =>
+    appendEvent(ex, { forumId: null, actor: actorLabel({ kind: 'public' }), event: makeEvent<PasswordResetRequested>('PasswordResetRequested', { email }) }),
+  );
 }
 
 /** A new password by a reset link: every session ends, every other reset link too; a new session is returned. */

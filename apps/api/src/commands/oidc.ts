@@ -149,10 +149,13 @@ async function signIn(s: Services, provider: OidcProvider, id: OidcIdentity, han
     return await attempt();
   } catch (err) {
     // the same new identity signed in twice at once: the other transaction created the account
-    if ((err as { constraint?: string }).constraint !== 'user_identities_pkey') throw err;
+    if (!(err instanceof LinkedMeanwhile)) throw err;
     return attempt();
   }
 }
+
+/** Rolls back an account made for an identity that another sign-in linked first. */
+class LinkedMeanwhile extends Error {}
 
 async function identityUser(ex: Executor, provider: OidcProvider, id: OidcIdentity): Promise<User> {
   if (provider.forumId !== undefined) return forumUser(ex, provider.forumId, id);
@@ -173,7 +176,8 @@ async function identityUser(ex: Executor, provider: OidcProvider, id: OidcIdenti
   }
   if (!row) throw new Error('no free username for a new identity after several tries');
   const user = userFromRow(row);
-  await ex.query(identitySql.insertIdentity, [id.issuer, id.subject, user.id, provider.id, ...profile]);
+  const linked = await ex.query(identitySql.insertIdentity, [id.issuer, id.subject, user.id, provider.id, ...profile]);
+  if (!linked.rows.length) throw new LinkedMeanwhile();
   await appendEvent(ex, { forumId: null, actor: actorLabel({ kind: 'user', userId: user.id }), event: makeEvent<UserRegistered>('UserRegistered', user) });
   return user;
 }

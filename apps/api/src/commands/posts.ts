@@ -79,7 +79,8 @@ export async function createPost(
       maxDepth: forum.settings.maxDepth,
       byModerator,
       userId: cred.kind === 'user' ? cred.user.id : null,
-      authorName: cred.kind === 'user' ? cred.user.username : guest!.name,
+      // a user signs with the name their profile shows (userView): the display name, else the username
+      authorName: cred.kind === 'user' ? (cred.user.displayName ?? cred.user.username) : guest!.name,
       authorEmail: guest?.email ?? null,
       editTokenHash: editToken ? hashToken(editToken) : null,
       notify: body.notify ?? false,

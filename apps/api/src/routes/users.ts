@@ -17,11 +17,13 @@ const userRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app
     return reply.status(201).send({ user: userView(user), token });
   });
   app.post('/v1/sessions', { schema: { tags: ['users'], body: CreateSessionBody, response: answers({ 201: SessionAnswer }) } }, async (req, reply) => {
-    // per address, then per username (known or not, alike); a success clears the username's count
+    // per address, then per username (known or not, alike); counted before the password is
+    // checked, so parallel guesses cannot all slip under the limit; a success gives back its own
+    // attempt only, never the failures before it
     await limits.take(reply, 'loginPerAddress', req.ip);
-    await limits.take(reply, 'loginPerAccount', req.body.username);
+    const attempt = await limits.take(reply, 'loginPerAccount', req.body.username);
     const { user, token } = await login(s, req.body);
-    await limits.clear('loginPerAccount', req.body.username);
+    await limits.refund('loginPerAccount', req.body.username, attempt);
     return reply.status(201).send({ user: userView(user), token });
   });
   // the signed-in user's sessions: list them, end one (`current`: log out), or end them all

@@ -68,9 +68,12 @@ export const insertIdentityUser = `INSERT INTO users AS u (username, email, disp
   ON CONFLICT DO NOTHING
   RETURNING ${userColumns}`;
 
-/** $1 issuer, $2 subject, $3 user id, $4 provider id, $5 email, $6 name, $7 picture */
+/**
+ * $1 issuer, $2 subject, $3 user id, $4 provider id, $5 email, $6 name, $7 picture. No row when a
+ * sign-in of the same new identity linked it first (the caller rolls back and reads that one).
+ */
 export const insertIdentity = `INSERT INTO user_identities (issuer, subject, user_id, provider, email, name, picture)
-  VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+  VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (issuer, subject) DO NOTHING RETURNING user_id`;
 
 /** A forum's own provider, secret included (forums area; read fresh, never cached): $1 forum id */
 export const selectForumProvider = 'SELECT oidc_issuer, oidc_client_id, oidc_client_secret, oidc_name FROM forums WHERE id = $1';

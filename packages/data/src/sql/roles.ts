@@ -48,6 +48,9 @@ export const setModeratorKey = `UPDATE forums f SET moderator_key_hash = $2, upd
   FROM (SELECT id, moderator_key_hash FROM forums WHERE id = $1 FOR UPDATE) old WHERE f.id = old.id
   RETURNING f.id, f.slug, f.name, f.settings, f.shard, f.post_count, f.pending_count, f.created_at, old.moderator_key_hash AS old_key_hash`;
 
+/** $1 moderator key hashes: the forum each still opens (realtime's re-check of its moderator subscriptions: one query for a node's keys) */
+export const selectKeyForums = 'SELECT id::text, moderator_key_hash FROM forums WHERE moderator_key_hash = ANY($1::bytea[])';
+
 /** $1 forum id, $2 seconds: records the key's use unless a use within that many seconds is recorded already */
 export const touchModeratorKey = `UPDATE forums SET moderator_key_used_at = now()
   WHERE id = $1 AND (moderator_key_used_at IS NULL OR moderator_key_used_at < now() - make_interval(secs => $2))`;

@@ -10,9 +10,9 @@ export const insertSession = `INSERT INTO sessions (token_hash, user_id, expires
  * access/roles.ts) and the forums the admin linked it to (`linked_forums`: forum ids, for a user
  * a site signed in) in the same query.
  */
-const sessionUser = `SELECT ${userColumns.split(', ').map((c) => `u.${c}`).join(', ')}, s.token_hash,
+const sessionUser = `SELECT ${userColumns.split(', ').map((c) => `u.${c}`).join(', ')},
     ARRAY(SELECT r.forum_id || ':' || r.role FROM forum_roles r WHERE r.user_id = u.id) AS roles,
-    ARRAY(SELECT l.forum_id::text FROM user_forum_links l WHERE l.user_id = u.id) AS linked_forums
+    ARRAY(SELECT l.forum_id::text FROM user_forum_links l WHERE l.user_id = u.id) AS linked_forums, s.token_hash
   FROM sessions s JOIN users u ON u.id = s.user_id`;
 /** $1 a token hash */
 export const selectSessionUser = `${sessionUser} WHERE s.token_hash = $1 AND s.expires_at > now()`;
