@@ -97,7 +97,8 @@ export function composer(parent: PostView | null, d: ComposerDeps): HTMLFormElem
     submit.disabled = true;
     submit.textContent = t.posting;
     const author = { name: name.value.trim(), email: email.value.trim(), notify: notify.checked };
-    const signedIn = d.session.user() !== null;
+    const reader = d.session.user();
+    const signedIn = reader !== null;
     if (!signedIn) saveAuthor(author);
     try {
       const r = signedIn
@@ -110,7 +111,7 @@ export function composer(parent: PostView | null, d: ComposerDeps): HTMLFormElem
           });
       // before it is shown: an own comment gets its edit and delete buttons (a signed-in
       // reader's without an edit token: the session frame edits it)
-      rememberOwn(r.post.id, { t: r.editToken ?? '', m: msg.value });
+      rememberOwn(r.post.id, { t: r.editToken ?? '', m: msg.value, ...(reader ? { u: reader.id } : {}) });
       msg.value = '';
       if (parent) form.remove();
       const li = d.posted(r.post);

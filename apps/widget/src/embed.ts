@@ -50,11 +50,14 @@ function mount(box: HTMLElement): void {
   /** the reader's own comment: written in this browser (its edit token, or '' for the session's), or the signed-in reader's */
   const own = (v: PostView): Own | undefined => {
     const mine = owned(v.id);
-    if (mine) return mine;
+    // a guest's comment: its edit token is enough
+    if (mine?.t) return mine;
+    // a signed-in reader's: only while that reader is signed in
     const user = session.user();
     if (!user) return undefined;
+    if (mine && (mine.u === undefined || mine.u === user.id)) return mine;
     if (v.author?.profile?.id === user.id) usersPosts.add(v.id);
-    return usersPosts.has(v.id) ? { t: '' } : undefined;
+    return usersPosts.has(v.id) ? { t: '', u: user.id } : undefined;
   };
   session.onUser((user) => {
     root.dataset.signedIn = String(!!user);

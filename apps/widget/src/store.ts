@@ -5,6 +5,8 @@
 export interface Own {
   /** edit token; empty for a signed-in reader's comment (the session frame edits it) */
   t: string;
+  /** whose comment it is when `t` is empty: the signed-in reader's id (theirs only while they are signed in) */
+  u?: string;
   /** the message as written (the API returns only the rendered HTML); unknown for a signed-in
    * reader's comment written in another browser */
   m?: string;
