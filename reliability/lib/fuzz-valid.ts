@@ -72,6 +72,8 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
       })),
     'GET /v1/threads/{threadId}/events': fc.tuple(thread, fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 1000 }), fc.boolean()).map(([t, after, limit, mod]) =>
       req('GET /v1/threads/{threadId}/events', 'GET')(mod ? bearer(modKey(t.slug)) : {}, `/v1/threads/${t.id}/events?after=${after}&limit=${limit}`)),
+    'GET /v1/posts/{postId}/source': pick(f.posts.filter((p) => p.editToken || p.userToken)).map((p) =>
+      req('GET /v1/posts/{postId}/source', 'GET')(bearer((p.editToken ?? p.userToken)!), `/v1/posts/${p.id}/source`)),
     'PATCH /v1/posts/{postId}': fc.tuple(pick(f.posts.filter((p) => p.editToken || p.userToken)), words).map(([p, message]) =>
       req('PATCH /v1/posts/{postId}', 'PATCH')(bearer((p.editToken ?? p.userToken)!), `/v1/posts/${p.id}`, { message })),
     'POST /v1/posts/{postId}/{action}': fc.tuple(post, pick(['approve', 'spam', 'delete', 'restore', 'approve', 'restore'])).map(([p, action]) =>

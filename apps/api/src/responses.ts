@@ -40,6 +40,8 @@ export const ForumAnswer = Type.Object({ forum: ForumViewSchema });
 export const CreatedForumAnswer = Type.Object({ forum: ForumViewSchema, moderatorKey: Type.String({ description: 'shown once' }) });
 export const ThreadAnswer = Type.Object({ thread: ThreadViewSchema });
 export const PostAnswer = Type.Object({ post: PostViewSchema });
+/** a comment's source text, for its author's editor (GET /v1/posts/:postId/source) */
+export const PostSourceAnswer = Type.Object({ message: Type.String(), revision: Type.Integer({ minimum: 1 }) });
 export const CreatedPostAnswer = Type.Object({
   post: PostViewSchema,
   editToken: Type.Optional(Type.String({ description: "a guest's token to edit or delete this comment; shown once" })),

@@ -143,17 +143,31 @@ export function openEdit(li: HTMLLIElement, v: PostView, d: ComposerDeps): void 
   const own = d.own(v);
   if (!own) return;
   const ta = h('textarea', { name: 'message', rows: '4', 'aria-label': t.edit });
-  // written in another browser: only the rendered text is at hand (the API returns no source)
-  ta.value = own.m ?? li.querySelector<HTMLElement>(':scope > article .parley-body')?.innerText ?? '';
+  ta.value = own.m ?? '';
   const err = h('p', { class: 'parley-error', role: 'alert' });
   const cancel = button('parley-cancel', t.cancel, () => {
     form.remove();
     li.focus();
   });
-  const form = h('form', { class: 'parley-editor' }, ta, err, h('div', { class: 'parley-buttons' }, h('button', { type: 'submit', class: 'parley-save' }, t.save), cancel));
+  const save = h('button', { type: 'submit', class: 'parley-save' }, t.save);
+  const form = h('form', { class: 'parley-editor' }, ta, err, h('div', { class: 'parley-buttons' }, save, cancel));
+  if (own.m === undefined) {
+    // the signed-in reader's comment, written in another browser: its source comes from the API
+    // (the page shows only its HTML); nothing to save until it is here
+    ta.disabled = save.disabled = true;
+    d.session.call<{ message: string }>('source', { postId: v.id }).then(
+      (r) => {
+        ta.value = r.message;
+        ta.disabled = save.disabled = false;
+        ta.focus();
+      },
+      (e2) => void (err.textContent = d.wording(e2)),
+    );
+  }
   on(form, 'keydown', (e: KeyboardEvent) => e.key === 'Escape' && cancel.click());
   on(form, 'submit', async (e) => {
     e.preventDefault();
+    if (save.disabled) return;
     try {
       const r = own.t
         ? await d.api<{ post: PostView }>('PATCH', `/v1/posts/${v.id}`, { message: ta.value }, { authorization: `Bearer ${own.t}` })

@@ -1,8 +1,8 @@
 // A signed-in reader's comments are theirs in any browser, in real Chromium with the host page on
 // another origin under the strict policy: a comment written in one browser context shows Edit and
 // Delete in a fresh context once the same account signs in there (the listed page says who wrote
-// it), the edit goes through the session frame, and signing out takes the buttons away again.
-// Someone else's comment never gets them.
+// it); the editor gets the comment's source through the session frame and saves through it;
+// signing out takes the buttons away again. Someone else's comment never gets them.
 import t from 'tap';
 import { browserStack, ownSel, waitText, type Reader } from '../../../test/harness/browser.ts';
 
@@ -39,8 +39,9 @@ await stack.test('a comment written in one browser shows Edit in another once it
   t.equal(await r.page.locator(ownSel(theirsId, 'button.parley-delete')).count(), 0, 'nor Delete');
 
   await r.page.click(ownSel(mineId, 'button.parley-edit'));
-  const editor = r.post(mineId).locator(':scope > form.parley-editor textarea');
-  t.equal(await editor.inputValue(), 'written elsewhere', 'the editor starts from the comment\'s text (this browser never had its source)');
+  const editor = r.post(mineId).locator(':scope > form.parley-editor textarea:not([disabled])');
+  await editor.waitFor({ timeout: 5000 });
+  t.equal(await editor.inputValue(), 'written **elsewhere**', 'the editor starts from the source as written, asked of the API through the session frame');
   await editor.fill('edited in the second browser');
   const [edited] = await Promise.all([r.page.waitForResponse((x) => x.request().method() === 'PATCH'), r.post(mineId).locator('button.parley-save').click()]);
   t.equal(edited.status(), 200, 'the API lets the user edit their comment with their session');

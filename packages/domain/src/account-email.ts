@@ -12,9 +12,10 @@
 //   1. add it to `accountEmailKinds` and give it a `accountEmailLinks` entry below: the page or
 //      route on the API origin the link opens (it reads `#token=` and POSTs it);
 //   2. add its template in apps/worker/src/email/account-templates.ts (the compiler asks for it);
-//   3. in your command, insert the row and the event with `requestAccountEmail` (apps/api
-//      commands/account-email.ts), and redeem the token with `redeemAccountToken` (same module),
-//      which checks the HMAC with the kind's own purpose, so a link of one kind never opens another.
+//   3. in your command, insert the row and the event with `requestAccountEmail` (packages/data
+//      account-email.ts), and redeem the token with `redeemAccountToken` (apps/api
+//      commands/account-email.ts), which checks the HMAC with the kind's own purpose, so a link of
+//      one kind never opens another.
 
 export const accountEmailKinds = ['verify_email', 'password_reset', 'forum_invite'] as const;
 export type AccountEmailKind = (typeof accountEmailKinds)[number];

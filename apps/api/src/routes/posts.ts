@@ -2,8 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { postView } from '@parley/domain';
 import { credential } from '../auth.ts';
 import { editPost, moderatePost } from '../commands/posts.ts';
+import { postSource } from '../commands/post-source.ts';
 import { currentPost, vote } from '../commands/votes.ts';
-import { answers, PostAnswer } from '../responses.ts';
+import { answers, PostAnswer, PostSourceAnswer } from '../responses.ts';
 import { EditPostBody, ModerationParams, PostParams, VoteBody } from '../schemas.ts';
 import type { Services } from '../services.ts';
 
@@ -14,6 +15,16 @@ const postRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app
     async (req) => {
       const { post } = await editPost(s, await credential(req, s), req.params.postId, req.body.message);
       return { post: postView(post, { moderator: true }) };
+    },
+  );
+
+  // the author's own source text, for an editor in a browser that did not write it
+  app.get(
+    '/v1/posts/:postId/source',
+    { schema: { tags: ['posts'], params: PostParams, response: answers({ 200: PostSourceAnswer }) } },
+    async (req, reply) => {
+      reply.header('cache-control', 'no-store');
+      return postSource(s, await credential(req, s), req.params.postId);
     },
   );
 

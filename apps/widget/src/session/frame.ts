@@ -86,6 +86,8 @@ const ops: Record<Operation, (a: Record<string, unknown>) => Promise<unknown>> =
     api('POST', `/v1/threads/${id(a.threadId)}/posts`, { message: text(a.message), notify: a.notify === true, ...(a.parentId ? { parentId: id(a.parentId) } : {}) }, auth()),
   vote: (a) => api('PUT', `/v1/posts/${id(a.postId)}/vote`, { value: a.value }, auth()),
   edit: (a) => api('PATCH', `/v1/posts/${id(a.postId)}`, { message: text(a.message) }, auth()),
+  // the reader's own comment as they wrote it, for the editor
+  source: (a) => api('GET', `/v1/posts/${id(a.postId)}/source`, undefined, auth()),
   delete: (a) => api('POST', `/v1/posts/${id(a.postId)}/delete`, undefined, auth()),
   sso,
   signOut,

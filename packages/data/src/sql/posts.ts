@@ -77,6 +77,9 @@ export const explainPost = `SELECT id, forum_id, thread_id, status, author_user_
 
 export const selectPost = `SELECT ${postColumns} FROM posts WHERE id = $1`;
 
+/** A comment's source text as its author wrote it, with who may read it: $1 post id */
+export const selectPostSource = `SELECT message, revision, author_user_id, edit_token_hash FROM posts WHERE id = $1`;
+
 /** The thread and, when replying, the parent: placement needs only the parent's immutable path. */
 export const selectThreadWithParent = `SELECT t.*, p.path AS parent_path, p.thread_id AS parent_thread_id, p.status AS parent_status
   FROM threads t LEFT JOIN posts p ON p.id = $2 WHERE t.id = $1`;
