@@ -4,9 +4,9 @@
 // opener is still a page of the API origin, so the token never reaches the host page, nor a page
 // that navigated the opener elsewhere. The data sits in a JSON block (never executed) and the one
 // script is constant, so the CSP allows exactly that script by its hash.
-import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ParleyError, UserView } from '@parley/domain';
+import { scriptPageHeaders } from './script-page.ts';
 
 const SCRIPT = `(function () {
   var data = JSON.parse(document.getElementById('parley-result').textContent);
@@ -18,8 +18,7 @@ const SCRIPT = `(function () {
   document.getElementById('parley-note').hidden = false;
 })();`;
 const STYLE = 'body{font-family:system-ui,sans-serif;max-width:32em;margin:3em auto;padding:0 1em;line-height:1.4}';
-const hash = (s: string) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
-const CSP = `default-src 'none'; script-src ${hash(SCRIPT)}; style-src ${hash(STYLE)}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
+const pageHeaders = scriptPageHeaders(SCRIPT, { style: STYLE });
 
 export type PopupMessage =
   | { type: 'parley:session'; token: string; user: UserView }
@@ -48,7 +47,7 @@ export function sendPopupPage(reply: FastifyReply, status: number, apiOrigin: st
 <script>${SCRIPT}</script>
 </body></html>
 `;
-  return reply.status(status).headers({ ...flowHeaders, 'content-security-policy': CSP }).type('text/html; charset=utf-8').send(html);
+  return reply.status(status).headers(pageHeaders).type('text/html; charset=utf-8').send(html);
 }
 
 export const errorMessage = (err: ParleyError): PopupMessage => ({ type: 'parley:error', code: err.code, message: err.message });

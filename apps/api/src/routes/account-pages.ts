@@ -3,9 +3,9 @@
 // fragment (#token=…), which browsers never send to a server, so no request log, proxy or
 // Referer ever holds it; the page also drops it from the address bar at once. Same origin as the
 // API, a strict CSP (the one script allowed by its hash), no caching, no referrer.
-import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { accountEmailLinks } from '@parley/domain';
+import { scriptPageHeaders } from '../script-page.ts';
 
 // One script for every page: the body's data-page says which. Paths are relative to the page, so
 // an API served under a path prefix (PARLEY_PUBLIC_URL with a path) works the same.
@@ -43,15 +43,7 @@ const script = `(function () {
   }
 })();`;
 
-const scriptHash = `'sha256-${createHash('sha256').update(script).digest('base64')}'`;
-
-const headers = {
-  'content-security-policy': `default-src 'none'; script-src ${scriptHash}; style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'`,
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-};
+const headers = scriptPageHeaders(script, { connect: true });
 
 const html = (page: string, title: string, body: string): string => `<!doctype html>
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex"><title>${title}</title></head>

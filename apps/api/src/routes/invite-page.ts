@@ -3,9 +3,9 @@
 // origin holds no session of the reader's, so the page signs in with the account's username and
 // password, accepts with that session, and ends the session again: nothing stays behind. An
 // account without a password (OpenID Connect) accepts through the API with its own token.
-import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { accountEmailLinks } from '@parley/domain';
+import { scriptPageHeaders } from '../script-page.ts';
 
 const script = `(function () {
   var out = document.getElementById('status');
@@ -44,15 +44,7 @@ const script = `(function () {
   });
 })();`;
 
-const scriptHash = `'sha256-${createHash('sha256').update(script).digest('base64')}'`;
-
-const headers = {
-  'content-security-policy': `default-src 'none'; script-src ${scriptHash}; style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'`,
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-};
+const headers = scriptPageHeaders(script, { connect: true });
 
 const page = `<!doctype html>
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex"><title>Accept the invitation</title></head>

@@ -8,7 +8,7 @@ import { accountEmailLinks, type AccountEmailRequested } from '@parley/domain';
 import type { QueueDefinition, SignalContext, SignalHandler } from '../signals/registry.ts';
 import type { AccountEmailJob } from './account-job.ts';
 import { renderAccountEmail } from './account-templates.ts';
-import { classify, transportFor, type Outcome, type SmtpError } from './queue.ts';
+import { deliver, outcomeColumns, type Outcome } from './transport.ts';
 
 export const ACCOUNT_EMAIL_QUEUE = 'parley.account-email';
 export const ACCOUNT_EMAILS = 'account-emails';
@@ -58,27 +58,15 @@ async function sendOne(job: AccountEmailJob, ctx: SignalContext): Promise<Outcom
   const link = accountEmailLink(config.publicUrl, config.secret!, job);
   const message = renderAccountEmail(job, link);
   const host = new URL(config.publicUrl).hostname || 'parley';
-  let outcome: Outcome;
-  try {
-    await transportFor(config.smtpUrl!).sendMail({
-      from: config.emailFrom,
-      to: job.to,
-      subject: message.subject,
-      text: message.text,
-      html: message.html,
-      messageId: `<account.${job.eventId}@${host}>`,
-      headers: { 'Auto-Submitted': 'auto-generated' },
-    });
-    outcome = { status: 'sent' };
-  } catch (err) {
-    outcome = classify(err as SmtpError);
-  }
-  await ctx.db.exec({ area: 'accounts', mode: 'write' }, accountSql.finishAccountEmail, [
-    job.eventId,
-    outcome.status,
-    outcome.status === 'sent' ? null : outcome.reason,
-    outcome.status === 'sent' ? false : outcome.retryable,
-  ]);
+  const outcome = await deliver(config, {
+    to: job.to,
+    subject: message.subject,
+    text: message.text,
+    html: message.html,
+    messageId: `<account.${job.eventId}@${host}>`,
+    headers: { 'Auto-Submitted': 'auto-generated' },
+  });
+  await ctx.db.exec({ area: 'accounts', mode: 'write' }, accountSql.finishAccountEmail, [job.eventId, ...outcomeColumns(outcome)]);
   return outcome;
 }
 

@@ -8,42 +8,15 @@
 // never opened did not send anything: the row becomes `failed, retryable` and the batch throws,
 // so pg-boss retries it with backoff; a 5xx is final; a failure mid-transfer without an answer
 // is ambiguous and treated like a crash (failed, not retried).
-import nodemailer from 'nodemailer';
-import type { Transporter } from 'nodemailer';
 import { emailSql, normalizeEmail, signUnsubscribe, type Config } from '@parley/data';
 import type { QueueDefinition, SignalContext } from '../signals/registry.ts';
 import { EMAIL_QUEUE } from './reply-emails.ts';
 import type { ReplyEmailJob } from './job.ts';
 import { renderReplyEmail } from './message.ts';
-
-// One transport per SMTP URL and process. Not pooled: each send is its own SMTP session, so
-// nothing stays open between batches and shutdown has nothing to close.
-const transports = new Map<string, Transporter>();
-export const transportFor = (url: string): Transporter => {
-  let t = transports.get(url);
-  if (!t) transports.set(url, (t = nodemailer.createTransport(url)));
-  return t;
-};
+import { deliver, outcomeColumns, type Outcome } from './transport.ts';
 
 export const unsubscribeUrl = (config: Config, email: string): string =>
   `${config.publicUrl.replace(/\/+$/, '')}/v1/unsubscribe?token=${encodeURIComponent(signUnsubscribe(config.secret!, { email }))}`;
-
-export type Outcome = { status: 'sent' } | { status: 'failed'; reason: string; retryable: boolean };
-
-export interface SmtpError extends Error {
-  code?: string;
-  command?: string;
-  responseCode?: number;
-}
-
-/** Did the server refuse (nothing sent), or may the message have gone out? */
-export function classify(err: SmtpError): Outcome {
-  const reason = `${err.code ?? 'error'}${err.responseCode ? ` ${err.responseCode}` : ''}: ${err.message}`.slice(0, 500);
-  if (err.responseCode && err.responseCode >= 500) return { status: 'failed', reason, retryable: false };
-  if (err.responseCode && err.responseCode >= 400) return { status: 'failed', reason, retryable: true };
-  const beforeMessage = err.code === 'ECONNECTION' || err.code === 'EDNS' || err.command === 'CONN';
-  return { status: 'failed', reason: beforeMessage ? reason : `ambiguous: ${reason}`, retryable: beforeMessage };
-}
 
 async function sendOne(job: ReplyEmailJob, ctx: SignalContext): Promise<Outcome | undefined> {
   const { config } = ctx;
@@ -58,29 +31,16 @@ async function sendOne(job: ReplyEmailJob, ctx: SignalContext): Promise<Outcome 
   }
   const message = renderReplyEmail(job, unsubscribeUrl(config, recipient));
   const host = new URL(config.publicUrl).hostname || 'parley';
-  let outcome: Outcome;
-  try {
-    await transportFor(config.smtpUrl!).sendMail({
-      from: config.emailFrom,
-      to: job.to,
-      subject: message.subject,
-      text: message.text,
-      html: message.html,
-      // the same id on any resend, so a mail system can deduplicate too
-      messageId: `<reply.${job.eventId}.${job.replyId}@${host}>`,
-      headers: { 'List-Unsubscribe': `<${unsubscribeUrl(config, recipient)}>`, 'Auto-Submitted': 'auto-generated' },
-    });
-    outcome = { status: 'sent' };
-  } catch (err) {
-    outcome = classify(err as SmtpError);
-  }
-  await ctx.db.exec({ area: 'accounts', mode: 'write' }, emailSql.finishEmail, [
-    job.eventId,
-    recipient,
-    outcome.status,
-    outcome.status === 'sent' ? null : outcome.reason,
-    outcome.status === 'sent' ? false : outcome.retryable,
-  ]);
+  const outcome = await deliver(config, {
+    to: job.to,
+    subject: message.subject,
+    text: message.text,
+    html: message.html,
+    // the same id on any resend, so a mail system can deduplicate too
+    messageId: `<reply.${job.eventId}.${job.replyId}@${host}>`,
+    headers: { 'List-Unsubscribe': `<${unsubscribeUrl(config, recipient)}>`, 'Auto-Submitted': 'auto-generated' },
+  });
+  await ctx.db.exec({ area: 'accounts', mode: 'write' }, emailSql.finishEmail, [job.eventId, recipient, ...outcomeColumns(outcome)]);
   return outcome;
 }
 
