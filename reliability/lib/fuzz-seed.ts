@@ -40,6 +40,9 @@ export interface Fixtures {
   /** signed links of account emails (each works once): address verifications of accounts the run never resends for, and password resets of throwaway accounts */
   verifyTokens: string[];
   resetTokens: string[];
+  /** signed links of a guest's personal-data requests (each works once): exports of seeded guests' comments, erasures of throwaway guests' */
+  guestExportTokens: string[];
+  guestErasureTokens: string[];
   origins: string[];
   /** OpenID Connect sign-ins stopped at their callback (fuzz-oidc), spent by the valid callback requests: each works once */
   oidcCallbacks: { path: string; cookie: string }[];
@@ -174,10 +177,23 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
       f.webhooks.push({ id: r.webhook.id, slug: forum.slug });
     }
   }
+  // a guest's personal-data links: the request's lookup runs after its answer, so the rows are awaited below
+  const openThread = f.threads.find((x) => x.slug === 'fuzz-open')!;
+  for (let i = 0; i < 3; i++) {
+    const leaving = `leaving${i}@example.com`;
+    await call(base, 'POST', `/v1/threads/${openThread.id}/posts`, { message: 'from a guest who will leave', author: { name: `Leaving ${i}`, email: leaving } });
+    await call(base, 'POST', '/v1/personal-data/requests', { email: leaving, action: 'erase' });
+    await call(base, 'POST', '/v1/personal-data/requests', { email: `guest${i}@example.com`, action: 'export' });
+  }
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     const { rows } = await client.query<{ id: string }>('SELECT id::text FROM events ORDER BY id LIMIT 40');
+    const guestLinks = async () => (await client.query<{ id: string; kind: 'guest_export' | 'guest_erasure' }>("SELECT id, kind FROM account_tokens WHERE kind IN ('guest_export', 'guest_erasure')")).rows;
+    for (const until = Date.now() + 10_000; (await guestLinks()).length < 6 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    const guest = await guestLinks();
+    f.guestExportTokens = guest.filter((l) => l.kind === 'guest_export').map((l) => signAccountToken(FUZZ_SECRET, l.kind, l.id));
+    f.guestErasureTokens = guest.filter((l) => l.kind === 'guest_erasure').map((l) => signAccountToken(FUZZ_SECRET, l.kind, l.id));
     f.eventIds = rows.map((r) => r.id);
     const unused = `SELECT t.id, t.kind FROM account_tokens t JOIN users u ON u.id = t.user_id WHERE t.used_at IS NULL AND NOT u.username = ANY($1)`;
     // the worker issues a reset request's links, and none runs here: issue them as it would

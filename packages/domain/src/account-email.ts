@@ -17,7 +17,7 @@
 //      commands/account-email.ts), which checks the HMAC with the kind's own purpose, so a link of
 //      one kind never opens another.
 
-export const accountEmailKinds = ['verify_email', 'password_reset', 'forum_invite'] as const;
+export const accountEmailKinds = ['verify_email', 'password_reset', 'forum_invite', 'guest_export', 'guest_erasure'] as const;
 export type AccountEmailKind = (typeof accountEmailKinds)[number];
 
 /** Where each kind's link points on the API origin; the token follows in the fragment. */
@@ -26,6 +26,9 @@ export const accountEmailLinks: { readonly [K in AccountEmailKind]: string } = {
   password_reset: '/account/reset',
   // an owner's invitation to a role in a forum (apps/api commands/invites.ts)
   forum_invite: '/account/invite',
+  // a guest's personal data: the comments under the address, exported or erased (apps/api commands/personal-data-guest.ts)
+  guest_export: '/personal-data/export',
+  guest_erasure: '/personal-data/erase',
 };
 
 /** The HMAC label of a kind: a token signed for one kind never verifies as another. */

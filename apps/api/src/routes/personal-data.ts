@@ -6,9 +6,11 @@ import { ParleyError } from '@parley/domain';
 import { credential } from '../auth.ts';
 import { eraseAccount } from '../commands/personal-data-erase.ts';
 import { accountOf, exportDocument } from '../commands/personal-data-export.ts';
-import { answers, ErasureAnswer, PersonalDataExport } from '../responses.ts';
-import { DeleteAccountBody } from '../schemas.ts';
+import { guestAddress, redeemGuestErasure, redeemGuestExport, requestGuestLink } from '../commands/personal-data-guest.ts';
+import { AcceptedAnswer, answers, ErasureAnswer, PersonalDataExport } from '../responses.ts';
+import { AccountTokenBody, DeleteAccountBody, GuestDataRequestBody } from '../schemas.ts';
 import type { Services } from '../services.ts';
+import personalDataPages from './personal-data-pages.ts';
 
 /** Streams an export: nothing of it may be cached, and browsers save it as a file. */
 export function sendExport(reply: import('fastify').FastifyReply, filename: string, doc: AsyncGenerator<string>) {
@@ -34,6 +36,29 @@ const personalDataRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = as
     const erasure = await eraseAccount(s, await credential(req, s), req.body);
     return reply.status(202).send({ erasure });
   });
+
+  // A guest, by the address on their comments. Known address or not, the same answer at the same
+  // speed: the lookup and the mail happen after the reply (a crash loses one request, never leaks).
+  const pending = new Set<Promise<unknown>>();
+  app.addHook('onClose', async () => {
+    await Promise.allSettled(pending);
+  });
+  app.post('/v1/personal-data/requests', { schema: { tags: ['users'], body: GuestDataRequestBody, response: answers({ 202: AcceptedAnswer }) } }, async (req, reply) => {
+    const email = guestAddress(req.body.email);
+    const work = requestGuestLink(s, email, req.body.action).catch((err: unknown) => req.log.error({ err }, 'personal-data request failed'));
+    pending.add(work);
+    void work.finally(() => pending.delete(work));
+    return reply.status(202).send({ accepted: true as const });
+  });
+  app.post('/v1/personal-data/export', { schema: { tags: ['users'], body: AccountTokenBody, response: answers({ 200: PersonalDataExport }) } }, async (req, reply) => {
+    const { document } = await redeemGuestExport(s, req.body.token);
+    return sendExport(reply, 'parley-comments.json', document);
+  });
+  app.post('/v1/personal-data/erase', { schema: { tags: ['users'], body: AccountTokenBody, response: answers({ 202: ErasureAnswer }) } }, async (req, reply) => {
+    return reply.status(202).send({ erasure: await redeemGuestErasure(s, req.body.token) });
+  });
+
+  await app.register(personalDataPages);
 };
 
 export default personalDataRoutes;

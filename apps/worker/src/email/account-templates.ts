@@ -44,6 +44,18 @@ export const accountTemplates: { [K in AccountEmailKind]: (job: AccountEmailJob,
     action: 'Accept the invitation',
     closing: `The link works once, for ${validFor(job, now)}, for whoever signs in with it: do not forward it. If you did not expect this, ignore this email.`,
   }),
+  guest_export: (job, now) => ({
+    subject: 'Your comments, as a file',
+    paragraphs: [`Hi ${job.name},`, 'Someone (we hope you) asked for a copy of the comments left with this email address. Open the link below to download them.'],
+    action: 'Download my comments',
+    closing: `The link works once, for ${validFor(job, now)}. If you did not ask for this, ignore this email: nothing is sent anywhere else.`,
+  }),
+  guest_erasure: (job, now) => ({
+    subject: 'Erase your comments',
+    paragraphs: [`Hi ${job.name},`, 'Someone (we hope you) asked to erase the comments left with this email address: their name and address go, or the comments are removed, as each site decides. Open the link below to confirm; nothing happens until you do.'],
+    action: 'Erase my comments',
+    closing: `The link works once, for ${validFor(job, now)}. If you did not ask for this, ignore this email: your comments stay as they are.`,
+  }),
 };
 
 const escapeHtml = (s: string): string =>
