@@ -97,6 +97,8 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
     unsubscribeTokens: [],
     verifyTokens: [],
     resetTokens: [],
+    guestExportTokens: [],
+    guestErasureTokens: [],
     origins: ['https://allowed.example'],
     oidcCallbacks: [],
     oidcCodes: [],

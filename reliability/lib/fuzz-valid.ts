@@ -101,6 +101,11 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
     'POST /v1/password-resets': fc.emailAddress().map((email) => req('POST /v1/password-resets', 'POST')({}, '/v1/password-resets', { email })),
     'POST /v1/password-resets/confirm': fc.string({ minLength: 8, maxLength: 40 }).map((password) =>
       req('POST /v1/password-resets/confirm', 'POST')({}, '/v1/password-resets/confirm', { token: f.resetTokens.pop() ?? 'spent.link', password })),
+    'POST /v1/personal-data/requests': fc.tuple(fc.oneof(pick(['guest0@example.com', 'guest3@example.com', 'nobody@example.com']), fc.emailAddress()), pick(['export', 'erase'] as const)).map(([email, action]) =>
+      req('POST /v1/personal-data/requests', 'POST')({}, '/v1/personal-data/requests', { email, action })),
+    // the seeded links (fuzz-seed) work once each: a spent one is a 400
+    'POST /v1/personal-data/export': fc.constant(null).map(() => req('POST /v1/personal-data/export', 'POST')({}, '/v1/personal-data/export', { token: f.guestExportTokens.pop() ?? 'spent.link' })),
+    'POST /v1/personal-data/erase': fc.constant(null).map(() => req('POST /v1/personal-data/erase', 'POST')({}, '/v1/personal-data/erase', { token: f.guestErasureTokens.pop() ?? 'spent.link' })),
     'POST /v1/forums/{slug}/sso-secret': forum.map((x) => req('POST /v1/forums/{slug}/sso-secret', 'POST')(bearer(x.moderatorKey), `/v1/forums/${x.slug}/sso-secret`)),
     'POST /v1/sso/disqus': fc.tuple(forum, ssoUser, fc.nat({ max: 9 })).map(([x, u, n]) => {
       const message = Buffer.from(JSON.stringify(n === 0 ? {} : u)).toString('base64');

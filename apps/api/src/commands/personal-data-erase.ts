@@ -48,8 +48,9 @@ export async function eraseAccount(s: Services, cred: Credential, body: { passwo
 }
 
 /** The account's links and the mail traces of its address. */
-async function forgetAddress(ex: Executor, userId: string | null, email: string): Promise<void> {
+async function forgetAddress(ex: Executor, userId: string, email: string): Promise<void> {
   await ex.query(sql.deleteAccountTokens, [userId, email]);
+  await ex.query(sql.deleteAccountEmailLogOfUser, [userId]);
   for (const statement of sql.deleteEmailTraces) await ex.query(statement, [email]);
 }
 

@@ -61,7 +61,7 @@ export async function* exportDocument(db: Database, subject: ExportSubject, acco
   if (subject.email !== null) yield* arrayOf(emailLogPages(db, subject.email));
   yield ']';
   const email = subject.email === null ? undefined : normalizeEmail(subject.email);
-  const accountEmails = email ? (await db.exec(accounts, sql.selectAccountEmailLog, [email])).rows : [];
+  const accountEmails = email || subject.userId ? (await db.exec(accounts, sql.selectAccountEmailLog, [email ?? null, subject.userId])).rows : [];
   yield `,"accountEmailLog":${json(accountEmails.map((r) => ({ eventId: String(r.event_id), kind: r.kind, status: r.status, reason: r.reason, at: iso(r.at) })))}`;
   const optouts = email ? (await db.exec(accounts, sql.selectOptouts, [email])).rows : [];
   yield `,"unsubscribes":${json(optouts.map((r) => ({ email: r.email, at: iso(r.at) })))}`;

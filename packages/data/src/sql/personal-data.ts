@@ -29,8 +29,8 @@ export const selectVotes = `SELECT post_id, value, created_at, updated_at FROM v
 /** $1 address (lower-cased), $2 after id, $3 limit: reply emails to the address */
 export const selectEmailLog = `SELECT id, event_id, post_id, status, reason, at FROM email_log WHERE recipient = $1 AND id > $2 ORDER BY id LIMIT $3`;
 
-/** $1 address (lower-cased): account emails to it (links, never their tokens) */
-export const selectAccountEmailLog = `SELECT event_id, kind, status, reason, at FROM account_email_log WHERE lower(recipient) = $1 ORDER BY event_id`;
+/** $1 address (lower-cased), $2 user id (or null): account emails to the address or about the account (links, never their tokens) */
+export const selectAccountEmailLog = `SELECT event_id, kind, status, reason, at FROM account_email_log WHERE lower(recipient) = $1 OR user_id = $2 ORDER BY event_id`;
 
 /** $1 address (lower-cased) */
 export const selectOptouts = `SELECT email, at FROM email_optouts WHERE email = $1`;
@@ -56,8 +56,9 @@ export const selectRoles = `SELECT to_jsonb(r) || jsonb_build_object('forum_id',
 export const deleteUser = `DELETE FROM users WHERE id = $1
   RETURNING username, email, display_name, avatar_url, profile_url`;
 
-/** $1 user id, $2 address (lower-cased): the account's one-time links */
+/** $1 user id, $2 address (lower-cased): the account's one-time links, and the log of the mails about it (to older addresses too) */
 export const deleteAccountTokens = `DELETE FROM account_tokens WHERE user_id = $1 OR lower(email) = $2`;
+export const deleteAccountEmailLogOfUser = `DELETE FROM account_email_log WHERE user_id = $1`;
 
 /** $1 address (lower-cased): the mail logs and the opt-out of the address */
 export const deleteEmailTraces = [
