@@ -21,7 +21,9 @@ export function verifyAccountToken(secret: string, kind: AccountEmailKind, token
   const id = token.slice(0, dot);
   const given = token.slice(dot + 1);
   if (dot < 0 || !ID.test(id) || !MAC.test(given)) return undefined;
-  const expected = mac(secret, kind, id);
-  const got = Buffer.from(given, 'base64url');
+  // the text itself is compared: base64url decoding ignores the last character's spare bits, so
+  // decoding first would let several spellings of one MAC pass
+  const expected = Buffer.from(mac(secret, kind, id).toString('base64url'));
+  const got = Buffer.from(given);
   return got.length === expected.length && timingSafeEqual(got, expected) ? id : undefined;
 }
