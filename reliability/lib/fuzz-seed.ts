@@ -5,6 +5,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import pg from 'pg';
 import { issuePasswordResets, signAccountToken, signUnsubscribe } from '@parley/data';
+import { webhookEventTypes } from '@parley/domain';
 import { FUZZ_ADMIN_TOKEN, FUZZ_SECRET } from './fuzz-stack.ts';
 import { oidcCallbacks, oidcCodes } from './fuzz-oidc.ts';
 
@@ -35,6 +36,8 @@ export interface Fixtures {
   /** live: webhooks the run creates are added and deleted ones removed (see `observe` in fuzz-valid) */
   webhooks: { id: string; slug: string; madeByRun?: boolean }[];
   eventIds: string[];
+  /** deliverable events (webhookEventTypes) by forum slug: what a valid replay asks for */
+  forumEvents: Record<string, string[]>;
   cursors: { threadId: string; sort: 'oldest' | 'top'; cursor: string }[];
   unsubscribeTokens: string[];
   /** signed links of account emails (each works once): address verifications of accounts the run never resends for, and password resets of throwaway accounts */
@@ -93,6 +96,7 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
     ssoSecrets: {},
     webhooks: [],
     eventIds: [],
+    forumEvents: {},
     cursors: [],
     unsubscribeTokens: [],
     verifyTokens: [],
@@ -197,6 +201,12 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
     f.guestExportTokens = guest.filter((l) => l.kind === 'guest_export').map((l) => signAccountToken(FUZZ_SECRET, l.kind, l.id));
     f.guestErasureTokens = guest.filter((l) => l.kind === 'guest_erasure').map((l) => signAccountToken(FUZZ_SECRET, l.kind, l.id));
     f.eventIds = rows.map((r) => r.id);
+    // the account events now come first in the log: a replay needs one of the webhook's forum, of a deliverable type
+    const deliverable = await client.query<{ id: string; slug: string }>(
+      'SELECT e.id::text, f.slug FROM events e JOIN forums f ON f.id = e.forum_id WHERE e.type = ANY($1) ORDER BY e.id LIMIT 400',
+      [[...webhookEventTypes]],
+    );
+    for (const r of deliverable.rows) (f.forumEvents[r.slug] ??= []).push(r.id);
     const unused = `SELECT t.id, t.kind FROM account_tokens t JOIN users u ON u.id = t.user_id WHERE t.used_at IS NULL AND NOT u.username = ANY($1)`;
     // the worker issues a reset request's links, and none runs here: issue them as it would
     await client.query('BEGIN');

@@ -164,8 +164,10 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
       req('DELETE /v1/forums/{slug}/webhooks/{id}', 'DELETE')(bearer(modKey(h.slug)), `/v1/forums/${h.slug}/webhooks/${h.id}`)),
     'GET /v1/forums/{slug}/webhooks/{id}/deliveries': fc.tuple(liveHook, fc.integer({ min: 1, max: 100 })).map(([h, limit]) =>
       req('GET /v1/forums/{slug}/webhooks/{id}/deliveries', 'GET')(bearer(modKey(h.slug)), `/v1/forums/${h.slug}/webhooks/${h.id}/deliveries?limit=${limit}`)),
-    'POST /v1/forums/{slug}/webhooks/{id}/replay': fc.tuple(liveHook, pick(f.eventIds)).map(([h, eventId]) =>
-      req('POST /v1/forums/{slug}/webhooks/{id}/replay', 'POST')(bearer(modKey(h.slug)), `/v1/forums/${h.slug}/webhooks/${h.id}/replay`, { eventId })),
+    'POST /v1/forums/{slug}/webhooks/{id}/replay': fc.tuple(liveHook, fc.nat()).map(([h, i]) => {
+      const events = f.forumEvents[h.slug] ?? f.eventIds;
+      return req('POST /v1/forums/{slug}/webhooks/{id}/replay', 'POST')(bearer(modKey(h.slug)), `/v1/forums/${h.slug}/webhooks/${h.id}/replay`, { eventId: events[i % events.length] });
+    }),
   };
 }
 
