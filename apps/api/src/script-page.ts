@@ -20,3 +20,13 @@ export function scriptPageHeaders(script: string, opts: { style?: string; connec
     'x-content-type-options': 'nosniff',
   };
 }
+
+/** Such a page: a title, its body, a status line the script speaks through, and the script; `page` names it for the script (data-page). */
+export const scriptPage = (page: string, title: string, body: string, script: string): string => `<!doctype html>
+<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex"><title>${title}</title></head>
+<body data-page="${page}" style="font-family: sans-serif; max-width: 32em; margin: 3em auto; line-height: 1.4">
+<h1>${title}</h1>
+${body}<p id="status" role="status"></p>
+<script>${script}</script>
+</body></html>
+`;

@@ -7,24 +7,12 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../../test/harness/browser.ts';
 import type { TapTest } from '../../../test/harness/db.ts';
 import { accountsEnv, linkOf, type AccountsEnv } from './accounts-env.ts';
+import { openLinkPage } from './link-page.ts';
 
 const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 t.teardown(() => browser.close());
 
-/** Opens a mailed link (its origin swapped for the test server's) and records what the page asks of servers. */
-async function open(t: TapTest, env: AccountsEnv, link: URL): Promise<{ page: Page; requested: string[]; violations: string[] }> {
-  const context = await browser.newContext();
-  t.teardown(() => context.close());
-  const page = await context.newPage();
-  const requested: string[] = [];
-  const violations: string[] = [];
-  page.on('request', (r) => requested.push(r.url()));
-  page.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
-  });
-  await page.goto(new URL(link.pathname + link.hash, env.base).href);
-  return { page, requested, violations };
-}
+const open = (t: TapTest, env: AccountsEnv, link: URL) => openLinkPage(t, browser, env.base, link);
 
 const statusSays = (page: Page, text: RegExp) => page.locator('#status').filter({ hasText: text }).waitFor({ timeout: 10_000 });
 

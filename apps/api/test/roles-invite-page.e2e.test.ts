@@ -5,6 +5,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { ADMIN_TOKEN } from '../../../test/harness/app.ts';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../../test/harness/browser.ts';
 import { accountsEnv, linkOf, PASSWORD } from './accounts-env.ts';
+import { openLinkPage } from './link-page.ts';
 
 const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 t.teardown(() => browser.close());
@@ -16,16 +17,7 @@ t.test('the invitee signs in on the page and holds the role', async (t) => {
   await env.http('POST', `/v1/forums/${forum.slug}/invites`, { token: ADMIN_TOKEN, body: { email: 'dan@example.com', role: 'moderator' } });
   const { url, token } = linkOf((await env.mails(2)).find((m) => /invited/.test(m.subject))!);
 
-  const context = await browser.newContext();
-  t.teardown(() => context.close());
-  const page = await context.newPage();
-  const requested: string[] = [];
-  const violations: string[] = [];
-  page.on('request', (r) => requested.push(r.url()));
-  page.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
-  });
-  await page.goto(new URL(url.pathname + url.hash, env.base).href);
+  const { page, requested, violations } = await openLinkPage(t, browser, env.base, url);
   await page.fill('#username', 'page-dan');
   await page.fill('#password', 'not the password');
   await page.click('button[type=submit]');

@@ -5,7 +5,7 @@
 // API, a strict CSP (the one script allowed by its hash), no caching, no referrer.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { accountEmailLinks } from '@parley/domain';
-import { scriptPageHeaders } from '../script-page.ts';
+import { scriptPage, scriptPageHeaders } from '../script-page.ts';
 
 // One script for every page: the body's data-page says which. Paths are relative to the page, so
 // an API served under a path prefix (PARLEY_PUBLIC_URL with a path) works the same.
@@ -45,14 +45,7 @@ const script = `(function () {
 
 const headers = scriptPageHeaders(script, { connect: true });
 
-const html = (page: string, title: string, body: string): string => `<!doctype html>
-<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex"><title>${title}</title></head>
-<body data-page="${page}" style="font-family: sans-serif; max-width: 32em; margin: 3em auto; line-height: 1.4">
-<h1>${title}</h1>
-${body}<p id="status" role="status"></p>
-<script>${script}</script>
-</body></html>
-`;
+const html = (page: string, title: string, body: string): string => scriptPage(page, title, body, script);
 
 const verifyPage = html('verify', 'Verify your email address', '');
 const resetPage = html('reset', 'Choose a new password', `<form id="form" hidden>

@@ -3,9 +3,9 @@
 // from the address bar at once, then POSTs it to the API: the export arrives as a file to save,
 // the erasure waits for a click. Same origin as the API, a strict CSP (the one script allowed by
 // its hash), no caching, no referrer: the account pages' rules (routes/account-pages.ts).
-import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { accountEmailLinks } from '@parley/domain';
+import { scriptPage, scriptPageHeaders } from '../script-page.ts';
 
 const script = `(function () {
   var page = document.body.getAttribute('data-page');
@@ -47,24 +47,9 @@ const script = `(function () {
   }
 })();`;
 
-const scriptHash = `'sha256-${createHash('sha256').update(script).digest('base64')}'`;
+const headers = scriptPageHeaders(script, { connect: true });
 
-const headers = {
-  'content-security-policy': `default-src 'none'; script-src ${scriptHash}; style-src 'unsafe-inline'; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'`,
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-  'x-frame-options': 'DENY',
-  'x-content-type-options': 'nosniff',
-};
-
-const html = (page: string, title: string, body: string): string => `<!doctype html>
-<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="robots" content="noindex"><title>${title}</title></head>
-<body data-page="${page}" style="font-family: sans-serif; max-width: 32em; margin: 3em auto; line-height: 1.4">
-<h1>${title}</h1>
-${body}<p id="status" role="status"></p>
-<script>${script}</script>
-</body></html>
-`;
+const html = (page: string, title: string, body: string): string => scriptPage(page, title, body, script);
 
 const exportPage = html('export', 'Your comments, as a file', '<p><a id="save" download="parley-comments.json" hidden>Save the file</a></p>\n');
 const erasePage = html('erase', 'Erase your comments', '<p>Every comment left under your address will lose its name and address, or be removed, as each site decides. This cannot be undone.</p>\n<p><button id="erase" type="button" hidden>Erase my comments</button></p>\n');
