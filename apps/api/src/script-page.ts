@@ -30,3 +30,15 @@ ${body}<p id="status" role="status"></p>
 <script>${script}</script>
 </body></html>
 `;
+
+/**
+ * The start of a mailed link's page script: `page` (the body's data-page), `token` (read from the
+ * fragment, which is then dropped from the address bar) and `say(text)` (the status line).
+ */
+export const linkPrelude = `  var page = document.body.getAttribute('data-page');
+  var out = document.getElementById('status');
+  var m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  var token = m ? decodeURIComponent(m[1]) : null;
+  if (history.replaceState) history.replaceState(null, '', location.pathname);
+  function say(text) { out.textContent = text; }
+`;

@@ -5,18 +5,12 @@
 // API, a strict CSP (the one script allowed by its hash), no caching, no referrer.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { accountEmailLinks } from '@parley/domain';
-import { scriptPage, scriptPageHeaders } from '../script-page.ts';
+import { linkPrelude, scriptPage, scriptPageHeaders } from '../script-page.ts';
 
 // One script for every page: the body's data-page says which. Paths are relative to the page, so
 // an API served under a path prefix (PARLEY_PUBLIC_URL with a path) works the same.
 const script = `(function () {
-  var page = document.body.getAttribute('data-page');
-  var out = document.getElementById('status');
-  var m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  var token = m ? decodeURIComponent(m[1]) : null;
-  if (history.replaceState) history.replaceState(null, '', location.pathname);
-  function say(text) { out.textContent = text; }
-  function post(path, body) {
+${linkPrelude}  function post(path, body) {
     return fetch(new URL(path, location.href).href, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
       .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); });
   }

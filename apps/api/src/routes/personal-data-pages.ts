@@ -5,16 +5,10 @@
 // its hash), no caching, no referrer: the account pages' rules (routes/account-pages.ts).
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { accountEmailLinks } from '@parley/domain';
-import { scriptPage, scriptPageHeaders } from '../script-page.ts';
+import { linkPrelude, scriptPage, scriptPageHeaders } from '../script-page.ts';
 
 const script = `(function () {
-  var page = document.body.getAttribute('data-page');
-  var out = document.getElementById('status');
-  var m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  var token = m ? decodeURIComponent(m[1]) : null;
-  if (history.replaceState) history.replaceState(null, '', location.pathname);
-  function say(text) { out.textContent = text; }
-  function post(path) {
+${linkPrelude}  function post(path) {
     return fetch(new URL(path, location.href).href, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: token }) });
   }
   function failed(r) { return r.json().then(function (b) { say(b && b.error ? b.error.message : 'Something went wrong; try again.'); }, function () { say('Something went wrong; try again.'); }); }

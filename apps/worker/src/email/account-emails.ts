@@ -8,7 +8,7 @@ import { accountEmailLinks, type AccountEmailRequested } from '@parley/domain';
 import type { QueueDefinition, SignalContext, SignalHandler } from '../signals/registry.ts';
 import type { AccountEmailJob } from './account-job.ts';
 import { renderAccountEmail } from './account-templates.ts';
-import { deliver, outcomeColumns, type Outcome } from './transport.ts';
+import { deliver, mailRetries, outcomeColumns, type Outcome } from './transport.ts';
 
 export const ACCOUNT_EMAIL_QUEUE = 'parley.account-email';
 export const ACCOUNT_EMAILS = 'account-emails';
@@ -60,9 +60,7 @@ async function sendOne(job: AccountEmailJob, ctx: SignalContext): Promise<Outcom
   const host = new URL(config.publicUrl).hostname || 'parley';
   const outcome = await deliver(config, {
     to: job.to,
-    subject: message.subject,
-    text: message.text,
-    html: message.html,
+    ...message,
     messageId: `<account.${job.eventId}@${host}>`,
     headers: { 'Auto-Submitted': 'auto-generated' },
   });
@@ -72,10 +70,7 @@ async function sendOne(job: AccountEmailJob, ctx: SignalContext): Promise<Outcom
 
 export const accountEmailQueue: QueueDefinition<AccountEmailJob> = {
   name: ACCOUNT_EMAIL_QUEUE,
-  batchSize: 20,
-  retryLimit: 8,
-  retryDelay: 30,
-  retryBackoff: true,
+  ...mailRetries,
   async handle(jobs, ctx) {
     const retry: string[] = [];
     for (const job of jobs) {

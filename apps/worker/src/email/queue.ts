@@ -13,7 +13,7 @@ import type { QueueDefinition, SignalContext } from '../signals/registry.ts';
 import { EMAIL_QUEUE } from './reply-emails.ts';
 import type { ReplyEmailJob } from './job.ts';
 import { renderReplyEmail } from './message.ts';
-import { deliver, outcomeColumns, type Outcome } from './transport.ts';
+import { deliver, mailRetries, outcomeColumns, type Outcome } from './transport.ts';
 
 export const unsubscribeUrl = (config: Config, email: string): string =>
   `${config.publicUrl.replace(/\/+$/, '')}/v1/unsubscribe?token=${encodeURIComponent(signUnsubscribe(config.secret!, { email }))}`;
@@ -33,9 +33,7 @@ async function sendOne(job: ReplyEmailJob, ctx: SignalContext): Promise<Outcome 
   const host = new URL(config.publicUrl).hostname || 'parley';
   const outcome = await deliver(config, {
     to: job.to,
-    subject: message.subject,
-    text: message.text,
-    html: message.html,
+    ...message,
     // the same id on any resend, so a mail system can deduplicate too
     messageId: `<reply.${job.eventId}.${job.replyId}@${host}>`,
     headers: { 'List-Unsubscribe': `<${unsubscribeUrl(config, recipient)}>`, 'Auto-Submitted': 'auto-generated' },
@@ -46,10 +44,7 @@ async function sendOne(job: ReplyEmailJob, ctx: SignalContext): Promise<Outcome 
 
 export const emailQueue: QueueDefinition<ReplyEmailJob> = {
   name: EMAIL_QUEUE,
-  batchSize: 20,
-  retryLimit: 8,
-  retryDelay: 30,
-  retryBackoff: true,
+  ...mailRetries,
   async handle(jobs, ctx) {
     const retry: string[] = [];
     for (const job of jobs) {

@@ -44,3 +44,6 @@ export async function deliver(config: Config, mail: Omit<SendMailOptions, 'from'
 /** An outcome as the email logs record it: status, reason, retryable. */
 export const outcomeColumns = (o: Outcome): [string, string | null, boolean] =>
   o.status === 'sent' ? ['sent', null, false] : ['failed', o.reason, o.retryable];
+
+/** How both mail queues retry a batch with a retryable failure: 8 times, from 30 s, doubling. */
+export const mailRetries = { batchSize: 20, retryLimit: 8, retryDelay: 30, retryBackoff: true } as const;
