@@ -13,3 +13,4 @@ export * from './roles.ts';
 export * from './user-links.ts';
 export * from './account-email.ts';
 export * from './profile.ts';
+export * from './moderation/index.ts';
