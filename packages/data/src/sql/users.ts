@@ -25,8 +25,6 @@ export const selectProfiles = {
   text: 'SELECT id::text, username, post_count, created_at, avatar_url FROM users WHERE id = ANY($1::bigint[])',
 };
 
-const ssoUserColumns = userColumns;
-
 /**
  * A forum's SSO user, created or brought up to date from its site's data in one statement:
  * $1 username, $2 email, $3 forum id, $4 the site's user id, $5 avatar URL, $6 profile URL.
@@ -38,8 +36,8 @@ export const upsertSsoUser = `INSERT INTO users (username, email, sso_forum_id, 
     SET username = EXCLUDED.username, email = EXCLUDED.email, avatar_url = EXCLUDED.avatar_url, profile_url = EXCLUDED.profile_url
     WHERE (users.username, users.email, users.avatar_url, users.profile_url)
       IS DISTINCT FROM (EXCLUDED.username, EXCLUDED.email, EXCLUDED.avatar_url, EXCLUDED.profile_url)
-  RETURNING ${ssoUserColumns}, (xmax = 0) AS inserted`;
-export const selectSsoUser = `SELECT ${ssoUserColumns} FROM users WHERE sso_forum_id = $1 AND sso_id = $2`;
+  RETURNING ${userColumns}, (xmax = 0) AS inserted`;
+export const selectSsoUser = `SELECT ${userColumns} FROM users WHERE sso_forum_id = $1 AND sso_id = $2`;
 
 /** A session's public id: the first 12 bytes of its token hash (the token itself is never stored). */
 export const SESSION_ID_BYTES = 12;
