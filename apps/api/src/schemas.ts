@@ -3,8 +3,22 @@
 // email, ids, sort, limit, vote value) are checked by the domain so each gets its own message.
 import { Type, type Static } from 'typebox';
 import { moderationActions } from '@parley/domain';
+import { ModerationSections } from '@parley/read';
 
 const strict = { additionalProperties: false } as const;
+
+/** A change to the moderation rules: any section, any field of it (a list is replaced whole). */
+const sectionPatch = <K extends keyof typeof ModerationSections>(k: K) => Type.Optional(Type.Partial(ModerationSections[k], strict));
+export const ModerationSettingsPatch = Type.Object(
+  {
+    bans: sectionPatch('bans'),
+    blocklist: sectionPatch('blocklist'),
+    links: sectionPatch('links'),
+    newCommenter: sectionPatch('newCommenter'),
+    spamHeuristics: sectionPatch('spamHeuristics'),
+  },
+  { ...strict, description: 'the moderation rules: sections and fields left out keep their value' },
+);
 
 export const ForumSettingsPatch = Type.Object(
   {
@@ -17,6 +31,7 @@ export const ForumSettingsPatch = Type.Object(
     erasedAuthorPosts: Type.Optional(Type.Union([Type.Literal('anonymize'), Type.Literal('remove')], { description: "a deleted account's posts: kept as a deleted user's (anonymize, the default) or removed" })),
     guestsMayPost: Type.Optional(Type.Boolean({ description: 'false: only signed-in readers may post (sign_in_required)' })),
     guestEmailRequired: Type.Optional(Type.Boolean({ description: 'false: a guest may leave the email out' })),
+    moderation: Type.Optional(ModerationSettingsPatch),
   },
   strict,
 );

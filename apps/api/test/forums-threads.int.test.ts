@@ -1,4 +1,5 @@
 import t from 'tap';
+import { defaultModerationSettings } from '@parley/domain';
 import { ADMIN_TOKEN, testApi } from '../../../test/harness/app.ts';
 
 t.test('forums: created by the admin, read by anyone, changed by its moderators', async (t) => {
@@ -8,7 +9,7 @@ t.test('forums: created by the admin, read by anyone, changed by its moderators'
   const created = await api.req('POST', '/v1/forums', { token: ADMIN_TOKEN, body: { slug: 'news', name: 'News', settings: { maxDepth: 3 } } });
   t.equal(created.status, 201);
   t.match(created.body.moderatorKey, /^pmk_/);
-  t.same(created.body.forum.settings, { editWindowSeconds: 900, preModeration: false, maxDepth: 3, allowedOrigins: [], ssoJwksUrl: null, ssoAudience: null, guestsMayPost: true, guestEmailRequired: true, erasedAuthorPosts: 'anonymize' });
+  t.same(created.body.forum.settings, { editWindowSeconds: 900, preModeration: false, maxDepth: 3, allowedOrigins: [], ssoJwksUrl: null, ssoAudience: null, guestsMayPost: true, guestEmailRequired: true, erasedAuthorPosts: 'anonymize', moderation: defaultModerationSettings });
   t.notOk(JSON.stringify(created.body.forum).includes(created.body.moderatorKey), 'the key is not part of the forum');
   const dup = await api.req('POST', '/v1/forums', { token: ADMIN_TOKEN, body: { slug: 'news', name: 'Again' } });
   t.same([dup.status, dup.body.error.code], [409, 'slug_taken']);
@@ -19,11 +20,24 @@ t.test('forums: created by the admin, read by anyone, changed by its moderators'
   t.equal(got.status, 200);
   t.equal(got.body.forum.name, 'News');
   t.notOk(JSON.stringify(got.body).includes('moderator'), 'no key material in the public view');
+  t.notOk('moderation' in got.body.forum.settings, 'the rules (the blocklist) are not shown to the public');
 
   const key = created.body.moderatorKey;
   const patched = await api.req('PATCH', '/v1/forums/news', { token: key, body: { name: 'Daily News', settings: { preModeration: true } } });
   t.equal(patched.status, 200);
-  t.same(patched.body.forum.settings, { editWindowSeconds: 900, preModeration: true, maxDepth: 3, allowedOrigins: [], ssoJwksUrl: null, ssoAudience: null, guestsMayPost: true, guestEmailRequired: true, erasedAuthorPosts: 'anonymize' }, 'a change merges into the stored settings');
+  t.same(patched.body.forum.settings, { editWindowSeconds: 900, preModeration: true, maxDepth: 3, allowedOrigins: [], ssoJwksUrl: null, ssoAudience: null, guestsMayPost: true, guestEmailRequired: true, erasedAuthorPosts: 'anonymize', moderation: defaultModerationSettings }, 'a change merges into the stored settings');
+  t.same((await api.req('GET', '/v1/forums/news', { token: key })).body.forum.settings.moderation, defaultModerationSettings, 'its moderators read the rules');
+
+  const rules = await api.req('PATCH', '/v1/forums/news', { token: key, body: { settings: { moderation: { links: { maxLinks: 5 }, blocklist: { entries: [{ kind: 'word', term: 'casino', action: 'spam' }] } } } } });
+  t.equal(rules.status, 200);
+  t.same(rules.body.forum.settings.moderation.links, { ...defaultModerationSettings.links, maxLinks: 5 }, 'a section changes field by field');
+  t.same(rules.body.forum.settings.moderation.blocklist.entries, [{ kind: 'word', term: 'casino', action: 'spam' }]);
+  t.same(rules.body.forum.settings.moderation.newCommenter, defaultModerationSettings.newCommenter, 'the other sections keep their values');
+  const badRule = await api.req('PATCH', '/v1/forums/news', { token: key, body: { settings: { moderation: { links: { maxLinks: -1 } } } } });
+  t.same([badRule.status, badRule.body.error.code], [400, 'invalid_settings']);
+  t.match(badRule.body.error.message, /moderation\.links\.maxLinks/, 'the message names the setting');
+  const unknownRule = await api.req('PATCH', '/v1/forums/news', { token: key, body: { settings: { moderation: { links: { maxLinkz: 5 } } } } });
+  t.equal(unknownRule.status, 400, 'an unknown rule is refused');
   const byAdmin = await api.req('PATCH', '/v1/forums/news', { token: ADMIN_TOKEN, body: { settings: { allowedOrigins: ['https://news.example'] } } });
   t.same(byAdmin.body.forum.settings.allowedOrigins, ['https://news.example']);
   t.equal(byAdmin.body.forum.settings.preModeration, true);

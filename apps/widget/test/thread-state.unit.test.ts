@@ -24,6 +24,8 @@ function record(id: string, overrides: Partial<PostRecord> = {}): PostRecord {
     status: 'approved',
     initialStatus: 'approved',
     prevStatus: null,
+    moderationReasons: [],
+    flagCount: 0,
     revision: 1,
     score: 0,
     replyCount: 0,

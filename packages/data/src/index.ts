@@ -42,3 +42,5 @@ export * as moveSql from './sql/moves.ts';
 export * as personalDataSql from './sql/personal-data.ts';
 export * from './byte-cache.ts';
 export * from './memcached.ts';
+export * from './backtest/index.ts';
+export * as backtestSql from './sql/backtest.ts';

@@ -14,7 +14,7 @@ import { makeEvent, type PostCreated, type PostRecord } from '@parley/domain';
 
 const post: PostRecord = {
   id: '42', threadId: '7', forumId: '3', parentId: null, depth: 0, path: ['42'], authorUserId: null, authorName: 'Ann',
-  message: 'hi', html: '<p>hi</p>', status: 'approved', initialStatus: 'approved', prevStatus: null, revision: 1, score: 0,
+  message: 'hi', html: '<p>hi</p>', status: 'approved', initialStatus: 'approved', prevStatus: null, moderationReasons: [], flagCount: 0, revision: 1, score: 0,
   replyCount: 0, notify: false, createdAt: new Date('2026-12-01T10:00:00.000Z'), editedAt: null,
 };
 const at = new Date('2026-12-01T10:00:01.500Z');

@@ -81,6 +81,7 @@ export const errorCodes = {
   link_to_own_forum: { status: 409, message: 'That user was signed in by this forum\'s own site: it takes part here already.' },
   last_owner: { status: 409, message: 'You are this forum\'s last owner: make another account owner first, then leave or step down.' },
   thread_closed: { status: 409, message: 'This thread is closed to new comments.' },
+  backtest_running: { status: 409, message: 'A backtest of this forum is running already; wait for it to finish (or cancel it), then start another.' },
   // moderation pipeline rejections (packages/domain/src/moderation)
   author_banned: { status: 403, message: 'You are banned from commenting in this forum (your account, email address or network); ask its moderators if you think this is a mistake.' },
   comment_blocked: { status: 422, message: 'The comment contains a word or link this forum does not accept; remove it and send again.' },

@@ -41,6 +41,10 @@ export type PostApproved = EventBase<'PostApproved', 1, PostRecord>;
 export type PostMarkedSpam = EventBase<'PostMarkedSpam', 1, PostRecord>;
 export type PostDeleted = EventBase<'PostDeleted', 1, PostRecord>;
 export type PostRestored = EventBase<'PostRestored', 1, PostRecord>;
+/** A published post went back to the moderation queue (readers flagged it, or a moderator held it). */
+export type PostHeld = EventBase<'PostHeld', 1, PostRecord>;
+/** A post was shadowed: its author still sees it, nobody else does (a shadow ban). */
+export type PostShadowed = EventBase<'PostShadowed', 1, PostRecord>;
 /** The post's author was erased and the forum keeps their posts: the post as a deleted user's. */
 export type PostAuthorErased = EventBase<'PostAuthorErased', 1, PostRecord>;
 /** `value` is the voter's vote now (0 = withdrawn), `delta` what it did to the score. */
@@ -78,6 +82,8 @@ export type ParleyEvent =
   | PostMarkedSpam
   | PostDeleted
   | PostRestored
+  | PostHeld
+  | PostShadowed
   | PostAuthorErased
   | VoteCast
   | WebhookCreated
@@ -109,6 +115,8 @@ export const eventVersions: { [T in EventType]: Extract<ParleyEvent, { type: T }
   PostMarkedSpam: 1,
   PostDeleted: 1,
   PostRestored: 1,
+  PostHeld: 1,
+  PostShadowed: 1,
   PostAuthorErased: 1,
   VoteCast: 1,
   WebhookCreated: 1,
@@ -121,7 +129,7 @@ export const eventVersions: { [T in EventType]: Extract<ParleyEvent, { type: T }
   UserForumUnlinked: 1,
 };
 
-export const postEventTypes = ['PostCreated', 'PostEdited', 'PostApproved', 'PostMarkedSpam', 'PostDeleted', 'PostRestored', 'PostAuthorErased'] as const;
+export const postEventTypes = ['PostCreated', 'PostEdited', 'PostApproved', 'PostMarkedSpam', 'PostDeleted', 'PostRestored', 'PostHeld', 'PostShadowed', 'PostAuthorErased'] as const;
 
 /** The post an event is about, if any. */
 export function postOf(event: ParleyEvent): PostRecord | undefined {
@@ -134,6 +142,8 @@ export function postOf(event: ParleyEvent): PostRecord | undefined {
     case 'PostMarkedSpam':
     case 'PostDeleted':
     case 'PostRestored':
+    case 'PostHeld':
+    case 'PostShadowed':
     case 'PostAuthorErased':
       return event.snapshot;
     default:

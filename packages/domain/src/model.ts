@@ -1,6 +1,9 @@
 // The model: forums (sites), threads (pages), posts (comments), users, guests, votes.
+import { defaultModerationSettings, type ModerationSettings } from './moderation/settings.ts';
+import type { Reason } from './moderation/types.ts';
 
-export const postStatuses = ['pending', 'approved', 'spam', 'deleted'] as const;
+// `shadowed`: a shadow-banned author's post; its author sees it as published, nobody else sees it
+export const postStatuses = ['pending', 'approved', 'spam', 'deleted', 'shadowed'] as const;
 export type PostStatus = (typeof postStatuses)[number];
 
 export const threadStatuses = ['open', 'closed'] as const;
@@ -28,6 +31,8 @@ export interface ForumSettings {
   guestsMayPost: boolean;
   /** a guest must give an email address (never shown); false = optional */
   guestEmailRequired: boolean;
+  /** the moderation pipeline's phases and thresholds (moderation/settings.ts); moderators only see it */
+  moderation: ModerationSettings;
 }
 
 export const defaultForumSettings: Readonly<ForumSettings> = Object.freeze({
@@ -40,6 +45,7 @@ export const defaultForumSettings: Readonly<ForumSettings> = Object.freeze({
   erasedAuthorPosts: 'anonymize',
   guestsMayPost: true,
   guestEmailRequired: true,
+  moderation: defaultModerationSettings,
 });
 
 export interface Forum {
@@ -84,6 +90,10 @@ export interface PostRecord {
   initialStatus: Exclude<PostStatus, 'deleted'>;
   /** the status a moderation change replaced; set by status changes only (null until the first) */
   prevStatus: PostStatus | null;
+  /** why the pipeline, readers' flags or a ban held it, marked it as spam or shadowed it (empty = nothing) */
+  moderationReasons: Reason[];
+  /** distinct readers who flagged it */
+  flagCount: number;
   revision: number;
   score: number;
   /** published replies, kept by the worker */

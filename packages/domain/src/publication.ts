@@ -8,7 +8,7 @@ import { transitions } from './transitions.ts';
 export const publishedStatuses: readonly PostStatus[] = Object.freeze(['approved']);
 
 /** Statuses the public never sees, not even as a tombstone in an event (the post is "hidden"). */
-export const hiddenStatuses: readonly PostStatus[] = Object.freeze(['pending', 'spam']);
+export const hiddenStatuses: readonly PostStatus[] = Object.freeze(['pending', 'spam', 'shadowed']);
 
 /** Statuses that wait for a moderator's decision (they count in `pendingCount`). */
 export const awaitingModerationStatuses: readonly PostStatus[] = Object.freeze(['pending']);
@@ -33,7 +33,7 @@ export const counterWeight = (status: PostStatus | null | undefined): CounterWei
 });
 
 /** Events whose snapshot is a post that may have changed status (the counters' and emails' input). */
-export const statusEventTypes = Object.freeze(['PostCreated', 'PostApproved', 'PostMarkedSpam', 'PostDeleted', 'PostRestored'] as const);
+export const statusEventTypes = Object.freeze(['PostCreated', 'PostApproved', 'PostMarkedSpam', 'PostDeleted', 'PostRestored', 'PostHeld', 'PostShadowed'] as const);
 export type StatusEventType = (typeof statusEventTypes)[number];
 
 /** Moderation events that leave a post published (approve, restore), from the transitions table. */

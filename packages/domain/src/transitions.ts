@@ -2,24 +2,31 @@
 // one conditional UPDATE, so a transition is checked and applied atomically.
 import type { PostStatus } from './model.ts';
 
-export type ModerationAction = 'approve' | 'spam' | 'delete' | 'restore';
+export type ModerationAction = 'approve' | 'spam' | 'delete' | 'restore' | 'hold' | 'shadow';
 
 interface Transition {
   from: readonly PostStatus[];
   to: PostStatus;
-  event: 'PostApproved' | 'PostMarkedSpam' | 'PostDeleted' | 'PostRestored';
+  event: 'PostApproved' | 'PostMarkedSpam' | 'PostDeleted' | 'PostRestored' | 'PostHeld' | 'PostShadowed';
 }
 
 export const transitions: Readonly<Record<ModerationAction, Transition>> = {
-  approve: { from: ['pending', 'spam'], to: 'approved', event: 'PostApproved' },
-  spam: { from: ['pending', 'approved'], to: 'spam', event: 'PostMarkedSpam' },
-  delete: { from: ['pending', 'approved', 'spam'], to: 'deleted', event: 'PostDeleted' },
+  approve: { from: ['pending', 'spam', 'shadowed'], to: 'approved', event: 'PostApproved' },
+  spam: { from: ['pending', 'approved', 'shadowed'], to: 'spam', event: 'PostMarkedSpam' },
+  delete: { from: ['pending', 'approved', 'spam', 'shadowed'], to: 'deleted', event: 'PostDeleted' },
   // a restored post comes back published: restoring is a moderator's decision to show it
   restore: { from: ['deleted'], to: 'approved', event: 'PostRestored' },
+  // back to the queue: readers flagged it (moderation.flags.holdAfter), or a moderator wants a second look
+  hold: { from: ['approved'], to: 'pending', event: 'PostHeld' },
+  // a shadow ban's retroactive step, or a moderator's: the author keeps seeing it, nobody else does
+  shadow: { from: ['approved', 'pending'], to: 'shadowed', event: 'PostShadowed' },
 };
 
-/** An author edits while the post is pending or published; spam and deleted posts are frozen. */
-export const editableStatuses: readonly PostStatus[] = ['pending', 'approved'];
+/**
+ * An author edits while the post is pending or published; spam and deleted posts are frozen. A
+ * shadowed post is editable: to its author it looks published, and a refusal would tell.
+ */
+export const editableStatuses: readonly PostStatus[] = ['pending', 'approved', 'shadowed'];
 
 /** Votes count only on published posts. */
 export const votableStatuses: readonly PostStatus[] = ['approved'];

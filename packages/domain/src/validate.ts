@@ -1,6 +1,7 @@
 // Domain validation beyond JSON shape: the rules a person can break with well-formed input.
 import { ParleyError } from './errors.ts';
 import { defaultForumSettings, erasedAuthorPostsModes, type ForumSettings, type GuestAuthor } from './model.ts';
+import { checkModerationSettings, mergeModerationSettings, type ModerationSettingsPatch } from './moderation/settings.ts';
 
 export const slugPattern = /^[a-z0-9-]{2,64}$/;
 export const usernamePattern = /^[A-Za-z0-9_-]{2,32}$/;
@@ -75,9 +76,17 @@ const settingsLimits = {
   maxDepth: [0, 20],
 } as const;
 
+/** A settings change: any top-level setting; the moderation rules section by section. */
+export type ForumSettingsPatch = Partial<Omit<ForumSettings, 'moderation'>> & { moderation?: ModerationSettingsPatch };
+
 /** Merges a partial settings change over the current settings and checks the result. */
-export function mergeSettings(current: ForumSettings, change: Partial<ForumSettings> = {}): ForumSettings {
-  const next: ForumSettings = { ...defaultForumSettings, ...current, ...change };
+export function mergeSettings(current: ForumSettings, change: ForumSettingsPatch = {}): ForumSettings {
+  const next: ForumSettings = {
+    ...defaultForumSettings,
+    ...current,
+    ...change,
+    moderation: checkModerationSettings(mergeModerationSettings(current.moderation, change.moderation)),
+  };
   for (const [key, [min, max]] of Object.entries(settingsLimits) as [keyof typeof settingsLimits, readonly [number, number]][]) {
     const v = next[key];
     if (!Number.isInteger(v) || v < min || v > max) {

@@ -5,6 +5,7 @@ import type { EventType, ParleyEvent } from './events.ts';
 import { postOf } from './events.ts';
 import { isHiddenFromPublic, isPublished } from './publication.ts';
 import type { Forum, ForumSettings, PostRecord, PostStatus, Thread, ThreadStatus, User } from './model.ts';
+import type { Reason } from './moderation/types.ts';
 import type { Webhook, WebhookEventType } from './webhooks.ts';
 
 export interface Viewer {
@@ -43,6 +44,13 @@ export interface PostView {
   editedAt: string | null;
   /** a removed post kept in place because it has visible replies */
   tombstone?: true;
+  /** moderators only: why it was held, marked as spam or shadowed, and how many readers flagged it */
+  moderation?: PostModerationView;
+}
+
+export interface PostModerationView {
+  reasons: Reason[];
+  flagCount: number;
 }
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
@@ -65,6 +73,8 @@ export function postView(p: PostRecord, viewer: Viewer, profiles?: ReadonlyMap<s
       revision: p.revision,
       createdAt: iso(p.createdAt)!,
       editedAt: iso(p.editedAt),
+      // snapshots written before moderation reasons existed carry none
+      ...(viewer.moderator ? { moderation: { reasons: p.moderationReasons ?? [], flagCount: p.flagCount ?? 0 } } : {}),
     };
   }
   return tombstone(p);
@@ -122,20 +132,24 @@ export interface ForumView {
   id: string;
   slug: string;
   name: string;
-  settings: ForumSettings;
+  /** `moderation` (the rules, the blocklist) only for the forum's moderators: a spammer must not read them */
+  settings: Omit<ForumSettings, 'moderation'> & Partial<Pick<ForumSettings, 'moderation'>>;
   /** published posts in all its threads */
   postCount: number;
   createdAt: string;
 }
 
-export const forumView = (f: Forum): ForumView => ({
-  id: f.id,
-  slug: f.slug,
-  name: f.name,
-  settings: f.settings,
-  postCount: f.postCount,
-  createdAt: iso(f.createdAt)!,
-});
+export function forumView(f: Forum, viewer: Viewer = { moderator: false }): ForumView {
+  const { moderation, ...publicSettings } = f.settings;
+  return {
+    id: f.id,
+    slug: f.slug,
+    name: f.name,
+    settings: viewer.moderator ? { ...publicSettings, moderation } : publicSettings,
+    postCount: f.postCount,
+    createdAt: iso(f.createdAt)!,
+  };
+}
 
 /** An event as the public sees one about a pending or spam post: that something is hidden. */
 export interface HiddenEventView {

@@ -13,6 +13,8 @@ export const webhookEventTypes = [
   'PostMarkedSpam',
   'PostDeleted',
   'PostRestored',
+  'PostHeld',
+  'PostShadowed',
   'PostAuthorErased',
   'VoteCast',
 ] as const satisfies readonly EventType[];

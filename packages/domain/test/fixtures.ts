@@ -19,6 +19,8 @@ export function aPost(overrides: Partial<PostRecord> = {}): PostRecord {
     status: 'approved',
     initialStatus: 'approved',
     prevStatus: null,
+    moderationReasons: [],
+    flagCount: 0,
     revision: 2,
     score: 5,
     replyCount: 0,

@@ -14,21 +14,25 @@ import {
 
 // The expected table, written out independently of the source: action -> statuses it may start from.
 const allowedFrom: Record<ModerationAction, PostStatus[]> = {
-  approve: ['pending', 'spam'],
-  spam: ['pending', 'approved'],
-  delete: ['pending', 'approved', 'spam'],
+  approve: ['pending', 'spam', 'shadowed'],
+  spam: ['pending', 'approved', 'shadowed'],
+  delete: ['pending', 'approved', 'spam', 'shadowed'],
   restore: ['deleted'],
+  hold: ['approved'],
+  shadow: ['approved', 'pending'],
 };
 const outcome: Record<ModerationAction, { to: PostStatus; event: string }> = {
   approve: { to: 'approved', event: 'PostApproved' },
   spam: { to: 'spam', event: 'PostMarkedSpam' },
   delete: { to: 'deleted', event: 'PostDeleted' },
   restore: { to: 'approved', event: 'PostRestored' },
+  hold: { to: 'pending', event: 'PostHeld' },
+  shadow: { to: 'shadowed', event: 'PostShadowed' },
 };
 
-t.test('the moderation actions are exactly approve, spam, delete, restore', async (t) => {
-  t.strictSame([...moderationActions].sort(), ['approve', 'delete', 'restore', 'spam']);
-  t.strictSame([...postStatuses].sort(), ['approved', 'deleted', 'pending', 'spam']);
+t.test('the moderation actions are exactly approve, spam, delete, restore, hold, shadow', async (t) => {
+  t.strictSame([...moderationActions].sort(), ['approve', 'delete', 'hold', 'restore', 'shadow', 'spam']);
+  t.strictSame([...postStatuses].sort(), ['approved', 'deleted', 'pending', 'shadowed', 'spam']);
 });
 
 for (const action of Object.keys(allowedFrom) as ModerationAction[]) {
@@ -54,8 +58,8 @@ t.test('a deleted post can only be restored, and comes back published', async (t
   t.equal(transitions.restore.to, 'approved');
 });
 
-t.test('authors edit only pending or published posts', async (t) => {
-  t.strictSame([...editableStatuses].sort(), ['approved', 'pending']);
+t.test('authors edit only pending or published posts (a shadowed post looks published to its author)', async (t) => {
+  t.strictSame([...editableStatuses].sort(), ['approved', 'pending', 'shadowed']);
   t.notOk(editableStatuses.includes('spam'), 'spam is frozen');
   t.notOk(editableStatuses.includes('deleted'), 'deleted is frozen');
 });

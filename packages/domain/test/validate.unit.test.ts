@@ -1,5 +1,6 @@
 import t from 'tap';
 import {
+  defaultModerationSettings,
   checkEmail,
   checkGuestAuthor,
   checkId,
@@ -143,11 +144,19 @@ t.test('passwords need at least 8 characters', async (t) => {
 });
 
 t.test('mergeSettings', async (t) => {
-  const current: ForumSettings = { editWindowSeconds: 60, preModeration: true, maxDepth: 3, allowedOrigins: ['https://a.example'], ssoJwksUrl: null, ssoAudience: null, guestsMayPost: true, guestEmailRequired: true, erasedAuthorPosts: 'anonymize' };
+  const current: ForumSettings = { editWindowSeconds: 60, preModeration: true, maxDepth: 3, allowedOrigins: ['https://a.example'], ssoJwksUrl: null, ssoAudience: null, guestsMayPost: true, guestEmailRequired: true, erasedAuthorPosts: 'anonymize', moderation: defaultModerationSettings };
 
   t.test('given no change, the current settings come back', async (t) => {
     t.strictSame(mergeSettings(current), current);
-    t.strictSame(mergeSettings(defaultForumSettings), { editWindowSeconds: 900, preModeration: false, maxDepth: 6, allowedOrigins: [], ssoJwksUrl: null, ssoAudience: null, guestsMayPost: true, guestEmailRequired: true, erasedAuthorPosts: 'anonymize' });
+    t.strictSame(mergeSettings(defaultForumSettings), { editWindowSeconds: 900, preModeration: false, maxDepth: 6, allowedOrigins: [], ssoJwksUrl: null, ssoAudience: null, guestsMayPost: true, guestEmailRequired: true, erasedAuthorPosts: 'anonymize', moderation: defaultModerationSettings });
+  });
+
+  t.test('given a change to the moderation rules, it merges section by section and is checked', async (t) => {
+    const next = mergeSettings(current, { moderation: { links: { maxLinks: 7 } } });
+    t.strictSame(next.moderation.links, { ...defaultModerationSettings.links, maxLinks: 7 });
+    t.strictSame(next.moderation.bans, defaultModerationSettings.bans);
+    t.strictSame(mergeSettings(next, { moderation: { spamHeuristics: { honeypot: false } } }).moderation.links.maxLinks, 7, 'a later change keeps earlier ones');
+    throwsCode(t, () => mergeSettings(current, { moderation: { links: { maxLinks: 1000 } } }), 'invalid_settings', 'a threshold out of range');
   });
 
   t.test('given single sign-on settings', async (t) => {

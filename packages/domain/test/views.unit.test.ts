@@ -61,9 +61,9 @@ const tombstoneView = {
 t.test('postView', async (t) => {
   for (const status of postStatuses) {
     t.test(`given a ${status} post`, async (t) => {
-      t.strictSame(postView(aPost({ status }), moderator), fullView(status), 'a moderator sees all of it');
+      t.strictSame(postView(aPost({ status }), moderator), { ...fullView(status), moderation: { reasons: [], flagCount: 0 } }, 'a moderator sees all of it, and why it was held');
       if (status === 'approved') {
-        t.strictSame(postView(aPost({ status }), everyone), fullView(status), 'the public sees all of it');
+        t.strictSame(postView(aPost({ status }), everyone), fullView(status), 'the public sees all of it, but not its moderation');
       } else {
         const seen = postView(aPost({ status }), everyone);
         t.strictSame(seen, tombstoneView, 'the public sees a tombstone');
@@ -71,6 +71,12 @@ t.test('postView', async (t) => {
       }
     });
   }
+
+  t.test('a moderator sees the reasons and the flag count', async (t) => {
+    const reasons = [{ phase: 'links' as const, code: 'too_many_links', detail: '5 links, more than 3' }];
+    t.strictSame(postView(aPost({ status: 'pending', moderationReasons: reasons, flagCount: 2 }), moderator).moderation, { reasons, flagCount: 2 });
+    t.notOk('moderation' in postView(aPost({ moderationReasons: reasons, flagCount: 2 }), everyone), 'the public never does');
+  });
 
   t.test('never carries the stored message, the author id or other internal fields', async (t) => {
     for (const viewer of [moderator, everyone]) {

@@ -9,8 +9,10 @@
 // event union, which is rendered as text (render.ts) and only documented here.
 import { Type, type Static, type TSchema, type TUnsafe } from 'typebox';
 import {
+  blocklistActions,
   eventVersions,
   postStatuses,
+  reasonSources,
   threadStatuses,
   webhookEventTypes,
   type DeliveryView,
@@ -34,6 +36,17 @@ const isoTime = Type.String({ format: 'date-time' });
 const closed = { additionalProperties: false } as const;
 /** ids are decimal bigints, sent as strings */
 const id = Type.String({ pattern: '^[0-9]+$' });
+
+/** Why a post was held, marked as spam or shadowed: a stable code to filter on, words for a moderator. */
+export const ReasonSchema = Type.Object(
+  { phase: oneOfStrings(reasonSources), code: Type.String(), detail: Type.String() },
+  { ...closed, title: 'ModerationReason' },
+);
+
+export const PostModerationViewSchema = Type.Object(
+  { reasons: Type.Array(ReasonSchema), flagCount: Type.Integer({ description: 'distinct readers who flagged it' }) },
+  { ...closed, description: 'moderators only' },
+);
 
 export const PostViewSchema = Type.Object(
   {
@@ -62,6 +75,7 @@ export const PostViewSchema = Type.Object(
     createdAt: isoTime,
     editedAt: nullable(isoTime),
     tombstone: Type.Optional(Type.Literal(true, { description: 'a removed post kept in place because it has visible replies' })),
+    moderation: Type.Optional(PostModerationViewSchema),
   },
   { ...closed, title: 'PostView', description: 'A post as this viewer may see it: the public sees a hidden post as a tombstone.' },
 );
@@ -82,6 +96,35 @@ export const ThreadViewSchema = Type.Object(
   { ...closed, title: 'ThreadView' },
 );
 
+const findingAction = Type.Union([Type.Literal('hold'), Type.Literal('spam')]);
+
+/** The moderation rules, section by section (domain moderation/settings.ts); each section's fields are all present. */
+export const ModerationSections = {
+  bans: Type.Object({ enabled: Type.Boolean() }, closed),
+  blocklist: Type.Object({
+    enabled: Type.Boolean(),
+    entries: Type.Array(Type.Object({
+      kind: Type.Union([Type.Literal('word'), Type.Literal('domain')]),
+      term: Type.String({ maxLength: 100 }),
+      action: oneOfStrings(blocklistActions),
+    }, closed), { maxItems: 1000 }),
+  }, closed),
+  links: Type.Object({ enabled: Type.Boolean(), maxLinks: Type.Integer(), newCommenterLinks: Type.Union([findingAction, Type.Literal('allow')]) }, closed),
+  newCommenter: Type.Object({
+    enabled: Type.Boolean(), minApprovedComments: Type.Integer(), minAccountAgeDays: Type.Integer(), holdFirstGuestEmail: Type.Boolean(),
+  }, closed),
+  spamHeuristics: Type.Object({
+    enabled: Type.Boolean(),
+    honeypot: Type.Boolean(),
+    minMsAfterWidgetLoad: Type.Integer(),
+    maxLinksPer100Words: Type.Integer(),
+    repeatedTextCount: Type.Integer(),
+    characterTricks: Type.Boolean(),
+  }, closed),
+};
+
+export const ModerationSettingsSchema = Type.Object(ModerationSections, { ...closed, title: 'ModerationSettings' });
+
 export const ForumSettingsSchema = Type.Object({
   editWindowSeconds: Type.Integer(),
   preModeration: Type.Boolean(),
@@ -92,6 +135,7 @@ export const ForumSettingsSchema = Type.Object({
   erasedAuthorPosts: Type.Union([Type.Literal('anonymize'), Type.Literal('remove')]),
   guestsMayPost: Type.Boolean(),
   guestEmailRequired: Type.Boolean(),
+  moderation: Type.Optional(ModerationSettingsSchema),
 }, closed);
 
 export const ForumViewSchema = Type.Object(

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { moderates } from '@parley/access';
 import { forumView, threadView } from '@parley/domain';
 import { credential } from '../auth.ts';
 import { createForum, getForum, patchForum } from '../commands/forums.ts';
@@ -10,17 +11,19 @@ import type { Services } from '../services.ts';
 const forumRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services: s }) => {
   app.post('/v1/forums', { schema: { tags: ['forums'], body: CreateForumBody, response: answers({ 201: CreatedForumAnswer }) } }, async (req, reply) => {
     const { forum, moderatorKey } = await createForum(s, await credential(req, s), req.body);
-    return reply.status(201).send({ forum: forumView(forum), moderatorKey });
+    return reply.status(201).send({ forum: forumView(forum, { moderator: true }), moderatorKey });
   });
 
-  app.get('/v1/forums/:slug', { schema: { tags: ['forums'], params: SlugParams, response: answers({ 200: ForumAnswer }) } }, async (req) => ({
-    forum: forumView(await getForum(s, req.params.slug, { fresh: true })),
-  }));
+  // the rules (settings.moderation) only to the forum's moderators; everyone else gets the rest
+  app.get('/v1/forums/:slug', { schema: { tags: ['forums'], params: SlugParams, response: answers({ 200: ForumAnswer }) } }, async (req) => {
+    const forum = await getForum(s, req.params.slug, { fresh: true });
+    return { forum: forumView(forum, { moderator: moderates(await credential(req, s), forum.id) }) };
+  });
 
   app.patch(
     '/v1/forums/:slug',
     { schema: { tags: ['forums'], params: SlugParams, body: PatchForumBody, response: answers({ 200: ForumAnswer }) } },
-    async (req) => ({ forum: forumView(await patchForum(s, await credential(req, s), req.params.slug, req.body)) }),
+    async (req) => ({ forum: forumView(await patchForum(s, await credential(req, s), req.params.slug, req.body), { moderator: true }) }),
   );
 
   app.post(

@@ -1,6 +1,6 @@
 // Row → record mappers. Column names stay snake_case in SQL; records are camelCase.
 import type { Forum, ForumSettings, PostRecord, Thread, User } from '@parley/domain';
-import { defaultForumSettings } from '@parley/domain';
+import { defaultForumSettings, mergeModerationSettings } from '@parley/domain';
 
 type Row = Record<string, unknown>;
 
@@ -8,7 +8,12 @@ export const forumFromRow = (r: Row): Forum => ({
   id: r.id as string,
   slug: r.slug as string,
   name: r.name as string,
-  settings: { ...defaultForumSettings, ...(r.settings as Partial<ForumSettings>) },
+  // stored settings predate later settings (and later sections of the rules): defaults fill them in
+  settings: {
+    ...defaultForumSettings,
+    ...(r.settings as Partial<ForumSettings>),
+    moderation: mergeModerationSettings((r.settings as Partial<ForumSettings>).moderation),
+  },
   shard: r.shard as number,
   postCount: (r.post_count as number | undefined) ?? 0,
   pendingCount: (r.pending_count as number | undefined) ?? 0,
@@ -42,6 +47,8 @@ export const postFromRow = (r: Row): PostRecord => ({
   status: r.status as PostRecord['status'],
   initialStatus: r.initial_status as PostRecord['initialStatus'],
   prevStatus: (r.prev_status as PostRecord['prevStatus']) ?? null,
+  moderationReasons: (r.moderation_reasons as PostRecord['moderationReasons'] | undefined) ?? [],
+  flagCount: (r.flag_count as number | undefined) ?? 0,
   revision: r.revision as number,
   score: r.score as number,
   replyCount: (r.reply_count as number | undefined) ?? 0,
@@ -62,4 +69,4 @@ export const userFromRow = (r: Row): User => ({
 
 /** Columns of a post that may leave the database (never the email or the edit token hash). */
 export const postColumns = `id, thread_id, forum_id, parent_id, depth, path, author_user_id, author_name, message, html,
-  status, initial_status, prev_status, revision, score, reply_count, notify, created_at, edited_at`;
+  status, initial_status, prev_status, moderation_reasons, flag_count, revision, score, reply_count, notify, created_at, edited_at`;

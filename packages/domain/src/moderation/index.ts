@@ -1,5 +1,5 @@
 // the phases' helpers `pass` and `combine` stay inside: too generic a name for the domain's root
-export { phaseNames, type Ban, type Decision, type ModerationContext, type ModerationRejectCode, type Phase, type PhaseName, type Reason } from './types.ts';
+export { phaseNames, reasonSources, type ReasonSource, type Ban, type Decision, type ModerationContext, type ModerationRejectCode, type Phase, type PhaseName, type Reason } from './types.ts';
 export * from './settings.ts';
 export * from './pipeline.ts';
 export { threadClosedPhase } from './thread-closed.ts';

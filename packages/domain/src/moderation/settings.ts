@@ -44,6 +44,23 @@ export const defaultModerationSettings: ModerationSettings = deepFreeze({
   spamHeuristics: { enabled: true, honeypot: true, minMsAfterWidgetLoad: 3000, maxLinksPer100Words: 20, repeatedTextCount: 3, characterTricks: true },
 });
 
+/** A change to the rules: any section, any field of it; lists (the blocklist) are replaced whole. */
+export type ModerationSettingsPatch = { [K in keyof ModerationSettings]?: Partial<ModerationSettings[K]> };
+
+/**
+ * The rules with every section and field filled in: a change merged over the current rules, which
+ * are merged over the defaults, so rules stored before a section existed get that section's defaults.
+ */
+export function mergeModerationSettings(current: ModerationSettingsPatch | undefined, change: ModerationSettingsPatch = {}): ModerationSettings {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const key of Object.keys(defaultModerationSettings) as (keyof ModerationSettings)[]) {
+    const merged: Record<string, unknown> = { ...defaultModerationSettings[key], ...current?.[key], ...change[key] };
+    // only the fields the defaults name: a field this version does not know is not kept
+    out[key] = Object.fromEntries(Object.keys(defaultModerationSettings[key]).map((f) => [f, merged[f]]));
+  }
+  return out as unknown as ModerationSettings;
+}
+
 function deepFreeze<T extends object>(o: T): T {
   for (const v of Object.values(o)) if (typeof v === 'object' && v !== null) deepFreeze(v as object);
   return Object.freeze(o);

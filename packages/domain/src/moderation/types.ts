@@ -39,7 +39,7 @@ export interface ModerationContext {
 
 /** Why a comment was held, marked as spam or rejected: a stable code to filter on, and words for a moderator. */
 export interface Reason {
-  phase: PhaseName;
+  phase: ReasonSource;
   code: string;
   detail: string;
 }
@@ -55,6 +55,10 @@ export type Decision =
 
 export const phaseNames = ['threadClosed', 'bans', 'blocklist', 'links', 'newCommenter', 'spamHeuristics'] as const;
 export type PhaseName = (typeof phaseNames)[number];
+
+/** Who gave a reason: a pipeline phase (a retroactive ban's is `bans`), the external spam check, or readers' flags. */
+export const reasonSources = [...phaseNames, 'akismet', 'flags'] as const;
+export type ReasonSource = (typeof reasonSources)[number];
 
 export interface Phase {
   name: PhaseName;
