@@ -88,7 +88,7 @@ t.test('a forum moves to another shard under write load, with a realtime subscri
   await load.stop();
   t.same(load.failed, [], 'no write failed during the move');
   t.ok(report.removed, 'the old copy was removed');
-  t.same(report.verified.map((v) => v.table), ['threads', 'posts', 'votes', 'events'], 'every table verified');
+  t.same(report.verified.map((v) => v.table), ['threads', 'posts', 'votes', 'post_flags', 'events'], 'every table verified');
   t.ok(lines.some((l) => /^verified: .*checksums and heads match/.test(l)), 'progress says so');
   t.ok(lines.findIndex((l) => l.startsWith('verified')) < lines.findIndex((l) => l.startsWith('removed the old copy')), 'verification came before the removal');
   t.ok(report.fenceMs < 5000, `writes waited ${report.fenceMs} ms at the fence`);
@@ -224,7 +224,7 @@ t.test('the old copy goes whole, page after page of threads (ids past 9 too)', a
   for (let i = 0; i < 12; i++) await api.post((await api.thread('many-threads', `page-${i}`)).id, { message: `on page ${i}` });
   // a batch of 100 rows removes one thread per transaction: twelve pages, in id order
   const report = await moveForum(db, { slug: 'many-threads', to: 1, batchSize: 100, routeTtlMs: 0, relayWaitMs: 0 });
-  t.same(report.copied, { threads: 12, posts: 12, votes: 0, events: 24 });
+  t.same(report.copied, { threads: 12, posts: 12, votes: 0, post_flags: 0, events: 24 });
   // no worker runs here: nothing relayed the old copy's events, so it stays until they are
   t.equal(report.removed, false, 'the old copy waits for its relay');
   await sql(c0.url, `INSERT INTO relay_cursor (name, txid, event_id) VALUES ('signals:0', pg_current_xact_id(), 9223372036854775807)

@@ -196,8 +196,8 @@ t.test('deleting an account: re-authenticated, token refused at once, posts anon
   t.match(keptNow, { id: kept.id, author: { name: 'deleted user' } }, 'anonymize: the cached page was refilled, the post is a deleted user\'s');
   t.notOk('profile' in keptNow.author, 'with no profile');
   t.match(keptNow.html, /a kept comment, edited/, 'and keeps its text');
-  const [keptRow] = await api.everywhere('SELECT status, author_email, notify, edit_token_hash FROM posts WHERE id = $1', [kept.id]);
-  t.match(keptRow, { status: 'approved', author_email: null, notify: false, edit_token_hash: null });
+  const [keptRow] = await api.everywhere('SELECT status, author_email, author_ip, notify, edit_token_hash FROM posts WHERE id = $1', [kept.id]);
+  t.match(keptRow, { status: 'approved', author_email: null, author_ip: null, notify: false, edit_token_hash: null }, 'nothing of the author is left on the row, the address it was written from included');
   const [removedRow] = await api.everywhere('SELECT status, message, html, author_name FROM posts WHERE id = $1', [removed.id]);
   t.match(removedRow, { status: 'deleted', message: '', html: '', author_name: 'deleted user' }, 'remove: deleted, text gone');
   const removedPage = (await http('GET', `/v1/threads/${tr.id}/posts`)).body.posts;

@@ -105,7 +105,7 @@ export async function moveForum(db: Database, o: MoveOptions): Promise<MoveRepor
     await removeForum(target, forum.id, batch);
 
     // 1. the copy, from one snapshot of the source
-    const copied = { threads: 0, posts: 0, votes: 0, events: 0 } as Record<MovedTable, number>;
+    const copied = { threads: 0, posts: 0, votes: 0, post_flags: 0, events: 0 } as Record<MovedTable, number>;
     await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     let snapshot = (await source.query<{ snap: string }>(moveSql.currentSnapshot)).rows[0].snap;
     for (const table of moveSql.movedTables) {
@@ -236,7 +236,7 @@ interface Changed {
 }
 
 /**
- * One catch-up round: copies again every thread, post (with its votes) and event changed since
+ * One catch-up round: copies again every thread, post (with its votes and flags) and event changed since
  * `since`. `whileOpen` runs before the source's snapshot closes: the copy then equals the source
  * as that snapshot sees it.
  */
@@ -268,6 +268,7 @@ async function catchUp(
     await copy('threads', changed.threadIds);
     await copy('posts', changed.postIds);
     await copy('votes', changed.postIds);
+    await copy('post_flags', changed.postIds);
     await copy('events', changed.eventIds);
     await whileOpen?.(changed);
     await source.query('COMMIT');
@@ -304,7 +305,7 @@ async function verifyAll(source: pg.Client, target: pg.Client, forumId: string, 
  * that appeared or went on one side only is caught too.
  */
 async function verifyChanged(source: pg.Client, target: pg.Client, forumId: string, columns: Map<MovedTable, string[]>, changed: Changed): Promise<void> {
-  const ids: Record<MovedTable, string[]> = { threads: changed.threadIds, posts: changed.postIds, votes: changed.postIds, events: changed.eventIds };
+  const ids: Record<MovedTable, string[]> = { threads: changed.threadIds, posts: changed.postIds, votes: changed.postIds, post_flags: changed.postIds, events: changed.eventIds };
   // each side's statements in turn on its own connection; the two sides at once
   const side = async (client: pg.Client) => {
     const out: { sum: { n: number; sum: string }; count: { n: number } }[] = [];
@@ -372,7 +373,7 @@ async function finishMove(db: Database, forum: Forum, o: MoveOptions, started: n
     }
   }
   if (!removed) throw new MoveRefused(`forum ${o.slug} is already on content shard ${o.to}`);
-  const none = { threads: 0, posts: 0, votes: 0, events: 0 };
+  const none = { threads: 0, posts: 0, votes: 0, post_flags: 0, events: 0 };
   return { forumId: forum.id, from: forum.shard, to: o.to, copied: none, rounds: 0, caughtUp: 0, fenceMs: 0, verified: [], removed, totalMs: Date.now() - started };
 }
 

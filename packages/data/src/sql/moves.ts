@@ -3,16 +3,17 @@
 // table of the shared schema with every column (bytea, arrays, xid8 included) and no bigint ever
 // passes through a JavaScript number.
 
-export type MovedTable = 'threads' | 'posts' | 'votes' | 'events';
+export type MovedTable = 'threads' | 'posts' | 'votes' | 'post_flags' | 'events';
 
-/** In copy order: a thread before its posts, a parent before its replies, a post before its votes. */
-export const movedTables: readonly MovedTable[] = Object.freeze(['threads', 'posts', 'votes', 'events']);
+/** In copy order: a thread before its posts, a parent before its replies, a post before its votes and readers' flags. */
+export const movedTables: readonly MovedTable[] = Object.freeze(['threads', 'posts', 'votes', 'post_flags', 'events']);
 
 /** Each table's primary key, and whether its rows never change once written. */
 export const tableKeys: Record<MovedTable, { key: string[]; immutable: boolean }> = {
   threads: { key: ['id'], immutable: false },
   posts: { key: ['id'], immutable: false },
   votes: { key: ['post_id', 'voter'], immutable: false },
+  post_flags: { key: ['post_id', 'reporter'], immutable: true },
   events: { key: ['id'], immutable: true },
 };
 
@@ -21,6 +22,7 @@ const derivedColumns: Record<MovedTable, string[]> = {
   threads: ['post_count', 'pending_count'],
   posts: ['reply_count'],
   votes: [],
+  post_flags: [],
   // where the event was relayed is a fact of its database, not of the event
   events: ['txid'],
 };
@@ -36,6 +38,7 @@ const forumRows: Record<MovedTable, { from: string; order: string }> = {
   threads: { from: 'threads r WHERE r.forum_id = $1', order: 'r.id' },
   posts: { from: `posts r WHERE r.thread_id IN (${forumThreads})`, order: 'r.thread_id, r.depth, r.id' },
   votes: { from: `votes r WHERE r.post_id IN (SELECT id FROM posts WHERE thread_id IN (${forumThreads}))`, order: 'r.post_id, r.voter' },
+  post_flags: { from: `post_flags r WHERE r.post_id IN (SELECT id FROM posts WHERE thread_id IN (${forumThreads}))`, order: 'r.post_id, r.reporter' },
   events: { from: `events r WHERE r.thread_id IN (${forumThreads})`, order: 'r.thread_id, r.seq' },
 };
 
@@ -45,11 +48,12 @@ export const declareForumRows = (table: MovedTable): string =>
 
 export const fetchForumRows = (table: MovedTable, n: number): string => `FETCH ${n} FROM move_${table}`;
 
-/** Rows named by ids (for votes: their posts' ids): what a catch-up copies and the fence verifies. $1 ids */
+/** Rows named by ids (for votes and flags: their posts' ids): what a catch-up copies and the fence verifies. $1 ids */
 const idRows: Record<MovedTable, { from: string; order: string }> = {
   threads: { from: 'threads r WHERE r.id = ANY($1::bigint[])', order: 'r.id' },
   posts: { from: 'posts r WHERE r.id = ANY($1::bigint[])', order: 'r.thread_id, r.depth, r.id' },
   votes: { from: 'votes r WHERE r.post_id = ANY($1::bigint[])', order: 'r.post_id, r.voter' },
+  post_flags: { from: 'post_flags r WHERE r.post_id = ANY($1::bigint[])', order: 'r.post_id, r.reporter' },
   events: { from: 'events r WHERE r.id = ANY($1::bigint[])', order: 'r.id' },
 };
 

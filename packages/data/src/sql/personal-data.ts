@@ -90,7 +90,7 @@ export const selectPostsToErase = `SELECT id, forum_id FROM posts
  * One post taken from its erased author, if it is still theirs: $1 id, $2 user id, $3 guest
  * address, $4 the erased name, $5 remove (blank the text and delete the post) or keep it.
  */
-export const erasePostAuthor = `UPDATE posts SET author_name = $4, author_user_id = NULL, author_email = NULL, edit_token_hash = NULL, notify = false,
+export const erasePostAuthor = `UPDATE posts SET author_name = $4, author_user_id = NULL, author_email = NULL, author_ip = NULL, edit_token_hash = NULL, notify = false,
     prev_status = CASE WHEN $5 THEN status ELSE prev_status END,
     status = CASE WHEN $5 THEN 'deleted' ELSE status END,
     status_changed_at = CASE WHEN $5 THEN now() ELSE status_changed_at END,

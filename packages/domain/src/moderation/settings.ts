@@ -1,7 +1,9 @@
 // Which phases run and their thresholds. The defaults suit a small blog: nothing is rejected that a
-// person would write, first-time commenters wait for a moderator (as WordPress does by default),
-// and only signals no person produces (a filled honeypot, a post two seconds after the page loaded,
-// the same text pasted in many threads) mark a comment as spam.
+// person would write; a first-time commenter's comment goes up at once unless it carries a link
+// (links are what spam is for: that one waits for a moderator); holding every first comment, as
+// WordPress does, is one switch away (newCommenter.enabled); and only signals no person produces
+// (a filled honeypot, a post seconds after the page loaded, the same text pasted in many threads)
+// mark a comment as spam.
 import { ParleyError } from '../errors.ts';
 
 export const blocklistActions = ['hold', 'spam', 'reject', 'mask'] as const;
@@ -40,7 +42,7 @@ export const defaultModerationSettings: ModerationSettings = deepFreeze({
   bans: { enabled: true },
   blocklist: { enabled: true, entries: [] },
   links: { enabled: true, maxLinks: 3, newCommenterLinks: 'hold' },
-  newCommenter: { enabled: true, minApprovedComments: 1, minAccountAgeDays: 0, holdFirstGuestEmail: true },
+  newCommenter: { enabled: false, minApprovedComments: 1, minAccountAgeDays: 0, holdFirstGuestEmail: true },
   spamHeuristics: { enabled: true, honeypot: true, minMsAfterWidgetLoad: 3000, maxLinksPer100Words: 20, repeatedTextCount: 3, characterTricks: true },
 });
 
