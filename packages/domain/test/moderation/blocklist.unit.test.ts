@@ -68,3 +68,11 @@ t.test('given the same settings object for many comments, then each comment gets
     t.equal(blocklistPhase.run(aContext({ text: 'at spam.example' }), s).action, 'hold', `domain, run ${i + 1}`);
   }
 });
+
+t.test('given a long list, then the one-pattern screen finds what the entries find, and only that', async (t) => {
+  const many = [...Array.from({ length: 300 }, (_, i) => word(`term${i}`)), ...Array.from({ length: 200 }, (_, i) => domain(`spam${i}.example`))];
+  t.notOk(hit(many, 'An ordinary comment about term and spam.', ['https://news.example/a']), 'a clean comment passes');
+  t.match(run(many, { text: 'see TERM249 here', links: [] }), { action: 'hold', reasons: [{ detail: 'word "term249" (hold)' }] }, 'an entry late in the list');
+  t.match(run(many, { text: 'see [this](https://www.cdn.spam199.example/x)', links: ['https://www.cdn.spam199.example/x'] }), { action: 'hold', reasons: [{ code: 'blocklisted_domain' }] }, "a listed domain's subdomain in a link's host, though the text does not name it as a mention");
+  t.notOk(hit(many, 'term2490 and xspam1.example.org'.replace('xspam', 'notspam'), ['https://spam1.example.org/']), 'longer words and other domains are not hits');
+});
