@@ -30,3 +30,25 @@ export function sizeReport(sizes: Sizes, b: Budget): string[] {
     `widget (parley.js + parley.css): ${b.widgetGzip} B gzip (${kb(b.widgetGzip)}), budget ${b.budget} B (${kb(b.budget)}): ${b.within ? 'within' : 'OVER'}`,
   ];
 }
+
+/** gzip bytes of the moderation console (console.js + console.css), which the API serves at /moderate */
+export const CONSOLE_BUDGET_BYTES = 16 * 1024;
+
+export interface ConsoleBudget {
+  /** gzip bytes of console.js + console.css */
+  consoleGzip: number;
+  budget: number;
+  within: boolean;
+}
+
+/** console.js + console.css gzip against the console's budget; a build that lacks either is an error. */
+export function checkConsoleBudget(sizes: Sizes, budget = CONSOLE_BUDGET_BYTES): ConsoleBudget {
+  const missing = (['console.js', 'console.css'] as const).filter((f) => !sizes[f]);
+  if (missing.length) throw new Error(`console build: no size for ${missing.join(', ')}`);
+  const consoleGzip = sizes['console.js'].gzip + sizes['console.css'].gzip;
+  return { consoleGzip, budget, within: consoleGzip <= budget };
+}
+
+/** The console's budget line that `node apps/widget/build.ts` prints after the widget's. */
+export const consoleReport = (b: ConsoleBudget): string =>
+  `console (console.js + console.css): ${b.consoleGzip} B gzip (${(b.consoleGzip / 1024).toFixed(1)} KB), budget ${b.budget} B (${(b.budget / 1024).toFixed(1)} KB): ${b.within ? 'within' : 'OVER'}`;

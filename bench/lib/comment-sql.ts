@@ -72,6 +72,8 @@ export async function writeCommentScript(file: string, o: {
     { var: 'html', value: o.html },
     { var: 'status', value: 'approved' },
     { var: 'published', value: `{${publishedStatuses.join(',')}}` },
+    { var: 'reasons', value: '[]' }, // moderation reasons: none
+    { literal: 'NULL' }, // author_ip
   ]);
   const append = await captureAppend(o.samplePost);
   const snapshot = append.values[5] as Buffer;

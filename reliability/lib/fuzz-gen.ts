@@ -252,7 +252,7 @@ export function generator(f: Fixtures, doc: OpenApiDoc): fc.Arbitrary<FuzzReques
     return w(weightOf(op), good ? fc.oneof(w(1, good), w(1, request(op))) : request(op));
   });
   const hidden = fc.oneof(
-    fc.tuple(pick(['GET', 'HEAD']), pick(['/healthz', '/docs/json', '/widget/parley.js', '/widget/parley.css', '/widget/count.js', '/widget/session.js', '/widget/session.css', '/widget/session.html?forum=fuzz-strict&origin=https%3A%2F%2Fother.example', '/widget/session.html?forum=x&forum=y&origin=', '/', '/demo/second']), headers).map(([m, p, h]) => build(`${m} ${p}`, m, p, undefined, h)),
+    fc.tuple(pick(['GET', 'HEAD']), pick(['/healthz', '/docs/json', '/widget/parley.js', '/widget/parley.css', '/widget/count.js', '/widget/session.js', '/widget/session.css', '/widget/session.html?forum=fuzz-strict&origin=https%3A%2F%2Fother.example', '/widget/session.html?forum=x&forum=y&origin=', '/', '/demo/second', '/moderate', '/moderate/console.js', '/moderate/console.css']), headers).map(([m, p, h]) => build(`${m} ${p}`, m, p, undefined, h)),
     fc.tuple(pick(ops.map((o) => o.template)), headers).map(([tpl, h]) => build('OPTIONS preflight', 'OPTIONS', tpl.replace(/\{[^}]+\}/g, '1'), undefined, { ...h, origin: h.origin ?? 'https://allowed.example' })),
     fc.tuple(pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH']), fc.oneof(naughty, fc.string({ maxLength: 20 })), headers).map(([m, s, h]) => build('unknown path', m, `/${encodeBytes(s)}`, undefined, h)),
     fc.tuple(pick(['PUT', 'DELETE', 'PATCH']), pick(ops.map((o) => o.template)), headers).map(([m, tpl, h]) => build('unknown method', m, tpl.replace(/\{[^}]+\}/g, '1'), m === 'DELETE' ? undefined : '{}', h)),

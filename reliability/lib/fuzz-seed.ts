@@ -35,6 +35,9 @@ export interface Fixtures {
   ssoSecrets: Record<string, string>;
   /** live: webhooks the run creates are added and deleted ones removed (see `observe` in fuzz-valid) */
   webhooks: { id: string; slug: string; madeByRun?: boolean }[];
+  /** bans of each forum (slug) and of the instance (slug null), on values no fuzz actor has; `liftable` ones are spent by the valid lifts */
+  bans: { id: string; slug: string | null }[];
+  liftableBans: { id: string; slug: string | null }[];
   eventIds: string[];
   /** deliverable events (webhookEventTypes) by forum slug: what a valid replay asks for */
   forumEvents: Record<string, string[]>;
@@ -95,6 +98,8 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
     ssoUserId: '',
     ssoSecrets: {},
     webhooks: [],
+    bans: [],
+    liftableBans: [],
     eventIds: [],
     forumEvents: {},
     cursors: [],
@@ -181,6 +186,14 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
     for (const url of ['http://127.0.0.1:9/hook-a', 'https://127.0.0.1:9/hook-b']) {
       const r = await call(base, 'POST', `/v1/forums/${forum.slug}/webhooks`, { url }, forum.moderatorKey);
       f.webhooks.push({ id: r.webhook.id, slug: forum.slug });
+    }
+  }
+  // bans on addresses and emails no fuzz request comes from or writes with
+  for (const scope of [...f.forums.map((x) => ({ slug: x.slug as string | null, token: x.moderatorKey })), { slug: null, token: FUZZ_ADMIN_TOKEN }]) {
+    const path = scope.slug === null ? '/v1/admin/bans' : `/v1/forums/${scope.slug}/bans`;
+    for (const [i, body] of [{ kind: 'email', value: 'seeded@banned.example' }, { kind: 'range', value: '203.0.113.0/28', mode: 'shadow' }, { kind: 'ip', value: '203.0.113.200' }, { kind: 'ip', value: '203.0.113.201' }].entries()) {
+      const r = await call(base, 'POST', path, body, scope.token);
+      (i < 2 ? f.bans : f.liftableBans).push({ id: r.bans[0].id, slug: scope.slug });
     }
   }
   // a guest's personal-data links: the request's lookup runs after its answer, so the rows are awaited below

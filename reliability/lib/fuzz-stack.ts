@@ -61,6 +61,8 @@ export async function spawnApi(databaseUrl: string, env: Record<string, string> 
       LOG_LEVEL: 'info',
       // the fuzzer is one client address sending thousands of writes a second: no write limit
       PARLEY_WRITE_RATE_PER_MINUTE: '0',
+      PARLEY_VOTE_RATE_PER_MINUTE: '0',
+      PARLEY_FLAG_RATE_PER_HOUR: '0',
       // nor login and reset limits (the seed alone signs in more often than a person would)
       PARLEY_LOGIN_PER_ADDRESS: '0',
       PARLEY_LOGIN_PER_ACCOUNT: '0',

@@ -80,6 +80,9 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
       req('POST /v1/posts/{postId}/{action}', 'POST')(bearer(modKey(p.slug)), `/v1/posts/${p.id}/${action}`)),
     'PUT /v1/posts/{postId}/vote': fc.tuple(post, pick([1, -1, 0]), fc.oneof(pick(['fuzz-voter-key-0000000001', 'fuzz-voter-key-0000000002']).map((k) => ({ 'x-parley-voter': k })), fc.constant(bearer(f.users[0].token)))).map(([p, value, who]) =>
       req('PUT /v1/posts/{postId}/vote', 'PUT')(who, `/v1/posts/${p.id}/vote`, { value })),
+    'POST /v1/posts/{postId}/flags': fc.tuple(post, pick(['spam', 'abuse', 'off_topic', 'personal_info', 'other']), fc.option(short(500), { nil: undefined }), fc.oneof(pick(['fuzz-voter-key-0000000001', 'fuzz-voter-key-0000000002']).map((k) => ({ 'x-parley-voter': k })), fc.constant(bearer(f.users[0].token))))
+      .map(([p, reason, note, who]) => req('POST /v1/posts/{postId}/flags', 'POST')(who, `/v1/posts/${p.id}/flags`, { reason, ...(note === undefined ? {} : { note }) })),
+    'GET /v1/posts/{postId}/flags': post.map((p) => req('GET /v1/posts/{postId}/flags', 'GET')(bearer(modKey(p.slug)), `/v1/posts/${p.id}/flags`)),
     'POST /v1/users': fc.tuple(fc.stringMatching(/^[A-Za-z0-9_-]{2,32}$/), fc.emailAddress(), fc.string({ minLength: 8, maxLength: 40 })).map(([username, email, password]) =>
       req('POST /v1/users', 'POST')({}, '/v1/users', { username, email, password })),
     'POST /v1/sessions': pick(f.users).map((u) => req('POST /v1/sessions', 'POST')({}, '/v1/sessions', { username: u.username, password: u.password })),
@@ -127,6 +130,11 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
       req('DELETE /v1/forums/{slug}/roles/{userId}', 'DELETE')(bearer(f.adminToken), `/v1/forums/${x.slug}/roles/${userId}`)),
     // observe (below) follows the new key, so the other requests keep using a live one
     'POST /v1/forums/{slug}/moderator-key': forum.map((x) => req('POST /v1/forums/{slug}/moderator-key', 'POST')(bearer(f.adminToken), `/v1/forums/${x.slug}/moderator-key`)),
+    // a backtest of proposed rules over the forum's past comments (one per forum at a time: a concurrent one is a 409)
+    'POST /v1/forums/{slug}/rules/backtest': fc.tuple(forum, fc.integer({ min: 0, max: 10 }), fc.stringMatching(/^[a-z]{3,12}$/)).map(([x, maxLinks, word]) =>
+      req('POST /v1/forums/{slug}/rules/backtest', 'POST')(bearer(modKey(x.slug)), `/v1/forums/${x.slug}/rules/backtest`, {
+        rules: { links: { maxLinks }, blocklist: { entries: [{ kind: 'word', term: word, action: 'spam' }] } },
+      })),
     // OpenID Connect: the provider list; a start (302 to the provider); a sign-in's callback, each
     // made up front (fuzz-oidc) and good once (a spent or missing one is a 400)
     'GET /v1/oidc/providers': fc.constant(req('GET /v1/oidc/providers', 'GET')({}, '/v1/oidc/providers')),
@@ -156,6 +164,8 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
     'DELETE /v1/forums/{slug}/oidc': forum.map((x) => req('DELETE /v1/forums/{slug}/oidc', 'DELETE')(bearer(x.moderatorKey), `/v1/forums/${x.slug}/oidc`)),
     'POST /v1/oidc/redeem': fc.constant(null).map(() => req('POST /v1/oidc/redeem', 'POST')({}, '/v1/oidc/redeem', { code: f.oidcCodes.pop() ?? 'spent' })),
     'GET /v1/unsubscribe': pick(f.unsubscribeTokens).map((token) => req('GET /v1/unsubscribe', 'GET')({}, `/v1/unsubscribe?token=${token}`)),
+    // bans on values no fuzz actor has (TEST-NET-3 addresses, a reserved domain): the other valid requests go on working
+    ...banRequests(f, req, forum, bearer, short),
     'POST /v1/forums/{slug}/webhooks': fc.tuple(forum, fc.integer({ min: 1, max: 65535 }), fc.webPath(), fc.option(fc.subarray([...webhookEventTypes], { minLength: 1 }), { nil: undefined })).map(([x, port, path, events]) =>
       req('POST /v1/forums/{slug}/webhooks', 'POST')(bearer(x.moderatorKey), `/v1/forums/${x.slug}/webhooks`, { url: `http://127.0.0.1:${port}${path}`, ...(events ? { events } : {}) })),
     'GET /v1/forums/{slug}/webhooks': forum.map((x) => req('GET /v1/forums/{slug}/webhooks', 'GET')(bearer(x.moderatorKey), `/v1/forums/${x.slug}/webhooks`)),
@@ -211,5 +221,49 @@ export function observe(f: Fixtures): (r: FuzzRequest, status: number, body: str
       const i = f.webhooks.findIndex((h) => h.id === m[2]);
       if (i >= 0 && f.webhooks.length > 1) f.webhooks.splice(i, 1);
     }
+  };
+}
+
+/** The ban routes' valid requests (routes/bans.ts). */
+function banRequests(
+  f: Fixtures,
+  req: (route: string, method: string) => Build,
+  forum: fc.Arbitrary<Fixtures['forums'][number]>,
+  bearer: (t: string) => Record<string, string>,
+  short: (n: number) => fc.Arbitrary<string>,
+): Record<string, fc.Arbitrary<FuzzRequest>> {
+  const target = fc.oneof(
+    fc.nat({ max: 255 }).map((n) => ({ kind: 'ip', value: `203.0.113.${n}` })),
+    fc.integer({ min: 24, max: 32 }).map((bits) => ({ kind: 'range', value: `203.0.113.0/${bits}` })),
+    fc.stringMatching(/^[a-z0-9]{1,20}$/).map((local) => ({ kind: 'email', value: `${local}@banned.example` })),
+  );
+  const terms = fc.record(
+    { mode: fc.constantFrom('ban', 'shadow'), reason: short(200), durationSeconds: fc.integer({ min: 1, max: 10 * 86400 }), retroactive: fc.boolean() },
+    { requiredKeys: [] },
+  );
+  const banOf = (slug: string | null) => (slug === null ? f.adminToken : f.forums.find((x) => x.slug === slug)!.moderatorKey);
+  const path = (b: { id: string; slug: string | null }) => (b.slug === null ? `/v1/admin/bans/${b.id}` : `/v1/forums/${b.slug}/bans/${b.id}`);
+  const route = (b: { slug: string | null }, m: string) => (b.slug === null ? `${m} /v1/admin/bans/{id}` : `${m} /v1/forums/{slug}/bans/{id}`);
+  const seeded = fc.constantFrom(...f.bans);
+  const list = fc.record({ status: fc.constantFrom('active', 'all'), limit: fc.integer({ min: 1, max: 100 }) }, { requiredKeys: [] })
+    .map((q) => new URLSearchParams(Object.entries(q).map(([k, v]) => [k, String(v)])).toString());
+  return {
+    'POST /v1/forums/{slug}/bans': fc.tuple(forum, target, terms).map(([x, t, s]) =>
+      req('POST /v1/forums/{slug}/bans', 'POST')(bearer(x.moderatorKey), `/v1/forums/${x.slug}/bans`, { ...t, ...s })),
+    'GET /v1/forums/{slug}/bans': fc.tuple(forum, list).map(([x, q]) => req('GET /v1/forums/{slug}/bans', 'GET')(bearer(x.moderatorKey), `/v1/forums/${x.slug}/bans?${q}`)),
+    'GET /v1/forums/{slug}/bans/{id}': seeded.filter((b) => b.slug !== null).map((b) => req(route(b, 'GET'), 'GET')(bearer(banOf(b.slug)), path(b))),
+    'DELETE /v1/forums/{slug}/bans/{id}': fc.constant(null).map(() => {
+      const b = f.liftableBans.find((x) => x.slug !== null) ?? f.bans.find((x) => x.slug !== null)!;
+      f.liftableBans.splice(f.liftableBans.indexOf(b), f.liftableBans.includes(b) ? 1 : 0);
+      return req(route(b, 'DELETE'), 'DELETE')(bearer(banOf(b.slug)), path(b));
+    }),
+    'POST /v1/admin/bans': fc.tuple(target, terms).map(([t, s]) => req('POST /v1/admin/bans', 'POST')(bearer(f.adminToken), '/v1/admin/bans', { ...t, ...s })),
+    'GET /v1/admin/bans': list.map((q) => req('GET /v1/admin/bans', 'GET')(bearer(f.adminToken), `/v1/admin/bans?${q}`)),
+    'GET /v1/admin/bans/{id}': seeded.filter((b) => b.slug === null).map((b) => req(route(b, 'GET'), 'GET')(bearer(f.adminToken), path(b))),
+    'DELETE /v1/admin/bans/{id}': fc.constant(null).map(() => {
+      const b = f.liftableBans.find((x) => x.slug === null) ?? f.bans.find((x) => x.slug === null)!;
+      f.liftableBans.splice(f.liftableBans.indexOf(b), f.liftableBans.includes(b) ? 1 : 0);
+      return req(route(b, 'DELETE'), 'DELETE')(bearer(f.adminToken), path(b));
+    }),
   };
 }

@@ -100,6 +100,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     PARLEY_SECRET: secret,
     PARLEY_PUBLIC_URL: apiUrl,
     PARLEY_WRITE_RATE_PER_MINUTE: '0',
+    PARLEY_VOTE_RATE_PER_MINUTE: '0',
+    PARLEY_FLAG_RATE_PER_HOUR: '0',
     // a killed worker's jobs are retried once their heartbeat lapses; look for them every 2 s
     PARLEY_WORKER_MONITOR_SECONDS: '2',
     LOG_LEVEL: 'info',

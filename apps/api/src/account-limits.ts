@@ -1,5 +1,5 @@
-// Login and password-reset limits (rate-limiter-flexible): per client address and per account
-// (username or email), each a fixed window of PARLEY_ACCOUNT_RATE_WINDOW_SECONDS. With REDIS_URL
+// Failed logins per username, and password-reset limits (rate-limiter-flexible): per account
+// (username or email) and per client address, each a fixed window of PARLEY_ACCOUNT_RATE_WINDOW_SECONDS. With REDIS_URL
 // every API process counts in Redis, so the limit is global; Redis away, each process falls back
 // to counting in memory (the insurance limiter) rather than refusing or letting everything pass.
 // Keys are hashes: neither Redis nor memory holds a username or an address in the clear.
@@ -10,11 +10,10 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 import type { Config } from '@parley/data';
 import { ParleyError } from '@parley/domain';
 
-export const accountLimitNames = ['loginPerAddress', 'loginPerAccount', 'resetPerAddress', 'resetPerEmail'] as const;
+export const accountLimitNames = ['loginPerAccount', 'resetPerAddress', 'resetPerEmail'] as const;
 export type AccountLimitName = (typeof accountLimitNames)[number];
 
 const refusal: Record<AccountLimitName, string> = {
-  loginPerAddress: 'Too many sign-in attempts from your address',
   loginPerAccount: 'Too many failed sign-in attempts for this username',
   resetPerAddress: 'Too many password-reset requests from your address',
   resetPerEmail: 'Too many emails asked for this address',

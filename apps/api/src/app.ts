@@ -8,7 +8,7 @@ import { Ajv } from 'ajv';
 import { createLogger, openCache, type ByteCache, type Config, type Database, type Logger } from '@parley/data';
 import { ParleyError } from '@parley/domain';
 import { clientErrorHandler, registerErrorHandling } from './errors.ts';
-import { RateLimiter } from './rate-limit.ts';
+import { registerRateLimits } from './rate-limits.ts';
 import { makeServices, type Services } from './services.ts';
 import forumRoutes from './routes/forums.ts';
 import threadRoutes from './routes/threads.ts';
@@ -22,6 +22,11 @@ import oidcRoutes from './routes/oidc.ts';
 import roleRoutes from './routes/roles.ts';
 import userLinkRoutes from './routes/user-links.ts';
 import widgetRoutes, { type WidgetOptions } from './routes/widget.ts';
+import consoleRoutes from './routes/console.ts';
+import backtestRoutes from './routes/backtest.ts';
+import queueRoutes from './routes/queue.ts';
+import banRoutes from './routes/bans.ts';
+import flagRoutes from './routes/flags.ts';
 import { registerCors } from './cors.ts';
 import { registerTextGuard } from './text-guard.ts';
 import { registerReadYourWrites } from './read-your-writes.ts';
@@ -118,17 +123,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', () => publisher.close());
   registerDrain(app);
 
-  // before the rate limiter: a 429 carries the CORS headers, and preflights end there
+  // before the rate limits: a 429 carries the CORS headers, and preflights end there
   registerCors(app);
-  const limiter = new RateLimiter(config.writeRatePerMinute);
-  app.addHook('onRequest', async (req, reply) => {
-    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
-    const wait = limiter.take(req.ip);
-    if (wait > 0) {
-      reply.header('retry-after', String(wait));
-      throw new ParleyError('rate_limited', { message: `Too many writes from your address; try again in ${wait} s.` });
-    }
-  });
+  await registerRateLimits(app, services);
 
   await app.register(swagger, {
     openapi: {
@@ -160,6 +157,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   for (const plugin of [forumRoutes, threadRoutes, postRoutes, userRoutes, ssoRoutes, oidcRoutes, roleRoutes, userLinkRoutes, unsubscribeRoutes, webhookRoutes, personalDataRoutes]) await routes.register(plugin, { services });
   await routes.register(widgetRoutes, { widgetDir: deps.widgetDir, demo: deps.demo, forum: (slug) => services.forums.bySlug(slug) });
+  await routes.register(backtestRoutes, { services });
+  await routes.register(queueRoutes, { services });
+  await routes.register(banRoutes, { services });
+  await routes.register(flagRoutes, { services });
+  await routes.register(consoleRoutes, { widgetDir: deps.widgetDir });
   return app;
 }
 

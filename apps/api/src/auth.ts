@@ -2,12 +2,25 @@
 import type { FastifyRequest } from 'fastify';
 import { credentialOf, recordKeyUse, type AuthDeps, type Credential } from '@parley/access';
 
+// Resolved once per request: the rate limits (rate-limits.ts) look at the credential before the
+// handler does, and a second session query per write would be waste.
+const resolved = new WeakMap<FastifyRequest, Promise<Credential>>();
+
 /**
  * Resolves the request's credential; an unknown or expired token is a 401, never "anonymous".
  * A request the forum's shared key authorizes is logged (forum, route, client address; never the
  * key) and marks the key as used (moderator_key_used_at, throttled) for the forum's owners.
  */
-export async function credential(req: FastifyRequest, deps: AuthDeps): Promise<Credential> {
+export function credential(req: FastifyRequest, deps: AuthDeps): Promise<Credential> {
+  let c = resolved.get(req);
+  if (!c) {
+    c = resolve(req, deps);
+    resolved.set(req, c);
+  }
+  return c;
+}
+
+async function resolve(req: FastifyRequest, deps: AuthDeps): Promise<Credential> {
   const c = await credentialOf(req.headers.authorization, deps);
   if (c.kind === 'moderator') {
     req.log.info({ forum: c.forum.slug, forumId: c.forum.id, method: req.method, route: req.routeOptions.url, ip: req.ip }, 'moderator key used');

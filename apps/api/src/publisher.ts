@@ -6,7 +6,7 @@
 // (Redis down, a full offline queue, a process killed after its commit) only delays delivery
 // until a realtime node's sweep or gap check reads the log (apps/realtime, docs/realtime.md).
 import { Redis } from 'ioredis';
-import { encodeBusEvent, NOTIFY_CHANNEL, NOTIFY_MAX_BYTES, redisChannel, shardOfId, type Config, type Database, type ThreadEvent } from '@parley/data';
+import { encodeBusEvent, NOTIFY_CHANNEL, NOTIFY_MAX_BYTES, onForumChannel, redisChannel, redisForumChannel, shardOfId, type Config, type Database, type ThreadEvent } from '@parley/data';
 
 export interface PublisherStats {
   published: number;
@@ -55,12 +55,16 @@ export function startPublisher(config: Config, db: Database, opts: PublisherOpti
     const pending = new Set<Promise<void>>();
     const off = db.onCommitted((events) => {
       for (const e of keep(events)) {
-        const p: Promise<void> = redis.publish(redisChannel(e.threadId), encodeBusEvent(e)).then(
+        const message = encodeBusEvent(e);
+        const p: Promise<void> = redis.publish(redisChannel(e.threadId), message).then(
           () => void stats.published++,
           (err) => failed(1, err),
         );
         pending.add(p);
         void p.finally(() => pending.delete(p));
+        // the forum's channel too, for the nodes serving its moderation queue: counted nowhere,
+        // since a lost one is repaired the same way (the queue's read of the log)
+        if (onForumChannel(e)) redis.publish(redisForumChannel(e.forumId), message).catch(() => {});
       }
     });
     return {

@@ -2,7 +2,7 @@
 // (@parley/read), so the OpenAPI document describes every body and fastify serializes through
 // them. Every field a client receives must be named here: the serializer drops the rest.
 import { Type, type Static, type TSchema } from 'typebox';
-import { errorCodes, type ErrorCode, type ParleyError } from '@parley/domain';
+import { errorCodes, flagReasons, type ErrorCode, type FlagReason, type ParleyError } from '@parley/domain';
 import {
   CountsSchema,
   DeliveryViewSchema,
@@ -111,3 +111,19 @@ export const PersonalDataExport = Type.Object(
   },
   { description: 'one JSON document, streamed (Content-Disposition: attachment)' },
 );
+
+const flagReason = Type.Unsafe<FlagReason>({ type: 'string', enum: [...flagReasons] });
+/** POST /v1/posts/:postId/flags: the reader's own report (their first, when they had reported it already) */
+export const FlagAnswer = Type.Object({
+  flag: Type.Object({ reason: flagReason, note: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String({ format: 'date-time' }) }),
+});
+/** GET /v1/posts/:postId/flags: a comment's reports for its moderators; a reporter by user id when signed in */
+export const FlagsAnswer = Type.Object({
+  flags: Type.Array(Type.Object({
+    reason: flagReason,
+    note: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.String({ format: 'date-time' }),
+    reporterUserId: Type.Union([Type.String(), Type.Null()], { description: 'a signed-in reporter; null for a guest' }),
+  })),
+  more: Type.Boolean({ description: 'more reports than the 200 newest listed' }),
+});

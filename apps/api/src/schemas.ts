@@ -2,7 +2,7 @@
 // refused (additionalProperties: false); domain rules with their own error codes (slug, message,
 // email, ids, sort, limit, vote value) are checked by the domain so each gets its own message.
 import { Type, type Static } from 'typebox';
-import { moderationActions } from '@parley/domain';
+import { flagReasons, maxFlagNoteLength, moderationActions, type FlagReason } from '@parley/domain';
 import { ModerationSections } from '@parley/read';
 
 const strict = { additionalProperties: false } as const;
@@ -16,6 +16,8 @@ export const ModerationSettingsPatch = Type.Object(
     links: sectionPatch('links'),
     newCommenter: sectionPatch('newCommenter'),
     spamHeuristics: sectionPatch('spamHeuristics'),
+    akismet: sectionPatch('akismet'),
+    flags: sectionPatch('flags'),
   },
   { ...strict, description: 'the moderation rules: sections and fields left out keep their value' },
 );
@@ -86,6 +88,13 @@ export const CreatePostBody = Type.Object(
     parentId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     author: Type.Optional(Type.Object({ name: Type.String({ maxLength: 200 }), email: Type.Optional(Type.String({ maxLength: 300, description: 'required unless the forum sets guestEmailRequired false' })) }, strict)),
     notify: Type.Optional(Type.Boolean()),
+    client: Type.Optional(Type.Object(
+      {
+        loadedMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647, description: 'milliseconds from the widget loading to this post (moderation.spamHeuristics.minMsAfterWidgetLoad)' })),
+        hp: Type.Optional(Type.String({ maxLength: 1000, description: 'the hidden honeypot field: empty from a person (moderation.spamHeuristics.honeypot)' })),
+      },
+      { ...strict, description: 'what only the widget knows, for the spam checks; API clients leave it out' },
+    )),
   },
   strict,
 );
@@ -213,3 +222,13 @@ export const GuestDataRequestBody = Type.Object(
   strict,
 );
 export type GuestDataRequestBody = Static<typeof GuestDataRequestBody>;
+
+/** POST /v1/posts/:postId/flags: a reader's report of a published comment */
+export const FlagBody = Type.Object(
+  {
+    reason: Type.Unsafe<FlagReason>({ type: 'string', enum: [...flagReasons], description: 'why it should not be there' }),
+    note: Type.Optional(Type.String({ maxLength: maxFlagNoteLength, description: 'for the moderators (never shown to anyone else)' })),
+  },
+  strict,
+);
+export type FlagBody = Static<typeof FlagBody>;

@@ -208,12 +208,14 @@ t.test('what the start refuses', async (t) => {
   t.same([page.status, page.headers.get('content-type')], [404, 'text/html; charset=utf-8'], 'to a browser, a page');
   t.match(await page.text(), /oidc_provider_not_found/);
 
-  const limited = await setup(t, { writeRatePerMinute: 2 });
+  const limited = await setup(t, { loginPerAddress: 2 });
   const starts = [];
   for (let i = 0; i < 3; i++) starts.push(await limited.browser.get(startUrl(limited), { accept: 'application/json' }));
-  t.same(starts.map((r) => r.status), [302, 302, 429], 'starts are limited per address, like writes');
+  t.same(starts.map((r) => r.status), [302, 302, 429], 'starts spend the sign-in budget per address');
   const retry = Number(starts[2].headers.get('retry-after'));
-  t.ok(retry > 0 && retry <= 30, `with Retry-After (${retry} s: a token comes back every 30 s)`);
+  t.ok(retry > 0 && retry <= limited.api.config.accountRateWindowSeconds, `with Retry-After (${retry} s, within the window)`);
+  const limitedPage = await limited.browser.get(startUrl(limited));
+  t.same([limitedPage.status, limitedPage.headers.get('content-type')], [429, 'text/html; charset=utf-8'], 'to a browser, the refusal is the popup page');
   t.same((await limited.api.everywhere('SELECT count(*)::int AS n FROM oidc_flows')).reduce((n, r) => n + r.n, 0), 2, 'the refused one stored nothing');
 });
 

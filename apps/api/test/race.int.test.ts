@@ -60,7 +60,7 @@ t.test('approve and edit on two real connections, interleaved both ways', async 
     // guests edit with their token hash; read it to drive the statement directly
     const { rows: [{ edit_token_hash: hash }] } = await a.query('SELECT edit_token_hash FROM posts WHERE id = $1', [post.id]);
     const editAs = (c: pg.Client, message: string) =>
-      c.query(postSql.editPost, [post.id, message, `<p>${message}</p>`, editableStatuses, null, hash, 900]);
+      c.query(postSql.editPost, [post.id, message, `<p>${message}</p>`, editableStatuses, null, hash, 900, null, [], '[]']);
     const approveFirst = i % 2 === 0;
     const [first, second] = approveFirst ? [a, b] : [b, a];
     await first.query('BEGIN');

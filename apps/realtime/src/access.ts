@@ -21,7 +21,8 @@ export interface Applicant {
  */
 export type Grant = { kind: 'session'; hash: Buffer } | { kind: 'key'; hash: Buffer } | { kind: 'admin' };
 
-export type Admission = { moderator: false } | { moderator: true; grant: Grant } | { refused: ParleyError };
+/** `userId`: a public subscription of a signed-in account, which sees its own shadowed comments as published. */
+export type Admission = { moderator: false; userId?: string } | { moderator: true; grant: Grant } | { refused: ParleyError };
 
 /** The grant of a credential that moderates (admin, a forum's key, a session); the key is known by the hash its token has. */
 function grantOf(c: Exclude<Credential, { kind: 'none' }>, token: string): Grant {
@@ -47,7 +48,7 @@ export async function admit(forum: Forum, who: Applicant, deps: AuthDeps): Promi
   } catch (err) {
     return { refused: err as ParleyError };
   }
-  if (!moderator || credential === undefined || token === undefined) return { moderator: false };
+  if (!moderator || credential === undefined || token === undefined) return { moderator: false, ...(credential?.kind === 'user' ? { userId: credential.user.id } : {}) };
   return { moderator: true, grant: grantOf(credential, token) };
 }
 

@@ -4,7 +4,7 @@
 // loss, the node is told to resync: publishes made while it was away are read from the log.
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { decodeBusEvent, NOTIFY_CHANNEL, REDIS_CHANNEL_PREFIX, redisChannel, type BusMessage, type Config, type Database } from '@parley/data';
+import { decodeBusEvent, NOTIFY_CHANNEL, REDIS_CHANNEL_PREFIX, REDIS_FORUM_CHANNEL_PREFIX, redisChannel, redisForumChannel, type BusMessage, type Config, type Database } from '@parley/data';
 
 export interface BusListener {
   event(e: BusMessage): void;
@@ -18,6 +18,9 @@ export interface BusSubscriber {
   /** start hearing a thread; resolves once the subscription is in place (or after a short wait when the bus is down) */
   watch(threadId: string): Promise<void>;
   unwatch(threadId: string): void;
+  /** start hearing every post event of a forum (its moderation queue), as watch does a thread's */
+  watchForum(forumId: string): Promise<void>;
+  unwatchForum(forumId: string): void;
   connected(): boolean;
   close(): Promise<void>;
 }
@@ -43,7 +46,7 @@ class RedisSubscriber implements BusSubscriber {
     this.redis = new Redis(url, { lazyConnect: true, autoResubscribe: true, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(50 * 2 ** n, 2000) });
     this.redis.on('error', () => {});
     this.redis.on('message', (channel: string, message: string) => {
-      if (!channel.startsWith(REDIS_CHANNEL_PREFIX)) return;
+      if (!channel.startsWith(REDIS_CHANNEL_PREFIX) && !channel.startsWith(REDIS_FORUM_CHANNEL_PREFIX)) return;
       const e = decodeBusEvent(message);
       if (e) this.listener.event(e);
     });
@@ -62,8 +65,20 @@ class RedisSubscriber implements BusSubscriber {
     await this.redis.connect();
   }
 
-  async watch(threadId: string): Promise<void> {
-    const done = this.redis.subscribe(redisChannel(threadId)).then(
+  watch(threadId: string): Promise<void> {
+    return this.subscribe(redisChannel(threadId));
+  }
+
+  watchForum(forumId: string): Promise<void> {
+    return this.subscribe(redisForumChannel(forumId));
+  }
+
+  unwatchForum(forumId: string): void {
+    this.redis.unsubscribe(redisForumChannel(forumId)).catch(() => {});
+  }
+
+  private async subscribe(channel: string): Promise<void> {
+    const done = this.redis.subscribe(channel).then(
       () => {},
       () => {},
     );
@@ -100,6 +115,11 @@ class NotifySubscriber implements BusSubscriber {
   async watch(): Promise<void> {}
 
   unwatch(): void {}
+
+  // every node hears every event of its shards' primaries already
+  async watchForum(): Promise<void> {}
+
+  unwatchForum(): void {}
 
   connected(): boolean {
     return this.sessions.every((s) => s.connected());

@@ -10,6 +10,7 @@
 import type { WebSocket } from 'ws';
 import type { Clock } from './clock.ts';
 import type { Sub } from './hubs.ts';
+import type { QueueSub } from './queue-hubs.ts';
 import { CLOSE_IDLE, CLOSE_POLICY, CLOSE_SLOW, errorFrame, resetFrame, type ErrorFrame } from './protocol.ts';
 
 /** malformed frames one connection may send before it is closed (refused operations have their own bound) */
@@ -37,6 +38,8 @@ export class Connection {
   readonly token: string | undefined;
   /** threadId to its subscription; null while one is being set up (it counts toward the limit) */
   subs: Map<string, Sub | null> | undefined;
+  /** a forum's slug to its moderation queue subscription; null while being set up (it counts toward the limit) */
+  queues: Map<string, QueueSub | null> | undefined;
   /** when the connection last had no subscriptions (clock time) */
   idleSince: number;
   dead = false;

@@ -6,7 +6,7 @@
 // fast the client reads. So a subscriber sees each event once, in order, and the seam between
 // replay and live has nothing to fall into.
 import type { ThreadEvent } from '@parley/data';
-import { eventView } from '@parley/domain';
+import { eventView, postOf } from '@parley/domain';
 import type { EventLog } from './event-log.ts';
 
 /** An event rendered once per viewer class; frames are built from these strings. */
@@ -14,11 +14,15 @@ export interface Entry {
   seq: number;
   pub: string;
   mod: string;
+  /** an event of a shadowed post: how its author sees it (as published); everyone else gets `pub` */
+  own?: { userId: string; json: string };
 }
 
 export interface Subscriber {
   cursor: number;
   readonly moderator: boolean;
+  /** a public subscription's signed-in account: its own shadowed posts' events come as the author sees them */
+  readonly userId?: string;
   /** being paced (a backlog, from the ring or the log): live flushes leave it alone */
   busy: boolean;
   /** false once unsubscribed or disconnected */
@@ -49,11 +53,27 @@ export interface HubOptions {
 
 const MAX_PENDING = 10_000;
 
-export const render = (e: ThreadEvent): Entry => ({
-  seq: e.seq,
-  pub: JSON.stringify(eventView(e.seq, e.at, e.event, { moderator: false })),
-  mod: JSON.stringify(eventView(e.seq, e.at, e.event, { moderator: true })),
-});
+export function render(e: ThreadEvent): Entry {
+  const entry: Entry = {
+    seq: e.seq,
+    pub: JSON.stringify(eventView(e.seq, e.at, e.event, { moderator: false })),
+    mod: JSON.stringify(eventView(e.seq, e.at, e.event, { moderator: true })),
+  };
+  // a third rendering only for the (rare) events of a shadowed post with a known author
+  const post = postOf(e.event);
+  if (post?.status === 'shadowed' && post.authorUserId !== null) {
+    const userId = post.authorUserId;
+    entry.own = { userId, json: JSON.stringify(eventView(e.seq, e.at, e.event, { moderator: false, userId })) };
+  }
+  return entry;
+}
+
+/** The viewer class a subscriber's frames are rendered for, over these entries: an author of one of them gets frames of their own. */
+const classOf = (sub: Pick<Subscriber, 'moderator' | 'userId'>, entries: readonly Entry[]): string => {
+  if (sub.moderator) return 'm';
+  if (sub.userId !== undefined && entries.some((e) => e.own?.userId === sub.userId)) return `u${sub.userId}`;
+  return 'p';
+};
 
 export class Hub {
   readonly threadId: string;
@@ -213,10 +233,11 @@ export class Hub {
       void this.pace(sub);
       return;
     }
-    const key = `${sub.cursor}:${sub.moderator ? 'm' : 'p'}`;
+    const entries = this.ring.slice(sub.cursor + 1 - first);
+    const key = `${sub.cursor}:${classOf(sub, entries)}`;
     let out = frames.get(key);
     if (!out) {
-      out = this.framesOf(this.ring.slice(sub.cursor + 1 - first), sub.moderator);
+      out = this.framesOf(entries, sub);
       frames.set(key, out);
     }
     let size = 0;
@@ -247,7 +268,7 @@ export class Hub {
           if (got.length === 0) return; // the log has nothing yet: the next flush tries again
           entries = got.map(render);
         }
-        for (const f of this.framesOf(entries, sub.moderator)) {
+        for (const f of this.framesOf(entries, sub)) {
           if (!sub.active) return;
           if (f.data.length > sub.room() && !(await sub.makeRoom(f.data.length))) return;
           if (!sub.active || f.last <= sub.cursor) continue;
@@ -265,7 +286,7 @@ export class Hub {
     if (done) this.deliver(sub, new Map());
   }
 
-  private framesOf(entries: Entry[], moderator: boolean): Frame[] {
+  private framesOf(entries: Entry[], viewer: Pick<Subscriber, 'moderator' | 'userId'>): Frame[] {
     const head = `{"op":"events","threadId":${this.threadJson},"events":[`;
     const out: Frame[] = [];
     let part: string[] = [];
@@ -277,7 +298,7 @@ export class Hub {
       bytes = 0;
     };
     for (const e of entries) {
-      const json = moderator ? e.mod : e.pub;
+      const json = viewer.moderator ? e.mod : e.own !== undefined && e.own.userId === viewer.userId ? e.own.json : e.pub;
       if (part.length && (part.length >= this.opts.batch || bytes + json.length > this.opts.frameBytes)) close();
       part.push(json);
       bytes += json.length + 1;

@@ -24,6 +24,8 @@ export interface HubsOptions {
   /** how often every hub is compared with the log's head */
   sweepMs: number;
   hub: Omit<HubOptions, 'log' | 'onError'>;
+  /** hears the bus too (the moderation queues, queue-hubs.ts) */
+  tap?: BusListener;
   onError: (err: unknown) => void;
 }
 
@@ -37,7 +39,16 @@ export class Hubs {
 
   constructor(opts: HubsOptions) {
     this.opts = opts;
-    this.bus = opts.bus({ event: (e) => this.offer(e), resync: () => this.resync() });
+    this.bus = opts.bus({
+      event: (e) => {
+        this.offer(e);
+        opts.tap?.event(e);
+      },
+      resync: () => {
+        this.resync();
+        opts.tap?.resync();
+      },
+    });
     this.sweeper = setInterval(() => void this.sweep(), opts.sweepMs);
     this.sweeper.unref();
   }

@@ -8,6 +8,7 @@
 //   hubs.ts, hub.ts   one hub per served thread, fed by the bus (bus.ts) and the log (event-log.ts)
 //   heartbeat.ts, idle.ts  timers over every connection, on an injectable clock (clock.ts)
 //   reauth.ts         re-checks moderator subscriptions' sessions and keys (revocation)
+//   queue-hubs.ts, queue-subscriptions.ts  forums' moderation queues, live, for their moderators
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -22,6 +23,8 @@ import { Heartbeat } from './heartbeat.ts';
 import { Hubs } from './hubs.ts';
 import { idleTimeout } from './idle.ts';
 import { startReauth } from './reauth.ts';
+import { QueueHubs } from './queue-hubs.ts';
+import { QueueSubscriptions } from './queue-subscriptions.ts';
 import { CLOSE_RESTART, helloFrame, REALTIME_PATH } from './protocol.ts';
 import { Subscriptions } from './subscriptions.ts';
 
@@ -71,18 +74,24 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
   };
 
   const forums = new ForumCache(db);
-  const eventLog = new EventLog(db, new ContentLocator(db, forums));
+  const locator = new ContentLocator(db, forums);
+  const eventLog = new EventLog(db, locator);
+  const queueHubs = new QueueHubs({ db, locator, sweepMs: config.realtimeSweepMs, onError: logError });
   const hubs = new Hubs({
     log: eventLog,
     bus: (listener) => busSubscriber(config, db, listener, log),
     sweepMs: config.realtimeSweepMs,
     hub: { ringSize: RING_SIZE, coalesceMs: config.realtimeCoalesceMs, batch: BATCH, frameBytes: Math.max(1024, Math.min(FRAME_BYTES, config.realtimeSendBufferBytes / 4)) },
+    tap: queueHubs,
     onError: logError,
   });
+  queueHubs.attach(hubs.bus);
   const started = hubs.bus.start().catch((err: Error) => log(`realtime: bus did not start (${err.message}); the sweep delivers until it does`));
   const auth = { db, forums, adminToken: config.adminToken };
+  const queueSubscriptions = new QueueSubscriptions({ queues: queueHubs, auth, maxSubscriptions: config.realtimeMaxSubscriptions, clock });
   const subscriptions = new Subscriptions({
     hubs,
+    queues: queueSubscriptions,
     auth,
     maxSubscriptions: config.realtimeMaxSubscriptions,
     maxReplay: config.realtimeMaxReplay,
@@ -94,7 +103,10 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
     slowConsumerMs: config.realtimeSlowConsumerMs,
     maxRefusals: config.realtimeMaxRefusals,
     clock,
-    release: (c: Connection) => subscriptions.drop(c),
+    release: (c: Connection) => {
+      subscriptions.drop(c);
+      queueSubscriptions.drop(c);
+    },
   };
 
   const heartbeat = new Heartbeat<Connection>({
@@ -111,7 +123,7 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
     periodMs: config.realtimeReauthSeconds * 1000,
     deps: auth,
     connections: () => conns.values(),
-    revoke: ({ c, threadId, sub }) => subscriptions.revoke(c, threadId, sub),
+    revoke: (h) => ('forum' in h ? queueSubscriptions.revoke(h.c, h.forum, h.sub) : subscriptions.revoke(h.c, h.threadId, h.sub)),
     onError: logError,
   });
 
@@ -189,6 +201,7 @@ export function attachRealtime(server: Server, { config, db, log = () => {} }: R
         clearTimeout(grace);
         await new Promise<void>((ok) => wss.close(() => ok()));
         hubs.close();
+        queueHubs.close();
         await started;
         await hubs.bus.close();
         log('realtime: closed');

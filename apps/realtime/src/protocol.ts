@@ -1,6 +1,6 @@
 // Protocol 1 (docs/realtime.md), the pure part: a client's frame in, a validated operation or the
 // error frame that answers it out; the server's frames as strings. No sockets, no state.
-import { checkId, errorCodes, type ErrorCode, type ParleyError } from '@parley/domain';
+import { checkId, checkSlug, errorCodes, type ErrorCode, type ParleyError } from '@parley/domain';
 
 export const REALTIME_PATH = '/v1/realtime';
 export const PROTOCOL_VERSION = 1;
@@ -16,7 +16,10 @@ export const CLOSE_IDLE = 4000;
 export type ClientOp =
   | { op: 'ping' }
   | { op: 'unsubscribe'; threadId: string }
-  | { op: 'subscribe'; threadId: string; after: number | undefined; key: string | undefined };
+  | { op: 'subscribe'; threadId: string; after: number | undefined; key: string | undefined }
+  // a forum's moderation queue (docs/realtime.md, "The moderation queue, live"), by the forum's slug
+  | { op: 'subscribeQueue'; forum: string; key: string | undefined }
+  | { op: 'unsubscribeQueue'; forum: string };
 
 /** What the server answers a refusal with; the code is one of the domain's error registry. */
 export interface ErrorFrame {
@@ -24,6 +27,8 @@ export interface ErrorFrame {
   code: ErrorCode;
   message: string;
   threadId?: string;
+  /** a queue subscription's forum (slug) */
+  forum?: string;
 }
 
 export interface Limits {
@@ -37,6 +42,8 @@ const FIELDS = {
   subscribe: ['op', 'threadId', 'after', 'key'],
   unsubscribe: ['op', 'threadId'],
   ping: ['op'],
+  subscribeQueue: ['op', 'forum', 'key'],
+  unsubscribeQueue: ['op', 'forum'],
 } as const satisfies Record<ClientOp['op'], readonly string[]>;
 
 const KEY_MAX = 512;
@@ -65,11 +72,12 @@ export function parseFrame(data: Buffer | string, isBinary: boolean): ClientOp |
   const f = frame as Record<string, unknown>;
   const op = typeof f.op === 'string' ? f.op : undefined;
   if (op === undefined) return errorFrame('unknown_op');
-  if (!isOp(op)) return errorFrame('unknown_op', `Unknown op "${op.slice(0, 40)}"; use subscribe, unsubscribe or ping.`);
+  if (!isOp(op)) return errorFrame('unknown_op', `Unknown op "${op.slice(0, 40)}"; use subscribe, unsubscribe, subscribeQueue, unsubscribeQueue or ping.`);
   const fields: readonly string[] = FIELDS[op];
   const extra = Object.keys(f).find((k) => !fields.includes(k));
   if (extra !== undefined) return errorFrame('unknown_field', `"${extra.slice(0, 40)}" is not a field of ${op}; it takes ${fields.join(', ')}.`);
   if (op === 'ping') return { op };
+  if (op === 'subscribeQueue' || op === 'unsubscribeQueue') return parseQueueOp(op, f);
   const threadId = f.threadId;
   if (typeof threadId !== 'string') return errorFrame('invalid_field', `${op} needs "threadId", a thread id as a string.`);
   try {
@@ -89,6 +97,22 @@ export function parseFrame(data: Buffer | string, isBinary: boolean): ClientOp |
   return { op, threadId, after: after as number | undefined, key: key as string | undefined };
 }
 
+function parseQueueOp(op: 'subscribeQueue' | 'unsubscribeQueue', f: Record<string, unknown>): ClientOp | ErrorFrame {
+  const forum = f.forum;
+  if (typeof forum !== 'string') return errorFrame('invalid_field', `${op} needs "forum", the forum's slug.`);
+  try {
+    checkSlug(forum);
+  } catch (err) {
+    return { ...errorFrame('invalid_field', (err as ParleyError).message), forum: forum.slice(0, 64) };
+  }
+  if (op === 'unsubscribeQueue') return { op, forum };
+  const key = f.key;
+  if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > KEY_MAX)) {
+    return { ...errorFrame('invalid_field', '"key" must be the forum\'s moderator key, or a moderator\'s session.'), forum };
+  }
+  return { op, forum, key: key as string | undefined };
+}
+
 export const isErrorFrame = (x: ClientOp | ErrorFrame): x is ErrorFrame => x.op === 'error';
 
 // The server's frames.
@@ -96,5 +120,9 @@ export const helloFrame = (limits: Limits) => ({ op: 'hello', protocol: PROTOCOL
 export const pongFrame = () => ({ op: 'pong' }) as const;
 export const subscribedFrame = (threadId: string, seq: number, moderator: boolean) => ({ op: 'subscribed', threadId, seq, moderator }) as const;
 export const unsubscribedFrame = (threadId: string) => ({ op: 'unsubscribed', threadId }) as const;
+export const queueSubscribedFrame = (forum: string) => ({ op: 'queueSubscribed', forum }) as const;
+export const queueUnsubscribedFrame = (forum: string) => ({ op: 'queueUnsubscribed', forum }) as const;
+/** an error frame about a queue subscription */
+export const queueErrorFrame = (code: ErrorCode, forum: string, message?: string): ErrorFrame => ({ ...errorFrame(code, message), forum });
 /** without seq: the thread is lost to the client (a slow consumer), so it refetches */
 export const resetFrame = (threadId: string, seq?: number) => ({ op: 'reset', threadId, ...(seq !== undefined ? { seq } : {}) }) as const;

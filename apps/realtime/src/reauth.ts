@@ -11,20 +11,20 @@ import { moderates, resolveSessions, type AuthDeps } from '@parley/access';
 import { roleSql } from '@parley/data';
 import type { Connection } from './connection.ts';
 import type { Sub } from './hubs.ts';
+import type { QueueSub } from './queue-hubs.ts';
 
-/** A live moderator subscription, as reauth sees it. */
-export interface Held {
-  c: Connection;
-  threadId: string;
-  sub: Sub;
-}
+/** A live moderator subscription, as reauth sees it: of a thread, or of a forum's moderation queue. */
+export type Held = { c: Connection; threadId: string; sub: Sub } | { c: Connection; forum: string; sub: QueueSub };
 
 /** Every moderator subscription of these connections with a grant to re-check. */
 export function* heldGrants(conns: Iterable<Connection>): Generator<Held> {
   for (const c of conns) {
-    if (c.dead || !c.subs) continue;
-    for (const [threadId, sub] of c.subs) {
+    if (c.dead) continue;
+    for (const [threadId, sub] of c.subs ?? []) {
       if (sub?.moderator && sub.grant && sub.grant.kind !== 'admin') yield { c, threadId, sub };
+    }
+    for (const [forum, sub] of c.queues ?? []) {
+      if (sub && sub.grant.kind !== 'admin') yield { c, forum, sub };
     }
   }
 }
@@ -39,7 +39,7 @@ export async function revoked(held: readonly Held[], deps: AuthDeps): Promise<He
     if (g?.kind === 'key') keys.set(g.hash.toString('hex'), g.hash);
   }
   const [users, keyForums] = await Promise.all([resolveSessions([...sessions.values()], deps), forumsOfKeys([...keys.values()], deps)]);
-  const stillModerates = (sub: Sub): boolean => {
+  const stillModerates = (sub: Sub | QueueSub): boolean => {
     const g = sub.grant;
     if (g?.kind === 'key') return keyForums.get(g.hash.toString('hex')) === sub.hub.forumId;
     const user = g?.kind === 'session' ? users.get(g.hash.toString('hex')) : undefined;

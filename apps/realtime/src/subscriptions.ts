@@ -5,10 +5,13 @@ import { admit } from './access.ts';
 import type { Clock } from './clock.ts';
 import type { Connection } from './connection.ts';
 import type { Hubs, Sub } from './hubs.ts';
-import { errorFrame, isErrorFrame, parseFrame, pongFrame, refusalFrame, resetFrame, subscribedFrame, unsubscribedFrame } from './protocol.ts';
+import { errorFrame, isErrorFrame, parseFrame, pongFrame, queueErrorFrame, refusalFrame, resetFrame, subscribedFrame, unsubscribedFrame } from './protocol.ts';
+import { subscriptionCount, type QueueSubscriptions } from './queue-subscriptions.ts';
 
 export interface SubscriptionsOptions {
   hubs: Hubs;
+  /** the moderation queues' subscriptions (queue-subscriptions.ts) */
+  queues: QueueSubscriptions;
   auth: AuthDeps;
   maxSubscriptions: number;
   /** events a resuming subscriber may be behind before it is told to reset */
@@ -36,10 +39,17 @@ export class Subscriptions {
       case 'subscribe':
         return void this.subscribe(c, op.threadId, op.after, op.key).catch((err) => {
           c.subs?.delete(op.threadId);
-          if (c.subs?.size === 0) c.idleSince = this.opts.clock.now();
+          if (subscriptionCount(c) === 0) c.idleSince = this.opts.clock.now();
           this.opts.onError(err);
           c.sendJson(errorFrame('unavailable', undefined, op.threadId));
         });
+      case 'subscribeQueue':
+        return void this.opts.queues.subscribe(c, op.forum, op.key).catch((err) => {
+          this.opts.onError(err);
+          c.sendJson(queueErrorFrame('unavailable', op.forum));
+        });
+      case 'unsubscribeQueue':
+        return this.opts.queues.unsubscribe(c, op.forum);
     }
   }
 
@@ -47,7 +57,7 @@ export class Subscriptions {
     const { hubs, maxSubscriptions, maxReplay } = this.opts;
     c.subs ??= new Map();
     if (c.subs.has(threadId)) return c.refuse(errorFrame('already_subscribed', undefined, threadId));
-    if (c.subs.size >= maxSubscriptions) {
+    if (subscriptionCount(c) >= maxSubscriptions) {
       return c.refuse(errorFrame('too_many_subscriptions', `One connection may subscribe to at most ${maxSubscriptions} threads.`, threadId));
     }
     c.subs.set(threadId, null); // reserved: counts toward the limit while it is set up
@@ -87,6 +97,7 @@ export class Subscriptions {
         cursor: after ?? hub.lastSeq,
         moderator,
         ...(grant ? { grant } : {}),
+        ...(!admission.moderator && admission.userId !== undefined ? { userId: admission.userId } : {}),
         busy: false,
         active: true,
         room: () => c.room(),

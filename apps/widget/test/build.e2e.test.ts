@@ -7,8 +7,8 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUDGET_BYTES } from '../budget.ts';
-import { ASSETS } from '../build.ts';
+import { BUDGET_BYTES, CONSOLE_BUDGET_BYTES } from '../budget.ts';
+import { ASSETS, CONSOLE_ASSETS } from '../build.ts';
 
 t.test('the build writes every served file and exits 0 within the budget', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'parley-widget-build-'));
@@ -19,12 +19,17 @@ t.test('the build writes every served file and exits 0 within the budget', async
   if (run.stderr) t.comment(run.stderr);
 
   t.equal(run.status, 0, 'the build exits 0 (it exits 1 over budget)');
-  t.same((await readdir(dir)).sort(), [...ASSETS].sort(), 'it writes every file the API serves');
-  for (const file of ASSETS) t.ok((await stat(join(dir, file))).size > 0, `${file} is not empty`);
+  t.same((await readdir(dir)).sort(), [...ASSETS, ...CONSOLE_ASSETS].sort(), 'it writes every file the API serves');
+  for (const file of [...ASSETS, ...CONSOLE_ASSETS]) t.ok((await stat(join(dir, file))).size > 0, `${file} is not empty`);
 
   const verdict = /^widget \(parley\.js \+ parley\.css\): (\d+) B gzip .*, budget (\d+) B .*: (within|OVER)$/m.exec(run.stdout);
   t.ok(verdict, 'it reports the budget');
   t.equal(Number(verdict?.[2]), BUDGET_BYTES, 'against the widget budget');
   t.ok(Number(verdict?.[1]) <= BUDGET_BYTES, `within: ${verdict?.[1]} B <= ${BUDGET_BYTES} B gzip`);
   t.equal(verdict?.[3], 'within', 'and says so');
+
+  const moderation = /^console \(console\.js \+ console\.css\): (\d+) B gzip .*, budget (\d+) B .*: (within|OVER)$/m.exec(run.stdout);
+  t.ok(moderation, 'it reports the moderation console\'s budget');
+  t.equal(Number(moderation?.[2]), CONSOLE_BUDGET_BYTES, 'against the console budget');
+  t.equal(moderation?.[3], 'within', `within: ${moderation?.[1]} B <= ${CONSOLE_BUDGET_BYTES} B gzip`);
 });

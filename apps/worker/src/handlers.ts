@@ -3,6 +3,7 @@ import type { Config } from '@parley/data';
 import type { ReadModel } from '@parley/read';
 import { cacheRefill } from './cache/refill.ts';
 import { erasureHandler, erasureQueue } from './erasure/handler.ts';
+import { banRetroHandler, banRetroQueue } from './bans/handler.ts';
 import { countersHandler } from './counters/handler.ts';
 import { connectAccountEmails, emailQueue, replyEmails } from './email/index.ts';
 import { SignalRegistry } from './signals/registry.ts';
@@ -13,5 +14,6 @@ export function defaultRegistry(config: Config, opts: { read?: ReadModel } = {})
   const registry = connectAccountEmails(new SignalRegistry().connect(countersHandler).connect(replyEmails).queue(emailQueue));
   if (opts.read) registry.connect(cacheRefill(opts.read));
   registry.connect(erasureHandler).queue(erasureQueue);
+  registry.connect(banRetroHandler).queue(banRetroQueue);
   return connectWebhooks(registry, config);
 }

@@ -7,6 +7,7 @@ export const constraintErrors = {
   forums_slug_key: 'slug_taken',
   users_username_key: 'username_taken',
   votes_post_id_fkey: 'post_not_found',
+  post_flags_post_id_fkey: 'post_not_found',
 } as const satisfies Record<string, ErrorCode>;
 
 export type NamedConstraint = keyof typeof constraintErrors;

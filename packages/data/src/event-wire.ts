@@ -12,6 +12,14 @@ export const NOTIFY_MAX_BYTES = 7900;
 /** Redis pub/sub: one channel per thread, so a node hears only the threads it serves. */
 export const redisChannel = (threadId: string): string => `parley:thread:${threadId}`;
 export const REDIS_CHANNEL_PREFIX = 'parley:thread:';
+/**
+ * Redis pub/sub: a forum's post events (votes aside) go to its forum channel as well, so a node
+ * serving the forum's moderation queue hears every thread of it (docs/realtime.md).
+ */
+export const redisForumChannel = (forumId: string): string => `parley:forum:${forumId}`;
+export const REDIS_FORUM_CHANNEL_PREFIX = 'parley:forum:';
+/** the events the forum channel carries: post events, not votes (the bulk, and no queue's business) */
+export const onForumChannel = (e: { type: string; postId: string | null }): boolean => e.postId !== null && e.type !== 'VoteCast';
 
 /** A bus message: the event, or only its place (a reference) when it was too large or unreadable. */
 export interface BusMessage {

@@ -37,6 +37,7 @@ export const errorCodes = {
   invalid_webhook_url: { status: 400, message: 'The webhook url must be an absolute http or https URL.' },
   invalid_webhook_events: { status: 400, message: 'events must be a non-empty list of event types.' },
   invalid_sso: { status: 400, message: 'The single sign-on value is not in the remote_auth_s3 form: "<base64 JSON> <HMAC-SHA1 hex> <timestamp>".' },
+  invalid_ban: { status: 400, message: 'The ban is not valid: give {kind, value} or {postId}, a mode (ban or shadow), and at most one of expiresAt and durationSeconds.' },
   sso_not_configured: { status: 400, message: 'This forum has no single sign-on secret; its moderators can create one (POST /v1/forums/:slug/sso-secret).' },
   // identity (401/403)
   unauthorized: { status: 401, message: 'This needs a valid credential in the Authorization header (Bearer <token>).' },
@@ -56,6 +57,7 @@ export const errorCodes = {
   oidc_login_failed: { status: 401, message: 'The provider did not confirm this sign-in (its code or ID token was refused); start signing in again.' },
   oidc_provider_unavailable: { status: 503, message: 'The sign-in provider could not be reached or answered with an error; try again shortly.' },
   origin_not_allowed: { status: 403, message: 'This site is not allowed to use this forum; add its origin to the forum\'s allowedOrigins.' },
+  flags_disabled: { status: 403, message: 'This forum does not take reports of comments; write to its moderators instead.' },
   edit_window_closed: { status: 403, message: 'The time to edit this comment has passed.' },
   reauthentication_required: { status: 403, message: 'Deleting your account needs your password (password); an account without one must have signed in within the last 10 minutes: sign in again, then delete it.' },
   sso_profile_readonly: { status: 403, message: 'This account comes from a site\'s single sign-on: its name, picture and email are the site\'s; change them there.' },
@@ -66,6 +68,7 @@ export const errorCodes = {
   post_not_found: { status: 404, message: 'There is no comment with that id.' },
   session_not_found: { status: 404, message: 'You have no session with that id (it may have ended already); list yours with GET /v1/sessions.' },
   parent_not_found: { status: 404, message: 'The comment you are replying to does not exist.' },
+  ban_not_found: { status: 404, message: 'There is no ban with that id here; list the bans with GET /v1/forums/:slug/bans (or GET /v1/admin/bans for the instance\'s).' },
   webhook_not_found: { status: 404, message: 'This forum has no webhook with that id.' },
   role_not_found: { status: 404, message: 'That account has no role in this forum; list the forum\'s roles with GET /v1/forums/:slug/roles.' },
   invite_not_found: { status: 404, message: 'This forum has no open invitation with that id (it may have been used, cancelled or have expired); list them with GET /v1/forums/:slug/invites.' },
@@ -80,6 +83,9 @@ export const errorCodes = {
   username_taken: { status: 409, message: 'That username is taken.' },
   link_to_own_forum: { status: 409, message: 'That user was signed in by this forum\'s own site: it takes part here already.' },
   last_owner: { status: 409, message: 'You are this forum\'s last owner: make another account owner first, then leave or step down.' },
+  ban_already_lifted: { status: 409, message: 'This ban was lifted already; nothing changed.' },
+  ban_limit_reached: { status: 409, message: 'This forum has as many bans in force as it may (PARLEY_BANS_ACTIVE_MAX); lift some, or let suspensions expire, first.' },
+  ban_target_unknown: { status: 422, message: 'That comment\'s author cannot be banned by the comment: it keeps no account or email of its author (a guest without email, or an erased author). Ban an address instead, or pass includeAddress.' },
   thread_closed: { status: 409, message: 'This thread is closed to new comments.' },
   backtest_running: { status: 409, message: 'A backtest of this forum is running already; wait for it to finish (or cancel it), then start another.' },
   // moderation pipeline rejections (packages/domain/src/moderation)

@@ -7,6 +7,8 @@ import type { Webhook } from './webhooks.ts';
 import type { GuestErasure, UserErasure } from './erasure.ts';
 import type { ForumRoleRecord } from './roles.ts';
 import type { ForumInviteCancellation, UserForumLink } from './user-links.ts';
+import type { PostFlaggedSnapshot } from './flags.ts';
+import type { BanRecord } from './moderation/ban-record.ts';
 
 interface EventBase<T extends string, V extends number, S> {
   type: T;
@@ -47,6 +49,8 @@ export type PostHeld = EventBase<'PostHeld', 1, PostRecord>;
 export type PostShadowed = EventBase<'PostShadowed', 1, PostRecord>;
 /** The post's author was erased and the forum keeps their posts: the post as a deleted user's. */
 export type PostAuthorErased = EventBase<'PostAuthorErased', 1, PostRecord>;
+/** A reader reported a published post (one reader counts once); who reported it is the event's actor, never in the snapshot. */
+export type PostFlagged = EventBase<'PostFlagged', 1, PostFlaggedSnapshot>;
 /** `value` is the voter's vote now (0 = withdrawn), `delta` what it did to the score. */
 export type VoteCast = EventBase<'VoteCast', 1, { post: PostRecord; value: VoteValue; delta: number }>;
 /** Forum events (no thread): webhook configuration, and a moderator's request to deliver an event again. */
@@ -63,6 +67,10 @@ export type ForumInviteCancelled = EventBase<'ForumInviteCancelled', 1, ForumInv
 export type UserForumLinked = EventBase<'UserForumLinked', 1, UserForumLink>;
 /** The admin removed that link: the user takes part in its own forum only again. */
 export type UserForumUnlinked = EventBase<'UserForumUnlinked', 1, UserForumLink>;
+/** A moderator (or the admin, for the whole instance) banned, suspended or shadow-banned someone: the ban as made. */
+export type BanCreated = EventBase<'BanCreated', 1, BanRecord>;
+/** A ban was lifted before its expiry: the ban as it was then. */
+export type BanLifted = EventBase<'BanLifted', 1, BanRecord>;
 
 export type ParleyEvent =
   | ForumCreated
@@ -85,6 +93,7 @@ export type ParleyEvent =
   | PostHeld
   | PostShadowed
   | PostAuthorErased
+  | PostFlagged
   | VoteCast
   | WebhookCreated
   | WebhookDeleted
@@ -93,7 +102,9 @@ export type ParleyEvent =
   | ForumRoleRevoked
   | ForumInviteCancelled
   | UserForumLinked
-  | UserForumUnlinked;
+  | UserForumUnlinked
+  | BanCreated
+  | BanLifted;
 
 export type EventType = ParleyEvent['type'];
 
@@ -118,6 +129,7 @@ export const eventVersions: { [T in EventType]: Extract<ParleyEvent, { type: T }
   PostHeld: 1,
   PostShadowed: 1,
   PostAuthorErased: 1,
+  PostFlagged: 1,
   VoteCast: 1,
   WebhookCreated: 1,
   WebhookDeleted: 1,
@@ -127,6 +139,8 @@ export const eventVersions: { [T in EventType]: Extract<ParleyEvent, { type: T }
   ForumInviteCancelled: 1,
   UserForumLinked: 1,
   UserForumUnlinked: 1,
+  BanCreated: 1,
+  BanLifted: 1,
 };
 
 export const postEventTypes = ['PostCreated', 'PostEdited', 'PostApproved', 'PostMarkedSpam', 'PostDeleted', 'PostRestored', 'PostHeld', 'PostShadowed', 'PostAuthorErased'] as const;
@@ -135,6 +149,7 @@ export const postEventTypes = ['PostCreated', 'PostEdited', 'PostApproved', 'Pos
 export function postOf(event: ParleyEvent): PostRecord | undefined {
   switch (event.type) {
     case 'VoteCast':
+    case 'PostFlagged':
       return event.snapshot.post;
     case 'PostCreated':
     case 'PostEdited':

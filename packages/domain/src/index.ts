@@ -14,3 +14,5 @@ export * from './user-links.ts';
 export * from './account-email.ts';
 export * from './profile.ts';
 export * from './moderation/index.ts';
+export * from './queue.ts';
+export * from './flags.ts';

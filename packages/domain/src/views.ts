@@ -11,7 +11,16 @@ import type { Webhook, WebhookEventType } from './webhooks.ts';
 export interface Viewer {
   /** holds the forum's moderator key (or the admin token) */
   moderator: boolean;
+  /**
+   * the signed-in reader's account: their own shadowed posts look published to them (a shadow
+   * ban the author must not be able to tell); nobody else's view changes
+   */
+  userId?: string;
 }
+
+/** A shadowed post of the viewer's own: shown to them as if it were published. */
+export const isOwnShadowed = (p: Pick<PostRecord, 'status' | 'authorUserId'>, viewer: Viewer): boolean =>
+  p.status === 'shadowed' && viewer.userId !== undefined && p.authorUserId === viewer.userId;
 
 /**
  * A registered author's public profile, read from the accounts partition when a page is listed
@@ -56,7 +65,8 @@ export interface PostModerationView {
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
 /** Whether a viewer sees the post itself (else its tombstone). */
-export const seesPost = (p: Pick<PostRecord, 'status'>, viewer: Viewer): boolean => viewer.moderator || isPublished(p.status);
+export const seesPost = (p: Pick<PostRecord, 'status' | 'authorUserId'>, viewer: Viewer): boolean =>
+  viewer.moderator || isPublished(p.status) || isOwnShadowed(p, viewer);
 
 export function postView(p: PostRecord, viewer: Viewer, profiles?: ReadonlyMap<string, AuthorProfile>): PostView {
   if (seesPost(p, viewer)) {
@@ -67,7 +77,7 @@ export function postView(p: PostRecord, viewer: Viewer, profiles?: ReadonlyMap<s
       depth: p.depth,
       author: profile ? { name: p.authorName, profile } : { name: p.authorName },
       html: p.html,
-      status: p.status,
+      status: !viewer.moderator && isOwnShadowed(p, viewer) ? 'approved' : p.status,
       score: p.score,
       replyCount: p.replyCount,
       revision: p.revision,
@@ -179,9 +189,12 @@ export type EventView = HiddenEventView | VisibleEventView;
  */
 export function eventView(seq: number, at: Date, event: ParleyEvent, viewer: Viewer): EventView {
   const post = postOf(event);
-  if (post && !viewer.moderator && isHiddenFromPublic(post.status)) return { seq, type: 'hidden', postId: post.id };
-  const base: VisibleEventView = { seq, type: event.type, at: iso(at)! };
-  if (post) base.post = postView(post, viewer);
+  const own = post !== undefined && !viewer.moderator && isOwnShadowed(post, viewer);
+  if (post && !viewer.moderator && !own && isHiddenFromPublic(post.status)) return { seq, type: 'hidden', postId: post.id };
+  // to its author, the shadowing of a post is its publication: nothing tells them it is hidden
+  const base: VisibleEventView = { seq, type: own && event.type === 'PostShadowed' ? 'PostApproved' : event.type, at: iso(at)! };
+  // a reader's report: the public learns that one came, never which comment (nor, by counting, how many each has)
+  if (post && !(event.type === 'PostFlagged' && !viewer.moderator)) base.post = postView(post, viewer);
   if (event.type === 'ThreadCreated') base.thread = threadView(event.snapshot);
   if (event.type === 'VoteCast' && viewer.moderator) base.value = event.snapshot.value;
   return base;

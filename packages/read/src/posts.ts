@@ -51,7 +51,7 @@ export async function listPosts(
   const sort = parseSort(q.sort);
   const limit = pageLimit(sizes, q.limit);
   const cursor = q.cursor !== undefined && q.cursor !== '' ? decodeCursor(q.cursor, sort) : undefined;
-  const { statement, values } = postSql.listPosts(sort, { moderator: viewer.moderator, threadId, limit: limit + 1, after: cursor });
+  const { statement, values } = postSql.listPosts(sort, { moderator: viewer.moderator, threadId, limit: limit + 1, after: cursor, ownShadowedOf: viewer.userId });
   const { rows } = opts.on ? await opts.on.query(statement, values) : await db.exec({ ...(await locator.threadRoute(threadId)), mode: 'read' }, statement, values);
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;

@@ -121,6 +121,11 @@ export const ModerationSections = {
     repeatedTextCount: Type.Integer(),
     characterTricks: Type.Boolean(),
   }, closed),
+  akismet: Type.Object({ enabled: Type.Boolean({ description: 'ask Akismet about comments the rules let through (needs PARLEY_AKISMET_KEY)' }) }, closed),
+  flags: Type.Object({
+    enabled: Type.Boolean({ description: 'readers may report comments' }),
+    holdAfter: Type.Integer({ description: 'distinct readers whose reports send a published comment back to the queue (1 to 1000)' }),
+  }, closed),
 };
 
 export const ModerationSettingsSchema = Type.Object(ModerationSections, { ...closed, title: 'ModerationSettings' });

@@ -47,6 +47,7 @@ const eventOf = (type: EventType): ParleyEvent => {
   switch (type) {
     case 'ThreadCreated': return makeEvent(type, thread);
     case 'VoteCast': return makeEvent(type, { post, value: -1, delta: -1 });
+    case 'PostFlagged': return makeEvent(type, { post, reason: 'spam' });
     case 'ForumCreated':
     case 'ForumUpdated':
       return makeEvent(type, { id: '3', slug: 'blog', name: 'Blog', settings: { ...defaultForumSettings }, shard: 0, postCount: 1, pendingCount: 0, createdAt });
@@ -66,6 +67,9 @@ const eventOf = (type: EventType): ParleyEvent => {
     case 'UserForumLinked':
     case 'UserForumUnlinked':
       return makeEvent(type, { userId: '9', forumId: '3', linkedBy: 'admin', createdAt });
+    case 'BanCreated':
+    case 'BanLifted':
+      return makeEvent(type, { id: '4', forumId: '3', kind: 'user', value: '9', postId: null, mode: 'shadow', reason: 'r', expiresAt: null, createdBy: 'admin', createdAt, liftedAt: null, liftedBy: null, retroactive: false, retro: null });
     case 'UserErased': return makeEvent(type, { userId: '9', erasureId: '2' });
     case 'GuestErasureRequested': return makeEvent(type, { erasureId: '2' });
     case 'PasswordResetRequested': return makeEvent(type, { email: 'ada@example.com' });

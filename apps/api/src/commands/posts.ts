@@ -2,7 +2,7 @@
 // parent's place), then one transaction holding the conditional statement and the event. When
 // the statement touches nothing, `explain` reads why, after the rollback.
 import { hashToken, newToken, checkOrigin, checkUserForum, actorOf, moderates, type Credential } from '@parley/access';
-import { appendThreadEvent, postFromRow, postSql, type Executor } from '@parley/data';
+import { appendThreadEvent, moderationFactsSql, postFromRow, postSql, type Executor } from '@parley/data';
 import {
   actorLabel,
   checkGuestAuthor,
@@ -24,6 +24,7 @@ import {
 } from '@parley/domain';
 import type { Services } from '../services.ts';
 import type { CreatePostBody } from '../schemas.ts';
+import { clientAddress, judgeComment, type Verdict, type WriteClient } from './moderation-judge.ts';
 
 export interface WriteResult {
   post: PostRecord;
@@ -54,6 +55,7 @@ export async function createPost(
   threadId: string,
   body: CreatePostBody,
   origin: string | undefined,
+  client: WriteClient = {},
 ): Promise<WriteResult & { editToken?: string }> {
   checkId(threadId, 'thread id');
   const parentId = body.parentId ?? null;
@@ -68,9 +70,23 @@ export async function createPost(
   checkUserForum(cred, forum.id);
   const guest = cred.kind === 'user' ? undefined : guestAuthor(forum, cred, body.author);
   const byModerator = moderates(cred, forum.id);
-  const status = initialStatus({ preModeration: forum.settings.preModeration, byModerator });
+  // a user signs with the name their profile shows (userView): the display name, else the username
+  const authorName = cred.kind === 'user' ? (cred.user.displayName ?? cred.user.username) : guest!.name;
+  const rendered = renderMessage(message);
+  // the rules judge before the transaction (their facts are read outside it); moderators are not judged
+  const verdict: Verdict = s.config.moderationRules && !byModerator
+    ? await judgeComment(s, {
+      forum,
+      threadId,
+      text: message,
+      html: rendered,
+      author: { userId: cred.kind === 'user' ? cred.user.id : null, name: authorName, email: guest?.email ?? null },
+      accountCreatedAt: cred.kind === 'user' ? cred.user.createdAt : null,
+      client: body.client,
+      writeClient: client,
+    })
+    : { status: initialStatus({ preModeration: forum.settings.preModeration, byModerator }), reasons: [], message, html: rendered };
   const editToken = cred.kind === 'user' ? undefined : newToken('edit');
-  const html = renderMessage(message);
   const insert = () => locator.write((fresh) => locator.threadRoute(threadId, { fresh }), (route) => s.db.tx(route, async (ex) => {
     const ins = await ex.query(postSql.insertPost, postSql.insertPostValues({
       threadId,
@@ -79,14 +95,15 @@ export async function createPost(
       maxDepth: forum.settings.maxDepth,
       byModerator,
       userId: cred.kind === 'user' ? cred.user.id : null,
-      // a user signs with the name their profile shows (userView): the display name, else the username
-      authorName: cred.kind === 'user' ? (cred.user.displayName ?? cred.user.username) : guest!.name,
+      authorName,
       authorEmail: guest?.email ?? null,
       editTokenHash: editToken ? hashToken(editToken) : null,
       notify: body.notify ?? false,
-      message,
-      html,
-      status,
+      message: verdict.message,
+      html: verdict.html,
+      status: verdict.status,
+      moderationReasons: verdict.reasons,
+      authorIp: clientAddress(client),
     }));
     if (ins.rows.length === 0) return undefined;
     const post = postFromRow(ins.rows[0]);
@@ -162,26 +179,59 @@ function requireAuthorCredential(cred: Credential): void {
   }
 }
 
-export async function editPost(s: Services, cred: Credential, postId: string, rawMessage: string): Promise<WriteResult> {
+export async function editPost(s: Services, cred: Credential, postId: string, rawMessage: string, client: WriteClient = {}): Promise<WriteResult> {
   checkId(postId, 'comment id');
   const message = checkMessage(rawMessage, s.config.maxMessageLength);
   requireAuthorCredential(cred);
   // The window is a forum setting; the post's forum never changes, so reading it first is safe.
-  const { rows } = await s.db.exec({ ...(await s.read.locator.postRoute(postId)), mode: 'read' }, postSql.explainPost, [postId]);
+  const { rows } = await s.db.exec({ ...(await s.read.locator.postRoute(postId)), mode: 'read' }, moderationFactsSql.editTarget, [postId]);
   if (rows.length === 0) throw new ParleyError('post_not_found', { details: { postId } });
-  const forum = await s.forums.byId(rows[0].forum_id as string);
+  const target = rows[0];
+  const forum = await s.forums.byId(target.forum_id as string);
   const windowSeconds = forum?.settings.editWindowSeconds ?? 0;
-  const html = renderMessage(message);
+  const verdict = await judgeEdit(s, cred, forum, target, message, client);
   const userId = cred.kind === 'user' ? cred.user.id : null;
   const tokenHash = cred.kind === 'edit' ? cred.hash : null;
-  const done = await writePost(
-    s,
-    postId,
-    cred,
-    async (ex) => (await ex.query(postSql.editPost, [postId, message, html, editableStatuses, userId, tokenHash, windowSeconds])).rows[0],
-    (post) => makeEvent('PostEdited', post),
-  );
+  // a verdict other than approved moves the post as its transition would (a held edit of an
+  // approved post: approved -> pending), in the edit statement itself
+  const move = verdict.status === 'approved' ? undefined : editVerdictTransition[verdict.status];
+  const from = move ? transitions[move].from.filter((st) => st !== 'shadowed') : [];
+  const { locator } = s.read;
+  const done = await locator.write((fresh) => locator.postRoute(postId, { fresh }), (route) => s.db.tx(route, async (ex) => {
+    const values = [postId, verdict.message, verdict.html, editableStatuses, userId, tokenHash, windowSeconds, move ? transitions[move].to : null, from, JSON.stringify(verdict.reasons)];
+    const row = (await ex.query(postSql.editPost, values)).rows[0];
+    if (!row) return undefined;
+    const post = postFromRow(row);
+    const actor = actorLabel(actorOf(cred));
+    let { seq } = await appendThreadEvent(ex, { threadId: post.threadId, actor, postId: post.id, event: makeEvent('PostEdited', post) });
+    // the status change gets its own event, so counters and the queue follow it as any other
+    if (move && row.moved_from !== null) ({ seq } = await appendThreadEvent(ex, { threadId: post.threadId, actor, postId: post.id, event: makeEvent(transitions[move].event, post) }));
+    return { post, seq };
+  }));
   return done ?? explain(s, postId, cred, 'author', editableStatuses);
+}
+
+/** The transition an edit's verdict applies to its post. */
+const editVerdictTransition: Record<Exclude<Verdict['status'], 'approved'>, ModerationAction> = { pending: 'hold', spam: 'spam', shadowed: 'shadow' };
+
+/**
+ * The rules' verdict on an edit's new text, judged as its author's. Not judged: a moderator's
+ * edit, and an edit by someone who is not the author (the statement refuses it; `explain` says why).
+ */
+async function judgeEdit(s: Services, cred: Credential, forum: Forum | undefined, target: Record<string, unknown>, message: string, client: WriteClient): Promise<Verdict> {
+  const html = renderMessage(message);
+  const unjudged: Verdict = { status: 'approved', reasons: [], message, html };
+  if (!s.config.moderationRules || !forum || moderates(cred, forum.id) || !isAuthor(cred, target)) return unjudged;
+  return judgeComment(s, {
+    forum,
+    threadId: target.thread_id as string,
+    text: message,
+    html,
+    author: { userId: (target.author_user_id as string | null) ?? null, name: target.author_name as string, email: (target.author_email as string | null) ?? null },
+    accountCreatedAt: cred.kind === 'user' ? cred.user.createdAt : null,
+    writeClient: client,
+    edit: true,
+  });
 }
 
 /**

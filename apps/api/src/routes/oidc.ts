@@ -8,13 +8,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import { OidcClients, parseOidcProviders } from '@parley/access';
-import { ParleyError, userView } from '@parley/domain';
+import { userView } from '@parley/domain';
 import { credential } from '../auth.ts';
 import { finishOidc, redeemOidc, startOidc } from '../commands/oidc.ts';
 import { listProviders, setForumProvider } from '../commands/oidc-forum.ts';
 import { RETRY_AFTER_SECONDS, toParleyError } from '../errors.ts';
 import { errorMessage, flowHeaders, sendPopupPage, wantsHtml } from '../oidc-page.ts';
-import { RateLimiter } from '../rate-limit.ts';
 import { answers, NoContent, OidcForumProviderAnswer, OidcProvidersAnswer, OidcRedirect, OidcRedirectBack, OidcSessionAnswer, SessionAnswer } from '../responses.ts';
 import { OidcCallbackQuery, OidcForumProviderBody, OidcProviderParams, OidcProvidersQuery, OidcRedeemBody, OidcStartQuery, SlugParams } from '../schemas.ts';
 import type { Services } from '../services.ts';
@@ -38,8 +37,6 @@ const oidcRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app
   };
 
   app.addHook('onClose', () => oidc.close());
-  // a start stores a flow row: limited per client address like the writes (a GET passes the app's limiter)
-  const starts = new RateLimiter(s.config.writeRatePerMinute);
 
   app.get(
     '/v1/oidc/providers',
@@ -68,11 +65,8 @@ const oidcRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app
     async (req, reply) => {
       try {
         if (req.validationError) throw req.validationError;
-        const wait = starts.take(req.ip);
-        if (wait > 0) {
-          reply.header('retry-after', String(wait));
-          throw new ParleyError('rate_limited', { message: `Too many sign-ins from your address; try again in ${wait} s.` });
-        }
+        // a start stores a flow row: it spends the sign-in budget (counted here, so a browser's refusal is the popup page)
+        await app.budgets.spend(req, reply, 'login');
         const started = await startOidc(s, oidc, req.params.provider, req.query);
         reply.header('set-cookie', stringifySetCookie({
           name: started.cookie.name,

@@ -3,6 +3,7 @@ import { postView } from '@parley/domain';
 import { credential } from '../auth.ts';
 import { editPost, moderatePost } from '../commands/posts.ts';
 import { postSource } from '../commands/post-source.ts';
+import { ownPostView, writeClient } from '../own-post-view.ts';
 import { currentPost, vote } from '../commands/votes.ts';
 import { answers, PostAnswer, PostSourceAnswer } from '../responses.ts';
 import { EditPostBody, ModerationParams, PostParams, VoteBody } from '../schemas.ts';
@@ -13,8 +14,9 @@ const postRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app
     '/v1/posts/:postId',
     { schema: { tags: ['posts'], params: PostParams, body: EditPostBody, response: answers({ 200: PostAnswer }) } },
     async (req) => {
-      const { post } = await editPost(s, await credential(req, s), req.params.postId, req.body.message);
-      return { post: postView(post, { moderator: true }) };
+      const cred = await credential(req, s);
+      const { post } = await editPost(s, cred, req.params.postId, req.body.message, writeClient(req));
+      return { post: ownPostView(post, cred) };
     },
   );
 

@@ -1,15 +1,17 @@
 import { moderates } from '@parley/access';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { postView, threadView } from '@parley/domain';
+import { threadView } from '@parley/domain';
 import { pageContentType } from '@parley/read';
 import { credential } from '../auth.ts';
 import { matchesEtag, publicPageCacheControl, publicPageHeaders } from '../page-front.ts';
 import { createPost } from '../commands/posts.ts';
 import { pageOrigin } from '../page-origin.ts';
+import { ownPostView, writeClient } from '../own-post-view.ts';
 import { answers, CreatedPostAnswer, EventPageAnswer, PostPageAnswer, ThreadAnswer } from '../responses.ts';
 import { CreatePostBody, EventsQuery, ListPostsQuery, ThreadParams } from '../schemas.ts';
 import type { Services } from '../services.ts';
+import { eventViewer, ownShadowedViewer } from '../shadow-view.ts';
 
 /**
  * Sends a page the read model rendered, as is: a string with a JSON content type skips fastify's
@@ -43,6 +45,12 @@ const threadRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (a
         reply.header('cache-control', 'private, no-store');
         return sendRendered(reply, await s.read.renderedPostPage(req.params.threadId, req.query, { moderator: true }));
       }
+      // a shadow-banned author sees their own comments as published: a page of their own, never cached
+      const own = await ownShadowedViewer(s, cred, req.params.threadId);
+      if (own) {
+        reply.header('cache-control', 'private, no-store');
+        return sendRendered(reply, await s.read.renderedPostPage(req.params.threadId, req.query, own));
+      }
       const { page, key } = await s.read.cachedPostPage(req.params.threadId, req.query, app.pageFront.known(req.raw));
       // the next public request of this URL is the page front's while the copy is fresh
       app.pageFront.learn(req.url, key);
@@ -57,8 +65,9 @@ const threadRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (a
     '/v1/threads/:threadId/posts',
     { schema: { tags: ['posts'], params: ThreadParams, body: CreatePostBody, response: answers({ 201: CreatedPostAnswer }) } },
     async (req, reply) => {
-      const { post, editToken } = await createPost(s, await credential(req, s), req.params.threadId, req.body, pageOrigin(req, s.config.publicUrl));
-      return reply.status(201).send({ post: postView(post, { moderator: true }), ...(editToken ? { editToken } : {}) });
+      const cred = await credential(req, s);
+      const { post, editToken } = await createPost(s, cred, req.params.threadId, req.body, pageOrigin(req, s.config.publicUrl), writeClient(req));
+      return reply.status(201).send({ post: ownPostView(post, cred), ...(editToken ? { editToken } : {}) });
     },
   );
 
@@ -68,7 +77,7 @@ const threadRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (a
     async (req, reply) => {
       const cred = await credential(req, s);
       const forumId = await s.read.locator.forumOfThread(req.params.threadId);
-      return sendRendered(reply, await s.read.renderedEventPage(req.params.threadId, req.query, { moderator: moderates(cred, forumId) }));
+      return sendRendered(reply, await s.read.renderedEventPage(req.params.threadId, req.query, eventViewer(cred, moderates(cred, forumId))));
     },
   );
 };

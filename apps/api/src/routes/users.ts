@@ -17,10 +17,9 @@ const userRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app
     return reply.status(201).send({ user: userView(user), token });
   });
   app.post('/v1/sessions', { schema: { tags: ['users'], body: CreateSessionBody, response: answers({ 201: SessionAnswer }) } }, async (req, reply) => {
-    // per address, then per username (known or not, alike); counted before the password is
-    // checked, so parallel guesses cannot all slip under the limit; a success gives back its own
-    // attempt only, never the failures before it
-    await limits.take(reply, 'loginPerAddress', req.ip);
+    // per address (the login budget, rate-limits.ts), then per username (known or not, alike);
+    // counted before the password is checked, so parallel guesses cannot all slip under the
+    // limit; a success gives back its own attempt only, never the failures before it
     const attempt = await limits.take(reply, 'loginPerAccount', req.body.username);
     const { user, token } = await login(s, req.body);
     await limits.refund('loginPerAccount', req.body.username, attempt);

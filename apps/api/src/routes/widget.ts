@@ -34,7 +34,7 @@ const DEMO_FILES: Record<string, { file: string; type: string }> = {
   '/demo/demo.css': { file: 'demo.css', type: CSS },
 };
 
-interface Loaded {
+export interface Loaded {
   body: Buffer;
   etag: string;
   mtimeMs: number;
@@ -42,7 +42,7 @@ interface Loaded {
 }
 
 /** Reads `dir/name` through a cache keyed by size and mtime; undefined when the file is missing. */
-function fileLoader(dir: string): (name: string) => Promise<Loaded | undefined> {
+export function fileLoader(dir: string): (name: string) => Promise<Loaded | undefined> {
   const cache = new Map<string, Loaded>();
   return async (name) => {
     const path = join(dir, name);
@@ -66,7 +66,7 @@ export function etagMatches(ifNoneMatch: string | undefined, etag: string): bool
   });
 }
 
-function send(req: FastifyRequest, reply: FastifyReply, file: Loaded, type: string, headers: Record<string, string>): FastifyReply {
+export function send(req: FastifyRequest, reply: FastifyReply, file: Loaded, type: string, headers: Record<string, string>): FastifyReply {
   reply.headers(headers).header('etag', file.etag).header('x-content-type-options', 'nosniff');
   if (etagMatches(req.headers['if-none-match'], file.etag)) return reply.status(304).send();
   return reply.type(type).send(file.body);
@@ -74,7 +74,7 @@ function send(req: FastifyRequest, reply: FastifyReply, file: Loaded, type: stri
 
 // A host name, IPv4 address or [IPv6] address, with an optional port: nothing that could end a
 // CSP source or add a directive.
-const HOST = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+export const HOST = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
 /** The demo pages' policy: only this origin, for scripts, styles, the realtime websocket and the session frame. */
 export function demoCsp(host: string | undefined): string {

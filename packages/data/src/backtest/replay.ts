@@ -5,9 +5,9 @@
 // the scan (run.ts) feeds it decoded events and the facts only a database knows (account ages).
 import { runPipeline, type Ban, type ModerationContext, type ModerationSettings, type PostRecord, type Reason } from '@parley/domain';
 
-/** What the proposed rules would have done: the pipeline's status, `pending` named for what it means. */
-export type Verdict = 'approved' | 'held' | 'spam' | 'rejected';
-export const verdicts: readonly Verdict[] = ['approved', 'held', 'spam', 'rejected'];
+/** What the proposed rules would have done: the pipeline's status, `pending` named for what it means (shadowed needs a shadow ban given). */
+export type Verdict = 'approved' | 'held' | 'spam' | 'shadowed' | 'rejected';
+export const verdicts: readonly Verdict[] = ['approved', 'held', 'spam', 'shadowed', 'rejected'];
 
 /** A comment as the log wrote it, with the facts the log does not carry. */
 export interface PastComment {

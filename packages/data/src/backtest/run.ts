@@ -55,9 +55,12 @@ export interface BacktestOptions {
 }
 
 export class BacktestCancelled extends Error {
-  constructor(readonly comments: number) {
+  readonly comments: number;
+
+  constructor(comments: number) {
     super(`backtest cancelled after ${comments} comments`);
     this.name = 'BacktestCancelled';
+    this.comments = comments;
   }
 }
 
@@ -67,6 +70,13 @@ const threadEvents: Record<string, boolean> = { ThreadClosed: true, ThreadOpened
 const scannedTypes = [...statusEventTypes, ...Object.keys(threadEvents)];
 const byModerator = (actor: string): boolean => actor === 'admin' || actor.startsWith('moderator:');
 const recentKept = 10;
+
+interface Page {
+  decoded: { row: Row; post: PostRecord | undefined }[];
+  fates: Map<string, string[]>;
+  /** where the next page starts; undefined after the last */
+  after: string | undefined;
+}
 
 interface Row {
   id: string;
@@ -89,18 +99,22 @@ export async function runBacktest(db: Database, o: BacktestOptions): Promise<Bac
   const skipped = { byModerator: 0, unreadable: 0 };
   let events = 0;
   let truncated = false;
-  const page = (after: string) => db.exec<Row>(content, backtestSql.forumEventsAfter, [o.forum.id, after, scannedTypes, pageSize]);
   const rate = (n: number) => Math.round((n * 1000) / Math.max(Date.now() - started, 1));
-
-  let next: Promise<{ rows: Row[] }> | undefined = page('0');
+  // a page arrives with what it needs (decoded, its posts' fates, its authors' ages); the next one is
+  // asked for as soon as this one is in, so the database works while this one is judged (one ahead)
+  const fetchPage = async (after: string): Promise<Page> => {
+    const { rows } = await db.exec<Row>(content, backtestSql.forumEventsAfter, [o.forum.id, after, scannedTypes, pageSize]);
+    const decoded = rows.map((r) => ({ row: r, post: readPost(r) }));
+    const created = decoded.filter((d) => d.row.type === 'PostCreated' && d.post !== undefined).map((d) => d.post!);
+    const [fates] = await Promise.all([laterEvents(db, content, created.map((p) => p.id)), lookUpAccounts(db, accounts, created)]);
+    return { decoded, fates, after: rows.length === pageSize ? rows[rows.length - 1].id : undefined };
+  };
+  let page: Promise<Page> | undefined = fetchPage('0');
   try {
-    while (next && !truncated) {
-      const { rows } = await next;
+    while (page && !truncated) {
+      const { decoded, fates, after }: Page = await page;
       if (o.signal?.aborted) throw new BacktestCancelled(tally.comments);
-      next = rows.length === pageSize ? page(rows[rows.length - 1].id) : undefined;
-      const decoded = rows.map((r) => ({ row: r, post: readPost(r) }));
-      const created = decoded.filter((d) => d.row.type === 'PostCreated' && d.post !== undefined);
-      const [fates] = await Promise.all([laterEvents(db, content, created.map((d) => d.post!.id)), lookUpAccounts(db, accounts, created)]);
+      page = after === undefined ? undefined : fetchPage(after);
       for (const { row, post } of decoded) {
         events++;
         if (row.type in threadEvents) replay.threadStatus(row.thread_id, threadEvents[row.type]);
@@ -117,15 +131,15 @@ export async function runBacktest(db: Database, o: BacktestOptions): Promise<Bac
             continue;
           }
           const { verdict, reasons } = replay.comment(c);
-          tally.add({ postId: post.id, threadId: post.threadId, at: row.at.toISOString(), verdict, fate: fateOf(post.status, fates.get(post.id) ?? []), reasons });
+          tally.add({ postId: post.id, threadId: post.threadId, at: row.at, verdict, fate: fateOf(post.status, fates.get(post.id) ?? []), reasons });
         }
       }
-      replay.prune(rows[rows.length - 1].at);
+      if (decoded.length) replay.prune(decoded[decoded.length - 1].row.at);
       o.onProgress?.({ type: 'progress', comments: tally.comments, events, elapsedMs: Date.now() - started, perSecond: rate(tally.comments) });
     }
   } finally {
     // a page asked for and no longer wanted (cancelled, truncated, failed): its answer is dropped
-    next?.catch(() => {});
+    void page?.catch(() => {});
   }
   return {
     type: 'result',
@@ -159,8 +173,8 @@ async function laterEvents(db: Database, route: { area: 'content'; shard: number
 }
 
 /** Account creation times of the page's authors not seen before (an account gone since: null). */
-async function lookUpAccounts(db: Database, known: Map<string, Date | null>, created: { post?: PostRecord }[]): Promise<void> {
-  const wanted = [...new Set(created.map((d) => d.post!.authorUserId).filter((id): id is string => id !== null && !known.has(id)))];
+async function lookUpAccounts(db: Database, known: Map<string, Date | null>, created: PostRecord[]): Promise<void> {
+  const wanted = [...new Set(created.map((p) => p.authorUserId).filter((id): id is string => id !== null && !known.has(id)))];
   if (wanted.length === 0) return;
   const { rows } = await db.exec<{ id: string; created_at: Date }>({ area: 'accounts', mode: 'read' }, backtestSql.accountsCreated, [wanted]);
   for (const id of wanted) known.set(id, null);

@@ -30,10 +30,10 @@ export function fateOf(initial: PostStatus, laterTypes: readonly string[]): Fate
 
 /**
  * A false positive: the rules would have stopped a comment that went out and stayed (any stop), or
- * one a moderator published after review (spam or reject only: holding it is what happened).
+ * one a moderator published after review (anything but a hold: holding it is what happened).
  */
 export const isFalsePositive = (v: Verdict, f: Fate): boolean =>
-  (f === 'approved' && v !== 'approved') || (f === 'approvedAfterHold' && (v === 'spam' || v === 'rejected'));
+  (f === 'approved' && v !== 'approved') || (f === 'approvedAfterHold' && v !== 'approved' && v !== 'held');
 
 /** A miss: the rules would have published a comment a moderator deleted or marked as spam. */
 export const isMiss = (v: Verdict, f: Fate): boolean => v === 'approved' && (f === 'deleted' || f === 'spam');
@@ -78,7 +78,8 @@ export class Tally {
     };
   }
 
-  add(item: SampleItem): void {
+  /** One judged comment (its time as a Date: turned into text only for the sample). */
+  add(item: Omit<SampleItem, 'at'> & { at: Date }): void {
     const r = this.r;
     r.comments++;
     r.matrix[item.verdict][item.fate]++;
@@ -87,7 +88,7 @@ export class Tally {
     const bucket = isFalsePositive(item.verdict, item.fate) ? r.falsePositives : isMiss(item.verdict, item.fate) ? r.misses : undefined;
     if (!bucket) return;
     bucket.count++;
-    if (bucket.sample.length < this.sampleSize) bucket.sample.push(item);
+    if (bucket.sample.length < this.sampleSize) bucket.sample.push({ ...item, at: item.at.toISOString() });
   }
 
   get comments(): number {

@@ -19,9 +19,9 @@ export const insertPost = {
             WHERE pp.id = $3::bigint AND pp.thread_id = $1 AND (pp.status = ANY($14::text[]) OR $5::boolean)) END AS ancestors
   ), n AS (SELECT nextval(pg_get_serial_sequence('posts', 'id')) AS id)
   INSERT INTO posts (id, thread_id, forum_id, parent_id, depth, path, author_user_id, author_name, author_email,
-                     edit_token_hash, notify, message, html, status, initial_status)
+                     edit_token_hash, notify, message, html, status, initial_status, moderation_reasons, author_ip)
   SELECT n.id, $1, $2, placed.ancestors[cardinality(placed.ancestors)], cardinality(placed.ancestors),
-         placed.ancestors || n.id, $6, $7, $8, $9, $10, $11, $12, $13, $13
+         placed.ancestors || n.id, $6, $7, $8, $9, $10, $11, $12, $13, $13, $15::jsonb, $16::inet
   FROM placed, n
   WHERE placed.ancestors IS NOT NULL AND EXISTS (SELECT 1 FROM threads WHERE id = $1 AND status = 'open')
   RETURNING ${postColumns}`,
@@ -42,20 +42,36 @@ export interface NewPost {
   message: string;
   html: string;
   status: PostStatus;
+  /** why the moderation rules held it or marked it (moderation/types.ts Reason); empty when none */
+  moderationReasons?: readonly unknown[];
+  /** the client address it was written from (never in events or views) */
+  authorIp?: string | null;
 }
 
 /** The values of `insertPost`, with the domain's rules (depth bound, published statuses) filled in. */
 export const insertPostValues = (p: NewPost): unknown[] => [
   p.threadId, p.forumId, p.parentId, replyAncestorCount(p.maxDepth), p.byModerator, p.userId, p.authorName, p.authorEmail,
-  p.editTokenHash, p.notify, p.message, p.html, p.status, publishedStatuses,
+  p.editTokenHash, p.notify, p.message, p.html, p.status, publishedStatuses, JSON.stringify(p.moderationReasons ?? []), p.authorIp ?? null,
 ];
 
-/** $1 id, $2 message, $3 html, $4 editable statuses, $5 user id, $6 edit token hash, $7 window seconds */
-export const editPost = `UPDATE posts SET message = $2, html = $3, revision = revision + 1, edited_at = now()
-  WHERE id = $1 AND status = ANY($4::text[])
+/**
+ * $1 id, $2 message, $3 html, $4 editable statuses, $5 user id, $6 edit token hash, $7 window seconds,
+ * $8 the status the moderation rules gave the new text (null: they passed it), $9 the statuses that
+ * verdict moves a post from (a held edit of an approved post makes it pending), $10 the rules'
+ * reasons (jsonb array), added to the post's. Returns the row and `moved_from`: the status the
+ * verdict replaced, null when the status stayed (the row is locked first, so it is the latest).
+ */
+export const editPost = `WITH target AS (SELECT id AS target_id, status AS old_status FROM posts WHERE id = $1 FOR UPDATE)
+  UPDATE posts SET message = $2, html = $3, revision = revision + 1, edited_at = now(),
+    prev_status = CASE WHEN $8::text IS NOT NULL AND status = ANY($9::text[]) THEN status ELSE prev_status END,
+    status_changed_at = CASE WHEN $8::text IS NOT NULL AND status = ANY($9::text[]) THEN now() ELSE status_changed_at END,
+    status = CASE WHEN $8::text IS NOT NULL AND status = ANY($9::text[]) THEN $8::text ELSE status END,
+    moderation_reasons = moderation_reasons || $10::jsonb
+  FROM target
+  WHERE id = target_id AND status = ANY($4::text[])
     AND ((author_user_id IS NOT NULL AND author_user_id = $5) OR (edit_token_hash IS NOT NULL AND edit_token_hash = $6))
     AND created_at > now() - make_interval(secs => $7)
-  RETURNING ${postColumns}`;
+  RETURNING ${postColumns}, CASE WHEN status IS DISTINCT FROM old_status THEN old_status END AS moved_from`;
 
 /** A moderator's transition: $1 id, $2 to, $3 allowed from, $4 the moderator's forum */
 export const moderatePost = `UPDATE posts SET prev_status = status, status = $2, status_changed_at = now()
@@ -87,9 +103,14 @@ export const selectThreadWithParent = `SELECT t.*, p.path AS parent_path, p.thre
 // Listing. Moderators see everything. The public sees published posts, plus any other post
 // that has published descendants, as a tombstone (its subtree is the key range (path, path||max)).
 // `$p` is the published statuses, a parameter like every other rule.
-const publicFilter = (p: string) => `AND (p.status = ANY(${p}::text[]) OR EXISTS (
+// `$o`, for a signed-in reader with shadowed posts here (a shadow ban): their own shadowed posts
+// count as published for them (and only them: such a page is never cached).
+const publicFilter = (p: string, o?: string) => {
+  const shown = (a: string) => `(${a}.status = ANY(${p}::text[])${o ? ` OR (${a}.status = 'shadowed' AND ${a}.author_user_id = ${o}::bigint)` : ''})`;
+  return `AND (${shown('p')} OR EXISTS (
     SELECT 1 FROM posts d WHERE d.thread_id = p.thread_id AND d.path > p.path
-      AND d.path < p.path || 9223372036854775807::bigint AND d.status = ANY(${p}::text[])))`;
+      AND d.path < p.path || 9223372036854775807::bigint AND ${shown('d')}))`;
+};
 
 // Pages show the rendered HTML, never the raw message: leave it in the table (it comes back as '').
 const listSelect = `SELECT ${postColumns.replace(/(^|,\s*)message,/, '$1').replace(/(^|,\s*)(\w+)/g, '$1p.$2')}`;
@@ -108,25 +129,28 @@ export interface ListCursor {
  */
 export function listPosts(
   sort: Sort,
-  opts: { moderator: boolean; threadId: string; limit: number; after?: ListCursor },
+  opts: { moderator: boolean; threadId: string; limit: number; after?: ListCursor; ownShadowedOf?: string },
 ): { statement: { name: string; text: string }; values: unknown[] } {
   const after = opts.after !== undefined;
-  const name = `parley_list_${sort}_${opts.moderator ? 'mod' : 'pub'}_${after ? 'after' : 'first'}`;
+  const own = !opts.moderator && opts.ownShadowedOf !== undefined;
+  const name = `parley_list_${sort}_${opts.moderator ? 'mod' : own ? 'own' : 'pub'}_${after ? 'after' : 'first'}`;
   let statement = listStatements.get(name);
-  if (!statement) listStatements.set(name, (statement = { name, text: listPostsText(sort, { moderator: opts.moderator, after }) }));
+  if (!statement) listStatements.set(name, (statement = { name, text: listPostsText(sort, { moderator: opts.moderator, own, after }) }));
   const values: unknown[] = [opts.threadId, opts.limit];
   if (opts.after) values.push(opts.after.path);
   if (opts.after && sort === 'top') values.push(opts.after.rootScore);
   if (!opts.moderator) values.push(publishedStatuses);
+  if (own) values.push(opts.ownShadowedOf);
   return { statement, values };
 }
 
-function listPostsText(sort: Sort, opts: { moderator: boolean; after: boolean }): string {
-  // $1 thread, $2 limit, then the cursor path, the cursor root's score (top), the published statuses (public)
+function listPostsText(sort: Sort, opts: { moderator: boolean; own?: boolean; after: boolean }): string {
+  // $1 thread, $2 limit, then the cursor path, the cursor root's score (top), the published statuses (public), the reader (own)
   let n = 3;
   const cursorPath = opts.after ? `$${n++}::bigint[]` : '';
   const rootScore = opts.after && sort === 'top' ? `$${n++}::int` : '';
-  const visible = opts.moderator ? '' : publicFilter(`$${n++}`);
+  const published = opts.moderator ? '' : `$${n++}`;
+  const visible = opts.moderator ? '' : publicFilter(published, opts.own ? `$${n++}` : undefined);
   switch (sort) {
     case 'oldest':
       return `${listSelect} FROM posts p WHERE p.thread_id = $1 ${opts.after ? `AND p.path > ${cursorPath}` : ''} ${visible}

@@ -2,6 +2,7 @@
 // ignored here, so expiry needs no job to lift it. IPv4-mapped IPv6 addresses (::ffff:1.2.3.4, as a
 // dual-stack socket reports them) are compared as the IPv4 address they are. A ban value that does
 // not parse matches nothing (the ban API validates values; a bad row must not reject everyone).
+// A shadow ban (mode `shadow`) does not refuse: the comment is stored shadowed, seen by its author only.
 import ipaddr from 'ipaddr.js';
 import { pass, type Ban, type ModerationContext, type Phase } from './types.ts';
 
@@ -66,9 +67,13 @@ export const bansPhase: Phase = {
     if (!settings.bans.enabled || ctx.bans.length === 0) return pass;
     let addr: Address | null | undefined;
     const author = (): Address | null => (addr === undefined ? (addr = parseAddress(ctx.author.ip)) : addr);
-    const ban = ctx.bans.find((b) => applies(b, ctx, author));
-    if (!ban) return pass;
+    // a ban outranks a shadow ban: an author under both is refused, not quietly kept
+    const matching = ctx.bans.filter((b) => applies(b, ctx, author));
+    const ban = matching.find((b) => (b.mode ?? 'ban') === 'ban');
     // the ban's kind goes to the moderator; the client only learns it is banned
-    return { action: 'reject', code: 'author_banned', reason: { phase: 'bans', code: `banned_${ban.kind}`, detail: ban.reason } };
+    if (ban) return { action: 'reject', code: 'author_banned', reason: { phase: 'bans', code: `banned_${ban.kind}`, detail: ban.reason } };
+    if (matching.length === 0) return pass;
+    // the author must not be able to tell: no error, no note; only the moderator sees why
+    return { action: 'shadow', reasons: [{ phase: 'bans', code: 'shadow_banned', detail: matching[0].reason }] };
   },
 };

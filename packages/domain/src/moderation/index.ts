@@ -1,5 +1,5 @@
 // the phases' helpers `pass` and `combine` stay inside: too generic a name for the domain's root
-export { phaseNames, reasonSources, type ReasonSource, type Ban, type Decision, type ModerationContext, type ModerationRejectCode, type Phase, type PhaseName, type Reason } from './types.ts';
+export { banModes, phaseNames, reasonSources, type BanMode, type ReasonSource, type Ban, type Decision, type ModerationContext, type ModerationRejectCode, type Phase, type PhaseName, type Reason } from './types.ts';
 export * from './settings.ts';
 export * from './pipeline.ts';
 export { threadClosedPhase } from './thread-closed.ts';
@@ -9,3 +9,4 @@ export { linksPhase } from './links.ts';
 export { newCommenterPhase, isNewCommenter, newCommenterReasons } from './new-commenter.ts';
 export { spamHeuristicsPhase, minRepeatedTextLength } from './spam-heuristics.ts';
 export { characterTricks, type CharacterTrick } from './character-tricks.ts';
+export * from './ban-record.ts';

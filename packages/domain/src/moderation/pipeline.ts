@@ -1,7 +1,8 @@
 // Runs the phases in order. A reject stops the run (later phases cannot undo it, so running them
 // would only cost time); holds and spam marks are collected from every phase so a moderator sees
 // all the reasons at once. Spam outranks hold. A masked text is handed to the following phases,
-// so they judge the text that will be stored.
+// so they judge the text that will be stored. A shadow ban outranks both: the comment is kept,
+// shown to its author only, and every reason is still collected for the moderator.
 import { bansPhase } from './bans.ts';
 import { blocklistPhase } from './blocklist.ts';
 import { linksPhase } from './links.ts';
@@ -14,7 +15,7 @@ import type { ModerationContext, ModerationRejectCode, Phase, Reason } from './t
 /** Cheapest and most certain first: a closed thread or a ban rejects before any text is scanned. */
 export const defaultPhases: readonly Phase[] = [threadClosedPhase, bansPhase, blocklistPhase, linksPhase, newCommenterPhase, spamHeuristicsPhase];
 
-export type ModerationStatus = 'approved' | 'pending' | 'spam' | 'rejected';
+export type ModerationStatus = 'approved' | 'pending' | 'spam' | 'shadowed' | 'rejected';
 
 export interface ModerationOutcome {
   status: ModerationStatus;
@@ -29,6 +30,7 @@ export interface ModerationOutcome {
 export function runPipeline(ctx: ModerationContext, settings: ModerationSettings, phases: readonly Phase[] = defaultPhases): ModerationOutcome {
   const reasons: Reason[] = [];
   let spam = false;
+  let shadow = false;
   let maskedText: string | undefined;
   let current = ctx;
   for (const phase of phases) {
@@ -36,11 +38,12 @@ export function runPipeline(ctx: ModerationContext, settings: ModerationSettings
     if (decision.action === 'reject') return { status: 'rejected', reasons: [...reasons, decision.reason], rejectCode: decision.code };
     if (decision.action !== 'pass') reasons.push(...decision.reasons);
     if (decision.action === 'spam') spam = true;
-    if (decision.maskedText !== undefined) {
+    if (decision.action === 'shadow') shadow = true;
+    if (decision.action !== 'shadow' && decision.maskedText !== undefined) {
       maskedText = decision.maskedText;
       current = { ...current, text: maskedText };
     }
   }
-  const status: ModerationStatus = spam ? 'spam' : reasons.length > 0 ? 'pending' : 'approved';
+  const status: ModerationStatus = shadow ? 'shadowed' : spam ? 'spam' : reasons.length > 0 ? 'pending' : 'approved';
   return { status, reasons, ...(maskedText === undefined ? {} : { maskedText }) };
 }

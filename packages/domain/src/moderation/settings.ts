@@ -35,6 +35,10 @@ export interface ModerationSettings {
     repeatedTextCount: number;
     characterTricks: boolean;
   };
+  /** ask Akismet (instance config PARLEY_AKISMET_KEY) about comments the rules let through; off by default: it sends comments to a third party */
+  akismet: { enabled: boolean };
+  /** readers' reports: whether readers may flag comments, and how many distinct readers send a published comment back to the queue */
+  flags: { enabled: boolean; holdAfter: number };
 }
 
 // frozen all the way down: a caller that wants changes builds a new object
@@ -44,6 +48,8 @@ export const defaultModerationSettings: ModerationSettings = deepFreeze({
   links: { enabled: true, maxLinks: 3, newCommenterLinks: 'hold' },
   newCommenter: { enabled: false, minApprovedComments: 1, minAccountAgeDays: 0, holdFirstGuestEmail: true },
   spamHeuristics: { enabled: true, honeypot: true, minMsAfterWidgetLoad: 3000, maxLinksPer100Words: 20, repeatedTextCount: 3, characterTricks: true },
+  akismet: { enabled: false },
+  flags: { enabled: true, holdAfter: 3 },
 });
 
 /** A change to the rules: any section, any field of it; lists (the blocklist) are replaced whole. */
@@ -120,5 +126,8 @@ export function checkModerationSettings(s: ModerationSettings): ModerationSettin
   wholeNumber('spamHeuristics.repeatedTextCount', h.repeatedTextCount, 0, 100);
   if (h.repeatedTextCount === 1) invalid('moderation.spamHeuristics.repeatedTextCount must be 0 (off) or at least 2: every text is posted once.');
   flag('spamHeuristics.characterTricks', h.characterTricks);
+  flag('akismet.enabled', s.akismet?.enabled);
+  flag('flags.enabled', s.flags?.enabled);
+  wholeNumber('flags.holdAfter', s.flags.holdAfter, 1, 1000);
   return s;
 }

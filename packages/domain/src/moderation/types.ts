@@ -11,7 +11,12 @@ export interface Ban {
   value: string;
   expiresAt: Date | null;
   reason: string;
+  /** `ban` refuses the author's comments; `shadow` keeps them, seen by their author only. Absent: `ban`. */
+  mode?: BanMode;
 }
+
+export const banModes = ['ban', 'shadow'] as const;
+export type BanMode = (typeof banModes)[number];
 
 export interface ModerationContext {
   now: Date;
@@ -51,13 +56,15 @@ export type Decision =
   | { action: 'pass'; maskedText?: string }
   | { action: 'hold'; reasons: Reason[]; maskedText?: string }
   | { action: 'spam'; reasons: Reason[]; maskedText?: string }
+  // a shadow ban: the comment is kept and shown to its author only; later phases still run
+  | { action: 'shadow'; reasons: Reason[] }
   | { action: 'reject'; code: ModerationRejectCode; reason: Reason };
 
 export const phaseNames = ['threadClosed', 'bans', 'blocklist', 'links', 'newCommenter', 'spamHeuristics'] as const;
 export type PhaseName = (typeof phaseNames)[number];
 
-/** Who gave a reason: a pipeline phase (a retroactive ban's is `bans`), the external spam check, or readers' flags. */
-export const reasonSources = [...phaseNames, 'akismet', 'flags'] as const;
+/** Who gave a reason: a pipeline phase (a retroactive ban's is `bans`), the external spam check, readers' flags, or the forum's pre-moderation. */
+export const reasonSources = [...phaseNames, 'akismet', 'flags', 'preModeration'] as const;
 export type ReasonSource = (typeof reasonSources)[number];
 
 export interface Phase {

@@ -56,3 +56,17 @@ t.test('given the same ban rows for many comments, then each author is judged on
   const from = (ip: string) => bansPhase.run(aContext({ bans, author: { userId: null, email: null, ip } }), settingsWith()).action;
   t.strictSame(['203.0.113.9', '198.51.100.1', '2001:db8::1', '2001:db8::2', '203.0.113.10'].map(from), ['reject', 'pass', 'reject', 'pass', 'reject']);
 });
+
+t.test('given a shadow ban on the author, then the comment is kept, shadowed, with shadow_banned for moderators', async (t) => {
+  const shadow: Ban = { ...ban('email', 'ada@example.org'), mode: 'shadow', reason: 'troll' };
+  t.strictSame(run([shadow]), { action: 'shadow', reasons: [{ phase: 'bans', code: 'shadow_banned', detail: 'troll' }] });
+  t.strictSame(run([{ ...shadow, expiresAt: now }]), { action: 'pass' }, 'an expired shadow ban no longer applies');
+  t.strictSame(run([{ ...shadow, value: 'eve@example.org' }]), { action: 'pass' }, 'a shadow ban on someone else');
+});
+
+t.test('given both a ban and a shadow ban match, then the ban refuses (whatever their order)', async (t) => {
+  const shadow: Ban = { ...ban('user', '9'), mode: 'shadow' };
+  t.ok(rejected(run([shadow, ban('ip', '203.0.113.7')])));
+  t.ok(rejected(run([ban('ip', '203.0.113.7'), shadow])));
+  t.ok(rejected(run([{ ...ban('user', '9'), mode: 'ban' }])), 'mode ban is the default spelled out');
+});

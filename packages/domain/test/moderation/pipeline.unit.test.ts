@@ -45,6 +45,25 @@ t.test('given a reject, then the run stops there, with the reasons so far and th
   t.strictSame(ran, ['blocklist', 'bans'], 'nothing after the reject runs');
 });
 
+t.test('given a shadow ban and a spam mark, then the comment is shadowed with every reason, and later phases still run', async (t) => {
+  const ran: string[] = [];
+  const out = runPipeline(aContext(), settings, [
+    stub('bans', { action: 'shadow', reasons: [reason('bans', 'shadow_banned')] }, ran),
+    stub('links', { action: 'spam', reasons: [reason('links', 's')] }, ran),
+    stub('newCommenter', { action: 'hold', reasons: [reason('newCommenter', 'h')] }, ran),
+  ]);
+  t.strictSame(out, { status: 'shadowed', reasons: [reason('bans', 'shadow_banned'), reason('links', 's'), reason('newCommenter', 'h')] });
+  t.strictSame(ran, ['bans', 'links', 'newCommenter']);
+});
+
+t.test('given a shadow ban and a later reject, then the reject wins (a blocked text is refused for everyone)', async (t) => {
+  const out = runPipeline(aContext(), settings, [
+    stub('bans', { action: 'shadow', reasons: [reason('bans', 'shadow_banned')] }, []),
+    stub('blocklist', { action: 'reject', code: 'comment_blocked', reason: reason('blocklist', 'x') }, []),
+  ]);
+  t.match(out, { status: 'rejected', rejectCode: 'comment_blocked' });
+});
+
 t.test('given a phase masks words, then later phases see the masked text and the outcome carries it', async (t) => {
   const seen: string[] = [];
   const masker: Phase = { name: 'blocklist', run: () => ({ action: 'pass', maskedText: '**** it' }) };
@@ -54,14 +73,22 @@ t.test('given a phase masks words, then later phases see the masked text and the
 });
 
 t.test('with the real phases and the defaults', async (t) => {
+  t.test('given a shadow-banned account, then the real bans phase shadows the comment', async (t) => {
+    const out = runPipeline(aContext({ bans: [{ kind: 'user', value: '9', expiresAt: null, reason: 'r', mode: 'shadow' }] }), settings);
+    t.strictSame(out, { status: 'shadowed', reasons: [{ phase: 'bans', code: 'shadow_banned', detail: 'r' }] });
+  });
   t.test('given a closed thread and a banned author, then the closed thread answers first', async (t) => {
     const out = runPipeline(aContext({ threadClosed: true, bans: [{ kind: 'user', value: '9', expiresAt: null, reason: 'r' }] }), settings);
     t.match(out, { status: 'rejected', rejectCode: 'thread_closed' });
   });
-  t.test('given a first-time guest with a link, then it is pending for both reasons', async (t) => {
-    const out = runPipeline(aContext({ author: { userId: null, email: 'g@example.org', ip: '198.51.100.1' }, accountAgeMs: null, approvedCount: 0, firstGuestEmailComment: true, text: 'Nice post, see [my site](https://g.example/) for more on this topic.', links: ['https://g.example/'] }), settings);
+  t.test('given a first-time guest with a link, then it is pending for the link; with newCommenter on, for every reason', async (t) => {
+    const guest = aContext({ author: { userId: null, email: 'g@example.org', ip: '198.51.100.1' }, accountAgeMs: null, approvedCount: 0, firstGuestEmailComment: true, text: 'Nice post, see [my site](https://g.example/) for more on this topic.', links: ['https://g.example/'] });
+    const out = runPipeline(guest, settings);
     t.equal(out.status, 'pending');
-    t.strictSame(out.reasons.map((r) => r.code), ['new_commenter_link', 'few_approved_comments', 'first_guest_comment']);
+    t.strictSame(out.reasons.map((r) => r.code), ['new_commenter_link']);
+    t.equal(runPipeline({ ...guest, text: 'Nice post.', links: [] }, settings).status, 'approved', 'without the link it goes up');
+    const strict = runPipeline(guest, settingsWith({ newCommenter: { enabled: true } }));
+    t.strictSame(strict.reasons.map((r) => r.code), ['new_commenter_link', 'few_approved_comments', 'first_guest_comment']);
   });
   t.test('given a bot that filled the honeypot within a second, then it is spam', async (t) => {
     t.match(runPipeline(aContext({ honeypot: 'x', msSinceWidgetLoad: 400 }), settings), { status: 'spam', reasons: [{ code: 'honeypot' }, { code: 'too_fast' }] });

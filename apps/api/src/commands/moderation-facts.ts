@@ -1,0 +1,96 @@
+// Gathers what the moderation pipeline judges a comment on (ModerationContext), before the write's
+// transaction: at most one statement on the content shard and one on the forums database, run
+// side by side, each holding only the parts an enabled phase needs (sql/moderation-facts.ts).
+// Facts that cost nothing (the text, its links, the account's age, what the widget reported) come
+// from the request.
+import { linksOf, moderationFactsSql } from '@parley/data';
+
+type AuthorFactsNeed = moderationFactsSql.AuthorFactsNeed;
+import { minRepeatedTextLength, publishedStatuses, type Ban, type ModerationContext, type ModerationSettings } from '@parley/domain';
+import type { Services } from '../services.ts';
+
+/** The author's comments in other threads that the repeated-text check compares with: the last 24 h, at most 20. */
+export const recentTextsWindowSeconds = 24 * 3600;
+export const recentTextsLimit = 20;
+
+export interface FactsRequest {
+  forumId: string;
+  threadId: string;
+  settings: ModerationSettings;
+  text: string;
+  html: string;
+  author: { userId: string | null; email: string | null; ip: string | null };
+  accountCreatedAt: Date | null;
+  /** what only the widget knows (absent from API clients) */
+  client?: { loadedMs?: number; hp?: string };
+  /** an edit: the thread's state and the guest's first comment are not asked about (the comment exists) */
+  edit?: boolean;
+}
+
+/** Which author facts the enabled phases need. The links phase asks who is new even with the newCommenter phase off. */
+export function authorFactsNeed(r: FactsRequest, links: readonly string[]): AuthorFactsNeed {
+  const s = r.settings;
+  const newCommenterAsked = s.newCommenter.enabled || (s.links.enabled && s.links.newCommenterLinks !== 'allow' && links.length > 0);
+  const guestEmail = r.author.userId === null && r.author.email !== null;
+  const repeatAsked = s.spamHeuristics.enabled && s.spamHeuristics.repeatedTextCount > 0 && r.text.trim().length >= minRepeatedTextLength;
+  return {
+    approvedCap: newCommenterAsked ? s.newCommenter.minApprovedComments : 0,
+    guestSeen: newCommenterAsked && s.newCommenter.holdFirstGuestEmail && guestEmail && !r.edit,
+    recentLimit: repeatAsked ? recentTextsLimit : 0,
+  };
+}
+
+export async function gatherFacts(s: Services, r: FactsRequest): Promise<ModerationContext> {
+  const links = linksOf(r.html);
+  const need = authorFactsNeed(r, links);
+  const authorKey = r.author.userId ?? r.author.email?.toLowerCase() ?? null;
+  const asksContent = authorKey !== null && (need.approvedCap > 0 || need.guestSeen || need.recentLimit > 0);
+  const [content, bans] = await Promise.all([asksContent ? contentFacts(s, r, authorKey, need) : undefined, r.settings.bans.enabled ? bansOf(s, r) : []]);
+  const now = new Date();
+  return {
+    now,
+    text: r.text,
+    links,
+    author: r.author,
+    accountAgeMs: r.accountCreatedAt === null ? null : now.getTime() - r.accountCreatedAt.getTime(),
+    approvedCount: content?.approved_count ?? 0,
+    // the insert statement refuses a closed thread whatever this says; the phase names the reason
+    threadClosed: !r.edit && content?.thread_status === 'closed',
+    firstGuestEmailComment: need.guestSeen && content?.guest_seen === false,
+    msSinceWidgetLoad: r.client?.loadedMs ?? null,
+    honeypot: r.client?.hp ?? null,
+    recentTexts: content?.recent_texts ?? [],
+    bans,
+  };
+}
+
+interface ContentFactsRow {
+  thread_status: string | null;
+  approved_count: number | null;
+  guest_seen: boolean | null;
+  recent_texts: string[] | null;
+}
+
+async function contentFacts(s: Services, r: FactsRequest, author: string, need: AuthorFactsNeed): Promise<ContentFactsRow> {
+  const route = await s.read.locator.threadRoute(r.threadId);
+  const statement = moderationFactsSql.authorFacts(r.author.userId !== null ? 'user' : 'guest');
+  const values = moderationFactsSql.authorFactsValues({
+    threadId: r.threadId,
+    forumId: r.forumId,
+    author,
+    need,
+    countedStatuses: publishedStatuses,
+    windowSeconds: recentTextsWindowSeconds,
+  });
+  const { rows } = await s.db.exec<ContentFactsRow & Record<string, unknown>>({ ...route, mode: 'read' }, statement, values);
+  return rows[0];
+}
+
+async function bansOf(s: Services, r: FactsRequest): Promise<Ban[]> {
+  const { userId, email, ip } = r.author;
+  const { rows } = await s.db.exec({ area: 'forums', mode: 'read' }, moderationFactsSql.bansOfAuthor, [r.forumId, userId, email?.toLowerCase() ?? null, ip]);
+  return rows.map((b) => {
+    const ban: Ban = { kind: b.kind as Ban['kind'], value: b.value as string, expiresAt: b.expires_at as Date | null, reason: b.reason as string, mode: b.mode as Ban['mode'] };
+    return ban;
+  });
+}

@@ -1,0 +1,70 @@
+// The facts the moderation pipeline judges a comment on, read BEFORE the write's transaction (no
+// lock held while they are read): one statement on the content shard, one on the forums database.
+// A part no enabled phase needs reads nothing (its LIMIT is 0, or its CASE is not taken), and a
+// write that needs no part skips the statement, so a forum that turns a phase off pays nothing
+// for it. Every part is bounded by an index of migration 12:
+//   - approved comments: posts_forum_author_idx / posts_forum_guest_idx, counted up to the threshold;
+//   - a guest email seen before: the same guest index, one row;
+//   - recent texts: the author's last `recentLimit` comments in the forum (index order, newest
+//     first), of which those in other threads within the window are kept;
+//   - bans: bans_value_idx (user, email) and bans_net_idx (address in a range), lifted ones left out.
+
+export interface AuthorFactsNeed {
+  /** count approved comments up to this many (0: not needed) */
+  approvedCap: number;
+  /** whether the guest email was seen in this forum before (guests with an email only) */
+  guestSeen: boolean;
+  /** the author's recent texts in other threads, at most this many (0: not needed) */
+  recentLimit: number;
+}
+
+export type AuthorKind = 'user' | 'guest';
+
+/**
+ * The content shard's facts about an author in a forum: `thread_status`, `approved_count`,
+ * `guest_seen` (null unless asked), `recent_texts`. A part not asked for costs nothing: its LIMIT
+ * is 0 (the executor then reads no row) or its CASE is not taken. Values: `authorFactsValues`.
+ * $1 thread id, $2 forum id, $3 user id or lower-cased email, $4 approved cap, $5 recent limit,
+ * $6 counted statuses (the published ones), $7 recent window in seconds, $8 whether to ask if the email was seen.
+ */
+export function authorFacts(kind: AuthorKind): { name: string; text: string } {
+  return kind === 'user' ? userFacts : guestFacts;
+}
+
+function authorFactsText(kind: AuthorKind): string {
+  // the partial indexes' predicates are spelled out so the planner can use them
+  const author = kind === 'user' ? 'author_user_id = $3::bigint' : 'author_email IS NOT NULL AND lower(author_email) = $3::text';
+  return `SELECT (SELECT status FROM threads WHERE id = $1) AS thread_status,
+    (SELECT count(*) FROM (SELECT 1 FROM posts WHERE forum_id = $2 AND ${author} AND status = ANY($6::text[]) LIMIT $4::int) a)::int AS approved_count,
+    CASE WHEN $8::boolean THEN EXISTS (SELECT 1 FROM posts WHERE forum_id = $2 AND ${author}) END AS guest_seen,
+    ARRAY(SELECT r.message FROM (SELECT message, thread_id, created_at, id FROM posts WHERE forum_id = $2 AND ${author} ORDER BY id DESC LIMIT $5::int) r
+      WHERE r.thread_id <> $1 AND r.created_at > now() - make_interval(secs => $7::int) ORDER BY r.id DESC) AS recent_texts`;
+}
+
+const userFacts = { name: 'parley_moderation_facts_user', text: authorFactsText('user') };
+const guestFacts = { name: 'parley_moderation_facts_guest', text: authorFactsText('guest') };
+
+export const authorFactsValues = (p: {
+  threadId: string;
+  forumId: string;
+  /** a user id, or a guest's email */
+  author: string;
+  need: AuthorFactsNeed;
+  countedStatuses: readonly string[];
+  windowSeconds: number;
+}): unknown[] => [p.threadId, p.forumId, p.author, p.need.approvedCap, p.need.recentLimit, p.countedStatuses, p.windowSeconds, p.need.guestSeen];
+
+/**
+ * The bans in force that could concern an author: the forum's and the instance's (forum_id NULL),
+ * not lifted, not expired, on the account, the email (lower-cased), or a network holding the address.
+ * $1 forum id, $2 user id, $3 lower-cased email, $4 address (each may be null).
+ */
+export const bansOfAuthor = {
+  name: 'parley_moderation_bans_of_author',
+  text: `SELECT kind, value, mode, reason, expires_at FROM bans
+    WHERE lifted_at IS NULL AND (forum_id = $1 OR forum_id IS NULL) AND (expires_at IS NULL OR expires_at > now())
+      AND ((kind = 'user' AND value = $2::text) OR (kind = 'email' AND value = $3::text) OR (net IS NOT NULL AND net >>= $4::inet))`,
+};
+
+/** The post an edit changes, with what the rules ask about its author (an edit is judged as its author's). $1 post id */
+export const editTarget = `SELECT id, forum_id, thread_id, status, author_user_id, author_name, author_email, edit_token_hash FROM posts WHERE id = $1`;
