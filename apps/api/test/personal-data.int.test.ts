@@ -53,6 +53,7 @@ t.test('the export holds the account, sessions, posts with every revision and vo
   t.equal((await http('PATCH', `/v1/posts/${p1.id}`, { message: 'second words' }, ada.token)).status, 200, 'an edit makes a second revision');
   const theirs = (await api.post(ta.id, { message: 'not ada\'s' }, other.token)).post;
   t.equal((await http('PUT', `/v1/posts/${theirs.id}/vote`, { value: 1 }, ada.token)).status, 200);
+  t.equal((await http('POST', `/v1/posts/${theirs.id}/flags`, { reason: 'spam', note: 'looks like an ad' }, ada.token)).status, 201);
   await api.post(ta.id, { message: 'a guest under ada\'s address', author: { name: 'Guest', email: 'export.ada@example.com' } });
   // what the worker's mail queues record for her address (reply emails, account links, an opt-out)
   const accounts = { area: 'accounts', mode: 'write' } as const;
@@ -87,6 +88,7 @@ t.test('the export holds the account, sessions, posts with every revision and vo
   ], 'every revision, from the event log');
   t.match(doc.posts.find((p: { id: string }) => p.id === p2.id), { forumId: b.id, message: 'on the other forum', revisions: [{ type: 'PostCreated' }] });
   t.same(doc.votes.map((v: { postId: string; value: number }) => [v.postId, v.value]), [[theirs.id, 1]], 'her vote');
+  t.match(doc.reports, [{ postId: theirs.id, reason: 'spam', note: 'looks like an ad', createdAt: /^\d{4}-/ }], 'her report');
   t.same(doc.emailLog, [{ id: mailed.rows[0].id, eventId: '7', postId: p1.id, status: 'sent', reason: null, at: mailed.rows[0].at.toISOString() }], 'the reply emails to her address');
   t.match(doc.accountEmailLog, [{ eventId: '9', kind: 'verify_email', status: 'skipped', reason: 'no_smtp' }]);
   t.equal(doc.accountEmailLog.length, 1);
@@ -163,6 +165,7 @@ t.test('deleting an account: re-authenticated, token refused at once, posts anon
   const reply = (await api.post(tr.id, { message: 'a reply that stays', parentId: removed.id }, other.token)).post;
   await http('PUT', `/v1/posts/${kept.id}/vote`, { value: 1 }, other.token);
   await http('PUT', `/v1/posts/${reply.id}/vote`, { value: 1 }, zelda.token);
+  t.equal((await http('POST', `/v1/posts/${reply.id}/flags`, { reason: 'off_topic' }, zelda.token)).status, 201, 'she reports a comment');
   const accounts = { area: 'accounts', mode: 'write' } as const;
   await api.db.exec(accounts, `INSERT INTO email_log (event_id, post_id, recipient, status) VALUES (7, $1, 'zelda.private@example.com', 'sent')`, [kept.id]);
   await api.db.exec(accounts, `INSERT INTO email_optouts (email) VALUES ('zelda.private@example.com')`);
@@ -189,6 +192,8 @@ t.test('deleting an account: re-authenticated, token refused at once, posts anon
   const [row] = await api.everywhere('SELECT status, email, scrub, posts_done FROM erasures WHERE id = $1', [erased.body.erasure.id]);
   t.match(row, { status: 'done', email: null, scrub: [], posts_done: '2' }, 'done, with nothing personal left in its row');
   t.same(await api.everywhere('SELECT id FROM users WHERE id = $1', [zelda.id]), [], 'the account row is gone');
+  t.same(await api.everywhere('SELECT post_id FROM post_flags WHERE reporter = $1', [`user:${zelda.id}`]), [], 'her reports are no longer hers');
+  t.same((await api.everywhere('SELECT flag_count FROM posts WHERE id = $1', [reply.id]))[0], { flag_count: 1 }, 'though the count keeps that one was made');
   t.same(await api.everywhere(`SELECT recipient FROM email_log WHERE recipient = $1 UNION ALL SELECT email FROM email_optouts WHERE email = $1`, ['zelda.private@example.com']), [], 'and the mail traces of her address');
   t.same(await api.everywhere('SELECT id FROM posts WHERE author_user_id = $1 OR author_name = $2', [zelda.id, 'zelda-erase-me']), [], 'no post names her');
 

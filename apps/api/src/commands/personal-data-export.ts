@@ -1,6 +1,6 @@
 // A person's data as one JSON document, written piece by piece (docs/api.md, "Personal data"):
 // the account, its sessions, identities and roles, then every post on every content shard with
-// every revision (the PostCreated and PostEdited snapshots of the log), the votes, and what was
+// every revision (the PostCreated and PostEdited snapshots of the log), the votes and reports, and what was
 // mailed to the address. Everything is read in keyset pages, so a person with 100,000 posts
 // costs one page of memory; the generator yields one string per page and the HTTP stream's
 // backpressure paces the reads.
@@ -55,6 +55,8 @@ export async function* exportDocument(db: Database, subject: ExportSubject, acco
   if (subject.userId !== null) {
     yield ',"votes":[';
     yield* arrayOf(votePages(db, `u:${subject.userId}`));
+    yield '],"reports":[';
+    yield* arrayOf(reportPages(db, `user:${subject.userId}`));
     yield ']';
   }
   yield ',"emailLog":[';
@@ -113,19 +115,26 @@ async function* postPages(db: Database, subject: ExportSubject): AsyncGenerator<
   }
 }
 
-async function* votePages(db: Database, voter: string): AsyncGenerator<string[]> {
+/** Rows one person has on every shard, one per post (votes, reports), in pages by post id: `statement` takes $1 who, $2 after, $3 limit. */
+async function* perPostPages(db: Database, statement: string, who: string, view: (r: Record<string, unknown>) => unknown): AsyncGenerator<string[]> {
   for (const shard of db.shards()) {
     const route: Route = { area: 'content', shard, mode: 'read', fresh: true };
     let after = '0';
     for (;;) {
-      const { rows } = await db.exec(route, sql.selectVotes, [voter, after, sql.PAGE_SIZE]);
+      const { rows } = await db.exec(route, statement, [who, after, sql.PAGE_SIZE]);
       if (rows.length === 0) break;
-      yield rows.map((r) => json({ postId: String(r.post_id), value: r.value, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at) }));
+      yield rows.map((r) => json(view(r)));
       if (rows.length < sql.PAGE_SIZE) break;
       after = String(rows.at(-1)!.post_id);
     }
   }
 }
+
+const votePages = (db: Database, voter: string) =>
+  perPostPages(db, sql.selectVotes, voter, (r) => ({ postId: String(r.post_id), value: r.value, createdAt: iso(r.created_at), updatedAt: iso(r.updated_at) }));
+
+const reportPages = (db: Database, reporter: string) =>
+  perPostPages(db, sql.selectReports, reporter, (r) => ({ postId: String(r.post_id), reason: r.reason, note: r.note, createdAt: iso(r.created_at) }));
 
 async function* emailLogPages(db: Database, email: string): AsyncGenerator<string[]> {
   let after = '0';

@@ -48,7 +48,11 @@ export async function runErasure(ctx: Pick<SignalContext, 'db' | 'locator' | 'lo
     const rate = Math.round(total.posts / Math.max(0.001, (Date.now() - started) / 1000));
     ctx.log(`erasure ${id}: ${where}: ${total.posts} posts, ${total.snapshots} snapshots rewritten (${rate} posts/s)`);
   };
-  for (const shard of ctx.db.shards()) await erasePosts(ctx, erasure, shard, progress);
+  for (const shard of ctx.db.shards()) {
+    await erasePosts(ctx, erasure, shard, progress);
+    // the reports the person made: the flag counts stay (they happened), who made them goes
+    if (erasure.subject.userId !== null) await ctx.db.exec({ area: 'content', shard, mode: 'write' }, sql.deleteReporterFlags, [`user:${erasure.subject.userId}`]);
+  }
   for (const source of ctx.db.eventSources()) await scrubUnthreaded(ctx.db, erasure, source.route, progress);
   const done = await ctx.db.exec({ area: 'accounts', mode: 'write' }, sql.finishErasure, [id]);
   if (done.rows.length) ctx.log(`erasure ${id}: done: ${done.rows[0].posts_done} posts, ${done.rows[0].events_rewritten} snapshots rewritten`);

@@ -25,6 +25,8 @@ export const selectRevisions = `SELECT id, post_id, type, schema_version, at, sn
 
 /** $1 voter (`u:<id>`), $2 after post id, $3 limit */
 export const selectVotes = `SELECT post_id, value, created_at, updated_at FROM votes WHERE voter = $1 AND post_id > $2 ORDER BY post_id LIMIT $3`;
+/** A signed-in reader's reports (flags), $1 `user:<id>` */
+export const selectReports = `SELECT post_id, reason, note, created_at FROM post_flags WHERE reporter = $1 AND post_id > $2 ORDER BY post_id LIMIT $3`;
 
 /** $1 address (lower-cased), $2 after id, $3 limit: reply emails to the address */
 export const selectEmailLog = `SELECT id, event_id, post_id, status, reason, at FROM email_log WHERE recipient = $1 AND id > $2 ORDER BY id LIMIT $3`;
@@ -98,6 +100,9 @@ export const erasePostAuthor = `UPDATE posts SET author_name = $4, author_user_i
     html = CASE WHEN $5 THEN '' ELSE html END
   WHERE id = $1 AND (($2::bigint IS NOT NULL AND author_user_id = $2) OR ($3::text IS NOT NULL AND author_user_id IS NULL AND lower(author_email) = $3))
   RETURNING ${postColumns}`;
+
+/** $1 a reporter (`user:<id>`): the reader's flags on one shard (issue 15) */
+export const deleteReporterFlags = 'DELETE FROM post_flags WHERE reporter = $1';
 
 /** $1 post id, $2 the event just appended (already clean): the post's other events, locked until the rewrite commits */
 export const lockPostEvents = `SELECT id, type, schema_version, snapshot FROM events WHERE post_id = $1 AND id <> $2 ORDER BY id FOR UPDATE`;
