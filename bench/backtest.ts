@@ -7,6 +7,7 @@
 //   node bench/backtest.ts [--comments=100000] [--page=2000]
 //
 // One throwaway embedded Postgres, migrated; the forum is seeded in bulk (bench/lib/backtest-seed.ts).
+import { cpuUsage } from 'node:process';
 import pg from 'pg';
 import { backtestSql, decodeSnapshot, loadConfig, migrateTopology, openDatabase, runBacktest, topologyOf, type BacktestResult } from '../packages/data/src/index.ts';
 import { defaultModerationSettings, statusEventTypes, type BlocklistEntry, type ModerationSettings } from '../packages/domain/src/index.ts';
@@ -46,6 +47,7 @@ benchMain('bench:backtest', 600 + Math.ceil(comments / 200), async () => {
 
   const ceiling = async () => {
     const started = performance.now();
+    const cpu = cpuUsage();
     let created = 0;
     type Row = { id: string; type: string; snapshot: Uint8Array };
     const page = (after: string) => db.exec<Row>({ area: 'content', shard: 0, mode: 'read' }, backtestSql.forumEventsAfter, [forum.id, after, [...statusEventTypes], pageSize]);
@@ -59,31 +61,34 @@ benchMain('bench:backtest', 600 + Math.ceil(comments / 200), async () => {
         if (r.type === 'PostCreated') created++;
       }
     }
+    const used = cpuUsage(cpu);
     const ms = performance.now() - started;
-    return { created, ms, rate: (created * 1000) / ms };
+    return { created, ms, rate: (created * 1000) / ms, cpuUs: (used.user + used.system) / created };
   };
-  const backtest = async (settings: ModerationSettings): Promise<BacktestResult & { ms: number; rate: number }> => {
+  const backtest = async (settings: ModerationSettings): Promise<BacktestResult & { ms: number; rate: number; cpuUs: number }> => {
     const started = performance.now();
+    const cpu = cpuUsage();
     const r = await runBacktest(db, { forum, settings, maxComments: comments * 2, pageSize });
+    const used = cpuUsage(cpu);
     const ms = performance.now() - started;
-    return { ...r, ms, rate: (r.comments * 1000) / ms };
+    return { ...r, ms, rate: (r.comments * 1000) / ms, cpuUs: (used.user + used.system) / r.comments };
   };
 
   await ceiling(); // warm: the forum's pages in shared buffers, the statements planned
   const scan = await ceiling();
-  log(`ceiling (scan + decode, nothing judged): ${fmt(scan.created)} comments in ${fmt(Math.round(scan.ms))} ms: ${fmt(Math.round(scan.rate))} comments/s`);
+  log(`ceiling (scan + decode, nothing judged): ${fmt(scan.created)} comments in ${fmt(Math.round(scan.ms))} ms: ${fmt(Math.round(scan.rate))} comments/s, this process's CPU ${scan.cpuUs.toFixed(1)} µs per comment`);
   const results: [string, Awaited<ReturnType<typeof backtest>>][] = [];
   for (const [name, rules] of [['default rules', defaultModerationSettings], ['defaults + 200-entry blocklist', loaded]] as const) {
     const r = await backtest(rules);
     results.push([name, r]);
-    log(`backtest, ${name}: ${fmt(r.comments)} comments in ${fmt(Math.round(r.ms))} ms: ${fmt(Math.round(r.rate))} comments/s (${(r.rate / scan.rate).toFixed(2)} of the ceiling); ` +
+    log(`backtest, ${name}: ${fmt(r.comments)} comments in ${fmt(Math.round(r.ms))} ms: ${fmt(Math.round(r.rate))} comments/s (${(r.rate / scan.rate).toFixed(2)} of the ceiling), this process's CPU ${r.cpuUs.toFixed(1)} µs per comment; ` +
       `verdicts ${JSON.stringify(r.verdicts)}; false positives ${r.falsePositives.count}, misses ${r.misses.count}`);
   }
 
   log('== bench:backtest summary');
   log(`comments: ${fmt(comments)} (${fmt(seeded.events)} events), page ${pageSize}, Postgres ${server.version}`);
-  log(`| run | comments/s | of the ceiling |`);
-  log(`|---|---|---|`);
-  log(`| scan + decode (ceiling) | ${fmt(Math.round(scan.rate))} | 1 |`);
-  for (const [name, r] of results) log(`| backtest, ${name} | ${fmt(Math.round(r.rate))} | ${(r.rate / scan.rate).toFixed(2)} |`);
+  log(`| run | comments/s | of the ceiling | Node CPU per comment |`);
+  log(`|---|---|---|---|`);
+  log(`| scan + decode (ceiling) | ${fmt(Math.round(scan.rate))} | 1 | ${scan.cpuUs.toFixed(1)} µs |`);
+  for (const [name, r] of results) log(`| backtest, ${name} | ${fmt(Math.round(r.rate))} | ${(r.rate / scan.rate).toFixed(2)} | ${r.cpuUs.toFixed(1)} µs |`);
 });

@@ -6,6 +6,11 @@
 //                       [--named-statements]   (an experiment: see lib/named-statements.ts)
 //                       [--pgbouncer]   the API and pgbench both through pgbouncer (transaction
 //                                       pooling, Debian's 1.18): unnamed statements, pgbench -M extended
+//                       [--rules-seconds=10] [--rules-connections=32]   the moderation rules on vs
+//                                       off (lib/write-rules.ts); 0 skips it
+//
+// The main forum runs with every moderation phase off, as comments were written before issue 15;
+// the rules phase compares the default rules with none, in the same run.
 //
 // pgbench runs the API's own comment transaction (BEGIN; insert; sequence + event; COMMIT),
 // -M prepared as the API sends it, at 16 clients and at each HTTP connection count: that is the
@@ -30,13 +35,14 @@ import { writeCommentScript } from './lib/comment-sql.ts';
 import { statementsPerRequest } from './lib/query-count.ts';
 import { coresUsed, sampleCpu, waitForQuiet, type CoresUsed, type CpuSample } from './lib/cpu.ts';
 import { BENCH_MESSAGE } from './lib/message.ts';
+import { allPhasesOff, guestComment, rulesOnVsOff, rulesSummary, type RulesResult } from './lib/write-rules.ts';
 
 const TARGET_RATE = 2000;
 const TARGET_RATIO = 0.5;
 
 export const MESSAGE = BENCH_MESSAGE;
 
-const a = args(['connections', 'seconds', 'warmup', 'threads', 'pool', 'synchronous-commit', 'pgbench-clients', 'named-statements', 'pgbouncer']);
+const a = args(['connections', 'seconds', 'warmup', 'threads', 'pool', 'synchronous-commit', 'pgbench-clients', 'named-statements', 'pgbouncer', 'rules-seconds', 'rules-connections']);
 const viaPgbouncer = a.has('pgbouncer');
 const connections = intList(a.get('connections'), [32, 64]);
 const seconds = Number(a.get('seconds') ?? 20);
@@ -49,8 +55,10 @@ const pgbenchClients = [...new Set([...intList(a.get('pgbench-clients'), [16]), 
 const namedStatements = a.has('named-statements');
 const apiFlags = namedStatements ? ['--import', new URL('./lib/named-statements.ts', import.meta.url).href] : [];
 const pause = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+const rulesSeconds = Number(a.get('rules-seconds') ?? 10);
+const rulesConnections = Number(a.get('rules-connections') ?? 32);
 
-benchMain('bench:write', 180 + warmup + (2 * connections.length + pgbenchClients.length) * (seconds + 70), async () => {
+benchMain('bench:write', 180 + warmup + (2 * connections.length + pgbenchClients.length) * (seconds + 70) + (rulesSeconds > 0 ? 4 * (rulesSeconds + 35) + 120 : 0), async () => {
   const machine = machineInfo();
   log(`machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memory}, Node ${machine.node}`);
 
@@ -77,12 +85,13 @@ benchMain('bench:write', 180 + warmup + (2 * connections.length + pgbenchClients
   }
   const server = await startApp('api', {
     nodeFlags: apiFlags,
-    env: { ...database, PARLEY_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', PARLEY_WRITE_RATE_PER_MINUTE: '0', PARLEY_DB_POOL_SIZE: String(poolSize) },
+    // the rules on: the main forum turns every phase off itself, the rules phase compares both
+    env: { ...database, PARLEY_ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent', PARLEY_WRITE_RATE_PER_MINUTE: '0', PARLEY_DB_POOL_SIZE: String(poolSize), PARLEY_MODERATION_RULES: 'true' },
   });
   onCleanup(server.stop);
   log(`api: ${server.url} (pid ${server.pid}, PARLEY_DB_POOL_SIZE=${poolSize}${namedStatements ? ', EXPERIMENT: named prepared statements' : ''})`);
 
-  const { forum } = await api<{ forum: { id: string } }>(server.url, 'POST', '/v1/forums', { slug: 'bench', name: 'Bench' }, adminToken);
+  const { forum } = await api<{ forum: { id: string } }>(server.url, 'POST', '/v1/forums', { slug: 'bench', name: 'Bench', settings: { moderation: allPhasesOff } }, adminToken);
   const threadIds: string[] = new Array(threadCount);
   await pool([...Array(threadCount).keys()], 8, async (i) => {
     const { thread } = await api<{ thread: { id: string } }>(server.url, 'POST', '/v1/forums/bench/threads', { identifier: `bench-${i}`, title: `Bench thread ${i}` });
@@ -119,6 +128,17 @@ benchMain('bench:write', 180 + warmup + (2 * connections.length + pgbenchClients
     const xacts = (await xactCount(pg.query)) - before.xacts;
     http.push({ r, cpu: coresUsed(before.cpu, cpuAfter), xactsPerComment: xacts / Math.max(1, r.ok) });
     log(`http ${c} conns: ${describeLoad(r, 'comments/s')}`);
+  }
+
+  let rules: RulesResult | undefined;
+  let rulesStatements: string[] = [];
+  if (rulesSeconds > 0) {
+    rules = await rulesOnVsOff({ url: server.url, adminToken, apiPid: server.pid, postmasterPid: pg.postmasterPid, connections: rulesConnections, seconds: rulesSeconds, threads: threadCount, query: pg.query });
+    const { thread } = await api<{ thread: { id: string } }>(server.url, 'POST', '/v1/forums/bench-rules-on/threads', { identifier: 'rules-count', title: 'Counted' });
+    const [counted] = await statementsPerRequest(pg.url, [{ label: 'POST comment, rules on', method: 'POST', url: `/v1/threads/${thread.id}/posts`, body: JSON.parse(guestComment()) }]);
+    rulesStatements = counted.statements;
+    log(`statements per comment with the default rules (status ${counted.status}): ${rulesStatements.length}`);
+    for (const q of rulesStatements) log(`  ${q}`);
   }
 
   const bin = findPgbench();
@@ -184,6 +204,11 @@ benchMain('bench:write', 180 + warmup + (2 * connections.length + pgbenchClients
     for (const p of pgb.filter((x) => x.r.clients !== r.connections && !connections.includes(x.r.clients))) {
       line(`ratio API (${r.connections} conns)/pgbench (${p.r.clients} clients): ${fmt(r.rate / p.r.tps, 2)}  target ≥ ${TARGET_RATIO}: ${verdict(r.rate / p.r.tps, TARGET_RATIO)}`);
     }
+  }
+  if (rules) {
+    line();
+    rulesSummary(rules, line);
+    line(`    statements per comment with the default rules: ${rulesStatements.length} (${rulesStatements.map((q) => q.replace(/^[\w.]+: /, '').split(' ').slice(0, 3).join(' ')).join(' | ')})`);
   }
   if (namedStatements) line('NOTE: EXPERIMENT: the API process sent named prepared statements (bench/lib/named-statements.ts); not how Parley runs.');
   if (syncCommit === 'off') line('NOTE: synchronous_commit=off for this run: commits do not wait for the WAL flush.');

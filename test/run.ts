@@ -79,7 +79,9 @@ async function main(): Promise<void> {
     return;
   }
   say(`${files.length} test files`);
-  const env = { PARLEY_TEST_PG_URL: pgServer.url('postgres'), PARLEY_TEST_TEMPLATE: TEMPLATE };
+  // API processes a test starts inherit this: the moderation rules' defaults hold a first comment,
+  // and most tests are about published comments (in-process APIs: test/harness/app.ts)
+  const env = { PARLEY_TEST_PG_URL: pgServer.url('postgres'), PARLEY_TEST_TEMPLATE: TEMPLATE, PARLEY_MODERATION_RULES: 'false' };
   let code = await runTap(files, env);
   const split = runSplit && !interrupted ? files.filter((f) => f.startsWith(SPLIT_SUITE)) : [];
   if (split.length) {

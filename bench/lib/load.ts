@@ -12,6 +12,8 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   /** called per request: the path to hit (lets a write spread over many threads) */
   path?: () => string;
+  /** called per request: the body to send instead of `body` (lets a write come from many authors) */
+  makeBody?: () => string;
   /** which answers count as served: 2xx (the default), or 304 for conditional requests (`If-None-Match` in `headers`) */
   expect?: '2xx' | '304';
   log: (line: string) => void;
@@ -57,7 +59,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         method: o.method ?? 'GET',
         body: o.body,
         headers: o.headers,
-        ...(o.path ? { setupRequest: (req: autocannon.Request) => ({ ...req, path: o.path!() }) } : {}),
+        ...(o.path || o.makeBody
+          ? { setupRequest: (req: autocannon.Request) => ({ ...req, ...(o.path ? { path: o.path() } : {}), ...(o.makeBody ? { body: o.makeBody() } : {}) }) }
+          : {}),
       },
     ],
   }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;

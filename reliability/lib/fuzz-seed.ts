@@ -162,14 +162,15 @@ export async function seed(base: string, databaseUrl: string): Promise<Fixtures>
     const forum = f.forums.find((x) => x.slug === thread.slug)!;
     let parent: string | undefined;
     for (let i = 0; i < 4; i++) {
-      const body = { message: `seed comment ${i} with **markdown** and a <b>tag</b>`, ...(parent ? { parentId: parent } : {}), author: { name: `Guest ${i}`, email: `guest${i}@example.com` }, notify: i % 2 === 0 };
+      // a text of its own per thread: one author's same text across threads is what the spam rules mark
+      const body = { message: `seed comment ${i} on thread ${thread.id} with **markdown** and a <b>tag</b>`, ...(parent ? { parentId: parent } : {}), author: { name: `Guest ${i}`, email: `guest${i}@example.com` }, notify: i % 2 === 0 };
       // in the pre-moderated forum, replies need a published parent: the moderator posts those
       const token = forum.slug === 'fuzz-strict' ? forum.moderatorKey : undefined;
       const r = await call(base, 'POST', `/v1/threads/${thread.id}/posts`, body, token);
       f.posts.push({ id: r.post.id, threadId: thread.id, slug: forum.slug, editToken: r.editToken });
       if (i < 2) parent = r.post.id;
     }
-    const byUser = await call(base, 'POST', `/v1/threads/${thread.id}/posts`, { message: 'from a user' }, f.users[0].token);
+    const byUser = await call(base, 'POST', `/v1/threads/${thread.id}/posts`, { message: `from a user, on thread ${thread.id}` }, f.users[0].token);
     if (forum.slug === 'fuzz-open') {
       const throwaway = { username: `fuzzer_erasable_${f.erasable.length}`, password: 'erasable-password-long-enough' };
       const r = await call(base, 'POST', '/v1/users', { ...throwaway, email: `erasable${f.erasable.length}@example.com` });

@@ -135,6 +135,13 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
       req('POST /v1/forums/{slug}/rules/backtest', 'POST')(bearer(modKey(x.slug)), `/v1/forums/${x.slug}/rules/backtest`, {
         rules: { links: { maxLinks }, blocklist: { entries: [{ kind: 'word', term: word, action: 'spam' }] } },
       })),
+    // the moderation queue, its bulk actions (ids of the forum's posts, and one that is no post) and its log
+    'GET /v1/forums/{slug}/queue': fc.tuple(forum, pick(['pending', 'spam', 'shadowed', 'flagged']), fc.option(pick(['blocklisted_word', 'too_many_links']), { nil: undefined }), fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined })).map(([x, status, reason, limit]) =>
+      req('GET /v1/forums/{slug}/queue', 'GET')(bearer(modKey(x.slug)), `/v1/forums/${x.slug}/queue?status=${status}${reason ? `&reason=${reason}` : ''}${limit ? `&limit=${limit}` : ''}`)),
+    'POST /v1/forums/{slug}/queue/actions': forum.chain((x) => fc.tuple(fc.subarray(f.posts.filter((p) => p.slug === x.slug).map((p) => p.id).concat('999999'), { minLength: 1 }), pick(['approve', 'spam', 'delete', 'restore', 'hold', 'approve', 'restore'])).map(([postIds, action]) =>
+      req('POST /v1/forums/{slug}/queue/actions', 'POST')(bearer(modKey(x.slug)), `/v1/forums/${x.slug}/queue/actions`, { action, postIds }))),
+    'GET /v1/forums/{slug}/moderation-log': fc.tuple(forum, fc.option(pick(['PostApproved', 'PostMarkedSpam', 'ForumUpdated']), { nil: undefined })).map(([x, type]) =>
+      req('GET /v1/forums/{slug}/moderation-log', 'GET')(bearer(modKey(x.slug)), `/v1/forums/${x.slug}/moderation-log${type ? `?type=${type}` : ''}`)),
     // OpenID Connect: the provider list; a start (302 to the provider); a sign-in's callback, each
     // made up front (fuzz-oidc) and good once (a spent or missing one is a 400)
     'GET /v1/oidc/providers': fc.constant(req('GET /v1/oidc/providers', 'GET')({}, '/v1/oidc/providers')),

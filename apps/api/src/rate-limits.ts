@@ -69,6 +69,8 @@ declare module 'fastify' {
 export class RequestBudgets {
   private readonly checks = new Map<string, { shared: Check; local: Check }>();
   private readonly keys = new WeakMap<FastifyRequest, string>();
+  /** when the log last said Redis was away: once a minute is enough */
+  private warnedAt = 0;
   private readonly s: Services;
   private readonly rules: Record<Budget, BudgetRule>;
 
@@ -80,7 +82,8 @@ export class RequestBudgets {
       for (const scope of scopes(budget as Budget)) {
         // the key is worked out by `spend` (it needs the credential); a Redis key names its budget and scope
         const opts = { max: rule.max, timeWindow: rule.windowMs, cache: MEMORY_KEYS, keyGenerator: (req: FastifyRequest) => `${budget}:${scope}:${this.keys.get(req)}` };
-        this.checks.set(`${budget}:${scope}`, { shared: make.shared(opts), local: make.local(opts) });
+        const shared = make.shared(opts);
+        this.checks.set(`${budget}:${scope}`, { shared, local: make.local === make.shared ? shared : make.local(opts) });
       }
     }
   }
@@ -98,7 +101,10 @@ export class RequestBudgets {
     const check = this.checks.get(`${budget}:${scope}`)!;
     this.keys.set(req, hashed(who));
     const result = await check.shared(req).catch((err: unknown) => {
-      req.log.warn({ err }, 'rate limit store unavailable; counting in this process');
+      if (Date.now() - this.warnedAt > 60_000) {
+        this.warnedAt = Date.now();
+        req.log.warn({ err }, 'the rate limits\' Redis is unavailable; each process counts alone until it is back');
+      }
       return check.local(req);
     });
     if (result.isAllowed || !result.isExceeded) return;

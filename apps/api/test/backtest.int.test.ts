@@ -4,7 +4,7 @@
 import t from 'tap';
 import pg from 'pg';
 import { lockBacktest } from '@parley/data';
-import { overHttp, testApi, type TestApi } from '../../../test/harness/app.ts';
+import { ADMIN_TOKEN, overHttp, testApi, type TestApi } from '../../../test/harness/app.ts';
 
 const onlyBlocklist = (term: string) => ({
   bans: { enabled: false },
@@ -94,6 +94,13 @@ t.test('the replay rebuilds each comment\'s facts as they were: approved so far,
   const result = out.at(-1);
   t.same(result.verdicts, { approved: 1, held: 2, spam: 0, shadowed: 0, rejected: 0 }, 'first comments wait; Ada\'s second (any case) had one approved before it');
   t.same(result.reasons, { few_approved_comments: 2, first_guest_comment: 2 });
+
+  // an account with a role in the forum writes outside the rules: not judged
+  const mod = await api.req('POST', '/v1/users', { body: { username: 'bt-mod', email: 'bt-mod@example.org', password: 'correct horse battery' } });
+  t.equal((await api.req('PUT', `/v1/forums/${forum.slug}/roles/${mod.body.user.id}`, { token: ADMIN_TOKEN, body: { role: 'moderator' } })).status, 200);
+  await api.post(th.id, { message: 'A word from the moderators' }, mod.body.token);
+  const again = (await backtest(api, forum.slug, moderatorKey, { rules })).lines.at(-1);
+  t.same([again.comments, again.skipped.byModerator], [3, 1]);
 });
 
 t.test('refusals: bad rules, no credential, another forum\'s key, a body past the limit', async (t) => {
@@ -107,8 +114,8 @@ t.test('refusals: bad rules, no credential, another forum\'s key, a body past th
   const badDomain = await backtest(api, forum.slug, moderatorKey, { rules: { blocklist: { entries: [{ kind: 'domain', term: 'http://x', action: 'spam' }] } } });
   t.same([badDomain.status, badDomain.body.error.code], [400, 'invalid_settings']);
   t.match(badDomain.body.error.message, /entries\[0\]\.term must be a domain name/);
-  const unknown = await backtest(api, forum.slug, moderatorKey, { rules: { akismet: {} } });
-  t.equal(unknown.status, 400);
+  const unknown = await backtest(api, forum.slug, moderatorKey, { rules: { nonsense: {} } });
+  t.equal(unknown.status, 400, JSON.stringify(unknown.body));
   const none = await backtest(api, forum.slug, '', { rules: {} });
   t.same([none.status, none.body.error.code], [401, 'unauthorized']);
   const stranger = await backtest(api, forum.slug, other.moderatorKey, { rules: {} });

@@ -74,12 +74,18 @@ t.test('Akismet: spam is spam, ham is published, slow, failing or down is held w
 });
 
 t.test('Akismet down (connection refused): held, never a 500', async (t) => {
-  const fake = await fakeAkismet(t);
-  const env = await moderationEnv(t, withAkismet, { config: { akismetKey: 'k', akismetUrl: 'http://127.0.0.1:9', akismetTimeoutMs: 1000 } });
+  // a port that was just free: a server listened on it and closed
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const address = closed.address();
+  await new Promise((resolve) => closed.close(resolve));
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const env = await moderationEnv(t, withAkismet, { config: { akismetKey: 'k', akismetUrl: url, akismetTimeoutMs: 1000 } });
   const r = await env.say('hello while Akismet is down');
   t.equal(r.status, 201);
   t.equal(r.body.post.status, 'pending');
-  t.equal(fake.asked.length, 0);
+  const [reason] = (await env.modRead())[0].moderation.reasons;
+  t.equal(reason.code, 'akismet_unavailable');
 });
 
 t.test('Akismet is not asked when the rules already decided, the forum did not ask, or no key is set', async (t) => {

@@ -3,6 +3,7 @@
 // mix of valid and invalid ids, each post its own event with the actor; and who may ask at all.
 import t from 'tap';
 import { ADMIN_TOKEN, overHttp, testApi, type TestApi } from '../../../test/harness/app.ts';
+import { countQueries } from '../../../test/harness/query-count.ts';
 
 type Http = Awaited<ReturnType<typeof overHttp>>;
 
@@ -70,6 +71,10 @@ t.test('each queue, filtered and paged newest first', async (t) => {
   const guestItem = (await http('GET', `/v1/forums/${slug}/queue?threadId=${one.id}&limit=1`, undefined, key)).body.items[0];
   t.match(guestItem, { id: guestIds[6], authorUserId: null, authorEmail: 'Gus0@Example.com' }, "a guest's email for moderators");
   t.notOk('authorIp' in guestItem || JSON.stringify(guestItem).includes('author_ip'), 'never the address');
+
+  await http('GET', `/v1/forums/${slug}/queue`, undefined, key); // the forum and the key cached
+  const counted = await countQueries(api.db, () => api.req('GET', `/v1/forums/${slug}/queue?reason=blocklisted_word&author=gus`, { token: key }));
+  t.same(Object.entries(counted.counts).filter(([alias]) => alias.startsWith('content')).map(([, n]) => n), [1], 'a page is one statement on the content shard, threads joined in it');
 
   const byReason = await allPages(http, `/v1/forums/${slug}/queue?reason=blocklisted_word&limit=2`, key);
   t.same(byReason.ids, desc([...guestIds.slice(0, 4), annIds[0], annIds[1]]), 'by reason code, over 3 pages');
@@ -187,11 +192,14 @@ t.test('the moderation log lists actions with their actors', async (t) => {
   await http('POST', `/v1/posts/${ids[1]}/hold`, undefined, mod.token);
   await http('POST', `/v1/posts/${ids[2]}/shadow`, undefined, ADMIN_TOKEN);
   await http('PATCH', `/v1/forums/${slug}`, { settings: { maxDepth: 3 } }, moderatorKey);
+  const banned = await http('POST', `/v1/forums/${slug}/bans`, { kind: 'email', value: 'spammer@example.com', reason: 'spam runs', durationSeconds: 3600 }, mod.token);
+  t.equal(banned.status, 201, 'a ban (the bans API)');
   await http('POST', `/v1/posts/${(await api.post((await api.thread(other.forum.slug as string)).id)).post.id}/approve`, undefined, other.moderatorKey);
 
   const r = await http('GET', `/v1/forums/${slug}/moderation-log`, undefined, mod.token);
   t.equal(r.status, 200);
   t.match(r.body.entries, [
+    { type: 'BanCreated', actor: `user:${mod.id}`, postId: null, ban: { kind: 'email', value: 'spammer@example.com', reason: 'spam runs', mode: 'ban', expiresAt: /Z$/ } },
     { type: 'ForumUpdated', actor: `moderator:${forum.id}`, postId: null },
     { type: 'PostShadowed', actor: 'admin', postId: ids[2], threadId: thread.id, status: 'shadowed' },
     { type: 'PostHeld', actor: `user:${mod.id}`, postId: ids[1], status: 'pending' },
@@ -200,7 +208,7 @@ t.test('the moderation log lists actions with their actors', async (t) => {
     { type: 'ForumRoleGranted', actor: 'admin', userId: mod.id, role: 'moderator' },
     { type: 'ForumCreated', actor: 'admin' },
   ], 'newest first, each with its actor; never another forum\'s, never new comments');
-  t.equal(r.body.entries.length, 7);
+  t.equal(r.body.entries.length, 8);
   t.equal(r.body.nextCursor, null);
 
   // paging one by one gives the same entries, once each
@@ -214,7 +222,7 @@ t.test('the moderation log lists actions with their actors', async (t) => {
   t.same(seen, r.body.entries.map((e: { id: string }) => e.id), 'pages of one');
 
   const byActor = await http('GET', `/v1/forums/${slug}/moderation-log?actor=user:${mod.id}`, undefined, moderatorKey);
-  t.same(byActor.body.entries.map((e: { type: string }) => e.type), ['PostHeld', 'PostMarkedSpam'], 'by actor');
+  t.same(byActor.body.entries.map((e: { type: string }) => e.type), ['BanCreated', 'PostHeld', 'PostMarkedSpam'], 'by actor');
   const byType = await http('GET', `/v1/forums/${slug}/moderation-log?type=PostApproved`, undefined, moderatorKey);
   t.same(byType.body.entries.map((e: { postId: string }) => e.postId), [ids[1]], 'by type');
   t.equal((await http('GET', `/v1/forums/${slug}/moderation-log?type=Nope`, undefined, moderatorKey)).body.error.code, 'invalid_field');

@@ -72,7 +72,7 @@ export function parseFrame(data: Buffer | string, isBinary: boolean): ClientOp |
   const f = frame as Record<string, unknown>;
   const op = typeof f.op === 'string' ? f.op : undefined;
   if (op === undefined) return errorFrame('unknown_op');
-  if (!isOp(op)) return errorFrame('unknown_op', `Unknown op "${op.slice(0, 40)}"; use subscribe, unsubscribe, subscribeQueue, unsubscribeQueue or ping.`);
+  if (!isOp(op)) return errorFrame('unknown_op', `Unknown op "${op.slice(0, 40)}"; use (un)subscribe, (un)subscribeQueue or ping.`);
   const fields: readonly string[] = FIELDS[op];
   const extra = Object.keys(f).find((k) => !fields.includes(k));
   if (extra !== undefined) return errorFrame('unknown_field', `"${extra.slice(0, 40)}" is not a field of ${op}; it takes ${fields.join(', ')}.`);

@@ -58,7 +58,7 @@ export class Subscriptions {
     c.subs ??= new Map();
     if (c.subs.has(threadId)) return c.refuse(errorFrame('already_subscribed', undefined, threadId));
     if (subscriptionCount(c) >= maxSubscriptions) {
-      return c.refuse(errorFrame('too_many_subscriptions', `One connection may subscribe to at most ${maxSubscriptions} threads.`, threadId));
+      return c.refuse(errorFrame('too_many_subscriptions', `One connection may hold at most ${maxSubscriptions} subscriptions, threads and queues together.`, threadId));
     }
     c.subs.set(threadId, null); // reserved: counts toward the limit while it is set up
     const hub = await hubs.open(threadId);

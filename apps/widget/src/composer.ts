@@ -11,6 +11,10 @@ import { button } from './post-view.ts';
 import type { SessionLink } from './session-link.ts';
 import { rememberOwn, saveAuthor, savedAuthor, type Own } from './store.ts';
 
+// when the widget loaded: a comment sent sooner than a person could write one is a bot's (the
+// forum's spamHeuristics.minMsAfterWidgetLoad)
+const loadedAt = Date.now();
+
 export interface ComposerDeps {
   t: Text;
   api: Api;
@@ -63,6 +67,10 @@ export function composer(parent: PostView | null, d: ComposerDeps): HTMLFormElem
   const msg = h('textarea', { name: 'message', id: `${id}m`, rows: parent ? '3' : '4' });
   const notify = h('input', { type: 'checkbox', name: 'notify' });
   notify.checked = !!saved.notify;
+  // the honeypot: off screen, out of the tab order and hidden from screen readers, so only a
+  // form-filling bot fills it; a name no browser autofills, a label a bot takes for a real field
+  // (never shown, so not translated)
+  const hp = h('input', { name: 'parley_hp', tabindex: '-1', autocomplete: 'off' });
   const err = h('p', { class: 'parley-error', role: 'alert' });
   const submit = h('button', { type: 'submit', class: 'parley-submit' }, t.post);
   const form = h(
@@ -73,6 +81,7 @@ export function composer(parent: PostView | null, d: ComposerDeps): HTMLFormElem
     h('div', { class: 'parley-who' }, h('div', {}, nameLabel, name), h('div', {}, emailLabel, email)),
     h('p', { class: 'parley-signin-note' }, t.signInToComment),
     h('label', { class: 'parley-check' }, notify, t.notify),
+    h('label', { class: 'parley-hp', 'aria-hidden': 'true' }, 'Website', hp),
     help(t),
     err,
     h(
@@ -100,14 +109,16 @@ export function composer(parent: PostView | null, d: ComposerDeps): HTMLFormElem
     const reader = d.session.user();
     const signedIn = reader !== null;
     if (!signedIn) saveAuthor(author);
+    const client = { loadedMs: Date.now() - loadedAt, hp: hp.value };
     try {
       const r = signedIn
-        ? await d.session.call<{ post: PostView; editToken?: string }>('post', { threadId: d.threadId(), message: msg.value, notify: author.notify, parentId: parent?.id })
+        ? await d.session.call<{ post: PostView; editToken?: string }>('post', { threadId: d.threadId(), message: msg.value, notify: author.notify, parentId: parent?.id, client })
         : await d.api<{ post: PostView; editToken?: string }>('POST', `/v1/threads/${d.threadId()}/posts`, {
             message: msg.value,
             author: { name: author.name, ...(author.email ? { email: author.email } : {}) },
             notify: author.notify,
             ...(parent ? { parentId: parent.id } : {}),
+            client,
           });
       // before it is shown: an own comment gets its edit and delete buttons (a signed-in
       // reader's without an edit token: the session frame edits it)

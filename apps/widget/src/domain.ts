@@ -4,5 +4,6 @@
 // transitions.ts import nothing but types. Types are erased by the build and cost no bytes.
 export { awaitingModerationStatuses, isPublished, isPublishingEvent } from '../../../packages/domain/src/publication.ts';
 export { editableStatuses, votableStatuses } from '../../../packages/domain/src/transitions.ts';
+export { flagReasons, type FlagReason } from '../../../packages/domain/src/flags.ts';
 export type { PostStatus } from '../../../packages/domain/src/model.ts';
 export type { EventView, ForumView, PostView, ThreadView } from '../../../packages/domain/src/views.ts';

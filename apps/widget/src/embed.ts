@@ -67,6 +67,8 @@ function mount(box: HTMLElement): void {
       const li = posts.li(v.id);
       if (li) showPost(v, li, postDeps);
     }
+    // signed in after the first page was read as the public's: the reader's own view may hold more
+    if (user && ld.loaded) ld.mergeReaderPage().catch(() => {});
   });
 
   const postDeps: PostViewDeps = {
@@ -85,6 +87,18 @@ function mount(box: HTMLElement): void {
         } catch (e) {
           say(wording(e));
         }
+      },
+      async report(v, reason) {
+        try {
+          // signed in, the frame reports as the reader; else as this browser's guest key (one report per reader)
+          if (session.user()) await session.call('flag', { postId: v.id, reason });
+          else await api('POST', `/v1/posts/${v.id}/flags`, { reason }, { 'x-parley-voter': voter() });
+          say(t.reported);
+        } catch (e) {
+          say(wording(e));
+        }
+        const li = posts.li(v.id);
+        if (li) showPost(state.shown.get(v.id) ?? v, li, postDeps);
       },
       reply: (li, v) => openReply(li, v, formDeps),
       edit: (li, v) => openEdit(li, v, formDeps),
@@ -153,7 +167,14 @@ function mount(box: HTMLElement): void {
     root.dataset.seq = String(state.seq);
   };
 
-  const ld = loader({ api, box, dispatch, tree: posts, more });
+  const ld = loader({
+    api,
+    box,
+    dispatch,
+    tree: posts,
+    more,
+    readerPage: (threadId, q) => (session.user() ? session.call<{ posts: PostView[]; nextCursor: string | null }>('page', { threadId, ...q }) : undefined),
+  });
   const load = () =>
     ld.load().then(({ forum }) => {
       settings = forum.settings;

@@ -14,7 +14,14 @@ export interface LoaderDeps {
   tree: Tree;
   /** the "Load more comments" button, shown while pages remain */
   more: HTMLButtonElement;
+  /**
+   * A page as the signed-in reader sees it (through the session frame, with their token: their own
+   * shadowed comments are on it), or undefined when nobody is signed in (the public, cached page).
+   */
+  readerPage?(threadId: string, q: { sort: string; limit: number; cursor?: string }): Promise<PostPage> | undefined;
 }
+
+type PostPage = { posts: PostView[]; nextCursor: string | null };
 
 export interface Loaded {
   forum: ForumView;
@@ -30,9 +37,11 @@ export interface Loader {
   sortBy(sort: string): Promise<void>;
   /** the next page */
   next(): Promise<void>;
+  /** a reader signed in after the first page: adds what their own view of it holds besides (their shadowed comments) */
+  mergeReaderPage(): Promise<void>;
 }
 
-export function loader({ api, box, dispatch, tree, more }: LoaderDeps): Loader {
+export function loader({ api, box, dispatch, tree, more, readerPage }: LoaderDeps): Loader {
   const slug = encodeURIComponent(box.dataset.parleyForum!);
   const pageSize = Math.min(100, Math.max(1, Number(box.dataset.parleyPageSize) || 50));
   let loaded: Loaded | undefined;
@@ -41,7 +50,8 @@ export function loader({ api, box, dispatch, tree, more }: LoaderDeps): Loader {
 
   async function page(): Promise<void> {
     const q = `sort=${sort}&limit=${pageSize}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const r = await api<{ posts: PostView[]; nextCursor: string | null }>('GET', `/v1/threads/${loaded!.thread.id}/posts?${q}`);
+    const threadId = loaded!.thread.id;
+    const r = (await readerPage?.(threadId, { sort, limit: pageSize, ...(cursor ? { cursor } : {}) })) ?? (await api<PostPage>('GET', `/v1/threads/${threadId}/posts?${q}`));
     dispatch({ type: 'page', posts: r.posts });
     cursor = r.nextCursor;
     tree.arrange(sort, !!cursor);
@@ -79,5 +89,12 @@ export function loader({ api, box, dispatch, tree, more }: LoaderDeps): Loader {
       await firstPage();
     },
     next: page,
+    async mergeReaderPage() {
+      const r = loaded && (await readerPage?.(loaded.thread.id, { sort, limit: pageSize }));
+      if (!r) return;
+      // comments shown already stay as they are; the page's others are placed in order
+      dispatch({ type: 'page', posts: r.posts });
+      tree.arrange(sort, !!cursor);
+    },
   };
 }

@@ -1,7 +1,7 @@
 // One comment on the page: its article (author, time, body, notes, votes and actions) inside its
 // li.parley-post, redrawn in place when the comment changes. What a reader may do with it follows
 // the domain's rules (votable, editable, awaiting moderation); doing it is the caller's (PostActions).
-import { awaitingModerationStatuses, editableStatuses, isPublished, votableStatuses, type PostView } from './domain.ts';
+import { awaitingModerationStatuses, editableStatuses, flagReasons, isPublished, votableStatuses, type FlagReason, type PostView } from './domain.ts';
 import { h, on } from './dom.ts';
 import type { Text } from './i18n.ts';
 import { myVote, type Own } from './store.ts';
@@ -13,6 +13,8 @@ export interface PostActions {
   edit(li: HTMLLIElement, v: PostView): void;
   /** the reader confirmed deleting their own comment */
   remove(v: PostView): void;
+  /** the reader reports someone else's published comment to the moderators */
+  report(v: PostView, reason: FlagReason): void;
 }
 
 export interface PostViewDeps {
@@ -53,6 +55,17 @@ function deleteButton(v: PostView, d: PostViewDeps): HTMLButtonElement {
   return b;
 }
 
+/** "Report", then the reasons to pick from: picking one sends the report. */
+function reportButton(v: PostView, t: Text, report: PostActions['report']): HTMLButtonElement {
+  const b = button('parley-report', t.report, () => {
+    const pick = h('select', { class: 'parley-report-reason', 'aria-label': t.reportWhy }, h('option', { value: '' }, t.reportWhy), ...flagReasons.map((r) => h('option', { value: r }, t.reasons[r])));
+    on(pick, 'change', () => pick.value && report(v, pick.value as FlagReason));
+    b.replaceWith(pick);
+    pick.focus();
+  });
+  return b;
+}
+
 function article(v: PostView, li: HTMLLIElement, d: PostViewDeps): HTMLElement {
   const { t, actions } = d;
   const gone = isGone(v);
@@ -86,6 +99,7 @@ function article(v: PostView, li: HTMLLIElement, d: PostViewDeps): HTMLElement {
         isPublished(v.status) && button('parley-reply', t.reply, () => actions.reply(li, v)),
         editable && button('parley-edit', t.edit, () => actions.edit(li, v)),
         own && deleteButton(v, d),
+        !own && isPublished(v.status) && reportButton(v, t, actions.report),
       ),
   );
 }

@@ -4,7 +4,7 @@
 // returns the new state and the changes the page must make, and tree.ts makes them. The comment
 // count lives here, so every way a comment can appear or go is counted in one place, and unit
 // tests (test/thread-state.unit.test.ts) pin it.
-import { awaitingModerationStatuses, isPublished, isPublishingEvent, type EventView, type PostView } from './domain.ts';
+import { isPublished, isPublishingEvent, type EventView, type PostView } from './domain.ts';
 
 export interface ThreadState {
   /** the sequence number of the last event applied */
@@ -127,10 +127,13 @@ export function step(state: ThreadState, action: Action, ctx: Context): Step {
       if (visible) queued[q] = post!;
       else queued.splice(q, 1);
     }
+    // The reader's own comment stays on a hidden event (until a reload shows what the API gives
+    // them): it awaits moderation, or it is shadowed (a shadow ban, whose every event the public
+    // feed calls hidden, and which its author must not be able to tell from a publication).
+    const have = shown.get(id);
+    const keep = e.type === 'hidden' && ctx.isOwn(id);
     if (e.type === 'hidden') {
-      const have = shown.get(id);
-      // the author keeps seeing their own comment while it awaits moderation
-      if (have && !(awaitingModerationStatuses.includes(have.status) && ctx.isOwn(id))) {
+      if (have && !keep) {
         if (hasReplies(id)) update(tombstoneOf(have));
         else remove(id);
       }
@@ -140,7 +143,7 @@ export function step(state: ThreadState, action: Action, ctx: Context): Step {
     }
     // the count follows publications and removals; votes and edits leave it alone
     if (visible && !wasVisible && isPublishingEvent(e.type)) count++;
-    else if (!visible && wasVisible) count--;
+    else if (!visible && wasVisible && !keep) count--;
   };
 
   const posted = (v: PostView) => {

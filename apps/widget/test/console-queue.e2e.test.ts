@@ -161,3 +161,25 @@ await stack.test('an item another moderator handled leaves the list live; the lo
   await entry.waitFor();
   t.match(await entry.innerText(), /the moderator key PostMarkedSpam comment/);
 });
+
+await stack.test('after a lost connection the queue is fetched again: what was handled meanwhile is gone, what arrived is there', async (t, open) => {
+  const { slug, moderatorKey, thread } = await stack.thread({ preModeration: true, ...RULES });
+  const { post: handled } = await api.post(thread.id, { message: 'approved while the console was offline' });
+  const m = await openConsole(stack, open);
+  await signInWithKey(m.page, slug, moderatorKey);
+  await live(m.page);
+  await item(m.page, handled.id).waitFor();
+
+  await m.context.setOffline(true);
+  await m.page.waitForSelector('#console[data-live=off]');
+  t.equal((await api.req('POST', `/v1/posts/${handled.id}/approve`, { token: moderatorKey })).status, 200);
+  const { post: arrived } = await api.post(thread.id, { message: 'held while the console was offline' });
+  t.equal(await item(m.page, handled.id).count(), 1, 'offline, the console has not heard');
+
+  await m.context.setOffline(false);
+  await live(m.page);
+  await item(m.page, handled.id).waitFor({ state: 'detached', timeout: 5000 });
+  await item(m.page, arrived.id).waitFor({ timeout: 5000 });
+  t.pass('back online: the handled item is gone and the new one shown');
+  t.equal(await m.page.locator('li.console-item').count(), 1, 'each once');
+});

@@ -4,10 +4,13 @@
 // API's own words (a wrong key, a wrong password) or the console's (a key or account of another
 // forum); the credential kept in sessionStorage of the API's origin only, and forgotten on sign-out.
 import t from 'tap';
+import { ADMIN_TOKEN } from '../../../test/harness/app.ts';
 import { browserStack } from '../../../test/harness/browser.ts';
+import { until } from '../../../test/harness/until.ts';
 import { moderatorAccount, openConsole, signInWithAccount, signInWithKey } from './console-page.ts';
 
-const stack = await browserStack(t);
+// moderator subscriptions re-checked every second, so a revoked key shows within the test's patience
+const stack = await browserStack(t, { realtimeReauthSeconds: 1 });
 const { api } = stack;
 
 t.test('GET /moderate: a constant page under a strict policy', async (t) => {
@@ -88,8 +91,29 @@ await stack.test('signing in with a moderator account; a wrong password and an a
   await signInWithAccount(m.page, forum.slug, outsider.body.user.username, undefined, true);
   await m.page.waitForFunction(() => /does not moderate/.test(document.querySelector('.console-signin .console-error')?.textContent ?? ''));
   t.pass('an account without a role in the forum is refused');
+  const sessionsOf = async (id: string) => (await api.everywhere('SELECT count(*)::int AS n FROM sessions WHERE user_id = $1', [id])).reduce((n, r) => n + r.n, 0);
+  await until('the refused account\'s console session to end', 5000, async () => ((await sessionsOf(outsider.body.user.id)) === 1 ? true : undefined));
+  t.pass('and the session the console opened for it is ended again');
 
   await signInWithAccount(m.page, forum.slug, mod.username);
   t.match(await m.page.locator('.console-who').innerText(), new RegExp(mod.username));
-  t.equal(await m.page.inputValue('input[name=password]').catch(() => ''), '', 'the password is not left in the page');
+  t.equal(await m.page.locator('input[name=password]').count(), 0, 'the password is not left in the page');
+  await m.page.waitForSelector('#console[data-live=on]', { timeout: 10_000 });
+  t.pass('the account\'s session admits the live queue subscription too');
+
+  await m.page.click('button.console-signout');
+  await m.page.waitForSelector('#console[data-state=signed-out]', { timeout: 10_000 });
+  t.equal(await sessionsOf(mod.id), 1, 'signing out ended the console\'s session (the one left is the account\'s own from registering)');
+});
+
+await stack.test('a key rotated while the console is open signs it out, saying why', async (t, open) => {
+  const { forum, moderatorKey } = await api.forum();
+  const m = await openConsole(stack, open);
+  await signInWithKey(m.page, forum.slug, moderatorKey);
+  await m.page.waitForSelector('#console[data-live=on]', { timeout: 10_000 });
+  t.equal((await api.req('POST', `/v1/forums/${forum.slug}/moderator-key`, { token: ADMIN_TOKEN })).status, 201, 'the owner rotates the key');
+  await m.page.waitForSelector('#console[data-state=signed-out]', { timeout: 10_000 });
+  t.match(await m.page.locator('.console-signin .console-error').innerText(), /^Signed out: /, 'the sign-in form says why');
+  t.equal(await m.page.inputValue('input[name=forum]'), forum.slug, 'with the forum filled in');
+  t.notOk((await m.page.evaluate(() => JSON.stringify(sessionStorage))).includes(moderatorKey), 'the old key is forgotten');
 });

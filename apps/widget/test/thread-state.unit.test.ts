@@ -160,8 +160,41 @@ t.test("the author's own pending comment: shown to them, counted only once appro
   t.strictSame(did(w.hear('PostApproved', { ...mine, status: 'approved', prevStatus: 'pending' })), ['redraw 2'], 'approved: redrawn without the note');
   t.equal(w.count, 1, 'and now counted');
 
-  t.strictSame(did(w.hear('PostMarkedSpam', { ...mine, status: 'spam', prevStatus: 'approved' })), ['remove 2'], 'marked spam: gone, even for its author');
-  t.equal(w.count, 0);
+  // a hidden event may be a shadow ban, which its author must not notice: their comment stays until a reload
+  t.strictSame(did(w.hear('PostMarkedSpam', { ...mine, status: 'spam', prevStatus: 'approved' })), [], 'marked spam: it stays for its author until a reload');
+  t.equal(w.count, 1);
+});
+
+t.test("a shadow-banned author's own comment: shown to them as published while the feed only says hidden", async (t) => {
+  const w = new Widget();
+  w.load([record('1')]);
+  const mine = record('2', { status: 'shadowed', initialStatus: 'shadowed' });
+  w.own.add('2');
+  // the API answers its author as if it were published (own-post-view)
+  t.strictSame(did(w.do({ type: 'posted', post: { ...publicView({ ...mine, status: 'approved' }) } })), ['place 2 live'], 'the author sees it at once');
+  t.equal(w.count, 2, 'and counts it, as for a published comment');
+  t.strictSame(did(w.hear('PostCreated', mine)), [], 'its own event, hidden from the public, leaves it in place');
+  t.strictSame(did(w.hear('PostEdited', mine)), [], 'so does an edit');
+  t.same(w.shown, ['1', '2']);
+  t.equal(w.count, 2);
+
+  const other = new Widget();
+  other.load([record('1')]);
+  t.strictSame(did(other.hear('PostCreated', mine)), [], 'another reader never shows it');
+  t.same(other.shown, ['1']);
+  t.equal(other.count, 1);
+});
+
+t.test("a published comment of the reader's that a moderator shadows: the public feed says hidden, it stays for them", async (t) => {
+  const w = new Widget();
+  w.load([record('1'), record('2')]);
+  w.own.add('2');
+  t.strictSame(did(w.hear('PostShadowed', record('2', { status: 'shadowed' }))), [], 'their own: in place, still counted');
+  t.equal(w.count, 2);
+  const other = new Widget();
+  other.load([record('1'), record('2')]);
+  t.strictSame(did(other.hear('PostShadowed', record('2', { status: 'shadowed' }))), ['remove 2'], "anyone else's widget takes it down");
+  t.equal(other.count, 1);
 });
 
 t.test("a hidden event takes down someone else's comment (and keeps a tombstone for its replies)", async (t) => {

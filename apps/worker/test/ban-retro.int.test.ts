@@ -22,7 +22,7 @@ t.test("a retroactive ban hides the author's comments in the forum, each with it
   const b = await api.forum();
   const [ta, tb] = [await api.thread(a.forum.slug), await api.thread(b.forum.slug)];
   const sam = (await api.req('POST', '/v1/users', { body: { username: 'retro-sam', email: 'sam@example.com', password: 'a long enough password' } })).body;
-  const samsInA = [];
+  const samsInA: string[] = [];
   for (let i = 0; i < 3; i++) samsInA.push((await api.post(ta.id, {}, sam.token)).post.id as string);
   const samsInB = (await api.post(tb.id, {}, sam.token)).post.id as string;
   const guests = [(await api.post(ta.id, { author: { name: 'G', email: 'Gus@Example.com' } })).post.id, (await api.post(ta.id, { author: { name: 'G', email: 'gus@example.com' } })).post.id];

@@ -15,4 +15,5 @@ export * from './account-email.ts';
 export * from './profile.ts';
 export * from './moderation/index.ts';
 export * from './queue.ts';
+export * from './queue-cursor.ts';
 export * from './flags.ts';

@@ -1,10 +1,8 @@
 // The moderation queue and the moderation log, as data: which queue a post is in, the item a
-// moderator sees (the HTTP list and the realtime changes share it), the events the log shows, and
-// the keyset cursors of both. No I/O.
-import { ParleyError } from './errors.ts';
+// moderator sees (the HTTP list and the realtime changes share it), and the events the log shows.
+// No I/O, and nothing only Node has: the console (apps/widget) imports it. Cursors: queue-cursor.ts.
 import type { EventType } from './events.ts';
 import type { PostRecord, PostStatus } from './model.ts';
-import { isId } from './validate.ts';
 import { postView, type PostView } from './views.ts';
 
 /** The queues: held, spam, shadowed (by status) and flagged (published, with readers' flags). */
@@ -62,53 +60,3 @@ export const moderationLogPostTypes = [
 
 /** The forum's own events the log leaves out: integrations, not moderation. */
 export const moderationLogSkippedTypes = ['WebhookCreated', 'WebhookDeleted', 'WebhookReplayRequested'] as const satisfies readonly EventType[];
-
-// ---- cursors: opaque base64url JSON, like the post pages' (cursor.ts)
-
-const bad = (message?: string): never => {
-  throw new ParleyError('invalid_cursor', message ? { message } : {});
-};
-
-function decodeJson(raw: string): Record<string, unknown> {
-  if (raw.length > 2000 || !/^[A-Za-z0-9_-]+$/.test(raw)) bad();
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-  } catch {
-    return bad();
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return bad();
-  return body as Record<string, unknown>;
-}
-
-const encodeJson = (body: object): string => Buffer.from(JSON.stringify(body)).toString('base64url');
-
-/** The queue's keyset: the id of the last item of a page (newest first), for one queue. */
-export const encodeQueueCursor = (queue: QueueName, lastId: string): string => encodeJson({ q: queue, i: lastId });
-
-export function decodeQueueCursor(raw: string, queue: QueueName): string {
-  const { q, i } = decodeJson(raw);
-  if (typeof q !== 'string' || typeof i !== 'string' || !isId(i)) return bad();
-  if (q !== queue) return bad(`This cursor belongs to status=${q.slice(0, 20)}; start again from the first page of status=${queue}.`);
-  return i;
-}
-
-/** The log's sources: each database that holds a forum's events, by name; the cursor keeps a position in each. */
-export type LogSource = 'content' | 'forums' | 'accounts';
-const logSources: readonly LogSource[] = ['content', 'forums', 'accounts'];
-/** Where each source stopped: the last event id shown; absent: not started; null: exhausted. */
-export type LogCursor = Partial<Record<LogSource, string | null>>;
-
-export const encodeLogCursor = (c: LogCursor): string => encodeJson({ l: c });
-
-export function decodeLogCursor(raw: string): LogCursor {
-  const { l } = decodeJson(raw);
-  if (typeof l !== 'object' || l === null || Array.isArray(l)) return bad();
-  const out: LogCursor = {};
-  for (const [k, v] of Object.entries(l)) {
-    if (!(logSources as readonly string[]).includes(k)) return bad();
-    if (v !== null && (typeof v !== 'string' || !isId(v))) return bad();
-    out[k as LogSource] = v as string | null;
-  }
-  return out;
-}

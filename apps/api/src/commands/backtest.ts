@@ -44,7 +44,6 @@ export async function startBacktest(
     .catch((err: unknown) => {
       if (err instanceof BacktestCancelled) return void out.destroy();
       if (!(err instanceof ParleyError)) opts.onFailure(err);
-      console.error('DEBUG', err);
       const known = err instanceof ParleyError ? err : new ParleyError('internal');
       out.end(line({ type: 'error', ...known.toJSON() }));
     })

@@ -12,6 +12,8 @@ import type { Services } from '../services.ts';
 /** The author's comments in other threads that the repeated-text check compares with: the last 24 h, at most 20. */
 export const recentTextsWindowSeconds = 24 * 3600;
 export const recentTextsLimit = 20;
+/** The approved count looks at the author's latest 1000 comments in the forum at most (thresholds go up to 1000). */
+export const approvedHistoryLimit = 1000;
 
 export interface FactsRequest {
   forumId: string;
@@ -81,6 +83,7 @@ async function contentFacts(s: Services, r: FactsRequest, author: string, need: 
     need,
     countedStatuses: publishedStatuses,
     windowSeconds: recentTextsWindowSeconds,
+    historyLimit: approvedHistoryLimit,
   });
   const { rows } = await s.db.exec<ContentFactsRow & Record<string, unknown>>({ ...route, mode: 'read' }, statement, values);
   return rows[0];

@@ -32,6 +32,18 @@ export interface LogEntry {
   reasons?: Reason[];
   userId?: string;
   role?: string;
+  /** a ban's event: the ban as moderators see it (never an email or address taken from a comment) */
+  ban?: LogBan;
+}
+
+export interface LogBan {
+  id: string;
+  kind: string;
+  value: string | null;
+  mode: string;
+  reason: string;
+  expiresAt: string | null;
+  postId: string | null;
 }
 
 export interface LogQuery {
@@ -93,6 +105,11 @@ function entryOf(source: LogSource, r: Record<string, unknown>): LogEntry {
     const post = postOf(event);
     if (post) return { ...base, status: post.status, reasons: post.moderationReasons ?? [] };
     if (event.type === 'ForumRoleGranted' || event.type === 'ForumRoleRevoked') return { ...base, userId: event.snapshot.userId, role: event.snapshot.role };
+    if (event.type === 'BanCreated' || event.type === 'BanLifted') {
+      const b = event.snapshot;
+      const expiresAt = b.expiresAt === null ? null : new Date(b.expiresAt).toISOString();
+      return { ...base, ban: { id: b.id, kind: b.kind, value: b.value, mode: b.mode, reason: b.reason, expiresAt, postId: b.postId } };
+    }
   } catch {
     // a snapshot this process cannot read (a newer schema): the entry without its details
   }

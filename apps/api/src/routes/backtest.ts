@@ -30,13 +30,13 @@ const backtestRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async 
   app.post('/v1/forums/:slug/rules/backtest', {
     schema: { tags: ['moderation'], params: SlugParams, body: BacktestBody, response: answers({ 200: BacktestStream }) },
   }, async (req, reply) => {
+    // the client going away before the result stops the run at its next page (after the result, nothing to stop)
     const cancel = new AbortController();
+    reply.raw.on('close', () => cancel.abort());
     const stream = await startBacktest(s, await credential(req, s), req.params.slug, req.body, {
       signal: cancel.signal,
       onFailure: (err) => req.log.error({ err }, 'backtest failed'),
     });
-    // the client went away before the result: the run stops at its next page
-    reply.raw.on('close', () => cancel.abort());
     return sendLines(reply, stream);
   });
 };

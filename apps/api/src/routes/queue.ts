@@ -74,6 +74,18 @@ const LogEntrySchema = Type.Object(
     reasons: Type.Optional(Type.Array(ReasonSchema)),
     userId: Type.Optional(Type.String()),
     role: Type.Optional(Type.String()),
+    ban: Type.Optional(Type.Object(
+      {
+        id: Type.String(),
+        kind: Type.String(),
+        value: nullable(Type.String({ description: 'null when the ban came from a comment and names its author\'s email or address' })),
+        mode: Type.String(),
+        reason: Type.String(),
+        expiresAt: nullable(Type.String({ format: 'date-time' })),
+        postId: nullable(Type.String()),
+      },
+      strict,
+    )),
   },
   strict,
 );

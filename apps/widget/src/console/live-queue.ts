@@ -31,7 +31,7 @@ export function startLiveQueue(ctx: ConsoleContext, h: LiveQueueHandlers): { clo
 
   const connect = () => {
     clearTimeout(retry);
-    if (stopped || ws) return;
+    if (stopped || ws || !navigator.onLine) return;
     const sock = new WebSocket(url);
     ws = sock;
     sock.onopen = () => {
@@ -51,10 +51,14 @@ export function startLiveQueue(ctx: ConsoleContext, h: LiveQueueHandlers): { clo
         h.reload();
       } else if (f.op === 'queue' && f.changes) h.changes(f.changes.map((c) => c.item));
       else if (f.op === 'error') {
-        // refused or revoked: the list stays as it is, and says it is no longer live
         live(false);
+        // the credential no longer moderates the forum: the whole console signs out, saying why
+        if (f.code === 'credential_revoked' || f.code === 'unauthorized') {
+          stop();
+          return ctx.expire(f.message ?? f.code);
+        }
+        // refused otherwise (the node is busy): the list stays as it is, and says it is no longer live
         ctx.say(`Live updates stopped: ${f.message ?? f.code}`);
-        if (f.code === 'credential_revoked' || f.code === 'unauthorized') stop();
       }
     };
     sock.onclose = () => {
@@ -71,6 +75,8 @@ export function startLiveQueue(ctx: ConsoleContext, h: LiveQueueHandlers): { clo
     clearTimeout(retry);
     ws?.close();
   };
+  // an offline browser may keep a dead socket open for long: drop it, and connect again once back
+  addEventListener('offline', () => ws?.close());
   addEventListener('online', connect);
   connect();
   return { close: stop };

@@ -1,8 +1,8 @@
 // The moderation console's entry (served by the API at /moderate; README.md here). Signed out, it
 // shows the sign-in form; signed in, the forum's queue, bans, blocklist, rules and log, one tab each.
 import { h, on } from '../dom.ts';
-import { forumPath, makeCall, messageOf, type Call } from './client.ts';
-import { loadSession, saveSession, type ConsoleSession } from './session.ts';
+import { ApiError, forumPath, makeCall, messageOf, type Call } from './client.ts';
+import { leaveNotice, loadSession, saveSession, takeNotice, type ConsoleSession } from './session.ts';
 import { signInView, verify } from './signin-view.ts';
 import { queueView } from './queue-view.ts';
 import { bansView } from './bans-view.ts';
@@ -21,6 +21,8 @@ export interface ConsoleContext {
   say(text: string): void;
   /** the forum as the API answered after a change (settings) */
   setForum(f: ForumView): void;
+  /** the credential stopped working (signed out elsewhere, key rotated, role removed): sign out, saying why */
+  expire(message: string): void;
 }
 
 export interface Tab {
@@ -33,22 +35,35 @@ export interface Tab {
 
 const root = document.getElementById('console')!;
 
-function signedOut(lastSlug = ''): void {
+function signedOut(lastSlug = '', notice = ''): void {
   root.replaceChildren(signInView(signedIn, lastSlug));
   root.dataset.state = 'signed-out';
+  root.querySelector('.console-error')!.textContent = notice;
   (root.querySelector('input[name=forum]') as HTMLInputElement | null)?.focus();
+}
+
+/** Starts again signed out, with the reason on the sign-in form: a reload leaves no socket or state behind. */
+function expire(session: ConsoleSession, message: string): void {
+  saveSession(undefined);
+  leaveNotice(`Signed out: ${message}`);
+  location.replace(`${location.pathname}?forum=${encodeURIComponent(session.slug)}`);
 }
 
 async function signedIn(session: ConsoleSession): Promise<void> {
   saveSession(session);
-  const call = makeCall(session);
+  const raw = makeCall(session);
+  // a 401 on any call means the credential is gone, whichever tab asked
+  const call: Call = <T>(method: string, path: string, body?: unknown) =>
+    raw<T>(method, path, body).catch((err: unknown): never => {
+      if (err instanceof ApiError && err.code === 'unauthorized') expire(session, err.message);
+      throw err;
+    });
   let forum: ForumView;
   try {
     forum = await verify(session);
   } catch (err) {
     saveSession(undefined);
-    signedOut(session.slug);
-    root.querySelector('.console-error')!.textContent = messageOf(err);
+    signedOut(session.slug, messageOf(err));
     return;
   }
   const status = h('p', { class: 'console-status', role: 'status' });
@@ -59,6 +74,7 @@ async function signedIn(session: ConsoleSession): Promise<void> {
     base: forumPath(session.slug),
     say: (text) => (status.textContent = text),
     setForum: (f) => (ctx.forum = f),
+    expire: (message) => expire(session, message),
   };
   const tabs: Record<string, Tab> = {
     queue: queueView(ctx),
@@ -109,4 +125,4 @@ async function signedIn(session: ConsoleSession): Promise<void> {
 
 const saved = loadSession();
 if (saved) void signedIn(saved);
-else signedOut(new URLSearchParams(location.search).get('forum') ?? '');
+else signedOut(new URLSearchParams(location.search).get('forum') ?? '', takeNotice());

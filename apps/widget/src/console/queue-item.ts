@@ -2,6 +2,8 @@
 // the console inserts), the reasons it is in the queue, how many readers flagged it, and its
 // buttons. `li.console-item[data-post-id][data-status]`; `aria-selected` marks the keyboard's item.
 import { h } from '../dom.ts';
+import { messageOf } from './client.ts';
+import type { ConsoleContext } from './main.ts';
 import type { QueueItem } from './types.ts';
 
 export const ACTIONS = ['approve', 'spam', 'delete', 'ban'] as const;
@@ -37,11 +39,35 @@ export function itemView(item: QueueItem): HTMLLIElement {
       ? h(
           'ul',
           { class: 'console-reasons', 'aria-label': 'Why it is here' },
-          ...reasons.map((r) => h('li', { 'data-code': r.code, 'data-phase': r.phase }, h('b', {}, r.code.replace(/_/g, ' ')), ': ', r.detail)),
-          flags ? h('li', { 'data-code': 'flagged' }, h('b', {}, 'flagged'), `: by ${flags} reader${flags === 1 ? '' : 's'}`) : null,
+          ...reasons.map((r) => h('li', { 'data-code': r.code, 'data-phase': r.phase }, h('b', { title: 'Show only this reason' }, r.code), ': ', r.detail)),
+          flags ? h('li', { 'data-code': 'flagged' }, `reported by ${flags} reader${flags === 1 ? '' : 's'} `, h('button', { type: 'button', class: 'console-reports' }, 'Show reports')) : null,
         )
       : null,
     h('div', { class: 'console-actions' }, ...ACTIONS.map((a) => h('button', { type: 'button', class: `console-${a}`, 'data-action': a }, LABELS[a]))),
   );
   return li;
+}
+
+interface Report {
+  reason: string;
+  note: string | null;
+  createdAt: string;
+  reporterUserId: string | null;
+}
+
+/** Readers' reports of a comment (GET /v1/posts/:id/flags), listed under its reasons. */
+export async function showReports(ctx: ConsoleContext, li: HTMLElement, id: string): Promise<void> {
+  try {
+    const { flags, more } = await ctx.call<{ flags: Report[]; more: boolean }>('GET', `/v1/posts/${id}/flags`);
+    const list = h(
+      'ul',
+      { class: 'console-report-list' },
+      ...flags.map((f) => h('li', {}, h('b', {}, f.reason), f.note ? `: ${f.note}` : '', ` (${f.reporterUserId ? `user ${f.reporterUserId}` : 'a guest'}, ${new Date(f.createdAt).toLocaleString()})`)),
+      more ? h('li', {}, '…and more') : null,
+    );
+    li.querySelector('.console-report-list')?.remove();
+    li.querySelector('.console-reasons')!.after(list);
+  } catch (err) {
+    ctx.say(messageOf(err));
+  }
 }

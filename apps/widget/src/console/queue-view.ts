@@ -8,18 +8,18 @@ import { queueOf } from '../../../../packages/domain/src/queue.ts';
 import { banForm } from './ban-form.ts';
 import { messageOf } from './client.ts';
 import { startLiveQueue } from './live-queue.ts';
-import { itemView, type Action } from './queue-item.ts';
+import { itemView, showReports, type Action } from './queue-item.ts';
+import { queueFilters } from './queue-filters.ts';
 import type { ConsoleContext, Tab } from './main.ts';
 import type { PostStatus } from '../domain.ts';
 import type { PostView, QueueItem } from './types.ts';
 
-const QUEUES: Record<string, string> = { pending: 'held', spam: 'spam', flagged: 'flagged', shadowed: 'shadowed' };
 export const HELP = 'Keys: j / k next / previous · a approve · s spam · d delete · b ban the author · x select';
 const DONE: Record<string, string> = { approve: 'Approved', spam: 'Marked as spam', delete: 'Deleted' };
 type PostAction = 'approve' | 'spam' | 'delete';
 
 export function queueView(ctx: ConsoleContext): Tab {
-  const filter = h('select', { class: 'console-filter', 'aria-label': 'Queue' }, ...Object.entries(QUEUES).map(([v, l]) => h('option', { value: v }, l)));
+  const filters = queueFilters();
   const all = h('input', { type: 'checkbox', class: 'console-check-all', 'aria-label': 'Select all' });
   const bulk = (['approve', 'spam', 'delete'] as const).map((a) => h('button', { type: 'button', class: `console-bulk-${a}`, 'data-action': a, disabled: true }, `${a[0].toUpperCase()}${a.slice(1)} selected`));
   const list = h('ol', { class: 'console-queue', 'aria-label': 'Queue' });
@@ -28,7 +28,8 @@ export function queueView(ctx: ConsoleContext): Tab {
   const el = h(
     'section',
     { class: 'console-tab console-queue-tab' },
-    h('div', { class: 'console-toolbar' }, h('label', {}, all, ' all'), ...bulk, h('label', {}, 'Queue ', filter)),
+    filters.el,
+    h('div', { class: 'console-toolbar' }, h('label', {}, all, ' all'), ...bulk),
     h('p', { class: 'console-help' }, HELP),
     list,
     empty,
@@ -72,7 +73,7 @@ export function queueView(ctx: ConsoleContext): Tab {
   };
   /** Places an item by the queue its post is in now: shown (in id order, newest first), redrawn, or taken out. */
   const place = (item: QueueItem) => {
-    if (item.queue !== filter.value) return remove(item.id);
+    if (!filters.matches(item)) return remove(item.id);
     const old = items.get(item.id);
     const li = itemView(item);
     if (old) {
@@ -139,7 +140,7 @@ export function queueView(ctx: ConsoleContext): Tab {
   };
 
   const load = async (reset: boolean) => {
-    const q = new URLSearchParams({ status: filter.value, limit: '50' });
+    const q = filters.query();
     if (!reset && cursor) q.set('cursor', cursor);
     if (reset) held ??= [];
     try {
@@ -172,6 +173,9 @@ export function queueView(ctx: ConsoleContext): Tab {
     if (t.matches('.console-check')) return refresh();
     if (t.closest('form')) return;
     select(id, false);
+    const code = t.closest<HTMLElement>('.console-reasons li[data-code]')?.dataset.code;
+    if (code && code !== 'flagged' && t.closest('b')) return filters.byReason(code);
+    if (t.closest('button.console-reports')) return void showReports(ctx, li, id);
     const action = t.closest<HTMLElement>('button[data-action]')?.dataset.action as Action | undefined;
     if (action === 'ban') ban(id);
     else if (action) void act(id, action);
@@ -181,7 +185,7 @@ export function queueView(ctx: ConsoleContext): Tab {
     refresh();
   });
   for (const b of bulk) on(b, 'click', () => void runBulk(b.dataset.action as PostAction));
-  on(filter, 'change', () => {
+  filters.onChange(() => {
     list.replaceChildren();
     items.clear();
     selected = undefined;

@@ -30,3 +30,24 @@ export function saveSession(s: ConsoleSession | undefined): void {
     // storage refused (private mode): signed in until the page reloads
   }
 }
+
+const NOTICE = 'parley:console:notice';
+
+/** A line for the sign-in form after a reload (why the console signed out by itself). */
+export function leaveNotice(text: string): void {
+  try {
+    sessionStorage.setItem(NOTICE, text);
+  } catch {
+    // not kept: the form shows no reason
+  }
+}
+
+export function takeNotice(): string {
+  try {
+    const text = sessionStorage.getItem(NOTICE) ?? '';
+    sessionStorage.removeItem(NOTICE);
+    return text;
+  } catch {
+    return '';
+  }
+}

@@ -79,18 +79,34 @@ const id = (v: unknown): string => {
   return v;
 };
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+/** What the widget reports for the spam checks (the API's CreatePostBody.client); anything else is dropped. */
+const clientFacts = (v: unknown): { loadedMs?: number; hp?: string } => {
+  const c = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+  const loadedMs = c.loadedMs;
+  return { ...(Number.isInteger(loadedMs) && (loadedMs as number) >= 0 ? { loadedMs: Math.min(loadedMs as number, 2147483647) } : {}), ...(typeof c.hp === 'string' ? { hp: c.hp.slice(0, 1000) } : {}) };
+};
+
+/** A page of comments as the reader sees it: their own shadowed ones too (a shadow ban they must not notice). */
+function pageQuery(a: Record<string, unknown>): string {
+  const sort = a.sort === 'newest' || a.sort === 'top' ? a.sort : 'oldest';
+  const limit = Number.isInteger(a.limit) && (a.limit as number) >= 1 && (a.limit as number) <= 100 ? (a.limit as number) : 50;
+  const cursor = typeof a.cursor === 'string' && a.cursor.length <= 400 ? `&cursor=${encodeURIComponent(a.cursor)}` : '';
+  return `sort=${sort}&limit=${limit}${cursor}`;
+}
 
 const ops: Record<Operation, (a: Record<string, unknown>) => Promise<unknown>> = {
   me: async () => reader(),
   post: (a) =>
-    api('POST', `/v1/threads/${id(a.threadId)}/posts`, { message: text(a.message), notify: a.notify === true, ...(a.parentId ? { parentId: id(a.parentId) } : {}) }, auth()),
+    api('POST', `/v1/threads/${id(a.threadId)}/posts`, { message: text(a.message), notify: a.notify === true, ...(a.parentId ? { parentId: id(a.parentId) } : {}), client: clientFacts(a.client) }, auth()),
   vote: (a) => api('PUT', `/v1/posts/${id(a.postId)}/vote`, { value: a.value }, auth()),
+  flag: (a) => api('POST', `/v1/posts/${id(a.postId)}/flags`, { reason: a.reason }, auth()),
   edit: (a) => api('PATCH', `/v1/posts/${id(a.postId)}`, { message: text(a.message) }, auth()),
   // the reader's own comment as they wrote it, for the editor
   source: (a) => api('GET', `/v1/posts/${id(a.postId)}/source`, undefined, auth()),
   delete: (a) => api('POST', `/v1/posts/${id(a.postId)}/delete`, undefined, auth()),
   sso,
   signOut,
+  page: (a) => api('GET', `/v1/threads/${id(a.threadId)}/posts?${pageQuery(a)}`, undefined, auth()),
 };
 
 on(window, 'message', async (e: MessageEvent) => {

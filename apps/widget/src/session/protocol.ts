@@ -3,7 +3,7 @@
 // this protocol ever carries the session token. See README.md, "Where the session lives".
 
 /** the operations a host page may ask the frame to do as the reader */
-export const operations = ['me', 'post', 'vote', 'edit', 'source', 'delete', 'sso', 'signOut'] as const;
+export const operations = ['me', 'post', 'vote', 'flag', 'edit', 'source', 'delete', 'sso', 'signOut', 'page'] as const;
 export type Operation = (typeof operations)[number];
 
 /** the reader as the frame tells the widget: public fields only */

@@ -3,7 +3,7 @@
 // before it (approved comments so far, guest emails seen, the author's recent texts elsewhere,
 // closed threads), so the replay needs one pass and memory per author, never per comment. No I/O:
 // the scan (run.ts) feeds it decoded events and the facts only a database knows (account ages).
-import { runPipeline, type Ban, type ModerationContext, type ModerationSettings, type PostRecord, type Reason } from '@parley/domain';
+import { minRepeatedTextLength, normaliseForRepeat, runPipeline, type Ban, type ModerationContext, type ModerationSettings, type PostRecord, type Reason } from '@parley/domain';
 
 /** What the proposed rules would have done: the pipeline's status, `pending` named for what it means (shadowed needs a shadow ban given). */
 export type Verdict = 'approved' | 'held' | 'spam' | 'shadowed' | 'rejected';
@@ -25,12 +25,13 @@ export interface ReplayOptions {
   bans?: readonly Ban[];
   /** how far back an author's texts count as recent (default a day) */
   recentWindowMs?: number;
-  /** an author's recent texts kept at most (default 10) */
+  /** an author's latest comments looked at for recent texts (default 20, as the write path) */
   recentKept?: number;
 }
 
 interface RecentText {
   threadId: string;
+  /** normalised as the repeated-text check compares texts */
   text: string;
   at: number;
 }
@@ -61,24 +62,31 @@ export class Replay {
   private readonly bans: readonly Ban[];
   private readonly windowMs: number;
   private readonly kept: number;
+  private readonly masks: boolean;
+  /** the repeated-text check is on: the authors' recent texts are kept */
+  private readonly repeats: boolean;
 
   constructor(o: ReplayOptions) {
     this.settings = o.settings;
     this.bans = o.bans ?? [];
     this.windowMs = o.recentWindowMs ?? dayMs;
-    this.kept = o.recentKept ?? 10;
+    this.kept = o.recentKept ?? 20;
+    this.repeats = o.settings.spamHeuristics.enabled && o.settings.spamHeuristics.repeatedTextCount > 0;
+    this.masks = o.settings.blocklist.enabled && o.settings.blocklist.entries.some((e) => e.action === 'mask');
   }
 
   /** The comment's verdict under the proposed rules; then the comment joins the history as it actually went. */
   comment(c: PastComment): { verdict: Verdict; reasons: Reason[] } {
-    const outcome = runPipeline(this.contextOf(c), this.settings);
-    this.remember(c);
+    const text = this.repeats ? normaliseForRepeat(c.post.message) : '';
+    const outcome = runPipeline(this.contextOf(c, text), this.settings);
+    // the history keeps the text as these rules would have stored it (masked words masked)
+    this.remember(c, outcome.maskedText === undefined || !this.repeats ? text : normaliseForRepeat(outcome.maskedText));
     return { verdict: outcome.status === 'pending' ? 'held' : outcome.status, reasons: outcome.reasons };
   }
 
   /** A comment that skips the rules (written with the forum's key): it joins the history unjudged. */
   witness(c: PastComment): void {
-    this.remember(c);
+    this.remember(c, this.repeats ? normaliseForRepeat(c.post.message) : '');
   }
 
   /** A later status change of a post (approved, held, deleted, ...): the author's approved count follows it. */
@@ -104,13 +112,10 @@ export class Replay {
     }
   }
 
-  private contextOf(c: PastComment): ModerationContext {
+  private contextOf(c: PastComment, text: string): ModerationContext {
     const { post } = c;
     const key = authorKey(post, c.authorEmail);
-    const oldest = c.at.getTime() - this.windowMs;
-    const recentTexts: string[] = [];
-    const mine = key === null ? undefined : this.recent.get(key);
-    if (mine) for (let i = mine.length - 1; i >= 0; i--) if (mine[i].threadId !== post.threadId && mine[i].at >= oldest) recentTexts.push(mine[i].text);
+    const recentTexts = this.sameRecentTexts(key, c, text);
     const guestEmail = post.authorUserId === null && c.authorEmail ? c.authorEmail.toLowerCase() : null;
     return {
       now: c.at,
@@ -129,15 +134,33 @@ export class Replay {
     };
   }
 
-  private remember(c: PastComment): void {
+  /**
+   * The author's recent texts in other threads that the repeated-text check would count as copies of
+   * this one: only those (already normalised; normalising is idempotent) are handed to the pipeline,
+   * which then finds what it would have found among all of them, without normalising each again.
+   */
+  private sameRecentTexts(key: string | null, c: PastComment, text: string): string[] {
+    const mine = key === null || !this.repeats ? undefined : this.recent.get(key);
+    if (!mine || (text.length < minRepeatedTextLength && !this.masks)) return [];
+    const oldest = c.at.getTime() - this.windowMs;
+    const out: string[] = [];
+    // a masking rule changes the text the check sees: then it gets them all, to compare itself
+    for (const t of mine) if (t.threadId !== c.post.threadId && t.at >= oldest && (this.masks || t.text === text)) out.push(t.text);
+    return out;
+  }
+
+  /** `text`: normalised as the repeated-text check compares (empty when that check is off: nothing kept). */
+  private remember(c: PastComment, text: string): void {
     const { post } = c;
     const key = authorKey(post, c.authorEmail);
     if (post.authorUserId === null && c.authorEmail) this.guestEmails.add(c.authorEmail.toLowerCase());
     if (key === null) return;
     if (post.status === 'approved') this.approved.set(key, (this.approved.get(key) ?? 0) + 1);
-    const texts = this.recent.get(key) ?? [];
-    texts.push({ threadId: post.threadId, text: post.message, at: c.at.getTime() });
+    if (!this.repeats) return;
+    const texts = this.recent.get(key);
+    const entry = { threadId: post.threadId, text, at: c.at.getTime() };
+    if (!texts) return void this.recent.set(key, [entry]);
+    texts.push(entry);
     if (texts.length > this.kept) texts.shift();
-    this.recent.set(key, texts);
   }
 }

@@ -27,7 +27,7 @@ export interface BacktestResult extends TallyResult {
   forum: string;
   /** the rule set replayed, in full */
   rules: ModerationSettings;
-  /** comments not judged: written by the forum's key or the admin (they skip the rules), or with a snapshot no reader understands */
+  /** comments not judged: by the forum's key, its owners and moderators, or the admin (they skip the rules), or with a snapshot no reader understands */
   skipped: { byModerator: number; unreadable: number };
   /** the run stopped at maxComments: later comments were not judged */
   truncated: boolean;
@@ -69,7 +69,8 @@ export class BacktestCancelled extends Error {
 const threadEvents: Record<string, boolean> = { ThreadClosed: true, ThreadOpened: false };
 const scannedTypes = [...statusEventTypes, ...Object.keys(threadEvents)];
 const byModerator = (actor: string): boolean => actor === 'admin' || actor.startsWith('moderator:');
-const recentKept = 10;
+// as the write path reads them (apps/api/src/commands/moderation-facts.ts): the author's last 20 comments, other threads within a day
+const recentKept = 20;
 
 interface Page {
   decoded: { row: Row; post: PostRecord | undefined }[];
@@ -109,12 +110,15 @@ export async function runBacktest(db: Database, o: BacktestOptions): Promise<Bac
     const [fates] = await Promise.all([laterEvents(db, content, created.map((p) => p.id)), lookUpAccounts(db, accounts, created)]);
     return { decoded, fates, after: rows.length === pageSize ? rows[rows.length - 1].id : undefined };
   };
+  // accounts with a role in the forum now (the log does not say who had one then)
+  const moderators = new Set((await db.exec<{ user_id: string }>({ area: 'accounts', mode: 'read' }, backtestSql.forumModerators, [o.forum.id])).rows.map((r) => r.user_id));
   let page: Promise<Page> | undefined = fetchPage('0');
   try {
     while (page && !truncated) {
       const { decoded, fates, after }: Page = await page;
       if (o.signal?.aborted) throw new BacktestCancelled(tally.comments);
       page = after === undefined ? undefined : fetchPage(after);
+      if (decoded.length === 0) break;
       for (const { row, post } of decoded) {
         events++;
         if (row.type in threadEvents) replay.threadStatus(row.thread_id, threadEvents[row.type]);
@@ -125,7 +129,7 @@ export async function runBacktest(db: Database, o: BacktestOptions): Promise<Bac
           break;
         } else {
           const c: PastComment = { post, at: row.at, authorEmail: row.author_email, accountCreatedAt: post.authorUserId === null ? null : (accounts.get(post.authorUserId) ?? null) };
-          if (byModerator(row.actor)) {
+          if (byModerator(row.actor) || (post.authorUserId !== null && moderators.has(post.authorUserId))) {
             skipped.byModerator++;
             replay.witness(c);
             continue;
@@ -134,7 +138,7 @@ export async function runBacktest(db: Database, o: BacktestOptions): Promise<Bac
           tally.add({ postId: post.id, threadId: post.threadId, at: row.at, verdict, fate: fateOf(post.status, fates.get(post.id) ?? []), reasons });
         }
       }
-      if (decoded.length) replay.prune(decoded[decoded.length - 1].row.at);
+      replay.prune(decoded[decoded.length - 1].row.at);
       o.onProgress?.({ type: 'progress', comments: tally.comments, events, elapsedMs: Date.now() - started, perSecond: rate(tally.comments) });
     }
   } finally {
@@ -188,9 +192,10 @@ function assumptions(o: BacktestOptions): string[] {
     'addresses are not in the log: IP and range bans never match',
     'the widget\'s load time and the honeypot field are not in the log: too_fast and honeypot never fire',
     'threads: open when each comment was written, unless the log records that one was closed (a closed thread refuses comments)',
-    `recent texts: the author's last ${recentKept} comments of the day before, in other threads`,
+    `recent texts: those of the author's last ${recentKept} comments written in other threads the day before, as the write path reads them`,
+    'Akismet is not asked (the past is not sent to an outside service), and readers\' flags are not replayed',
     'each comment is judged as first written (edits are not replayed); its fate is its last status',
-    'comments written with the forum\'s key or by the admin skip the rules and are not judged',
+    'comments by the forum\'s key, the admin, or an account with a role in the forum now skip the rules and are not judged',
   ];
 }
 

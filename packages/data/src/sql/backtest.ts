@@ -26,6 +26,9 @@ export const accountsCreated = {
   text: `SELECT id::text AS id, created_at FROM users WHERE id = ANY($1::bigint[])`,
 };
 
+/** The forum's moderator accounts (accounts area; their comments skip the rules): $1 forum id */
+export const forumModerators = `SELECT user_id::text AS user_id FROM forum_roles WHERE forum_id = $1`;
+
 /** The advisory lock's first key: backtests, apart from other users of advisory locks. */
 export const BACKTEST_LOCK = 7_310_415;
 

@@ -3,7 +3,8 @@
 // A part no enabled phase needs reads nothing (its LIMIT is 0, or its CASE is not taken), and a
 // write that needs no part skips the statement, so a forum that turns a phase off pays nothing
 // for it. Every part is bounded by an index of migration 12:
-//   - approved comments: posts_forum_author_idx / posts_forum_guest_idx, counted up to the threshold;
+//   - approved comments: posts_forum_author_idx / posts_forum_guest_idx, counted up to the threshold
+//     among the author's latest comments (a bounded number);
 //   - a guest email seen before: the same guest index, one row;
 //   - recent texts: the author's last `recentLimit` comments in the forum (index order, newest
 //     first), of which those in other threads within the window are kept;
@@ -25,7 +26,9 @@ export type AuthorKind = 'user' | 'guest';
  * `guest_seen` (null unless asked), `recent_texts`. A part not asked for costs nothing: its LIMIT
  * is 0 (the executor then reads no row) or its CASE is not taken. Values: `authorFactsValues`.
  * $1 thread id, $2 forum id, $3 user id or lower-cased email, $4 approved cap, $5 recent limit,
- * $6 counted statuses (the published ones), $7 recent window in seconds, $8 whether to ask if the email was seen.
+ * $6 counted statuses (the published ones), $7 recent window in seconds, $8 whether to ask if the email was seen,
+ * $9 how many of the author's latest comments the approved count looks at: an author whose
+ * comments are mostly held or spam (a spammer) would otherwise make each new comment read them all.
  */
 export function authorFacts(kind: AuthorKind): { name: string; text: string } {
   return kind === 'user' ? userFacts : guestFacts;
@@ -35,7 +38,8 @@ function authorFactsText(kind: AuthorKind): string {
   // the partial indexes' predicates are spelled out so the planner can use them
   const author = kind === 'user' ? 'author_user_id = $3::bigint' : 'author_email IS NOT NULL AND lower(author_email) = $3::text';
   return `SELECT (SELECT status FROM threads WHERE id = $1) AS thread_status,
-    (SELECT count(*) FROM (SELECT 1 FROM posts WHERE forum_id = $2 AND ${author} AND status = ANY($6::text[]) LIMIT $4::int) a)::int AS approved_count,
+    (SELECT count(*) FROM (SELECT 1 FROM (SELECT status FROM posts WHERE forum_id = $2 AND ${author} ORDER BY id DESC LIMIT $9::int) h
+      WHERE h.status = ANY($6::text[]) LIMIT $4::int) a)::int AS approved_count,
     CASE WHEN $8::boolean THEN EXISTS (SELECT 1 FROM posts WHERE forum_id = $2 AND ${author}) END AS guest_seen,
     ARRAY(SELECT r.message FROM (SELECT message, thread_id, created_at, id FROM posts WHERE forum_id = $2 AND ${author} ORDER BY id DESC LIMIT $5::int) r
       WHERE r.thread_id <> $1 AND r.created_at > now() - make_interval(secs => $7::int) ORDER BY r.id DESC) AS recent_texts`;
@@ -52,7 +56,9 @@ export const authorFactsValues = (p: {
   need: AuthorFactsNeed;
   countedStatuses: readonly string[];
   windowSeconds: number;
-}): unknown[] => [p.threadId, p.forumId, p.author, p.need.approvedCap, p.need.recentLimit, p.countedStatuses, p.windowSeconds, p.need.guestSeen];
+  /** the author's latest comments the approved count looks at */
+  historyLimit: number;
+}): unknown[] => [p.threadId, p.forumId, p.author, p.need.approvedCap, p.need.recentLimit, p.countedStatuses, p.windowSeconds, p.need.guestSeen, p.historyLimit];
 
 /**
  * The bans in force that could concern an author: the forum's and the instance's (forum_id NULL),
@@ -61,9 +67,14 @@ export const authorFactsValues = (p: {
  */
 export const bansOfAuthor = {
   name: 'parley_moderation_bans_of_author',
-  text: `SELECT kind, value, mode, reason, expires_at FROM bans
-    WHERE lifted_at IS NULL AND (forum_id = $1 OR forum_id IS NULL) AND (expires_at IS NULL OR expires_at > now())
-      AND ((kind = 'user' AND value = $2::text) OR (kind = 'email' AND value = $3::text) OR (net IS NOT NULL AND net >>= $4::inet))`,
+  // one branch per index (bans_value_idx twice, bans_net_idx), so each is an index lookup whatever
+  // the number of bans; an OR across them would leave the planner a scan of every active ban
+  text: [
+    "kind = 'user' AND value = $2::text",
+    "kind = 'email' AND value = $3::text",
+    'net IS NOT NULL AND net >>= $4::inet',
+  ].map((match) => `SELECT kind, value, mode, reason, expires_at FROM bans
+      WHERE lifted_at IS NULL AND ${match} AND (forum_id = $1 OR forum_id IS NULL) AND (expires_at IS NULL OR expires_at > now())`).join('\n    UNION ALL '),
 };
 
 /** The post an edit changes, with what the rules ask about its author (an edit is judged as its author's). $1 post id */

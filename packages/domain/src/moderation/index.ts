@@ -7,6 +7,6 @@ export { bansPhase, banApplies } from './bans.ts';
 export { blocklistPhase } from './blocklist.ts';
 export { linksPhase } from './links.ts';
 export { newCommenterPhase, isNewCommenter, newCommenterReasons } from './new-commenter.ts';
-export { spamHeuristicsPhase, minRepeatedTextLength } from './spam-heuristics.ts';
+export { spamHeuristicsPhase, minRepeatedTextLength, normaliseForRepeat } from './spam-heuristics.ts';
 export { characterTricks, type CharacterTrick } from './character-tricks.ts';
 export * from './ban-record.ts';
