@@ -9,10 +9,10 @@ import type { Viewer } from '@parley/domain';
 import type { Services } from './services.ts';
 
 /** The author's viewer when `cred` is an account with shadowed comments in the thread; else undefined (the public page). */
-export async function ownShadowedViewer(s: Services, cred: Credential, threadId: string): Promise<Viewer | undefined> {
+export async function ownShadowedViewer(s: Services, cred: Credential, threadId: string, forumId: string): Promise<Viewer | undefined> {
   if (cred.kind !== 'user') return undefined;
   const route = await s.read.locator.threadRoute(threadId);
-  const { rows } = await s.db.exec({ ...route, mode: 'read' }, banSql.selectHasShadowed, [threadId, cred.user.id]);
+  const { rows } = await s.db.exec({ ...route, mode: 'read' }, banSql.selectHasShadowed, [threadId, cred.user.id, forumId]);
   return rows[0]?.has === true ? { moderator: false, userId: cred.user.id } : undefined;
 }
 

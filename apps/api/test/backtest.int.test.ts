@@ -45,8 +45,13 @@ async function seededForum(api: TestApi) {
 
 t.test('the matrix of verdicts against fates matches an independent count over the posts', async (t) => {
   const api = await testApi(t, { backtestPageSize: 7 });
-  const { forum, moderatorKey } = await seededForum(api);
+  const { forum, moderatorKey, threads } = await seededForum(api);
+  const shard = await api.contentAlias({ threadId: threads[0].id });
+  const queries: string[] = [];
+  const kind = (text: string) => (text.includes('LEFT JOIN posts') ? 'page' : text.includes('array_agg') ? 'fates' : /FROM (\w+)/.exec(text)?.[1]);
+  const stop = api.db.onQuery((alias, text) => void queries.push(`${alias} ${kind(text)}`));
   const r = await backtest(api, forum.slug, moderatorKey, { rules: onlyBlocklist('casino') });
+  stop();
   t.equal(r.status, 200, JSON.stringify(r.body));
   t.match(r.headers['content-type'], /application\/x-ndjson/);
   const result = r.lines.at(-1);
@@ -78,6 +83,16 @@ t.test('the matrix of verdicts against fates matches an independent count over t
   t.equal(result.truncated, false);
   t.match(result.assumptions.join('\n'), /bans: none/);
   t.equal(result.rules.blocklist.entries[0].term, 'casino', 'the full rule set replayed is returned');
+
+  // per page of the log: the page, and its posts' later events; the authors' ages only for accounts
+  // (none here); the forum's roles once; the forum itself once
+  const pages = Math.ceil(result.events / 7);
+  const count = (q: string) => queries.filter((x) => x === q).length;
+  t.equal(count(`${shard} page`), pages + (result.events % 7 === 0 ? 1 : 0), 'one query per page of the log (and an empty last one after a full page)');
+  t.equal(count(`${shard} fates`), pages, 'one for the later events of its posts');
+  t.same(queries.filter((x) => /^content\.\d+ (events|posts|threads)$/.test(x)), [], 'no other read of the log or the posts');
+  t.equal(count('accounts forum_roles'), 1);
+  t.equal(queries.filter((x) => x === 'accounts users').length, 0, 'guests only: no account lookup');
 });
 
 t.test('the replay rebuilds each comment\'s facts as they were: approved so far, first guest email', async (t) => {
@@ -101,6 +116,28 @@ t.test('the replay rebuilds each comment\'s facts as they were: approved so far,
   await api.post(th.id, { message: 'A word from the moderators' }, mod.body.token);
   const again = (await backtest(api, forum.slug, moderatorKey, { rules })).lines.at(-1);
   t.same([again.comments, again.skipped.byModerator], [3, 1]);
+});
+
+t.test('bans given are replayed: a ban rejects, a shadow ban shadows, an expired one is ignored', async (t) => {
+  const api = await testApi(t);
+  const { forum, moderatorKey } = await api.forum();
+  const th = await api.thread(forum.slug);
+  for (const email of ['troll@example.org', 'lurker@example.org', 'ada@example.org', 'old@example.org']) {
+    await api.post(th.id, { message: `a comment from ${email}`, author: { name: 'Someone', email } });
+  }
+  const rules = { newCommenter: { enabled: false }, links: { enabled: false }, spamHeuristics: { enabled: false } };
+  const bans = [
+    { kind: 'email', value: 'TROLL@example.org', reason: 'abuse' },
+    { kind: 'email', value: 'lurker@example.org', mode: 'shadow' },
+    { kind: 'email', value: 'old@example.org', expiresAt: '2020-01-01T00:00:00Z' },
+    { kind: 'ip', value: '203.0.113.0' },
+  ];
+  const result = (await backtest(api, forum.slug, moderatorKey, { rules, bans })).lines.at(-1);
+  t.same(result.verdicts, { approved: 2, held: 0, spam: 0, shadowed: 1, rejected: 1 });
+  t.same(result.reasons, { banned_email: 1, shadow_banned: 1 });
+  t.match(result.assumptions[0], /the 4 given/);
+  const bad = await backtest(api, forum.slug, moderatorKey, { rules, bans: [{ kind: 'email', value: 'x', expiresAt: 'soon' }] });
+  t.equal(bad.status, 400);
 });
 
 t.test('refusals: bad rules, no credential, another forum\'s key, a body past the limit', async (t) => {
@@ -188,6 +225,10 @@ t.test('closing the connection cancels the run and frees the forum', async (t) =
   t.match(JSON.parse(first.split('\n')[0]), { type: 'progress', comments: 4 });
   cancel.abort();
   await reader.cancel().catch(() => {});
+  // the server has seen the client go (its connection closed) before the held page is let through
+  const connections = () => new Promise<number>((ok) => api.app.server.getConnections((_err, n) => ok(n)));
+  for (const until = Date.now() + 10_000; (await connections()) > 0 && Date.now() < until;) await new Promise((ok) => setImmediate(ok));
+  t.equal(await connections(), 0, 'the client is gone');
   await holder.query('COMMIT');
 
   // the forum is free again once the run has stopped

@@ -177,3 +177,41 @@ t.test('instance-wide bans: the admin only', async (t) => {
   t.equal((await http('DELETE', `/v1/admin/bans/${id}`, undefined, ADMIN_TOKEN)).status, 204);
   t.same((await banEvents(api)).map((e) => [e.type, e.actor, e.forum_id]), [['BanCreated', 'admin', null], ['BanLifted', 'admin', null]]);
 });
+
+t.test('a ban made here refuses the author at once; lifted, they write again; an expired suspension no longer applies', async (t) => {
+  const api = await testApi(t, { moderationRules: true });
+  const http = await overHttp(api);
+  const { forum, moderatorKey } = await api.forum();
+  const thread = await api.thread(forum.slug);
+  const base = `/v1/forums/${forum.slug}/bans`;
+  const dora = await account(http, 'bans-dora');
+  const write = (token?: string, email?: string) =>
+    http('POST', `/v1/threads/${thread.id}/posts`, { message: 'hello there', ...(token ? {} : { author: { name: 'G', email } }) }, token);
+
+  const ban = (await http('POST', base, { kind: 'user', value: dora.id, reason: 'abuse' }, moderatorKey)).body.bans[0];
+  const refused = await write(dora.token);
+  t.equal(refused.status, 403);
+  t.equal(refused.body.error.code, 'author_banned');
+  t.notMatch(refused.text, /abuse/, 'the reason is for moderators');
+  await http('DELETE', `${base}/${ban.id}`, undefined, moderatorKey);
+  t.equal((await write(dora.token)).status, 201, 'lifted: they write again');
+
+  await http('POST', base, { kind: 'email', value: 'Gil@Example.org', durationSeconds: 3600 }, moderatorKey);
+  t.equal((await write(undefined, 'gil@example.org')).body.error?.code, 'author_banned', 'a suspended guest email, in any case');
+  await api.db.exec({ area: 'forums', mode: 'write' }, `UPDATE bans SET expires_at = now() - interval '1 second' WHERE value = 'gil@example.org'`);
+  t.equal((await write(undefined, 'gil@example.org')).status, 201, 'the suspension is over');
+});
+
+t.test("banning a comment's address (includeAddress) refuses the next comment from that address", async (t) => {
+  const api = await testApi(t, { moderationRules: true });
+  const http = await overHttp(api);
+  const { forum, moderatorKey } = await api.forum();
+  const thread = await api.thread(forum.slug);
+  const post = (email: string) => http('POST', `/v1/threads/${thread.id}/posts`, { message: 'from my desk', author: { name: 'G', email } });
+  const first = await post('first@example.org');
+  t.equal(first.status, 201);
+  const made = await http('POST', `/v1/forums/${forum.slug}/bans`, { postId: first.body.post.id, includeAddress: true }, moderatorKey);
+  t.match(made.body.bans, [{ kind: 'email', value: null }, { kind: 'ip', value: null }], 'the address the write path recorded, never shown');
+  const next = await post('someone-else@example.org');
+  t.equal(next.body.error?.code, 'author_banned', 'another email from the same address');
+});

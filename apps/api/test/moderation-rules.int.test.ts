@@ -32,6 +32,14 @@ t.test('bans: account, email (any case), address, range, instance-wide; lifted, 
     t.equal((await env.say('hello', { email })).status, 201, `${email} may comment`);
   }
 
+  // an edit is judged as its author's: a guest banned after commenting cannot edit either
+  const before2 = (await env.say('written before the ban', { email: 'later@example.com' })).body;
+  await insertBan(api, { forumId: forum.id, kind: 'email', value: 'later@example.com' });
+  const edit = await http('PATCH', `/v1/posts/${before2.post.id}`, { message: 'changed after the ban' }, before2.editToken);
+  t.equal(edit.status, 403);
+  t.equal(edit.body.error.code, 'author_banned');
+  t.equal((await env.publicRead()).find((p: any) => p.id === before2.post.id).html, '<p>written before the ban</p>', 'the edit changed nothing');
+
   // the test's requests all come from 127.0.0.1: ban it, then its range, in a forum of its own
   const byIp = await moderationEnv(t, { ...allPhasesOff, bans: { enabled: true } });
   await insertBan(byIp.api, { forumId: byIp.forum.id, kind: 'ip', value: '127.0.0.1' });
@@ -107,6 +115,26 @@ t.test('links: more than maxLinks holds; a new commenter\'s link is held or mark
   const first = await fresh.say('see https://a.example/1', { email: 'new@example.com' });
   t.equal(first.body.post.status, 'spam', 'a link from someone without an approved comment');
   t.equal((await fresh.say('no links here', { email: 'new@example.com' })).body.post.status, 'approved', 'without a link it passes');
+  const hold = await moderationEnv(t, { ...allPhasesOff, links: { enabled: true, maxLinks: 3, newCommenterLinks: 'hold' } });
+  const held = await hold.say('see https://a.example/1');
+  t.equal(held.body.post.status, 'pending', 'newCommenterLinks hold (the default)');
+  t.same(reasonCodes((await hold.modRead())[0]), ['new_commenter_link']);
+});
+
+t.test('link density: 2+ links and more than maxLinksPer100Words per 100 words holds', async (t) => {
+  const heuristics = { enabled: true, honeypot: false, minMsAfterWidgetLoad: 0, maxLinksPer100Words: 20, repeatedTextCount: 0, characterTricks: false };
+  const env = await moderationEnv(t, { ...allPhasesOff, spamHeuristics: heuristics });
+  const dense = await env.say('https://a.example/1 https://b.example/2 look');
+  t.equal(dense.body.post.status, 'pending');
+  t.same(reasonCodes((await env.modRead())[0]), ['link_density']);
+  const words = Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ');
+  t.equal((await env.say(`${words} https://a.example/1 https://b.example/2`)).body.post.status, 'approved', 'two links in 32 words: under 20 per 100');
+  t.equal((await env.say('hello', { client: { hp: 'filled' } })).body.post.status, 'approved', 'honeypot false: the field is not looked at');
+});
+
+t.test('a section turned off is not applied, whatever its settings', async (t) => {
+  const env = await moderationEnv(t, { ...allPhasesOff, blocklist: { enabled: false, entries: [{ kind: 'word', term: 'forbidden', action: 'reject' }] } });
+  t.equal((await env.say('forbidden')).status, 201, 'blocklist.enabled false');
 });
 
 t.test('new commenter: a guest email\'s first comment waits; once one is approved the next goes through', async (t) => {

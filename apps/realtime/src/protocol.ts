@@ -16,7 +16,8 @@ export const CLOSE_IDLE = 4000;
 export type ClientOp =
   | { op: 'ping' }
   | { op: 'unsubscribe'; threadId: string }
-  | { op: 'subscribe'; threadId: string; after: number | undefined; key: string | undefined }
+  // `session`: a user token, for this subscription what the upgrade's bearer token is for the connection (browsers cannot set that header)
+  | { op: 'subscribe'; threadId: string; after: number | undefined; key: string | undefined; session?: string }
   // a forum's moderation queue (docs/realtime.md, "The moderation queue, live"), by the forum's slug
   | { op: 'subscribeQueue'; forum: string; key: string | undefined }
   | { op: 'unsubscribeQueue'; forum: string };
@@ -39,7 +40,7 @@ export interface Limits {
 }
 
 const FIELDS = {
-  subscribe: ['op', 'threadId', 'after', 'key'],
+  subscribe: ['op', 'threadId', 'after', 'key', 'session'],
   unsubscribe: ['op', 'threadId'],
   ping: ['op'],
   subscribeQueue: ['op', 'forum', 'key'],
@@ -94,7 +95,11 @@ export function parseFrame(data: Buffer | string, isBinary: boolean): ClientOp |
   if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > KEY_MAX)) {
     return errorFrame('invalid_field', '"key" must be the forum\'s moderator key.', threadId);
   }
-  return { op, threadId, after: after as number | undefined, key: key as string | undefined };
+  const session = f.session;
+  if (session !== undefined && (typeof session !== 'string' || session.length === 0 || session.length > KEY_MAX)) {
+    return errorFrame('invalid_field', '"session" must be a user token.', threadId);
+  }
+  return { op, threadId, after: after as number | undefined, key: key as string | undefined, ...(session !== undefined ? { session: session as string } : {}) };
 }
 
 function parseQueueOp(op: 'subscribeQueue' | 'unsubscribeQueue', f: Record<string, unknown>): ClientOp | ErrorFrame {

@@ -37,7 +37,7 @@ export class Subscriptions {
       case 'unsubscribe':
         return this.unsubscribe(c, op.threadId);
       case 'subscribe':
-        return void this.subscribe(c, op.threadId, op.after, op.key).catch((err) => {
+        return void this.subscribe(c, op.threadId, op.after, op.key, op.session).catch((err) => {
           c.subs?.delete(op.threadId);
           if (subscriptionCount(c) === 0) c.idleSince = this.opts.clock.now();
           this.opts.onError(err);
@@ -53,7 +53,7 @@ export class Subscriptions {
     }
   }
 
-  private async subscribe(c: Connection, threadId: string, after: number | undefined, key: string | undefined): Promise<void> {
+  private async subscribe(c: Connection, threadId: string, after: number | undefined, key: string | undefined, session?: string): Promise<void> {
     const { hubs, maxSubscriptions, maxReplay } = this.opts;
     c.subs ??= new Map();
     if (c.subs.has(threadId)) return c.refuse(errorFrame('already_subscribed', undefined, threadId));
@@ -78,7 +78,8 @@ export class Subscriptions {
         abandon();
         return c.refuse(errorFrame('forum_not_found', "The thread's forum no longer exists.", threadId));
       }
-      const admission = await admit(forum, { key, token: c.token, origin: c.origin }, this.opts.auth);
+      // a subscription's `session` stands for the connection's bearer token (a signed-in reader's own view)
+      const admission = await admit(forum, { key, token: session ?? c.token, origin: c.origin }, this.opts.auth);
       if ('refused' in admission) {
         abandon();
         return c.refuse(refusalFrame(admission.refused, threadId));

@@ -31,7 +31,12 @@ t.test('a shadow-banned author sees their comments; nobody else does', async (t)
   const oliveWs = await wsClient(t, wsUrl, { headers: { authorization: `Bearer ${olive.token}` } });
   const guestWs = await wsClient(t, wsUrl);
   const modWs = await wsClient(t, wsUrl);
+  // a browser cannot set the upgrade's Authorization: its subscription brings the session instead
+  const samBrowser = await wsClient(t, wsUrl);
   for (const c of [samWs, oliveWs, guestWs]) t.equal((await c.subscribe(thread.id)).op, 'subscribed');
+  t.match(await samBrowser.subscribe(thread.id, { session: sam.token }), { op: 'subscribed', moderator: false });
+  const badSession = await wsClient(t, wsUrl);
+  t.match(await badSession.subscribe(thread.id, { session: 42 }), { op: 'error', code: 'invalid_field' }, 'a session is a token');
   t.match(await modWs.subscribe(thread.id, { key: moderatorKey }), { op: 'subscribed', moderator: true });
 
   const written = await api.req('POST', `/v1/threads/${thread.id}/posts`, { token: sam.token, body: { message: 'my hidden words' } });
@@ -47,6 +52,7 @@ t.test('a shadow-banned author sees their comments; nobody else does', async (t)
   const createdFor = (c: typeof samWs) => c.next((f: Frame) => f.op === 'events' && f.events.some((e: Frame) => e.seq === seq)).then((f) => f.events.find((e: Frame) => e.seq === seq));
   t.match(await createdFor(samWs), { type: 'PostCreated', post: { id: mine.id, status: 'approved', html: /my hidden words/ } }, 'the author, live');
   t.notOk((await createdFor(samWs).catch(() => undefined)), 'once');
+  t.match(await createdFor(samBrowser), { type: 'PostCreated', post: { id: mine.id, status: 'approved' } }, 'the author, subscribed with their session');
   for (const [who, c] of [['another reader', oliveWs], ['a guest', guestWs]] as const) {
     t.strictSame(await createdFor(c), { seq, type: 'hidden', postId: mine.id }, `${who}, live: hidden`);
   }

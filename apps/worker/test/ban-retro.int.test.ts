@@ -91,3 +91,15 @@ t.test('an address range ban; a ban lifted before its job ran hides nothing', as
   t.equal((await statusOf(api, outside)).status, 'approved', 'one outside it');
   t.match((await api.req('GET', `/v1/forums/${forum.slug}/bans/${ban.id}`, { token: moderatorKey })).body.ban.retro, { status: 'done', hidden: 1, total: 1 });
 });
+
+t.test('an address a dual-stack socket recorded (IPv4-mapped IPv6) is matched as its IPv4 address', async (t) => {
+  const api = await testApi(t);
+  const worker = await testWorker(t, api);
+  const { forum, moderatorKey } = await api.forum();
+  const thread = await api.thread(forum.slug);
+  const post = (await api.post(thread.id)).post.id as string;
+  await api.db.exec({ ...(await api.content({ postId: post })), mode: 'write' }, 'UPDATE posts SET author_ip = $2 WHERE id = $1', [post, '::ffff:203.0.113.9']);
+  await api.req('POST', `/v1/forums/${forum.slug}/bans`, { token: moderatorKey, body: { kind: 'ip', value: '203.0.113.9', retroactive: true } });
+  await worker.drain();
+  t.equal((await statusOf(api, post)).status, 'spam');
+});

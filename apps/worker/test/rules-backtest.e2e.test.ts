@@ -68,6 +68,8 @@ t.test('prints progress and a table; --json agrees with the API', async (t) => {
   const apiResult = typeof r.body === 'string' ? JSON.parse(r.body.trim().split('\n').at(-1)!) : r.body;
   t.same([cliResult.matrix, cliResult.falsePositives.count, cliResult.misses.count], [apiResult.matrix, apiResult.falsePositives.count, apiResult.misses.count]);
 
+  const banned = await run(['--forum', forum.slug, '--rules', file, '--json', '--bans', await rulesFile(t, [{ kind: 'email', value: 'guest@example.com' }])], api.url);
+  t.match(JSON.parse(banned.out), { verdicts: { rejected: 12 }, reasons: { banned_email: 12 } }, '--bans: every comment was the banned guest\'s');
   const capped = JSON.parse((await run(['--forum', forum.slug, '--rules', file, '--json', '--max', '5'], api.url)).out);
   t.match(capped, { comments: 5, truncated: true });
 });
@@ -114,6 +116,8 @@ t.test('Ctrl-C cancels the run: exit 130, and the forum is free again', async (t
   const deadline = Date.now() + 20_000;
   while (!running.stderr().includes('comments judged') && Date.now() < deadline) await new Promise((ok) => running.child.stderr.once('data', ok));
   running.child.kill('SIGINT');
+  // the tool has taken the signal before the held page is let through
+  while (!running.stderr().includes('cancelling') && Date.now() < deadline) await new Promise((ok) => running.child.stderr.once('data', ok));
   await holder.query('COMMIT');
   const r = await running.done;
   t.equal(r.code, 130, r.err);

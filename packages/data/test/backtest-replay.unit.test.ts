@@ -3,7 +3,7 @@
 // of false positives and misses. No database.
 import t from 'tap';
 import { defaultModerationSettings, type ModerationSettings, type PostRecord } from '@parley/domain';
-import { backtestRules, fateOf, linksOf, Replay, Tally, type PastComment } from '@parley/data';
+import { backtestBans, backtestRules, fateOf, linksOf, Replay, Tally, type PastComment } from '@parley/data';
 
 const t0 = new Date('2026-12-01T12:00:00Z');
 const minutes = (n: number) => new Date(t0.getTime() + n * 60_000);
@@ -129,4 +129,17 @@ t.test('rules: a change merged over the current rules, checked; a bad shape name
   t.throws(() => backtestRules(current, { akismet2: {} }), { code: 'invalid_settings', message: /rules.akismet2 is not a moderation section/ });
   t.throws(() => backtestRules(current, { links: 3 }), { code: 'invalid_settings', message: /rules.links must be an object/ });
   t.throws(() => backtestRules(current, { links: { maxLinks: -1 } }), { code: 'invalid_settings', message: /links.maxLinks must be a whole number/ });
+});
+
+t.test('bans: checked and turned into the pipeline\'s bans; a bad entry names itself', async (t) => {
+  t.same(backtestBans(undefined), []);
+  t.same(backtestBans([{ kind: 'range', value: '10.0.0.0/8', expiresAt: '2030-01-01T00:00:00Z', reason: 'net' }]), [
+    { kind: 'range', value: '10.0.0.0/8', expiresAt: new Date('2030-01-01T00:00:00Z'), reason: 'net', mode: 'ban' },
+  ]);
+  t.throws(() => backtestBans({}), { code: 'invalid_field', message: /bans must be a list/ });
+  t.throws(() => backtestBans([{ kind: 'planet', value: 'x' }]), { code: 'invalid_field', message: /bans\[0\]\.kind must be one of/ });
+  t.throws(() => backtestBans([{ kind: 'user', value: '' }]), { message: /bans\[0\]\.value/ });
+  t.throws(() => backtestBans([{ kind: 'user', value: '1', mode: 'ghost' }]), { message: /mode must be ban or shadow/ });
+  t.throws(() => backtestBans([{ kind: 'user', value: '1', expiresAt: 'later' }]), { message: /expiresAt must be a date/ });
+  t.throws(() => backtestBans([{ kind: 'user', value: '1', expiresAt: 5 }]), { message: /expiresAt must be a date/ });
 });

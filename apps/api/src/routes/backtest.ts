@@ -14,6 +14,16 @@ import type { Services } from '../services.ts';
 const BacktestBody = Type.Object(
   {
     rules: ModerationSettingsPatch,
+    bans: Type.Optional(Type.Array(Type.Object(
+      {
+        kind: Type.Union([Type.Literal('user'), Type.Literal('email'), Type.Literal('ip'), Type.Literal('range')]),
+        value: Type.String({ minLength: 1, maxLength: 320, description: 'a user id, an email address, an IP address or a CIDR range' }),
+        mode: Type.Optional(Type.Union([Type.Literal('ban'), Type.Literal('shadow')])),
+        expiresAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+        reason: Type.Optional(Type.String({ maxLength: 500 })),
+      },
+      { additionalProperties: false },
+    ), { maxItems: 1000, description: 'bans to replay with, applied to every comment (the log keeps none; default none)' })),
     maxComments: Type.Optional(Type.Integer({ minimum: 1, description: 'comments judged at most; default and ceiling PARLEY_BACKTEST_MAX_COMMENTS' })),
   },
   { additionalProperties: false },

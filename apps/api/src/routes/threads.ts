@@ -46,7 +46,7 @@ const threadRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (a
         return sendRendered(reply, await s.read.renderedPostPage(req.params.threadId, req.query, { moderator: true }));
       }
       // a shadow-banned author sees their own comments as published: a page of their own, never cached
-      const own = await ownShadowedViewer(s, cred, req.params.threadId);
+      const own = await ownShadowedViewer(s, cred, req.params.threadId, forumId);
       if (own) {
         reply.header('cache-control', 'private, no-store');
         return sendRendered(reply, await s.read.renderedPostPage(req.params.threadId, req.query, own));

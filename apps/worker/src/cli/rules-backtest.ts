@@ -1,15 +1,15 @@
-// `pnpm rules:backtest --forum <slug> --rules <file.json> [--max <comments>] [--json]`: what a
+// `pnpm rules:backtest --forum <slug> --rules <file.json> [--bans <file.json>] [--max <comments>] [--json]`: what a
 // proposed rule set (a JSON file of moderation settings, merged over the forum's own) would have
 // done to the forum's past comments, against what happened to them. Progress goes to stderr; the
 // result to stdout, as a table (or JSON with --json). Ctrl-C cancels. Exit 0 when it ran, 1 when it
 // failed, 2 on a usage error or a refusal (bad rules, unknown forum, a backtest of it running),
 // 130 when cancelled.
 import { readFile } from 'node:fs/promises';
-import { backtestRules, BacktestCancelled, ForumCache, loadConfig, lockBacktest, openDatabase, runBacktest, type Database } from '@parley/data';
+import { backtestBans, backtestRules, BacktestCancelled, ForumCache, loadConfig, lockBacktest, openDatabase, runBacktest, type Database } from '@parley/data';
 import { ParleyError } from '@parley/domain';
 import { formatReport } from '../backtest/report.ts';
 
-const usage = 'usage: pnpm rules:backtest --forum <forum slug> --rules <rules.json> [--max <comments>] [--json]';
+const usage = 'usage: pnpm rules:backtest --forum <forum slug> --rules <rules.json> [--bans <bans.json>] [--max <comments>] [--json]';
 const args = process.argv.slice(2);
 const value = (name: string) => {
   const at = args.indexOf(name);
@@ -24,6 +24,14 @@ if (!slug || !rulesFile || (max !== undefined && !/^[1-9][0-9]*$/.test(max))) {
   process.stderr.write(`${usage}\n`);
   process.exit(2);
 }
+async function readJson(file: string, code: 'invalid_settings' | 'invalid_field'): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new ParleyError(code, { message: `${file}: ${(err as Error).message}` });
+  }
+}
+
 const cancel = new AbortController();
 process.on('SIGINT', () => {
   log('cancelling…');
@@ -33,12 +41,9 @@ let db: Database | undefined;
 let release: (() => Promise<void>) | undefined;
 let code = 0;
 try {
-  let rules: unknown;
-  try {
-    rules = JSON.parse(await readFile(rulesFile, 'utf8'));
-  } catch (err) {
-    throw new ParleyError('invalid_settings', { message: `${rulesFile}: ${(err as Error).message}` });
-  }
+  const rules = await readJson(rulesFile, 'invalid_settings');
+  const bansFile = value('--bans');
+  const bans = backtestBans(bansFile === undefined ? undefined : await readJson(bansFile, 'invalid_field'));
   const config = loadConfig();
   db = openDatabase(config, { poolSize: 4 });
   const forum = await new ForumCache(db).bySlug(slug, { fresh: true });
@@ -49,6 +54,7 @@ try {
   const result = await runBacktest(db, {
     forum,
     settings,
+    bans,
     maxComments: max === undefined ? config.backtestMaxComments : Number(max),
     pageSize: config.backtestPageSize,
     signal: cancel.signal,

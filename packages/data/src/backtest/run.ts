@@ -3,12 +3,10 @@
 // per page two batched lookups fill in what the log lacks: each post's later status events (its
 // fate) and the authors' account ages. Memory stays one page plus per-author history. Progress is
 // reported per page; an AbortSignal stops the run between pages.
-import pg from 'pg';
-import { ParleyError, statusEventTypes, type Ban, type Forum, type ModerationSettings, type PostRecord } from '@parley/domain';
+import { statusEventTypes, type Ban, type Forum, type ModerationSettings, type PostRecord } from '@parley/domain';
 import { decodeSnapshot } from '../codec.ts';
 import type { Database } from '../db.ts';
 import * as backtestSql from '../sql/backtest.ts';
-import { translateConnectionError } from '../unavailable.ts';
 import { Replay, type PastComment } from './replay.ts';
 import { fateOf, laterStatusEventTypes, Tally, type TallyResult } from './tally.ts';
 
@@ -197,22 +195,4 @@ function assumptions(o: BacktestOptions): string[] {
     'each comment is judged as first written (edits are not replayed); its fate is its last status',
     'comments by the forum\'s key, the admin, or an account with a role in the forum now skip the rules and are not judged',
   ];
-}
-
-/**
- * One backtest per forum at a time, across processes: a session advisory lock on the forums
- * primary, held by a connection of its own until `release`. Throws backtest_running when taken.
- */
-export async function lockBacktest(db: Database, forumId: string): Promise<() => Promise<void>> {
-  const client = new pg.Client({ connectionString: db.primaryUrl({ area: 'forums' }), application_name: 'parley:backtest' });
-  client.on('error', () => {}); // a lost lock connection ends the lock; the run finishes on its own
-  try {
-    await client.connect();
-    const { rows } = await client.query<{ ok: boolean }>(backtestSql.tryLock, [backtestSql.BACKTEST_LOCK, forumId]);
-    if (!rows[0].ok) throw new ParleyError('backtest_running');
-  } catch (err) {
-    await client.end().catch(() => {});
-    return translateConnectionError(err);
-  }
-  return () => client.end().catch(() => {});
 }

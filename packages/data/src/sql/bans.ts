@@ -74,6 +74,9 @@ export const finishRetro = `UPDATE bans SET retro_status = 'done' WHERE id = $1:
 /** The identities of a comment's author, for "ban the author": $1 post id. The address stays on the server. */
 export const selectPostAuthor = `SELECT forum_id, author_user_id, lower(author_email) AS email, host(author_ip) AS ip FROM posts WHERE id = $1::bigint`;
 
+/** An IPv4-mapped IPv6 address (::ffff:a.b.c.d, as a dual-stack socket reports IPv4 clients) as the IPv4 address it is. */
+const v4Mapped = (col: string) => `(CASE WHEN family(${col}) = 6 AND ${col} <<= '::ffff:0:0/96'::inet THEN substring(host(${col}) from 8)::inet ELSE ${col} END)`;
+
 /**
  * A page of a banned author's posts in a forum (or, $1 null, in every forum of the shard) that the
  * job may still hide: $1 forum, $2 user id, $3 email, $4 net (one of the three set, by the ban's
@@ -82,7 +85,7 @@ export const selectPostAuthor = `SELECT forum_id, author_user_id, lower(author_e
  */
 export const selectBannedPosts = `SELECT id, forum_id FROM posts
   WHERE ($1::bigint IS NULL OR forum_id = $1::bigint) AND status = ANY($5::text[]) AND id > $6::bigint
-    AND (author_user_id = $2::bigint OR lower(author_email) = $3::text OR author_ip <<= $4::cidr)
+    AND (author_user_id = $2::bigint OR lower(author_email) = $3::text OR ${v4Mapped('author_ip')} <<= $4::cidr)
   ORDER BY id LIMIT $7`;
 
 /**
@@ -94,10 +97,14 @@ export const hidePostForBan = `UPDATE posts SET prev_status = status, status = $
   WHERE id = $1::bigint AND status = ANY($3::text[])
   RETURNING ${postColumns}`;
 
-/** Does this account have shadowed posts in the thread? $1 thread, $2 user id (their reads then include them) */
+/**
+ * Does this account have shadowed posts in the thread? (Their reads then include them.) $1 thread,
+ * $2 user id, $3 the thread's forum: posts_forum_author_idx walks the author's posts in the forum
+ * only, however long the thread.
+ */
 export const selectHasShadowed = {
   name: 'parley_has_shadowed',
-  text: `SELECT EXISTS (SELECT 1 FROM posts WHERE thread_id = $1 AND author_user_id = $2 AND status = 'shadowed') AS has`,
+  text: `SELECT EXISTS (SELECT 1 FROM posts WHERE forum_id = $3 AND author_user_id = $2 AND thread_id = $1 AND status = 'shadowed') AS has`,
 };
 
 /** A ban of an account needs the account: $1 user id (accounts database) */
