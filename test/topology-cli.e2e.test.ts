@@ -45,7 +45,7 @@ t.test('pnpm forum:move and pnpm dlq on a split topology', async (t) => {
   for (const line of [
     /^\[move\] moving forum cli-move \(\d+\) from content shard 0 to 1$/m,
     /^\[move\] copy: posts 5$/m,
-    /^\[move\] verified: threads 1, posts 5, votes 0, events 6; checksums and heads match \(catch-up 2: 0 events\)$/m,
+    /^\[move\] verified: threads 1, posts 5, votes 0, post_flags 0, events 6; checksums and heads match \(catch-up 2: 0 events\)$/m,
     /^\[move\] fenced; the running writes ended in \d+ ms; last catch-up: 0 events, 0 rows in \d+ ms; verified in \d+ ms; recounted in \d+ ms$/m,
     /^\[move\] switched to content shard 1; writes waited at most \d+ ms$/m,
     /^\[move\] removed the old copy from content shard 0$/m,

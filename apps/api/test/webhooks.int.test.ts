@@ -1,7 +1,7 @@
 import t from 'tap';
 import { ADMIN_TOKEN, testApi } from '../../../test/harness/app.ts';
 
-const all = ['ThreadCreated', 'PostCreated', 'PostEdited', 'PostApproved', 'PostMarkedSpam', 'PostDeleted', 'PostRestored', 'PostAuthorErased', 'VoteCast'];
+const all = ['ThreadCreated', 'PostCreated', 'PostEdited', 'PostApproved', 'PostMarkedSpam', 'PostDeleted', 'PostRestored', 'PostHeld', 'PostShadowed', 'PostAuthorErased', 'VoteCast'];
 
 t.test('webhooks: created with the moderator key, listed without secrets, deleted', async (t) => {
   const api = await testApi(t, { webhookAllowPrivate: true });

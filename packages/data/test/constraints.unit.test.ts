@@ -6,7 +6,7 @@ import { errorCodes, ParleyError } from '@parley/domain';
 const pgError = (code: string, constraint?: string) => Object.assign(new Error('refused'), { code, constraint });
 
 t.test('given a named constraint, the error is its registry code', async (t) => {
-  t.same(constraintErrors, { forums_slug_key: 'slug_taken', users_username_key: 'username_taken', votes_post_id_fkey: 'post_not_found' });
+  t.same(constraintErrors, { forums_slug_key: 'slug_taken', users_username_key: 'username_taken', votes_post_id_fkey: 'post_not_found', post_flags_post_id_fkey: 'post_not_found' });
   const cases = [
     ['forums_slug_key', '23505', 'slug_taken', 409],
     ['users_username_key', '23505', 'username_taken', 409],

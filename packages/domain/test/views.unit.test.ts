@@ -43,6 +43,8 @@ const fullView = (status: PostStatus) => ({
   createdAt: '2025-03-01T10:00:00.000Z',
   editedAt: '2025-03-01T10:05:00.000Z',
 });
+/** what a moderator sees: the full view and the post's moderation */
+const modView = (status: PostStatus) => ({ ...fullView(status), moderation: { reasons: [], flagCount: 0 } });
 const tombstoneView = {
   id: '42',
   parentId: '41',
@@ -61,7 +63,7 @@ const tombstoneView = {
 t.test('postView', async (t) => {
   for (const status of postStatuses) {
     t.test(`given a ${status} post`, async (t) => {
-      t.strictSame(postView(aPost({ status }), moderator), { ...fullView(status), moderation: { reasons: [], flagCount: 0 } }, 'a moderator sees all of it, and why it was held');
+      t.strictSame(postView(aPost({ status }), moderator), modView(status), 'a moderator sees all of it, and why it was held');
       if (status === 'approved') {
         t.strictSame(postView(aPost({ status }), everyone), fullView(status), 'the public sees all of it, but not its moderation');
       } else {
@@ -121,7 +123,9 @@ t.test('threadView', async (t) => {
 
 t.test('forumView, userView and webhookView show no internals', async (t) => {
   const forum = { id: '3', slug: 'blog', name: 'Blog', settings: { ...defaultForumSettings }, shard: 2, postCount: 4, pendingCount: 1, createdAt };
-  t.strictSame(forumView(forum), { id: '3', slug: 'blog', name: 'Blog', settings: { ...defaultForumSettings }, postCount: 4, createdAt: createdAt.toISOString() }, 'no shard, no pending count');
+  const { moderation, ...publicSettings } = defaultForumSettings;
+  t.strictSame(forumView(forum), { id: '3', slug: 'blog', name: 'Blog', settings: publicSettings, postCount: 4, createdAt: createdAt.toISOString() }, 'no shard, no pending count, no rules');
+  t.strictSame(forumView(forum, { moderator: true }).settings, { ...publicSettings, moderation }, 'its moderators see the rules');
   t.strictSame(userView({ id: '9', username: 'ada', createdAt }), { id: '9', username: 'ada', displayName: 'ada', avatarUrl: null, emailVerified: false, createdAt: createdAt.toISOString() });
   t.strictSame(
     userView({ id: '9', username: 'ada', createdAt, displayName: 'Ada L.', avatarUrl: 'https://example.com/a.png', emailVerified: true }),
@@ -136,13 +140,13 @@ t.test('eventView', async (t) => {
   t.test('given a post created under pre-moderation, the public sees only that something is hidden', async (t) => {
     const event = makeEvent<PostCreated>('PostCreated', aPost({ status: 'pending', initialStatus: 'pending' }));
     t.strictSame(eventView(17, at, event, everyone), { seq: 17, type: 'hidden', postId: '42' });
-    t.strictSame(eventView(17, at, event, moderator), { seq: 17, type: 'PostCreated', at: at.toISOString(), post: fullView('pending') });
+    t.strictSame(eventView(17, at, event, moderator), { seq: 17, type: 'PostCreated', at: at.toISOString(), post: modView('pending') });
   });
 
   t.test('given a post marked spam, the public sees only that something is hidden', async (t) => {
     const event = makeEvent<PostMarkedSpam>('PostMarkedSpam', aPost({ status: 'spam' }));
     t.strictSame(eventView(18, at, event, everyone), { seq: 18, type: 'hidden', postId: '42' });
-    t.strictSame(eventView(18, at, event, moderator), { seq: 18, type: 'PostMarkedSpam', at: at.toISOString(), post: fullView('spam') });
+    t.strictSame(eventView(18, at, event, moderator), { seq: 18, type: 'PostMarkedSpam', at: at.toISOString(), post: modView('spam') });
   });
 
   t.test('given any post event about a pending or spam post, the public sees it hidden', async (t) => {
@@ -164,7 +168,7 @@ t.test('eventView', async (t) => {
   t.test('given a deleted post, the public sees PostDeleted with a tombstone', async (t) => {
     const event = makeEvent<PostDeleted>('PostDeleted', aPost({ status: 'deleted' }));
     t.strictSame(eventView(20, at, event, everyone), { seq: 20, type: 'PostDeleted', at: at.toISOString(), post: tombstoneView });
-    t.strictSame(visible(eventView(20, at, event, moderator)).post, fullView('deleted'), 'a moderator sees the deleted content');
+    t.strictSame(visible(eventView(20, at, event, moderator)).post, modView('deleted'), 'a moderator sees the deleted content');
   });
 
   t.test('given a vote, only moderators see its value', async (t) => {
@@ -172,7 +176,7 @@ t.test('eventView', async (t) => {
     const pub = eventView(21, at, event, everyone);
     t.strictSame(pub, { seq: 21, type: 'VoteCast', at: at.toISOString(), post: fullView('approved') });
     t.notOk('value' in pub, 'no value for the public');
-    t.strictSame(eventView(21, at, event, moderator), { seq: 21, type: 'VoteCast', at: at.toISOString(), post: fullView('approved'), value: -1 });
+    t.strictSame(eventView(21, at, event, moderator), { seq: 21, type: 'VoteCast', at: at.toISOString(), post: modView('approved'), value: -1 });
     const withdrawn = makeEvent<VoteCast>('VoteCast', { post: aPost(), value: 0, delta: 1 });
     t.equal(visible(eventView(22, at, withdrawn, moderator)).value, 0, 'a withdrawn vote shows as 0, not as missing');
   });

@@ -109,13 +109,22 @@ const ops: Record<Operation, (a: Record<string, unknown>) => Promise<unknown>> =
   page: (a) => api('GET', `/v1/threads/${id(a.threadId)}/posts?${pageQuery(a)}`, undefined, auth()),
 };
 
+/** the site's sign-in in flight (or the last one) */
+let signingIn: Promise<unknown> = Promise.resolve();
+
 on(window, 'message', async (e: MessageEvent) => {
   // anything not from the page that framed us, on the origin we were given, is ignored
   if (!trusted || e.source !== window.parent || e.origin !== origin) return;
   const m = e.data as Call | null;
   if (!m || m.parley !== 'call' || typeof m.id !== 'number' || !(operations as readonly string[]).includes(m.op)) return;
   try {
-    const value = await ops[m.op](m.args && typeof m.args === 'object' ? m.args : {});
+    const args = m.args && typeof m.args === 'object' ? m.args : {};
+    // a sign-in by the site may replace or end the session: what comes after it uses the outcome,
+    // never the token it is about to end (a read with that token would answer 401)
+    let run: Promise<unknown>;
+    if (m.op === 'sso') run = signingIn = ops.sso(args);
+    else run = signingIn.then(() => ops[m.op](args), () => ops[m.op](args));
+    const value = await run;
     tell({ parley: 'result', id: m.id, ok: true, value });
   } catch (err) {
     // an ended or revoked session: the reader is signed out here too
