@@ -14,14 +14,13 @@ export interface Cursor {
   rootScore?: number;
 }
 
-export function encodeCursor(c: Cursor): string {
-  const body = c.sort === 'top' ? { s: c.sort, p: c.path, r: c.rootScore } : { s: c.sort, p: c.path };
-  return Buffer.from(JSON.stringify(body)).toString('base64url');
-}
+/** A cursor's body as its opaque text. */
+export const encodeCursorJson = (body: object): string => Buffer.from(JSON.stringify(body)).toString('base64url');
 
-export function decodeCursor(raw: string, sort: Sort): Cursor {
+/** A cursor's body back from its text: an object, or invalid_cursor (the message when given). */
+export function decodeCursorJson(raw: string, message?: string): Record<string, unknown> {
   const bad = (): never => {
-    throw new ParleyError('invalid_cursor');
+    throw new ParleyError('invalid_cursor', message ? { message } : {});
   };
   if (raw.length > 2000 || !/^[A-Za-z0-9_-]+$/.test(raw)) bad();
   let body: unknown;
@@ -30,7 +29,19 @@ export function decodeCursor(raw: string, sort: Sort): Cursor {
   } catch {
     return bad();
   }
-  if (typeof body !== 'object' || body === null) return bad();
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return bad();
+  return body as Record<string, unknown>;
+}
+
+export function encodeCursor(c: Cursor): string {
+  return encodeCursorJson(c.sort === 'top' ? { s: c.sort, p: c.path, r: c.rootScore } : { s: c.sort, p: c.path });
+}
+
+export function decodeCursor(raw: string, sort: Sort): Cursor {
+  const bad = (): never => {
+    throw new ParleyError('invalid_cursor');
+  };
+  const body = decodeCursorJson(raw);
   const { s, p, r } = body as { s?: unknown; p?: unknown; r?: unknown };
   if (s !== sort) {
     throw new ParleyError('invalid_cursor', { message: `This cursor belongs to sort=${String(s).slice(0, 20)}; start again from the first page of sort=${sort}.` });

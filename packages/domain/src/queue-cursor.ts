@@ -1,5 +1,6 @@
 // The moderation queue's and log's keyset cursors: opaque base64url JSON, like the post pages'
 // (cursor.ts), tied to the query they page, refused when forged.
+import { decodeCursorJson, encodeCursorJson } from './cursor.ts';
 import { ParleyError } from './errors.ts';
 import type { QueueName } from './queue.ts';
 import { isId } from './validate.ts';
@@ -8,25 +9,11 @@ const bad = (message?: string): never => {
   throw new ParleyError('invalid_cursor', message ? { message } : {});
 };
 
-function decodeJson(raw: string): Record<string, unknown> {
-  if (raw.length > 2000 || !/^[A-Za-z0-9_-]+$/.test(raw)) bad();
-  let body: unknown;
-  try {
-    body = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-  } catch {
-    return bad();
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return bad();
-  return body as Record<string, unknown>;
-}
-
-const encodeJson = (body: object): string => Buffer.from(JSON.stringify(body)).toString('base64url');
-
 /** The queue's keyset: the id of the last item of a page (newest first), for one queue. */
-export const encodeQueueCursor = (queue: QueueName, lastId: string): string => encodeJson({ q: queue, i: lastId });
+export const encodeQueueCursor = (queue: QueueName, lastId: string): string => encodeCursorJson({ q: queue, i: lastId });
 
 export function decodeQueueCursor(raw: string, queue: QueueName): string {
-  const { q, i } = decodeJson(raw);
+  const { q, i } = decodeCursorJson(raw);
   if (typeof q !== 'string' || typeof i !== 'string' || !isId(i)) return bad();
   if (q !== queue) return bad(`This cursor belongs to status=${q.slice(0, 20)}; start again from the first page of status=${queue}.`);
   return i;
@@ -38,10 +25,10 @@ const logSources: readonly LogSource[] = ['content', 'forums', 'accounts'];
 /** Where each source stopped: the last event id shown; absent: not started; null: exhausted. */
 export type LogCursor = Partial<Record<LogSource, string | null>>;
 
-export const encodeLogCursor = (c: LogCursor): string => encodeJson({ l: c });
+export const encodeLogCursor = (c: LogCursor): string => encodeCursorJson({ l: c });
 
 export function decodeLogCursor(raw: string): LogCursor {
-  const { l } = decodeJson(raw);
+  const { l } = decodeCursorJson(raw);
   if (typeof l !== 'object' || l === null || Array.isArray(l)) return bad();
   const out: LogCursor = {};
   for (const [k, v] of Object.entries(l)) {

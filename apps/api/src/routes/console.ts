@@ -5,7 +5,7 @@
 // on as a Referer. The page itself is constant; the script builds everything.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ParleyError } from '@parley/domain';
-import { fileLoader, HOST, send } from './widget.ts';
+import { fileLoader, selfOnlyCsp, send } from './widget.ts';
 
 export interface ConsoleOptions {
   /** the built widget's directory (the console is built with it: console.js, console.css) */
@@ -25,20 +25,8 @@ export const consolePage = `<!doctype html>
 <script src="/moderate/console.js" defer></script></body></html>
 `;
 
-/** The console's policy. `host`: the request's Host, for the realtime websocket (older browsers do not count ws: as 'self'). */
-export function consoleCsp(host: string | undefined): string {
-  const ws = host && HOST.test(host) ? ` ws://${host} wss://${host}` : '';
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    `connect-src 'self'${ws}`,
-    "img-src 'self' data:",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
+/** The console's policy: this origin only, and it frames nothing. */
+export const consoleCsp = (host: string | undefined): string => selfOnlyCsp(host, { frames: false });
 
 const pageHeaders = (req: FastifyRequest): Record<string, string> => ({
   'content-security-policy': consoleCsp(req.headers.host),

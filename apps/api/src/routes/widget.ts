@@ -76,21 +76,28 @@ export function send(req: FastifyRequest, reply: FastifyReply, file: Loaded, typ
 // CSP source or add a directive.
 export const HOST = /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
-/** The demo pages' policy: only this origin, for scripts, styles, the realtime websocket and the session frame. */
-export function demoCsp(host: string | undefined): string {
+/**
+ * A page of this origin only: its scripts, styles and images, its API and realtime websocket
+ * (`host`, the request's Host: older browsers do not count ws: as 'self'), and `frames` when it
+ * frames the session frame. Framed by nobody.
+ */
+export function selfOnlyCsp(host: string | undefined, opts: { frames: boolean }): string {
   const ws = host && HOST.test(host) ? ` ws://${host} wss://${host}` : '';
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
     `connect-src 'self'${ws}`,
-    "frame-src 'self'",
+    ...(opts.frames ? ["frame-src 'self'"] : []),
     "img-src 'self' data:",
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",
   ].join('; ');
 }
+
+/** The demo pages' policy: only this origin, for scripts, styles, the realtime websocket and the session frame. */
+export const demoCsp = (host: string | undefined): string => selfOnlyCsp(host, { frames: true });
 
 const widgetRoutes: FastifyPluginAsync<WidgetOptions> = async (app, opts) => {
   const widget = opts.widgetDir ? fileLoader(opts.widgetDir) : undefined;
