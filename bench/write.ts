@@ -8,6 +8,8 @@
 //                                       pooling, Debian's 1.18): unnamed statements, pgbench -M extended
 //                       [--rules-seconds=10] [--rules-connections=32]   the moderation rules on vs
 //                                       off (lib/write-rules.ts); 0 skips it
+//                       [--rules-no-link]   the rules phase's comments carry no link (the default
+//                                       rules then publish a new commenter's comment)
 //
 // The main forum runs with every moderation phase off, as comments were written before issue 15;
 // the rules phase compares the default rules with none, in the same run.
@@ -42,7 +44,7 @@ const TARGET_RATIO = 0.5;
 
 export const MESSAGE = BENCH_MESSAGE;
 
-const a = args(['connections', 'seconds', 'warmup', 'threads', 'pool', 'synchronous-commit', 'pgbench-clients', 'named-statements', 'pgbouncer', 'rules-seconds', 'rules-connections']);
+const a = args(['connections', 'seconds', 'warmup', 'threads', 'pool', 'synchronous-commit', 'pgbench-clients', 'named-statements', 'pgbouncer', 'rules-seconds', 'rules-connections', 'rules-no-link']);
 const viaPgbouncer = a.has('pgbouncer');
 const connections = intList(a.get('connections'), [32, 64]);
 const seconds = Number(a.get('seconds') ?? 20);
@@ -133,7 +135,7 @@ benchMain('bench:write', 180 + warmup + (2 * connections.length + pgbenchClients
   let rules: RulesResult | undefined;
   let rulesStatements: string[] = [];
   if (rulesSeconds > 0) {
-    rules = await rulesOnVsOff({ url: server.url, adminToken, apiPid: server.pid, postmasterPid: pg.postmasterPid, connections: rulesConnections, seconds: rulesSeconds, threads: threadCount, query: pg.query });
+    rules = await rulesOnVsOff({ url: server.url, adminToken, apiPid: server.pid, postmasterPid: pg.postmasterPid, connections: rulesConnections, seconds: rulesSeconds, threads: threadCount, query: pg.query, noLink: a.has('rules-no-link') });
     const { thread } = await api<{ thread: { id: string } }>(server.url, 'POST', '/v1/forums/bench-rules-on/threads', { identifier: 'rules-count', title: 'Counted' });
     const [counted] = await statementsPerRequest(pg.url, [{ label: 'POST comment, rules on', method: 'POST', url: `/v1/threads/${thread.id}/posts`, body: JSON.parse(guestComment()) }]);
     rulesStatements = counted.statements;

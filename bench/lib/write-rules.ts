@@ -32,12 +32,16 @@ export interface RulesResult {
   /** API CPU µs per comment */
   apiUs: { off: number; on: number };
   statuses: Record<string, number>;
+  noLink: boolean;
 }
 
+/** The bench message without its link: the default rules then publish a new commenter's comment. */
+export const MESSAGE_WITHOUT_LINK = BENCH_MESSAGE.replace(/ Our numbers are at https:\/\/\S+/, '');
+
 /** A guest comment from one of GUESTS emails, with what the widget reports. */
-export const guestComment = (): string => {
+export const guestComment = (message = BENCH_MESSAGE): string => {
   const n = Math.floor(Math.random() * GUESTS);
-  return JSON.stringify({ message: BENCH_MESSAGE, author: { name: `Guest ${n}`, email: `guest-${n}@example.com` }, client: { loadedMs: 20000, hp: '' } });
+  return JSON.stringify({ message, author: { name: `Guest ${n}`, email: `guest-${n}@example.com` }, client: { loadedMs: 20000, hp: '' } });
 };
 
 export async function rulesOnVsOff(o: {
@@ -49,6 +53,8 @@ export async function rulesOnVsOff(o: {
   seconds: number;
   threads: number;
   query: (sql: string) => Promise<Record<string, unknown>[]>;
+  /** the comments carry no link (MESSAGE_WITHOUT_LINK) */
+  noLink?: boolean;
 }): Promise<RulesResult> {
   const forums = { off: 'bench-rules-off', on: 'bench-rules-on' } as const;
   const threadIds: Record<'off' | 'on', string[]> = { off: [], on: [] };
@@ -69,7 +75,7 @@ export async function rulesOnVsOff(o: {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       path: () => `/v1/threads/${threadIds[mode][Math.floor(Math.random() * threadIds[mode].length)]}/posts`,
-      makeBody: guestComment,
+      makeBody: () => guestComment(o.noLink ? MESSAGE_WITHOUT_LINK : BENCH_MESSAGE),
       log,
     });
   for (const mode of ['off', 'on'] as const) await load(mode, 3); // warm both paths
@@ -91,12 +97,13 @@ export async function rulesOnVsOff(o: {
     rate: { off: rate('off'), on: rate('on') },
     apiUs: { off: apiUs('off'), on: apiUs('on') },
     statuses: Object.fromEntries(rows.map((r) => [r.status as string, r.n as number])),
+    noLink: o.noLink ?? false,
   };
 }
 
 export function rulesSummary(x: RulesResult, line: (s?: string) => void): void {
   const slower = 1 - x.rate.on / x.rate.off;
-  line(`moderation rules (issue 15), ${x.runs[0].r.connections} connections, alternated off/on/off/on, ${GUESTS} guest emails, with the widget's facts:`);
+  line(`moderation rules (issue 15), ${x.runs[0].r.connections} connections, alternated off/on/off/on, ${GUESTS} guest emails, with the widget's facts, ${x.noLink ? 'comments without a link' : 'the bench comment (one link)'}:`);
   for (const { mode, r, cpu } of x.runs) line(`    rules ${mode.padEnd(3)}: ${fmt(r.rate)} comments/s, p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms; api ${fmt(cpu.api, 2)} cores, postgres ${fmt(cpu.postgres, 2)}`);
   line(`    comments/s off ${fmt(x.rate.off)}, on ${fmt(x.rate.on)}: ratio on/off ${fmt(x.rate.on / x.rate.off, 3)} (${fmt(slower * 100, 1)}% slower)  target ≤ ${TARGET_SLOWDOWN * 100}% slower: ${slower <= TARGET_SLOWDOWN ? 'MET' : 'MISSED'}`);
   line(`    api CPU per comment: off ${fmt(x.apiUs.off)} µs, on ${fmt(x.apiUs.on)} µs`);

@@ -3,7 +3,7 @@
 // side by side, each holding only the parts an enabled phase needs (sql/moderation-facts.ts).
 // Facts that cost nothing (the text, its links, the account's age, what the widget reported) come
 // from the request.
-import { linksOf, moderationFactsSql } from '@parley/data';
+import { linksOf, moderationFactsSql, type ContentRoute } from '@parley/data';
 
 type AuthorFactsNeed = moderationFactsSql.AuthorFactsNeed;
 import { minRepeatedTextLength, publishedStatuses, type Ban, type ModerationContext, type ModerationSettings } from '@parley/domain';
@@ -47,7 +47,15 @@ export async function gatherFacts(s: Services, r: FactsRequest): Promise<Moderat
   const need = authorFactsNeed(r, links);
   const authorKey = r.author.userId ?? r.author.email?.toLowerCase() ?? null;
   const asksContent = authorKey !== null && (need.approvedCap > 0 || need.guestSeen || need.recentLimit > 0);
-  const [content, bans] = await Promise.all([asksContent ? contentFacts(s, r, authorKey, need) : undefined, r.settings.bans.enabled ? bansOf(s, r) : []]);
+  const asksBans = r.settings.bans.enabled;
+  const route = asksContent ? await s.read.locator.threadRoute(r.threadId) : undefined;
+  // one database holds both the forums and this shard (the one-machine default): one statement
+  const together = route !== undefined && asksBans && s.db.primaryUrl({ area: 'forums' }) === s.db.primaryUrl(route);
+  const [content, separateBans] = await Promise.all([
+    route ? contentFacts(s, r, route, authorKey!, need, together) : undefined,
+    asksBans && !together ? bansOf(s, r) : [],
+  ]);
+  const bans = together ? bansFromRows(content!.bans ?? []) : separateBans;
   const now = new Date();
   return {
     now,
@@ -71,11 +79,12 @@ interface ContentFactsRow {
   approved_count: number | null;
   guest_seen: boolean | null;
   recent_texts: string[] | null;
+  /** with the bans: json rows (expires_at as text) */
+  bans?: Record<string, unknown>[];
 }
 
-async function contentFacts(s: Services, r: FactsRequest, author: string, need: AuthorFactsNeed): Promise<ContentFactsRow> {
-  const route = await s.read.locator.threadRoute(r.threadId);
-  const statement = moderationFactsSql.authorFacts(r.author.userId !== null ? 'user' : 'guest');
+async function contentFacts(s: Services, r: FactsRequest, route: ContentRoute, author: string, need: AuthorFactsNeed, withBans: boolean): Promise<ContentFactsRow> {
+  const statement = moderationFactsSql.authorFacts(r.author.userId !== null ? 'user' : 'guest', withBans);
   const values = moderationFactsSql.authorFactsValues({
     threadId: r.threadId,
     forumId: r.forumId,
@@ -84,16 +93,31 @@ async function contentFacts(s: Services, r: FactsRequest, author: string, need: 
     countedStatuses: publishedStatuses,
     windowSeconds: recentTextsWindowSeconds,
     historyLimit: approvedHistoryLimit,
+    ...(withBans ? { bans: banKeys(r) } : {}),
   });
   const { rows } = await s.db.exec<ContentFactsRow & Record<string, unknown>>({ ...route, mode: 'read' }, statement, values);
   return rows[0];
 }
 
+const banKeys = (r: FactsRequest) => ({ userId: r.author.userId, email: r.author.email?.toLowerCase() ?? null, ip: r.author.ip });
+
 async function bansOf(s: Services, r: FactsRequest): Promise<Ban[]> {
-  const { userId, email, ip } = r.author;
-  const { rows } = await s.db.exec({ area: 'forums', mode: 'read' }, moderationFactsSql.bansOfAuthor, [r.forumId, userId, email?.toLowerCase() ?? null, ip]);
+  const k = banKeys(r);
+  const { rows } = await s.db.exec({ area: 'forums', mode: 'read' }, moderationFactsSql.bansOfAuthor, [r.forumId, k.userId, k.email, k.ip]);
+  return bansFromRows(rows);
+}
+
+/** Ban rows as the bans phase takes them; from the bans query or the json of the combined one. */
+function bansFromRows(rows: Record<string, unknown>[]): Ban[] {
   return rows.map((b) => {
-    const ban: Ban = { kind: b.kind as Ban['kind'], value: b.value as string, expiresAt: b.expires_at as Date | null, reason: b.reason as string, mode: b.mode as Ban['mode'] };
+    const expires = b.expires_at as Date | string | null;
+    const ban: Ban = {
+      kind: b.kind as Ban['kind'],
+      value: b.value as string,
+      expiresAt: expires === null ? null : new Date(expires),
+      reason: b.reason as string,
+      mode: b.mode as Ban['mode'],
+    };
     return ban;
   });
 }

@@ -2,8 +2,7 @@
 // (the pure pipeline, on facts gathered by moderation-facts.ts), then Akismet when the forum asks
 // for it and the rules let the comment through, then forum-wide pre-moderation. A rejection
 // throws its 4xx here, so nothing is written. Moderators' own comments are not judged.
-import { isIP } from 'node:net';
-import { ParleyError, renderMessage, runPipeline, type Forum, type PostStatus, type Reason } from '@parley/domain';
+import { canonicalAddress, ParleyError, renderMessage, runPipeline, type Forum, type PostStatus, type Reason } from '@parley/domain';
 import { akismetConfigured, askAkismet } from '../akismet.ts';
 import type { Services } from '../services.ts';
 import { gatherFacts, type FactsRequest } from './moderation-facts.ts';
@@ -14,8 +13,8 @@ export interface WriteClient {
   userAgent?: string;
 }
 
-/** An address Postgres' inet and the ban checks take, or null (a proxy may forward anything). */
-export const clientAddress = (c: WriteClient | undefined): string | null => (c?.ip !== undefined && isIP(c.ip) !== 0 ? c.ip : null);
+/** An address Postgres' inet and the ban checks take (IPv4-mapped ones as IPv4), or null (a proxy may forward anything). */
+export const clientAddress = (c: WriteClient | undefined): string | null => canonicalAddress(c?.ip);
 
 export interface Verdict {
   status: Exclude<PostStatus, 'deleted'>;

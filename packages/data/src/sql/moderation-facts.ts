@@ -28,13 +28,14 @@ export type AuthorKind = 'user' | 'guest';
  * $1 thread id, $2 forum id, $3 user id or lower-cased email, $4 approved cap, $5 recent limit,
  * $6 counted statuses (the published ones), $7 recent window in seconds, $8 whether to ask if the email was seen,
  * $9 how many of the author's latest comments the approved count looks at: an author whose
- * comments are mostly held or spam (a spammer) would otherwise make each new comment read them all.
+ * comments are mostly held or spam (a spammer) would otherwise make each new comment read them all;
+ * with `withBans`, also `bans` (see `bansOfAuthor`), $10 user id, $11 email, $12 address.
  */
-export function authorFacts(kind: AuthorKind): { name: string; text: string } {
-  return kind === 'user' ? userFacts : guestFacts;
+export function authorFacts(kind: AuthorKind, withBans = false): { name: string; text: string } {
+  return facts[`${kind}${withBans ? '+bans' : ''}`];
 }
 
-function authorFactsText(kind: AuthorKind): string {
+function authorFactsText(kind: AuthorKind, withBans: boolean): string {
   // the partial indexes' predicates are spelled out so the planner can use them
   const author = kind === 'user' ? 'author_user_id = $3::bigint' : 'author_email IS NOT NULL AND lower(author_email) = $3::text';
   return `SELECT (SELECT status FROM threads WHERE id = $1) AS thread_status,
@@ -42,11 +43,18 @@ function authorFactsText(kind: AuthorKind): string {
       WHERE h.status = ANY($6::text[]) LIMIT $4::int) a)::int AS approved_count,
     CASE WHEN $8::boolean THEN EXISTS (SELECT 1 FROM posts WHERE forum_id = $2 AND ${author}) END AS guest_seen,
     ARRAY(SELECT r.message FROM (SELECT message, thread_id, created_at, id FROM posts WHERE forum_id = $2 AND ${author} ORDER BY id DESC LIMIT $5::int) r
-      WHERE r.thread_id <> $1 AND r.created_at > now() - make_interval(secs => $7::int) ORDER BY r.id DESC) AS recent_texts`;
+      WHERE r.thread_id <> $1 AND r.created_at > now() - make_interval(secs => $7::int) ORDER BY r.id DESC) AS recent_texts${
+    withBans ? `,\n    (SELECT coalesce(json_agg(b), '[]') FROM (${bansUnion('$2', '$10', '$11', '$12')}) b) AS bans` : ''}`;
 }
 
-const userFacts = { name: 'parley_moderation_facts_user', text: authorFactsText('user') };
-const guestFacts = { name: 'parley_moderation_facts_guest', text: authorFactsText('guest') };
+// `+bans`: where the forums database is the content shard's own (the one-machine default), the
+// bans come in the same statement, as a json array (`bansFromJson`): one round trip, not two
+const facts: Record<string, { name: string; text: string }> = Object.fromEntries(
+  (['user', 'guest'] as const).flatMap((kind) => [false, true].map((withBans) => {
+    const key = `${kind}${withBans ? '+bans' : ''}`;
+    return [key, { name: `parley_moderation_facts_${kind}${withBans ? '_bans' : ''}`, text: authorFactsText(kind, withBans) }];
+  })),
+);
 
 export const authorFactsValues = (p: {
   threadId: string;
@@ -58,24 +66,28 @@ export const authorFactsValues = (p: {
   windowSeconds: number;
   /** the author's latest comments the approved count looks at */
   historyLimit: number;
-}): unknown[] => [p.threadId, p.forumId, p.author, p.need.approvedCap, p.need.recentLimit, p.countedStatuses, p.windowSeconds, p.need.guestSeen, p.historyLimit];
+  /** with the bans (`authorFacts(kind, true)`): $10 user id, $11 lower-cased email, $12 address */
+  bans?: { userId: string | null; email: string | null; ip: string | null };
+}): unknown[] => [
+  p.threadId, p.forumId, p.author, p.need.approvedCap, p.need.recentLimit, p.countedStatuses, p.windowSeconds, p.need.guestSeen, p.historyLimit,
+  ...(p.bans ? [p.bans.userId, p.bans.email, p.bans.ip] : []),
+];
 
 /**
  * The bans in force that could concern an author: the forum's and the instance's (forum_id NULL),
  * not lifted, not expired, on the account, the email (lower-cased), or a network holding the address.
- * $1 forum id, $2 user id, $3 lower-cased email, $4 address (each may be null).
+ * One branch per index (bans_value_idx twice, bans_net_idx), so each is an index lookup whatever
+ * the number of bans; an OR across them would leave the planner a scan of every active ban.
  */
-export const bansOfAuthor = {
-  name: 'parley_moderation_bans_of_author',
-  // one branch per index (bans_value_idx twice, bans_net_idx), so each is an index lookup whatever
-  // the number of bans; an OR across them would leave the planner a scan of every active ban
-  text: [
-    "kind = 'user' AND value = $2::text",
-    "kind = 'email' AND value = $3::text",
-    'net IS NOT NULL AND net >>= $4::inet',
-  ].map((match) => `SELECT kind, value, mode, reason, expires_at FROM bans
-      WHERE lifted_at IS NULL AND ${match} AND (forum_id = $1 OR forum_id IS NULL) AND (expires_at IS NULL OR expires_at > now())`).join('\n    UNION ALL '),
-};
+function bansUnion(forum: string, user: string, email: string, ip: string): string {
+  return [`kind = 'user' AND value = ${user}::text`, `kind = 'email' AND value = ${email}::text`, `net IS NOT NULL AND net >>= ${ip}::inet`]
+    .map((match) => `SELECT kind, value, mode, reason, expires_at FROM bans
+      WHERE lifted_at IS NULL AND ${match} AND (forum_id = ${forum} OR forum_id IS NULL) AND (expires_at IS NULL OR expires_at > now())`)
+    .join('\n    UNION ALL ');
+}
+
+/** The bans of an author, on the forums database: $1 forum id, $2 user id, $3 lower-cased email, $4 address (each may be null). */
+export const bansOfAuthor = { name: 'parley_moderation_bans_of_author', text: bansUnion('$1', '$2', '$3', '$4') };
 
 /** The post an edit changes, with what the rules ask about its author (an edit is judged as its author's). $1 post id */
 export const editTarget = `SELECT id, forum_id, thread_id, status, author_user_id, author_name, author_email, edit_token_hash FROM posts WHERE id = $1`;

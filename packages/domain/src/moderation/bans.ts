@@ -14,6 +14,13 @@ function parseAddress(ip: string | null): Address | null {
   return ipaddr.process(ip);
 }
 
+/**
+ * An address as it is stored and looked up: an IPv4 client of a dual-stack socket
+ * (`::ffff:1.2.3.4`) as the IPv4 address it is, so a ban on 1.2.3.0/24 finds it in SQL too; null
+ * for anything that is not an address.
+ */
+export const canonicalAddress = (ip: string | null | undefined): string | null => parseAddress(ip ?? null)?.toString() ?? null;
+
 function parseRange(cidr: string): Range | null {
   if (!ipaddr.isValidCIDR(cidr)) return null;
   const [net, bits] = ipaddr.parseCIDR(cidr);

@@ -3,7 +3,7 @@ export { banModes, phaseNames, reasonSources, type BanMode, type ReasonSource, t
 export * from './settings.ts';
 export * from './pipeline.ts';
 export { threadClosedPhase } from './thread-closed.ts';
-export { bansPhase, banApplies } from './bans.ts';
+export { bansPhase, banApplies, canonicalAddress } from './bans.ts';
 export { blocklistPhase } from './blocklist.ts';
 export { linksPhase } from './links.ts';
 export { newCommenterPhase, isNewCommenter, newCommenterReasons } from './new-commenter.ts';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { bansPhase, type Ban, type ModerationContext } from '@parley/domain';
+import { bansPhase, canonicalAddress, type Ban, type ModerationContext } from '@parley/domain';
 import { aContext, now, settingsWith } from './context.ts';
 
 const ban = (kind: Ban['kind'], value: string, expiresAt: Date | null = null): Ban => ({ kind, value, expiresAt, reason: `no ${kind}` });
@@ -69,4 +69,12 @@ t.test('given both a ban and a shadow ban match, then the ban refuses (whatever 
   t.ok(rejected(run([shadow, ban('ip', '203.0.113.7')])));
   t.ok(rejected(run([ban('ip', '203.0.113.7'), shadow])));
   t.ok(rejected(run([{ ...ban('user', '9'), mode: 'ban' }])), 'mode ban is the default spelled out');
+});
+
+t.test('canonicalAddress: what is stored and looked up in SQL', async (t) => {
+  t.equal(canonicalAddress('::ffff:198.51.100.7'), '198.51.100.7', 'an IPv4 client of a dual-stack socket is its IPv4 address');
+  t.equal(canonicalAddress('2001:db8::1'), '2001:db8::1');
+  t.equal(canonicalAddress('198.51.100.7'), '198.51.100.7');
+  t.equal(canonicalAddress('not an address'), null);
+  t.equal(canonicalAddress(undefined), null);
 });
