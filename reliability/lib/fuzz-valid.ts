@@ -68,7 +68,9 @@ export function validRequests(f: Fixtures): Record<string, fc.Arbitrary<FuzzRequ
         const parentId = replyTo > 0 && parents.length ? parents[replyTo % parents.length].id : undefined;
         const strict = t.slug === 'fuzz-strict';
         const headers = { ...o, ...(asUser ? bearer(f.users[1].token) : strict && parentId ? bearer(modKey(t.slug)) : {}) };
-        return req('POST /v1/threads/{threadId}/posts', 'POST')(headers, `/v1/threads/${t.id}/posts`, { message, ...(asUser ? {} : { author }), ...(parentId ? { parentId } : {}), notify });
+        // half of them with the widget's facts for the spam checks, as a person's (seconds after the load, no honeypot)
+        const client = notify ? { client: { loadedMs: 4000 + replyTo * 1000, hp: '' } } : {};
+        return req('POST /v1/threads/{threadId}/posts', 'POST')(headers, `/v1/threads/${t.id}/posts`, { message, ...(asUser ? {} : { author }), ...(parentId ? { parentId } : {}), notify, ...client });
       })),
     'GET /v1/threads/{threadId}/events': fc.tuple(thread, fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 1000 }), fc.boolean()).map(([t, after, limit, mod]) =>
       req('GET /v1/threads/{threadId}/events', 'GET')(mod ? bearer(modKey(t.slug)) : {}, `/v1/threads/${t.id}/events?after=${after}&limit=${limit}`)),

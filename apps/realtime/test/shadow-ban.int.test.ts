@@ -91,11 +91,20 @@ t.test('a shadow-banned author sees their comments; nobody else does', async (t)
   t.match((await samWs.next((f: Frame) => f.op === 'events' && f.events.some((e: Frame) => e.seq === editSeq))).events[0], { type: 'PostEdited', post: { status: 'approved' } });
   t.strictSame((await guestWs.next((f: Frame) => f.op === 'events' && f.events.some((e: Frame) => e.seq === editSeq))).events[0], { seq: editSeq, type: 'hidden', postId: mine.id });
 
+  // the author replies to their own shadowed comment as to any; nobody else can reply to it
+  const reply = await api.req('POST', `/v1/threads/${thread.id}/posts`, { token: sam.token, body: { message: 'and a reply to myself', parentId: mine.id } });
+  t.equal(reply.status, 201, JSON.stringify(reply.body));
+  t.match(reply.body.post, { parentId: mine.id, status: 'approved' }, 'answered as published, stored shadowed');
+  t.same(ids(await page(sam.token)), [visible.id, mine.id, reply.body.post.id], 'the author sees the reply in place');
+  t.same(ids(await page()), [visible.id], 'the public sees neither');
+  const foreign = await api.req('POST', `/v1/threads/${thread.id}/posts`, { token: olive.token, body: { message: 'replying to what I cannot see', parentId: mine.id } });
+  t.same([foreign.status, foreign.body.error.code], [422, 'parent_not_visible'], 'another reader cannot reply to it');
+
   // the admin's instance-wide shadow ban works the same way on any forum
   t.equal((await api.req('POST', '/v1/admin/bans', { token: ADMIN_TOKEN, body: { kind: 'user', value: olive.id, mode: 'shadow' } })).status, 201);
   const hers = (await api.req('POST', `/v1/threads/${thread.id}/posts`, { token: olive.token, body: { message: 'olive too' } })).body.post as Post;
   t.equal(hers.status, 'approved');
   t.same(ids(await page(olive.token)), [visible.id, hers.id], 'olive sees her own, not sam\'s');
-  t.same(ids(await page(sam.token)), [visible.id, mine.id], 'sam sees his own, not olive\'s');
+  t.same(ids(await page(sam.token)), [visible.id, mine.id, reply.body.post.id], 'sam sees his own, not olive\'s');
   t.same(ids(await page()), [visible.id]);
 });

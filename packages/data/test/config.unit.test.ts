@@ -40,6 +40,7 @@ t.test('describeConfig masks every secret and keeps the rest', async (t) => {
     PARLEY_SECRET: 'sixteen-characters!',
     REDIS_URL: 'redis://:pw@r:6379',
     PARLEY_OIDC_PROVIDERS: '[{"id":"corp","clientSecret":"pw@provider"}]',
+    PARLEY_AKISMET_KEY: 'pw@akismet-key',
   });
   const d = describeConfig(c);
   for (const [, o] of Object.entries(options)) {

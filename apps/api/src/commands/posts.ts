@@ -10,6 +10,7 @@ import {
   checkMessage,
   editableStatuses,
   initialStatus,
+  isOwnShadowed,
   isPublished,
   makeEvent,
   ParleyError,
@@ -116,7 +117,7 @@ export async function createPost(
   for (let attempt = 1; ; attempt++) {
     const result = await insert();
     if (result) return { ...result, ...(editToken ? { editToken } : {}) };
-    await explainRefusedPost(s, threadId, parentId, byModerator);
+    await explainRefusedPost(s, threadId, parentId, byModerator, cred.kind === 'user' ? cred.user.id : undefined);
     if (attempt === 3) {
       throw new ParleyError('parent_not_visible', { message: 'The comment you are replying to changed while you replied; try again.', details: { parentId } });
     }
@@ -137,7 +138,7 @@ function guestAuthor(forum: Forum, cred: Credential, author: CreatePostBody['aut
  * Why the insert placed nothing: the thread is closed, or the parent is missing, elsewhere or
  * hidden. Returns when nothing in the current state explains it (it changed since the insert).
  */
-async function explainRefusedPost(s: Services, threadId: string, parentId: string | null, byModerator: boolean): Promise<void> {
+async function explainRefusedPost(s: Services, threadId: string, parentId: string | null, byModerator: boolean, userId: string | undefined): Promise<void> {
   const route = await s.read.locator.threadRoute(threadId, { fresh: true });
   const { rows } = await s.db.exec({ ...route, mode: 'read', fresh: true }, postSql.selectThreadWithParent, [threadId, parentId]);
   if (rows.length === 0) throw new ParleyError('thread_not_found', { details: { threadId } });
@@ -146,7 +147,8 @@ async function explainRefusedPost(s: Services, threadId: string, parentId: strin
   if (parentId !== null) {
     if (r.parent_path === null) throw new ParleyError('parent_not_found', { details: { parentId } });
     if (r.parent_thread_id !== threadId) throw new ParleyError('parent_in_other_thread', { details: { parentId } });
-    if (!isPublished(r.parent_status as PostStatus) && !byModerator) throw new ParleyError('parent_not_visible', { details: { parentId } });
+    const parent = { status: r.parent_status as PostStatus, authorUserId: r.parent_author_user_id === null ? null : String(r.parent_author_user_id) };
+    if (!isPublished(parent.status) && !byModerator && !isOwnShadowed(parent, { moderator: false, userId })) throw new ParleyError('parent_not_visible', { details: { parentId } });
   }
 }
 

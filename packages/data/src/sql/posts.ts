@@ -6,7 +6,8 @@ import { postColumns } from './rows.ts';
 
 /**
  * A new post, placed and checked in the statement itself: the thread must be open, and a parent
- * must be in the same thread and published (or the poster a moderator). The reply-depth rule is
+ * must be in the same thread and published (or the poster a moderator, or the parent the poster's
+ * own shadowed post: a shadow-banned author replies to their own comments as to any). The reply-depth rule is
  * the domain's: the new path keeps the parent's first `replyAncestorCount(maxDepth)` ids
  * (`placeReply` applies the same number; a test pins that both agree). No row means a check
  * failed; the caller then reads why. Arguments by name: `insertPostValues`.
@@ -16,7 +17,8 @@ export const insertPost = {
   text: `WITH placed AS (
     SELECT CASE WHEN $3::bigint IS NULL THEN '{}'::bigint[]
       ELSE (SELECT pp.path[1 : $4::int] FROM posts pp
-            WHERE pp.id = $3::bigint AND pp.thread_id = $1 AND (pp.status = ANY($14::text[]) OR $5::boolean)) END AS ancestors
+            WHERE pp.id = $3::bigint AND pp.thread_id = $1
+              AND (pp.status = ANY($14::text[]) OR $5::boolean OR (pp.status = 'shadowed' AND pp.author_user_id = $6))) END AS ancestors
   ), n AS (SELECT nextval(pg_get_serial_sequence('posts', 'id')) AS id)
   INSERT INTO posts (id, thread_id, forum_id, parent_id, depth, path, author_user_id, author_name, author_email,
                      edit_token_hash, notify, message, html, status, initial_status, moderation_reasons, author_ip)
@@ -97,7 +99,8 @@ export const selectPost = `SELECT ${postColumns} FROM posts WHERE id = $1`;
 export const selectPostSource = `SELECT message, revision, author_user_id, edit_token_hash FROM posts WHERE id = $1`;
 
 /** The thread and, when replying, the parent: placement needs only the parent's immutable path. */
-export const selectThreadWithParent = `SELECT t.*, p.path AS parent_path, p.thread_id AS parent_thread_id, p.status AS parent_status
+export const selectThreadWithParent = `SELECT t.*, p.path AS parent_path, p.thread_id AS parent_thread_id, p.status AS parent_status,
+    p.author_user_id AS parent_author_user_id
   FROM threads t LEFT JOIN posts p ON p.id = $2 WHERE t.id = $1`;
 
 // Listing. Moderators see everything. The public sees published posts, plus any other post
