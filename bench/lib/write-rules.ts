@@ -7,15 +7,9 @@ import { api, log, pool } from './run.ts';
 import { coresUsed, sampleCpu, waitForQuiet, type CoresUsed } from './cpu.ts';
 import { describeLoad, fmt, runLoad, type LoadResult } from './load.ts';
 import { BENCH_MESSAGE } from './message.ts';
+import { allPhasesOff } from '../../packages/domain/src/index.ts';
 
-export const allPhasesOff = {
-  bans: { enabled: false },
-  blocklist: { enabled: false },
-  links: { enabled: false },
-  newCommenter: { enabled: false },
-  spamHeuristics: { enabled: false },
-  akismet: { enabled: false },
-};
+export { allPhasesOff };
 
 export const GUESTS = 5000;
 export const TARGET_SLOWDOWN = 0.1;

@@ -3,15 +3,9 @@
 import type { Config } from '@parley/data';
 import { overHttp, testApi, type TestApi } from '../../../test/harness/app.ts';
 import type { TapTest } from '../../../test/harness/db.ts';
+import { allPhasesOff } from '@parley/domain';
 
-export const allPhasesOff = {
-  bans: { enabled: false },
-  blocklist: { enabled: false },
-  links: { enabled: false },
-  newCommenter: { enabled: false },
-  spamHeuristics: { enabled: false },
-  akismet: { enabled: false },
-};
+export { allPhasesOff };
 
 export type Http = Awaited<ReturnType<typeof overHttp>>;
 

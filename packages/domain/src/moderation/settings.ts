@@ -69,6 +69,11 @@ export function mergeModerationSettings(current: ModerationSettingsPatch | undef
   return out as unknown as ModerationSettings;
 }
 
+/** Every phase switched off (the thresholds keep their values): a forum that judges nothing, for benchmarks and for tests of one phase. */
+export const allPhasesOff: ModerationSettingsPatch = Object.freeze(
+  Object.fromEntries(Object.keys(defaultModerationSettings).map((k) => [k, { enabled: false }])),
+);
+
 function deepFreeze<T extends object>(o: T): T {
   for (const v of Object.values(o)) if (typeof v === 'object' && v !== null) deepFreeze(v as object);
   return Object.freeze(o);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { checkModerationSettings, defaultModerationSettings, maxBlocklistEntries, type BlocklistEntry, type ModerationSettings } from '@parley/domain';
+import { allPhasesOff, checkModerationSettings, defaultModerationSettings, mergeModerationSettings, maxBlocklistEntries, type BlocklistEntry, type ModerationSettings } from '@parley/domain';
 import { throwsCode } from '../assert-code.ts';
 import { settingsWith } from './context.ts';
 
@@ -52,4 +52,10 @@ t.test('given a bad blocklist entry, then invalid_settings names the entry', asy
   for (const [why, s, message] of cases) t.match(throwsCode(t, () => checkModerationSettings(s), 'invalid_settings', why)?.message, message, why);
   const many = settingsWith({ blocklist: { entries: Array.from({ length: maxBlocklistEntries + 1 }, (_, i) => ({ kind: 'word' as const, term: `w${i}`, action: 'hold' as const })) } });
   throwsCode(t, () => checkModerationSettings(many), 'invalid_settings', `more than ${maxBlocklistEntries} entries`);
+});
+
+t.test('allPhasesOff switches every section off and nothing else', async (t) => {
+  const off = mergeModerationSettings(undefined, allPhasesOff);
+  for (const [name, section] of Object.entries(off)) t.equal((section as { enabled: boolean }).enabled, false, `${name} is off`);
+  t.equal(off.links.maxLinks, defaultModerationSettings.links.maxLinks, 'thresholds keep their values');
 });
