@@ -3,11 +3,13 @@
 // user streamed in chunks, and account deletion in both forum modes: the token is refused at
 // once, the posts are anonymized or removed, the cached page stops showing the name, and no
 // event snapshot on any database still holds the user's name or address.
+import pg from 'pg';
 import t from 'tap';
-import { decodeSnapshot } from '@parley/data';
+import { accountSql, decodeSnapshot } from '@parley/data';
 import { defaultRegistry, runErasure } from '../../worker/src/index.ts';
 import { ADMIN_TOKEN, overHttp, testApi, type TestApi } from '../../../test/harness/app.ts';
 import { testLayout, type TapTest } from '../../../test/harness/db.ts';
+import { until } from '../../../test/harness/until.ts';
 import { testWorker } from '../../../test/harness/worker.ts';
 
 const password = 'a long enough password';
@@ -237,4 +239,30 @@ t.test('an account without a password deletes itself within minutes of signing i
   await api.db.exec({ area: 'accounts', mode: 'write' }, `UPDATE sessions SET created_at = now() WHERE user_id = $1`, [ada.id]);
   t.equal((await http('DELETE', '/v1/users/me', undefined, ada.token)).status, 202, 'a fresh one is');
   t.equal((await http('GET', '/v1/sessions', undefined, ada.token)).status, 401);
+});
+
+t.test('an account deleted while one of its links is being followed: one waits for the other, no deadlock', async (t) => {
+  const api = await testApi(t);
+  const ada = await register(api, 'ada-races', 'ada.races@example.com');
+  const url = api.db.primaryUrl({ area: 'accounts' });
+  const [link] = await api.everywhere("SELECT id FROM account_tokens WHERE user_id = $1 AND kind = 'verify_email'", [ada.id]);
+  // the link's redemption, as verifyEmail runs it, held open between its two statements
+  const follower = new pg.Client({ connectionString: url });
+  const watcher = new pg.Client({ connectionString: url });
+  await follower.connect();
+  await watcher.connect();
+  t.teardown(() => Promise.all([follower.end(), watcher.end()]));
+  await follower.query('BEGIN');
+  t.equal((await follower.query(accountSql.redeemToken, [link.id, 'verify_email'])).rowCount, 1, 'the link is taken');
+  const deletion = api.req('DELETE', '/v1/users/me', { token: ada.token, body: { password } });
+  // the deletion now waits for the link's lock (before it touches the account row)
+  await until('the deletion waits for a lock', 10_000, async () => {
+    const { rows } = await watcher.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()");
+    return rows.length > 0 ? true : undefined;
+  });
+  const verified = await follower.query('UPDATE users SET email_verified_at = now() WHERE id = $1 RETURNING id', [ada.id]);
+  t.equal(verified.rowCount, 1, 'the redemption reaches the account row: the deletion did not lock it first');
+  await follower.query('COMMIT');
+  t.equal((await deletion).status, 202, 'then the deletion goes on');
+  t.same(await api.everywhere('SELECT id FROM users WHERE id = $1', [ada.id]), [], 'and the account is gone');
 });

@@ -31,6 +31,7 @@ export async function eraseAccount(s: Services, cred: Credential, body: { passwo
     throw new ParleyError('reauthentication_required');
   }
   const id = await s.db.tx({ area: 'accounts' }, async (ex) => {
+    await ex.query(sql.lockAccountTokens, [user.id]);
     const identities = await ex.query(sql.deleteIdentities, [user.id]);
     const gone = await ex.query(sql.deleteUser, [user.id]);
     // deleted meanwhile (a second request): that one erases

@@ -55,6 +55,14 @@ export const selectIdentities = `SELECT to_jsonb(i) || jsonb_build_object('user_
 export const selectRoles = `SELECT to_jsonb(r) || jsonb_build_object('forum_id', r.forum_id::text, 'user_id', r.user_id::text) AS row FROM forum_roles r WHERE user_id = $1 ORDER BY forum_id`;
 
 /** $1 user id: the account goes (its sessions, identities and roles with it, by cascade); what it held comes back to scrub */
+/**
+ * $1 user id: the account's one-time links, locked before the account row. Redeeming a link locks
+ * the link, then the account; deleting the account locks the account, then (by the cascade) its
+ * links. Taking the links first here gives both the same order, so a link followed while its
+ * account is deleted waits or is refused, never deadlocks (seen once in the fuzzer as a 500).
+ */
+export const lockAccountTokens = `SELECT id FROM account_tokens WHERE user_id = $1 ORDER BY id FOR UPDATE`;
+
 export const deleteUser = `DELETE FROM users WHERE id = $1
   RETURNING username, email, display_name, avatar_url, profile_url`;
 
