@@ -41,7 +41,8 @@ export async function testApi(t: TapTest, overrides: Partial<Config> = {}, share
   // rate limits off unless a test sets them: its requests all come from one address
   const unlimited = { writeRatePerMinute: 0, voteRatePerMinute: 0, flagRatePerHour: 0, loginPerAddress: 0, loginPerAccount: 0, resetPerAddress: 0, resetPerEmail: 0 };
   // the moderation rules off unless a test turns them on (moderationRules: true): their defaults
-  // hold a first comment, and most tests are about what happens once a comment is published
+  // hold a new commenter's link and mark fast or repeated texts, and most tests are about what
+  // happens once a comment is published
   const config = loadConfig({}, { adminToken: ADMIN_TOKEN, logLevel: 'silent', ...unlimited, moderationRules: false, cacheStaleMs: 0, ...overrides });
   const app = await buildApp({ config, db, ...deps });
   t.teardown(() => app.close());

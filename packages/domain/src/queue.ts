@@ -3,6 +3,7 @@
 // No I/O, and nothing only Node has: the console (apps/widget) imports it. Cursors: queue-cursor.ts.
 import type { EventType } from './events.ts';
 import type { PostRecord, PostStatus } from './model.ts';
+import { transitions } from './transitions.ts';
 import { postView, type PostView } from './views.ts';
 
 /** The queues: held, spam, shadowed (by status) and flagged (published, with readers' flags). */
@@ -48,15 +49,11 @@ export function queueItemView(p: PostRecord, thread: QueueThread, authorEmail: s
   };
 }
 
-/** The post transitions the moderation log shows (migration 14's events_moderation_log_idx lists the same). */
-export const moderationLogPostTypes = [
-  'PostApproved',
-  'PostMarkedSpam',
-  'PostDeleted',
-  'PostRestored',
-  'PostHeld',
-  'PostShadowed',
-] as const satisfies readonly EventType[];
+/**
+ * The post transitions the moderation log shows: every moderator transition's event, from the
+ * transitions table (migration 14's events_moderation_log_idx lists the same; a test compares).
+ */
+export const moderationLogPostTypes: readonly EventType[] = Object.freeze([...new Set(Object.values(transitions).map((t) => t.event))]);
 
 /** The forum's own events the log leaves out: integrations, not moderation. */
 export const moderationLogSkippedTypes = ['WebhookCreated', 'WebhookDeleted', 'WebhookReplayRequested'] as const satisfies readonly EventType[];

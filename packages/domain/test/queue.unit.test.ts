@@ -1,7 +1,7 @@
 // The moderation queue as data: which queue a post is in, the item a moderator sees, and the
 // queue's and the log's cursors (opaque, tied to their query, refused when forged).
 import t from 'tap';
-import { decodeLogCursor, decodeQueueCursor, encodeLogCursor, encodeQueueCursor, queueItemView, queueOf, ParleyError } from '@parley/domain';
+import { decodeLogCursor, decodeQueueCursor, encodeLogCursor, encodeQueueCursor, moderationLogPostTypes, queueItemView, queueOf, ParleyError } from '@parley/domain';
 import { aPost } from './fixtures.ts';
 
 const thread = { identifier: 'page-1', title: 'A page', url: 'https://example.com/1' };
@@ -47,4 +47,8 @@ t.test('log cursors: a position per database, null when read to its end', async 
   for (const bad of [{ l: { elsewhere: '1' } }, { l: { content: 'x' } }, { l: [] }, { l: null }, {}]) {
     t.equal(code(() => decodeLogCursor(Buffer.from(JSON.stringify(bad)).toString('base64url'))), 'invalid_cursor', JSON.stringify(bad));
   }
+});
+
+t.test('the moderation log shows every moderator transition, as migration 14 indexes them', async (t) => {
+  t.strictSame([...moderationLogPostTypes].sort(), ['PostApproved', 'PostDeleted', 'PostHeld', 'PostMarkedSpam', 'PostRestored', 'PostShadowed']);
 });
