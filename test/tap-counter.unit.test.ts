@@ -44,3 +44,23 @@ t.test('skip and todo count as neither; a silent non-zero exit fails', async (t)
   t.same(count('ok 1 - s # SKIP no redis\nnot ok 2 - later # TODO\n'), { passed: 0, failed: 0 });
   t.same(count('ok 1 - fine\n', 3), { passed: 1, failed: 1 });
 });
+
+t.test('each failure is named by its path, so the end of a long log says which', async (t) => {
+  const c = new TapCounter();
+  const tap = [
+    '# Subtest: apps/api/test/a.int.test.ts',
+    '    # Subtest: holds a first comment',
+    '        ok 1 - fine',
+    '        not ok 2 - held # time=3ms',
+    '        1..2',
+    '    not ok 1 - holds a first comment',
+    '    1..1',
+    'not ok 1 - apps/api/test/a.int.test.ts',
+    '# Subtest: b.test.ts',
+    '    1..0',
+    'not ok 2 - b.test.ts # exit code 1',
+    '1..2',
+  ].join('\n');
+  for (const line of tap.split('\n')) c.line(line);
+  t.same(c.failures, ['apps/api/test/a.int.test.ts > holds a first comment > held', 'b.test.ts']);
+});

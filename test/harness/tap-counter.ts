@@ -6,12 +6,13 @@
 
 interface Frame {
   indent: number;
+  name: string;
   failures: number;
   /** buffered subtests carry their verdict on the opening line */
   bufferedOk?: boolean;
 }
 
-const SUBTEST = /^(\s*)# Subtest\b/;
+const SUBTEST = /^(\s*)# Subtest\b:?\s*(.*)$/;
 const POINT = /^(\s*)(not )?ok\b(.*)$/;
 const BUFFERED_END = /^(\s*)\}\s*$/;
 const DIRECTIVE = /#\s*(SKIP|TODO)\b/i;
@@ -20,13 +21,15 @@ export class TapCounter {
   passed = 0;
   failed = 0;
   harnessFailed = false;
+  /** Where each failure was, as `file > subtest > point`, so the end of a long log names them. */
+  readonly failures: string[] = [];
   private readonly stack: Frame[] = [];
 
   line(raw: string): void {
     const line = raw.replace(/\r$/, '');
     const sub = SUBTEST.exec(line);
     if (sub) {
-      this.stack.push({ indent: sub[1].length, failures: 0 });
+      this.stack.push({ indent: sub[1].length, name: sub[2].trim(), failures: 0 });
       return;
     }
     const end = BUFFERED_END.exec(line);
@@ -36,7 +39,7 @@ export class TapCounter {
       return;
     }
     if (/^\s*Bail out!/.test(line)) {
-      this.fail();
+      this.fail(line.trim());
       return;
     }
     const point = POINT.exec(line);
@@ -47,7 +50,7 @@ export class TapCounter {
     if (/\{\s*$/.test(rest)) {
       // a buffered subtest opens; replace an unbuffered frame at this indent if one was announced
       if (top && top.indent === indent && top.bufferedOk === undefined) top.bufferedOk = ok;
-      else this.stack.push({ indent, failures: 0, bufferedOk: ok });
+      else this.stack.push({ indent, name: pointName(rest.replace(/\{\s*$/, '')), failures: 0, bufferedOk: ok });
       return;
     }
     if (top && top.indent === indent && top.bufferedOk === undefined) {
@@ -56,27 +59,38 @@ export class TapCounter {
     }
     if (DIRECTIVE.test(rest)) return;
     if (ok) this.passed++;
-    else this.fail();
+    else this.fail(pointName(rest));
   }
 
   /** After the runner exits: a non-zero exit with no failure seen still fails the run. */
   finish(exitCode: number): void {
-    if (exitCode !== 0 && this.failed === 0) this.failed++;
+    if (exitCode !== 0 && this.failed === 0) this.fail(`the test runner exited with ${exitCode}`);
   }
 
   /** Something outside the suites (Postgres, migrations) broke the run. */
   harnessFailure(): void {
     this.harnessFailed = true;
     this.failed++;
+    this.failures.push('the harness');
   }
 
   private close(ok: boolean): void {
     const frame = this.stack.pop()!;
-    if (!ok && frame.failures === 0) this.fail();
+    if (!ok && frame.failures === 0) {
+      this.stack.push(frame);
+      this.fail('');
+      this.stack.pop();
+    }
   }
 
-  private fail(): void {
+  private fail(point: string): void {
     this.failed++;
     for (const f of this.stack) f.failures++;
+    this.failures.push([...this.stack.map((f) => f.name), point].filter(Boolean).join(' > '));
   }
+}
+
+/** `1 - name # time=3ms` → `name` */
+function pointName(rest: string): string {
+  return rest.replace(/^\s*\d*\s*-?\s*/, '').replace(/\s+#\s.*$/, '').trim();
 }
