@@ -1,40 +1,76 @@
-// What the rules cost a write: the facts are one statement on the content shard and one on the
-// forums database, read before the transaction; a forum with the phases off pays nothing; the
+// What the rules cost a write: a new comment's facts are read by its insert (no statement of their
+// own) and the bans with them where the forums database is the shard's own, else in one statement
+// on the forums database before the transaction; a forum with the phases off pays nothing; the
 // statements use migration 12's indexes.
-import { moderationFactsSql } from '@parley/data';
+import { decodeSnapshot, moderationFactsSql, postFromRow, postSql } from '@parley/data';
 import t from 'tap';
 import { countQueries } from '../../../test/harness/query-count.ts';
 import { allPhasesOff, moderationEnv } from './moderation-env.ts';
 
 const verbs = (statements: string[]) => statements.map((s) => s.split(': ')[1].split(' ')[0]);
 
-t.test('the default rules add one query per database, before the transaction; all phases off add none', async (t) => {
+t.test('the default rules add no statement on the shard (the insert reads the facts) and one on a forums database apart; all phases off add none', async (t) => {
   const on = await moderationEnv(t, {});
   const shard = await on.api.contentAlias({ threadId: on.thread.id });
   await on.say('warm the forum cache');
   await on.api.app.publisher.flushed();
-  const write = async (env: typeof on) => {
-    const r = await env.say('a counted comment with https://example.com/link', { email: 'counted@example.com' });
+  const write = async (env: typeof on, text = 'a counted comment with https://example.com/link') => {
+    const r = await env.say(text, { email: 'counted@example.com' });
     if (r.status !== 201) throw new Error(JSON.stringify(r.body));
     await env.api.app.publisher.flushed();
+    return r.body as { post: { status: string } };
   };
   const withRules = await countQueries(on.api.db, () => write(on));
-  // one database for forums and content (the default): the bans come in the facts statement
+  // one database for forums and content (the default): the bans come in the placement too
   const oneDatabase = on.api.db.primaryUrl({ area: 'forums' }) === on.api.db.primaryUrl(await on.api.content({ threadId: on.thread.id }));
-  t.same(withRules.counts, oneDatabase ? { [shard]: 6 } : { [shard]: 6, forums: 1 }, withRules.statements.join('\n'));
-  t.same(verbs(withRules.statements.filter((s) => s.startsWith(shard))), ['SELECT', 'BEGIN', 'WITH', 'WITH', 'COMMIT', 'SELECT'], 'the facts come before BEGIN');
+  t.same(withRules.counts, oneDatabase ? { [shard]: 5 } : { [shard]: 5, forums: 1 }, withRules.statements.join('\n'));
+  const onShard = withRules.statements.filter((s) => s.startsWith(shard));
+  t.same(verbs(onShard), ['BEGIN', 'WITH', 'WITH', 'COMMIT', 'SELECT'], 'the transaction and the publish, as without the rules');
+  t.match(onShard[1], /WITH facts AS/, 'the placement reads the facts');
+  t.match(onShard[2], /WITH ins AS \(\s*INSERT INTO posts/, 'the comment, as judged, and its event: one statement');
+  if (!oneDatabase) t.match(withRules.statements.find((s) => s.startsWith('forums'))!, /FROM bans/, 'the bans, before the transaction');
 
   const off = await moderationEnv(t, allPhasesOff);
   await off.say('warm');
   await off.api.app.publisher.flushed();
   const without = await countQueries(off.api.db, () => write(off));
-  t.same(without.counts, { [await off.api.contentAlias({ threadId: off.thread.id })]: 5 }, 'as without the rules: the transaction and the publish');
+  const offShard = await off.api.contentAlias({ threadId: off.thread.id });
+  t.same(without.counts, { [offShard]: 5 }, 'as without the rules: the transaction and the publish');
+  t.notMatch(without.statements.filter((s) => s.startsWith(offShard))[1], /facts AS/, 'the plain insert');
+  t.notMatch(without.statements.filter((s) => s.startsWith(offShard))[2], /INSERT INTO posts/, 'and the plain event');
 
   const bansOnly = await moderationEnv(t, { ...allPhasesOff, bans: { enabled: true } });
   await bansOnly.say('warm');
   await bansOnly.api.app.publisher.flushed();
   const onlyBans = await countQueries(bansOnly.api.db, () => write(bansOnly));
-  t.same(onlyBans.counts, { [await bansOnly.api.contentAlias({ threadId: bansOnly.thread.id })]: 5, forums: 1 }, 'bans only: the forums query alone');
+  const bansShard = await bansOnly.api.contentAlias({ threadId: bansOnly.thread.id });
+  t.same(onlyBans.counts, oneDatabase ? { [bansShard]: 5 } : { [bansShard]: 5, forums: 1 }, 'bans only: in the insert, or one forums query');
+});
+
+t.test("a judged comment's event carries the stored row: written from the placement and the verdict, column for column", async (t) => {
+  const env = await moderationEnv(t, { blocklist: { enabled: true, entries: [{ kind: 'word', term: 'darn', action: 'mask' }] } });
+  // a moderator's comment (not judged) to reply to, at the depth limit's edge
+  const parent = await env.api.app.inject({ method: 'POST', url: `/v1/threads/${env.thread.id}/posts`, headers: { authorization: `Bearer ${env.key}` }, payload: { message: 'the parent', author: { name: 'Mod', email: 'mod@example.com' } } });
+  t.equal(parent.statusCode, 201, parent.body);
+  const cases = [
+    ['held, a word masked, a reply', await env.say('a darn reply with https://example.com/x', { email: 'replier@example.com', parentId: parent.json().post.id })],
+    ['published, top level', await env.say('a plain comment', { email: 'plain@example.com' })],
+  ] as const;
+  for (const [label, r] of cases) {
+    t.equal(r.status, 201, `${label}: ${JSON.stringify(r.body)}`);
+    const id = r.body.post.id as string;
+    const route = await env.api.content({ threadId: env.thread.id });
+    const [row] = (await env.api.db.exec({ ...route, mode: 'write' }, postSql.selectPost, [id])).rows;
+    const [event] = (await env.api.db.exec({ ...route, mode: 'write' }, `SELECT snapshot, seq FROM events WHERE post_id = $1 AND type = 'PostCreated'`, [id])).rows;
+    t.same(decodeSnapshot(event.snapshot as Buffer), postFromRow(row), `${label}: the snapshot is the row`);
+  }
+  const route = await env.api.content({ threadId: env.thread.id });
+  const [seqs] = (await env.api.db.exec({ ...route, mode: 'write' }, `SELECT t.last_seq::int AS last, array_agg(e.seq::int ORDER BY e.seq) AS seqs
+    FROM threads t JOIN events e ON e.thread_id = t.id WHERE t.id = $1 GROUP BY t.last_seq`, [env.thread.id])).rows;
+  t.same(seqs.seqs, Array.from({ length: seqs.last }, (_, i) => i + 1), "the thread's events are numbered without a gap, up to its last_seq");
+  const [reply] = cases;
+  t.match(reply[1].body.post, { status: 'pending' });
+  t.match(reply[1].body.post.html, /a \*\*\*\* reply with/, 'the masked text is what is stored and rendered');
 });
 
 t.test('the facts statements use the indexes of migration 12', async (t) => {
@@ -71,4 +107,10 @@ t.test('the facts statements use the indexes of migration 12', async (t) => {
   ]);
   t.match(together, /posts_forum_guest_idx[\s\S]*bans_value_idx[\s\S]*bans_net_idx/, 'the one-statement form uses the same indexes');
   t.notMatch(bans, /Seq Scan/);
+  // the placement that reads the facts (a new comment's path)
+  const place = postSql.placePostValues({ threadId: env.thread.id, forumId: env.forum.id, parentId: null, maxDepth: 3, byModerator: false, userId: null });
+  const facts = moderationFactsSql.authorFactsValues({ threadId: env.thread.id, forumId: env.forum.id, author: 'guest@example.com', need, countedStatuses: ['approved'], windowSeconds: 86400, historyLimit: 1000, bans: { userId: null, email: 'guest@example.com', ip: '127.0.0.1' } });
+  const judged = await plan('content', postSql.placePostJudged('guest', true).text, [...place, ...facts.slice(2)]);
+  t.match(judged, /posts_forum_guest_idx[\s\S]*bans_value_idx[\s\S]*bans_net_idx/, 'the placement reads them by the same indexes');
+  t.notMatch(judged, /Seq Scan on (posts|bans)/);
 });

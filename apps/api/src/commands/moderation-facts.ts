@@ -42,31 +42,53 @@ export function authorFactsNeed(r: FactsRequest, links: readonly string[]): Auth
   };
 }
 
-export async function gatherFacts(s: Services, r: FactsRequest): Promise<ModerationContext> {
+/** What a comment's facts take: its links, the author parts the phases ask, whether the content shard and the bans are asked. */
+export interface FactsPlan {
+  links: string[];
+  need: AuthorFactsNeed;
+  /** the user id or lower-cased email the author parts are read by (null: an anonymous guest) */
+  authorKey: string | null;
+  asksContent: boolean;
+  asksBans: boolean;
+}
+
+export function planFacts(r: FactsRequest): FactsPlan {
   const links = linksOf(r.html);
   const need = authorFactsNeed(r, links);
   const authorKey = r.author.userId ?? r.author.email?.toLowerCase() ?? null;
   const asksContent = authorKey !== null && (need.approvedCap > 0 || need.guestSeen || need.recentLimit > 0);
-  const asksBans = r.settings.bans.enabled;
-  const route = asksContent ? await s.read.locator.threadRoute(r.threadId) : undefined;
+  return { links, need, authorKey, asksContent, asksBans: r.settings.bans.enabled };
+}
+
+/** Whether the forums database (the bans) is the content route's own: then one statement reads both. */
+export const bansBeside = (s: Services, route: ContentRoute): boolean => s.db.primaryUrl({ area: 'forums' }) === s.db.primaryUrl(route);
+
+/** Facts read before the write's transaction (an edit; a comment Akismet is asked about). */
+export async function gatherFacts(s: Services, r: FactsRequest): Promise<ModerationContext> {
+  const plan = planFacts(r);
+  const route = plan.asksContent ? await s.read.locator.threadRoute(r.threadId) : undefined;
   // one database holds both the forums and this shard (the one-machine default): one statement
-  const together = route !== undefined && asksBans && s.db.primaryUrl({ area: 'forums' }) === s.db.primaryUrl(route);
+  const together = route !== undefined && plan.asksBans && bansBeside(s, route);
   const [content, separateBans] = await Promise.all([
-    route ? contentFacts(s, r, route, authorKey!, need, together) : undefined,
-    asksBans && !together ? bansOf(s, r) : [],
+    route ? contentFacts(s, r, route, plan, together) : undefined,
+    plan.asksBans && !together ? bansOf(s, r) : [],
   ]);
-  const bans = together ? bansFromRows(content!.bans ?? []) : separateBans;
+  return contextOf(r, plan, content, together ? bansFromRows(content!.bans ?? []) : separateBans);
+}
+
+/** The pipeline's context from the request, the content shard's row (absent: not asked) and the bans. */
+export function contextOf(r: FactsRequest, plan: FactsPlan, content: ContentFactsRow | undefined, bans: Ban[]): ModerationContext {
   const now = new Date();
   return {
     now,
     text: r.text,
-    links,
+    links: plan.links,
     author: r.author,
     accountAgeMs: r.accountCreatedAt === null ? null : now.getTime() - r.accountCreatedAt.getTime(),
     approvedCount: content?.approved_count ?? 0,
     // the insert statement refuses a closed thread whatever this says; the phase names the reason
     threadClosed: !r.edit && content?.thread_status === 'closed',
-    firstGuestEmailComment: need.guestSeen && content?.guest_seen === false,
+    firstGuestEmailComment: plan.need.guestSeen && content?.guest_seen === false,
     msSinceWidgetLoad: r.client?.loadedMs ?? null,
     honeypot: r.client?.hp ?? null,
     recentTexts: content?.recent_texts ?? [],
@@ -74,7 +96,21 @@ export async function gatherFacts(s: Services, r: FactsRequest): Promise<Moderat
   };
 }
 
-interface ContentFactsRow {
+/** The facts' values for `authorFacts` and, after the insert's own, `insertPostJudged` (which shares $1 and $2). */
+export function factsValues(r: FactsRequest, plan: FactsPlan, withBans: boolean): unknown[] {
+  return moderationFactsSql.authorFactsValues({
+    threadId: r.threadId,
+    forumId: r.forumId,
+    author: plan.authorKey ?? '',
+    need: plan.need,
+    countedStatuses: publishedStatuses,
+    windowSeconds: recentTextsWindowSeconds,
+    historyLimit: approvedHistoryLimit,
+    ...(withBans ? { bans: banKeys(r) } : {}),
+  });
+}
+
+export interface ContentFactsRow {
   thread_status: string | null;
   approved_count: number | null;
   guest_seen: boolean | null;
@@ -83,32 +119,22 @@ interface ContentFactsRow {
   bans?: Record<string, unknown>[];
 }
 
-async function contentFacts(s: Services, r: FactsRequest, route: ContentRoute, author: string, need: AuthorFactsNeed, withBans: boolean): Promise<ContentFactsRow> {
+async function contentFacts(s: Services, r: FactsRequest, route: ContentRoute, plan: FactsPlan, withBans: boolean): Promise<ContentFactsRow> {
   const statement = moderationFactsSql.authorFacts(r.author.userId !== null ? 'user' : 'guest', withBans);
-  const values = moderationFactsSql.authorFactsValues({
-    threadId: r.threadId,
-    forumId: r.forumId,
-    author,
-    need,
-    countedStatuses: publishedStatuses,
-    windowSeconds: recentTextsWindowSeconds,
-    historyLimit: approvedHistoryLimit,
-    ...(withBans ? { bans: banKeys(r) } : {}),
-  });
-  const { rows } = await s.db.exec<ContentFactsRow & Record<string, unknown>>({ ...route, mode: 'read' }, statement, values);
+  const { rows } = await s.db.exec<ContentFactsRow & Record<string, unknown>>({ ...route, mode: 'read' }, statement, factsValues(r, plan, withBans));
   return rows[0];
 }
 
 const banKeys = (r: FactsRequest) => ({ userId: r.author.userId, email: r.author.email?.toLowerCase() ?? null, ip: r.author.ip });
 
-async function bansOf(s: Services, r: FactsRequest): Promise<Ban[]> {
+export async function bansOf(s: Services, r: FactsRequest): Promise<Ban[]> {
   const k = banKeys(r);
   const { rows } = await s.db.exec({ area: 'forums', mode: 'read' }, moderationFactsSql.bansOfAuthor, [r.forumId, k.userId, k.email, k.ip]);
   return bansFromRows(rows);
 }
 
 /** Ban rows as the bans phase takes them; from the bans query or the json of the combined one. */
-function bansFromRows(rows: Record<string, unknown>[]): Ban[] {
+export function bansFromRows(rows: Record<string, unknown>[]): Ban[] {
   return rows.map((b) => {
     const expires = b.expires_at as Date | string | null;
     const ban: Ban = {

@@ -2,7 +2,7 @@
 // parent's place), then one transaction holding the conditional statement and the event. When
 // the statement touches nothing, `explain` reads why, after the rollback.
 import { hashToken, newToken, checkOrigin, checkUserForum, actorOf, moderates, type Credential } from '@parley/access';
-import { appendThreadEvent, moderationFactsSql, postFromRow, postSql, type Executor } from '@parley/data';
+import { appendNewPost, appendThreadEvent, moderationFactsSql, postFromRow, postSql, type Executor } from '@parley/data';
 import {
   actorLabel,
   checkGuestAuthor,
@@ -25,7 +25,7 @@ import {
 } from '@parley/domain';
 import type { Services } from '../services.ts';
 import type { CreatePostBody } from '../schemas.ts';
-import { clientAddress, judgeComment, type Verdict, type WriteClient } from './moderation-judge.ts';
+import { clientAddress, InsertJudge, judgeComment, judgeNewComment, type Verdict, type WriteClient } from './moderation-judge.ts';
 
 export interface WriteResult {
   post: PostRecord;
@@ -74,9 +74,9 @@ export async function createPost(
   // a user signs with the name their profile shows (userView): the display name, else the username
   const authorName = cred.kind === 'user' ? (cred.user.displayName ?? cred.user.username) : guest!.name;
   const rendered = renderMessage(message);
-  // the rules judge before the transaction (their facts are read outside it); moderators are not judged
-  const verdict: Verdict = s.config.moderationRules && !byModerator
-    ? await judgeComment(s, {
+  // moderators are not judged; the rules' facts come with the insert where they can (judgeNewComment)
+  const judging: Verdict | InsertJudge = s.config.moderationRules && !byModerator
+    ? await judgeNewComment(s, {
       forum,
       threadId,
       text: message,
@@ -88,29 +88,47 @@ export async function createPost(
     })
     : { status: initialStatus({ preModeration: forum.settings.preModeration, byModerator }), reasons: [], message, html: rendered };
   const editToken = cred.kind === 'user' ? undefined : newToken('edit');
-  const insert = () => locator.write((fresh) => locator.threadRoute(threadId, { fresh }), (route) => s.db.tx(route, async (ex) => {
-    const ins = await ex.query(postSql.insertPost, postSql.insertPostValues({
-      threadId,
-      forumId: forum.id,
-      parentId,
-      maxDepth: forum.settings.maxDepth,
-      byModerator,
-      userId: cred.kind === 'user' ? cred.user.id : null,
-      authorName,
-      authorEmail: guest?.email ?? null,
-      editTokenHash: editToken ? hashToken(editToken) : null,
-      notify: body.notify ?? false,
-      message: verdict.message,
-      html: verdict.html,
-      status: verdict.status,
-      moderationReasons: verdict.reasons,
-      authorIp: clientAddress(client),
+  const newPost = (v: Verdict): postSql.NewPost => ({
+    threadId,
+    forumId: forum.id,
+    parentId,
+    maxDepth: forum.settings.maxDepth,
+    byModerator,
+    userId: cred.kind === 'user' ? cred.user.id : null,
+    authorName,
+    authorEmail: guest?.email ?? null,
+    editTokenHash: editToken ? hashToken(editToken) : null,
+    notify: body.notify ?? false,
+    message: v.message,
+    html: v.html,
+    status: v.status,
+    moderationReasons: v.reasons,
+    authorIp: clientAddress(client),
+  });
+  const actor = actorLabel(actorOf(cred));
+  const insert = judging instanceof InsertJudge
+    // placed and judged in the transaction, then written as judged with its event: one statement each
+    ? () => locator.write((fresh) => locator.threadRoute(threadId, { fresh }), async (route) => {
+      const place = await judging.placeOn(route);
+      return s.db.tx(route, async (ex) => {
+        const placing = newPost({ status: 'approved', reasons: [], message, html: rendered });
+        const { rows } = await ex.query(place.statement, [...postSql.placePostValues(placing), ...place.factValues]);
+        if (rows[0]?.id == null) return undefined;
+        const p = newPost(judging.verdict(rows[0]));
+        const post = postSql.newPostRecord({ id: String(rows[0].id), ancestors: rows[0].ancestors as string[], at: rows[0].at as Date }, p);
+        const logged = await appendNewPost(ex, {
+          actor, post, event: makeEvent('PostCreated', post), authorEmail: p.authorEmail, editTokenHash: p.editTokenHash, authorIp: p.authorIp ?? null, requestedParentId: parentId, byModerator,
+        });
+        return logged && { post, seq: logged.seq };
+      });
+    })
+    : () => locator.write((fresh) => locator.threadRoute(threadId, { fresh }), (route) => s.db.tx(route, async (ex) => {
+      const ins = await ex.query(postSql.insertPost, postSql.insertPostValues(newPost(judging)));
+      if (ins.rows.length === 0) return undefined;
+      const post = postFromRow(ins.rows[0]);
+      const { seq } = await appendThreadEvent(ex, { threadId, actor, postId: post.id, event: makeEvent('PostCreated', post) });
+      return { post, seq };
     }));
-    if (ins.rows.length === 0) return undefined;
-    const post = postFromRow(ins.rows[0]);
-    const { seq } = await appendThreadEvent(ex, { threadId, actor: actorLabel(actorOf(cred)), postId: post.id, event: makeEvent('PostCreated', post) });
-    return { post, seq };
-  }));
   // A refused insert is explained by reading the state after it. When that state allows the
   // insert, a concurrent change (a moderator hiding, then restoring, the parent) came between the
   // two: the insert is tried again, a few times, rather than answering 500 (found by the fuzzer).

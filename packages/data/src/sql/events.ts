@@ -5,7 +5,7 @@
 import type { Executor } from '../db.ts';
 import { encodeSnapshot } from '../codec.ts';
 import { eventColumns, type LoggedEvent, type ThreadEvent } from '../logged-event.ts';
-import type { ParleyEvent } from '@parley/domain';
+import { publishedStatuses, type ParleyEvent, type PostRecord } from '@parley/domain';
 
 export async function appendThreadEvent<E extends ParleyEvent>(
   ex: Executor,
@@ -59,6 +59,63 @@ export const appendThreadEventSql = {
   name: 'parley_append_thread_event',
   text: `WITH t AS (UPDATE threads SET last_seq = last_seq + 1
        WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM forum_fences f WHERE f.forum_id = threads.forum_id)
+       RETURNING forum_id, last_seq)
+     INSERT INTO events (forum_id, thread_id, seq, type, schema_version, actor, post_id, snapshot)
+     SELECT t.forum_id, $1, t.last_seq, $2, $3, $4, $5, $6 FROM t
+     RETURNING id, seq, at, forum_id`,
+};
+
+/**
+ * A judged comment and its `PostCreated` event in one statement (the comment was placed and judged
+ * on `placePostJudged`'s row, in the same transaction): the post is inserted with every column
+ * given (`newPostRecord`, which is also the snapshot), the thread and the parent checked again as
+ * `insertPost` checks them, then the event appended as `appendThreadEventSql` appends it. Nothing
+ * (undefined) when the check refused it; ContentMovedError when the forum is being moved.
+ */
+export async function appendNewPost(
+  ex: Executor,
+  e: { actor: string; post: PostRecord; event: ParleyEvent; authorEmail: string | null; editTokenHash: Buffer | null; authorIp: string | null; requestedParentId: string | null; byModerator: boolean },
+): Promise<(ThreadEvent & LoggedEvent<ParleyEvent>) | undefined> {
+  const p = e.post;
+  const snapshot = encodeSnapshot(e.event.snapshot);
+  const { rows } = await ex.query<{ id: string; seq: string; at: Date; forum_id: string }>(appendNewPostSql, [
+    p.threadId, e.event.type, e.event.version, e.actor, p.id, snapshot,
+    p.forumId, p.parentId, p.depth, p.path, p.authorUserId, p.authorName, e.authorEmail, e.editTokenHash, p.notify, p.message, p.html,
+    p.status, JSON.stringify(p.moderationReasons), e.authorIp, e.requestedParentId, publishedStatuses, e.byModerator,
+  ]);
+  if (rows.length === 0) {
+    const fence = await ex.query<{ to_shard: number; forum_id: string }>(fencedThread, [p.threadId]);
+    if (fence.rows.length) throw new ContentMovedError(p.threadId, String(fence.rows[0].forum_id), fence.rows[0].to_shard);
+    return undefined;
+  }
+  const r = rows[0];
+  const logged = {
+    id: String(r.id), forumId: r.forum_id, threadId: p.threadId, seq: Number(r.seq), type: e.event.type, version: e.event.version,
+    actor: e.actor, at: r.at, postId: p.id, event: e.event, snapshot,
+  };
+  ex.record?.(logged);
+  return logged;
+}
+
+/**
+ * $1-$6 as `appendThreadEventSql` ($5 the new post's id), then the post: $7 forum, $8 parent,
+ * $9 depth, $10 path, $11 user id, $12 name, $13 email, $14 edit token hash, $15 notify,
+ * $16 message, $17 html, $18 status (also the initial one), $19 reasons (jsonb), $20 address,
+ * $21 the parent asked for, $22 published statuses, $23 whether a moderator posts. created_at is
+ * `now()`, the transaction's clock: the instant the placement read as the record's `createdAt`.
+ */
+const appendNewPostSql = {
+  name: 'parley_append_new_post',
+  text: `WITH ins AS (
+       INSERT INTO posts (id, thread_id, forum_id, parent_id, depth, path, author_user_id, author_name, author_email, edit_token_hash, notify,
+                          message, html, status, initial_status, moderation_reasons, author_ip, prev_status, flag_count, revision, score, reply_count, created_at, edited_at)
+       SELECT $5::bigint, $1, $7, $8::bigint, $9::int, $10::bigint[], $11::bigint, $12, $13, $14, $15, $16, $17, $18, $18, $19::jsonb, $20::inet, NULL, 0, 1, 0, 0, now(), NULL
+       WHERE EXISTS (SELECT 1 FROM threads WHERE id = $1 AND status = 'open')
+         AND ($21::bigint IS NULL OR EXISTS (SELECT 1 FROM posts pp WHERE pp.id = $21::bigint AND pp.thread_id = $1
+               AND (pp.status = ANY($22::text[]) OR $23::boolean OR (pp.status = 'shadowed' AND pp.author_user_id = $11::bigint))))
+       RETURNING id),
+     t AS (UPDATE threads SET last_seq = last_seq + 1
+       WHERE id = $1 AND EXISTS (SELECT 1 FROM ins) AND NOT EXISTS (SELECT 1 FROM forum_fences f WHERE f.forum_id = threads.forum_id)
        RETURNING forum_id, last_seq)
      INSERT INTO events (forum_id, thread_id, seq, type, schema_version, actor, post_id, snapshot)
      SELECT t.forum_id, $1, t.last_seq, $2, $3, $4, $5, $6 FROM t

@@ -35,16 +35,27 @@ export function authorFacts(kind: AuthorKind, withBans = false): { name: string;
   return facts[`${kind}${withBans ? '+bans' : ''}`];
 }
 
-function authorFactsText(kind: AuthorKind, withBans: boolean): string {
+function authorFactsText(kind: AuthorKind, withBans: boolean, at: (n: number) => string = (n) => `$${n}`): string {
   // the partial indexes' predicates are spelled out so the planner can use them
-  const author = kind === 'user' ? 'author_user_id = $3::bigint' : 'author_email IS NOT NULL AND lower(author_email) = $3::text';
-  return `SELECT (SELECT status FROM threads WHERE id = $1) AS thread_status,
-    (SELECT count(*) FROM (SELECT 1 FROM (SELECT status FROM posts WHERE forum_id = $2 AND ${author} ORDER BY id DESC LIMIT $9::int) h
-      WHERE h.status = ANY($6::text[]) LIMIT $4::int) a)::int AS approved_count,
-    CASE WHEN $8::boolean THEN EXISTS (SELECT 1 FROM posts WHERE forum_id = $2 AND ${author}) END AS guest_seen,
-    ARRAY(SELECT r.message FROM (SELECT message, thread_id, created_at, id FROM posts WHERE forum_id = $2 AND ${author} ORDER BY id DESC LIMIT $5::int) r
-      WHERE r.thread_id <> $1 AND r.created_at > now() - make_interval(secs => $7::int) ORDER BY r.id DESC) AS recent_texts${
-    withBans ? `,\n    (SELECT coalesce(json_agg(b), '[]') FROM (${bansUnion('$2', '$10', '$11', '$12')}) b) AS bans` : ''}`;
+  const author = kind === 'user' ? `author_user_id = ${at(3)}::bigint` : `author_email IS NOT NULL AND lower(author_email) = ${at(3)}::text`;
+  const [thread, forum] = [at(1), at(2)];
+  return `SELECT (SELECT status FROM threads WHERE id = ${thread}) AS thread_status,
+    (SELECT count(*) FROM (SELECT 1 FROM (SELECT status FROM posts WHERE forum_id = ${forum} AND ${author} ORDER BY id DESC LIMIT ${at(9)}::int) h
+      WHERE h.status = ANY(${at(6)}::text[]) LIMIT ${at(4)}::int) a)::int AS approved_count,
+    CASE WHEN ${at(8)}::boolean THEN EXISTS (SELECT 1 FROM posts WHERE forum_id = ${forum} AND ${author}) END AS guest_seen,
+    ARRAY(SELECT r.message FROM (SELECT message, thread_id, created_at, id FROM posts WHERE forum_id = ${forum} AND ${author} ORDER BY id DESC LIMIT ${at(5)}::int) r
+      WHERE r.thread_id <> ${thread} AND r.created_at > now() - make_interval(secs => ${at(7)}::int) ORDER BY r.id DESC) AS recent_texts${
+    withBans ? `,\n    (SELECT coalesce(json_agg(b), '[]') FROM (${bansUnion(forum, at(10), at(11), at(12))}) b) AS bans` : ''}`;
+}
+
+/**
+ * The same facts as a part of another statement whose own parameters come first: `$1` (thread)
+ * and `$2` (forum) are shared, the facts' `$3`… follow the statement's last one, `after`. The
+ * insert of a new comment reads them this way (posts.ts `insertPostJudged`): in its snapshot,
+ * before the new row, at no round trip of their own.
+ */
+export function authorFactsAfter(kind: AuthorKind, withBans: boolean, after: number): string {
+  return authorFactsText(kind, withBans, (n) => `$${n <= 2 ? n : n - 2 + after}`);
 }
 
 // `+bans`: where the forums database is the content shard's own (the one-machine default), the

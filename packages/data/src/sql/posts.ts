@@ -1,7 +1,8 @@
 // Post statements. Every change is one conditional statement that returns the new row; the
 // WHERE clause carries the allowed from-states and the authorization, so a change that is no
 // longer allowed touches nothing instead of overwriting someone else's.
-import { publishedStatuses, replyAncestorCount, type PostStatus, type Sort } from '@parley/domain';
+import { publishedStatuses, replyAncestorCount, type PostRecord, type PostStatus, type Sort } from '@parley/domain';
+import { authorFactsAfter, type AuthorKind } from './moderation-facts.ts';
 import { postColumns } from './rows.ts';
 
 /**
@@ -28,6 +29,73 @@ export const insertPost = {
   WHERE placed.ancestors IS NOT NULL AND EXISTS (SELECT 1 FROM threads WHERE id = $1 AND status = 'open')
   RETURNING ${postColumns}`,
 };
+
+/**
+ * A judged comment's first statement (ADR 0015, decision 2): where the comment goes and what the
+ * moderation rules judge it on, read together and writing nothing. `ancestors` is the new path
+ * without its own id (null: the parent is missing, elsewhere or not visible to the poster), `id` a
+ * fresh post id when the comment can be placed (null otherwise: the thread is closed or missing,
+ * or no parent), `at` the transaction's clock (the new row's created_at), then the facts'
+ * columns (moderation-facts.ts). $1 thread, $2 forum, $3 parent (or null), $4 ancestors kept
+ * (`replyAncestorCount`), $5 published statuses, $6 whether a moderator posts, $7 the poster's
+ * user id, then the facts' own values (`authorFactsValues` without its first two). The caller
+ * judges the row, then writes the comment with its event in one statement (events.ts
+ * `appendNewPost`), which checks the thread and the parent again.
+ */
+export function placePostJudged(kind: AuthorKind, withBans: boolean): { name: string; text: string } {
+  return placeJudged[`${kind}${withBans ? '+bans' : ''}`];
+}
+
+const PLACE_PARAMS = 7;
+const placeJudged: Record<string, { name: string; text: string }> = Object.fromEntries(
+  (['user', 'guest'] as const).flatMap((kind) => [false, true].map((withBans) => [`${kind}${withBans ? '+bans' : ''}`, {
+    name: `parley_place_post_judged_${kind}${withBans ? '_bans' : ''}`,
+    text: `WITH facts AS (${authorFactsAfter(kind, withBans, PLACE_PARAMS)}),
+  placed AS (SELECT CASE WHEN $3::bigint IS NULL THEN '{}'::bigint[]
+      ELSE (SELECT pp.path[1 : $4::int] FROM posts pp
+            WHERE pp.id = $3::bigint AND pp.thread_id = $1
+              AND (pp.status = ANY($5::text[]) OR $6::boolean OR (pp.status = 'shadowed' AND pp.author_user_id = $7::bigint))) END AS ancestors)
+  SELECT placed.ancestors,
+    CASE WHEN placed.ancestors IS NOT NULL AND facts.thread_status = 'open' THEN nextval(pg_get_serial_sequence('posts', 'id')) END AS id,
+    now() AS at, facts.*
+  FROM placed, facts`,
+  }])),
+);
+
+export const placePostValues = (p: { threadId: string; forumId: string; parentId: string | null; maxDepth: number; byModerator: boolean; userId: string | null }): unknown[] => [
+  p.threadId, p.forumId, p.parentId, replyAncestorCount(p.maxDepth), publishedStatuses, p.byModerator, p.userId,
+];
+
+/**
+ * The new post as `appendNewPost` writes it, built from the placement (`placePostJudged`'s row)
+ * and the verdict: every column is given, none left to a default, so this record (the event's
+ * snapshot) and the stored row are the same by construction (a test reads one against the other).
+ */
+export function newPostRecord(placed: { id: string; ancestors: string[]; at: Date }, p: NewPost): PostRecord {
+  return {
+    id: placed.id,
+    threadId: p.threadId,
+    forumId: p.forumId,
+    parentId: placed.ancestors.at(-1) ?? null,
+    depth: placed.ancestors.length,
+    path: [...placed.ancestors, placed.id],
+    authorUserId: p.userId,
+    authorName: p.authorName,
+    message: p.message,
+    html: p.html,
+    status: p.status,
+    initialStatus: p.status as PostRecord['initialStatus'],
+    prevStatus: null,
+    moderationReasons: [...(p.moderationReasons ?? [])] as PostRecord['moderationReasons'],
+    flagCount: 0,
+    revision: 1,
+    score: 0,
+    replyCount: 0,
+    notify: p.notify,
+    createdAt: placed.at,
+    editedAt: null,
+  };
+}
 
 export interface NewPost {
   threadId: string;
