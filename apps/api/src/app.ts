@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
+import addFormatsPlugin from 'ajv-formats';
 import { createLogger, openCache, type ByteCache, type Config, type Database, type Logger } from '@parley/data';
 import { ParleyError } from '@parley/domain';
 import { clientErrorHandler, registerErrorHandling } from './errors.ts';
@@ -59,8 +60,12 @@ declare module 'fastify' {
 
 // Bodies are checked as sent: no type coercion, no silently dropped fields. Query strings and
 // path params arrive as text, so those coerce ("20" → 20).
-const bodyAjv = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
-const textAjv = new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
+// ajv-formats is CommonJS: its function is the module itself, typed as the module's `default`
+const addFormats = ((addFormatsPlugin as unknown as { default?: unknown }).default ?? addFormatsPlugin) as unknown as <T extends Ajv>(ajv: T) => T;
+// Formats (date-time) are checked too: without ajv-formats Ajv ignores them, and a malformed
+// timestamp would reach the handler.
+const bodyAjv = addFormats(new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, strict: false }));
+const textAjv = addFormats(new Ajv({ coerceTypes: true, removeAdditional: false, useDefaults: true, allErrors: false, strict: false }));
 
 function httpTimeouts(config: Config): { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number } {
   return {
