@@ -50,41 +50,22 @@ export const banSnapshot = (b: BanRecord): BanRecord => ({ ...b, value: shownBan
 export const banInForce = (b: Pick<BanRecord, 'liftedAt' | 'expiresAt'>, now: Date): boolean =>
   b.liftedAt === null && (b.expiresAt === null || b.expiresAt.getTime() > now.getTime());
 
-export interface BanView {
-  id: string;
-  forumId: string | null;
-  kind: Ban['kind'];
-  value: string | null;
-  postId: string | null;
-  mode: BanMode;
-  reason: string;
+/** A ban as the API shows it: the record with its times as ISO text, the value a moderator may see, and whether it is in force. */
+export type BanView = Omit<BanRecord, 'expiresAt' | 'createdAt' | 'liftedAt'> & {
   expiresAt: string | null;
-  createdBy: string;
   createdAt: string;
   liftedAt: string | null;
-  liftedBy: string | null;
   /** not lifted and not expired */
   active: boolean;
-  retroactive: boolean;
-  retro: { status: RetroStatus; hidden: number; total: number | null } | null;
-}
+};
 
 export const banView = (b: BanRecord, now: Date): BanView => ({
-  id: b.id,
-  forumId: b.forumId,
-  kind: b.kind,
+  ...b,
   value: shownBanValue(b),
-  postId: b.postId,
-  mode: b.mode,
-  reason: b.reason,
   expiresAt: b.expiresAt?.toISOString() ?? null,
-  createdBy: b.createdBy,
   createdAt: b.createdAt.toISOString(),
   liftedAt: b.liftedAt?.toISOString() ?? null,
-  liftedBy: b.liftedBy,
   active: banInForce(b, now),
-  retroactive: b.retroactive,
-  retro: b.retro,
 });
 
 const invalid = (message: string, details?: Record<string, unknown>): never => {
