@@ -16,10 +16,15 @@ export interface Budget {
 
 /** parley.js + parley.css gzip against the budget; a build that lacks either is an error, not a pass. */
 export function checkBudget(sizes: Sizes, budget = BUDGET_BYTES): Budget {
-  const missing = (['parley.js', 'parley.css'] as const).filter((f) => !sizes[f]);
-  if (missing.length) throw new Error(`widget build: no size for ${missing.join(', ')}`);
-  const widgetGzip = sizes['parley.js'].gzip + sizes['parley.css'].gzip;
+  const widgetGzip = gzipOf(sizes, 'widget', ['parley.js', 'parley.css']);
   return { widgetGzip, budget, within: widgetGzip <= budget };
+}
+
+/** The gzip bytes of these files together; a build that lacks one is an error. */
+function gzipOf(sizes: Sizes, what: string, files: readonly string[]): number {
+  const missing = files.filter((f) => !sizes[f]);
+  if (missing.length) throw new Error(`${what} build: no size for ${missing.join(', ')}`);
+  return files.reduce((n, f) => n + sizes[f].gzip, 0);
 }
 
 /** What `node apps/widget/build.ts` prints: each file's size, then the budget line. */
@@ -43,9 +48,7 @@ export interface ConsoleBudget {
 
 /** console.js + console.css gzip against the console's budget; a build that lacks either is an error. */
 export function checkConsoleBudget(sizes: Sizes, budget = CONSOLE_BUDGET_BYTES): ConsoleBudget {
-  const missing = (['console.js', 'console.css'] as const).filter((f) => !sizes[f]);
-  if (missing.length) throw new Error(`console build: no size for ${missing.join(', ')}`);
-  const consoleGzip = sizes['console.js'].gzip + sizes['console.css'].gzip;
+  const consoleGzip = gzipOf(sizes, 'console', ['console.js', 'console.css']);
   return { consoleGzip, budget, within: consoleGzip <= budget };
 }
 
