@@ -2,7 +2,8 @@
 // own) and the bans with them where the forums database is the shard's own, else in one statement
 // on the forums database before the transaction; a forum with the phases off pays nothing; the
 // statements use migration 12's indexes.
-import { decodeSnapshot, moderationFactsSql, postFromRow, postSql } from '@parley/data';
+import { appendNewPost, ContentMovedError, decodeSnapshot, moderationFactsSql, postFromRow, postSql } from '@parley/data';
+import { makeEvent } from '@parley/domain';
 import t from 'tap';
 import { countQueries } from '../../../test/harness/query-count.ts';
 import { allPhasesOff, moderationEnv } from './moderation-env.ts';
@@ -71,6 +72,44 @@ t.test("a judged comment's event carries the stored row: written from the placem
   const [reply] = cases;
   t.match(reply[1].body.post, { status: 'pending' });
   t.match(reply[1].body.post.html, /a \*\*\*\* reply with/, 'the masked text is what is stored and rendered');
+});
+
+t.test('the insert checks the thread and the parent again: what changed after the placement refuses it, and writes nothing', async (t) => {
+  const env = await moderationEnv(t, {});
+  const parent = await env.api.app.inject({ method: 'POST', url: `/v1/threads/${env.thread.id}/posts`, headers: { authorization: `Bearer ${env.key}` }, payload: { message: 'the parent', author: { name: 'Mod', email: 'mod@example.com' } } });
+  const parentId = parent.json().post.id as string;
+  const route = await env.api.content({ threadId: env.thread.id });
+  const elsewhere = (sql: string, values: unknown[]) => env.api.db.exec({ ...route, mode: 'write' }, sql, values);
+  const need = { approvedCap: 1, guestSeen: true, recentLimit: 20 };
+  const tryInsert = (change: () => Promise<unknown>) => env.api.db.tx(route, async (ex) => {
+    const place = postSql.placePostValues({ threadId: env.thread.id, forumId: env.forum.id, parentId, maxDepth: 3, byModerator: false, userId: null });
+    const facts = moderationFactsSql.authorFactsValues({ threadId: env.thread.id, forumId: env.forum.id, author: 'late@example.com', need, countedStatuses: ['approved'], windowSeconds: 86400, historyLimit: 1000 });
+    const { rows } = await ex.query(postSql.placePostJudged('guest', false), [...place, ...facts.slice(2)]);
+    t.ok(rows[0].id, 'placed: the thread was open and the parent visible');
+    t.same(rows[0].ancestors, [parentId]);
+    await change(); // another connection, while this transaction is open (the placement locked nothing)
+    const p: postSql.NewPost = {
+      threadId: env.thread.id, forumId: env.forum.id, parentId, maxDepth: 3, byModerator: false, userId: null, authorName: 'Late', authorEmail: 'late@example.com',
+      editTokenHash: null, notify: false, message: 'late', html: '<p>late</p>', status: 'approved', moderationReasons: [], authorIp: null,
+    };
+    const post = postSql.newPostRecord({ id: String(rows[0].id), ancestors: rows[0].ancestors as string[], at: rows[0].at as Date }, p);
+    return appendNewPost(ex, { actor: 'test', post, event: makeEvent('PostCreated', post), authorEmail: p.authorEmail, editTokenHash: null, authorIp: null, requestedParentId: parentId, byModerator: false });
+  });
+  const count = async () => (await elsewhere(`SELECT (SELECT count(*) FROM posts WHERE thread_id = $1)::int AS posts, (SELECT count(*) FROM events WHERE thread_id = $1)::int AS events`, [env.thread.id])).rows[0];
+  const before = await count();
+  t.equal(await tryInsert(() => elsewhere("UPDATE posts SET status = 'deleted' WHERE id = $1", [parentId])), undefined, 'the parent was deleted meanwhile: refused');
+  t.same(await count(), before, 'no post, no event');
+  await elsewhere("UPDATE posts SET status = 'approved' WHERE id = $1", [parentId]);
+  t.equal(await tryInsert(() => elsewhere("UPDATE threads SET status = 'closed' WHERE id = $1", [env.thread.id])), undefined, 'the thread was closed meanwhile: refused');
+  t.same(await count(), before, 'no post, no event');
+  await elsewhere("UPDATE threads SET status = 'open' WHERE id = $1", [env.thread.id]);
+  // a forum move fenced the forum meanwhile: the write is to be run again where the forum goes
+  await t.rejects(tryInsert(() => elsewhere('INSERT INTO forum_fences (forum_id, to_shard) VALUES ($1, 1)', [env.forum.id])), ContentMovedError, 'fenced: ContentMovedError');
+  t.same(await count(), before, 'no post, no event');
+  await elsewhere('DELETE FROM forum_fences WHERE forum_id = $1', [env.forum.id]);
+  const written = await tryInsert(async () => undefined);
+  t.ok(written, 'nothing changed: written');
+  t.same(await count(), { posts: before.posts + 1, events: before.events + 1 });
 });
 
 t.test('the facts statements use the indexes of migration 12', async (t) => {
