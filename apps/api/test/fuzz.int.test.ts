@@ -10,8 +10,9 @@ function rng(seed: number): () => number {
   };
 }
 
-t.test('random input never gets a 500', async (t) => {
-  const api = await testApi(t);
+// with the moderation rules off (the harness's default) and on (the write path that judges)
+for (const moderationRules of [false, true]) t.test(`random input never gets a 500 (moderation rules ${moderationRules ? 'on' : 'off'})`, async (t) => {
+  const api = await testApi(t, { moderationRules });
   const { forum, moderatorKey } = await api.forum('fuzz');
   const thread = await api.thread(forum.slug);
   const { post, editToken } = await api.post(thread.id);

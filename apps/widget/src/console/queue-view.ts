@@ -139,12 +139,17 @@ export function queueView(ctx: ConsoleContext): Tab {
     }
   };
 
+  // each load is numbered: an answer for a query that a newer one replaced (filters changed while
+  // it was on its way) is dropped, so the list never shows another filter's comments
+  let loads = 0;
   const load = async (reset: boolean) => {
     const q = filters.query();
     if (!reset && cursor) q.set('cursor', cursor);
     if (reset) held ??= [];
+    const mine = ++loads;
     try {
       const res = await ctx.call<{ items: QueueItem[]; nextCursor: string | null }>('GET', `${ctx.base}/queue?${q}`);
+      if (mine !== loads) return;
       if (reset) {
         const fresh = new Set(res.items.map((i) => i.id));
         for (const id of ids()) if (!fresh.has(id)) remove(id);
@@ -156,7 +161,7 @@ export function queueView(ctx: ConsoleContext): Tab {
     } catch (err) {
       ctx.say(messageOf(err));
     } finally {
-      if (reset) {
+      if (reset && mine === loads) {
         const later = held ?? [];
         held = undefined;
         later.forEach(place);
@@ -189,6 +194,9 @@ export function queueView(ctx: ConsoleContext): Tab {
     list.replaceChildren();
     items.clear();
     selected = undefined;
+    // the last answer's cursor belongs to the old filters
+    cursor = null;
+    more.hidden = true;
     void load(true);
   });
   on(more, 'click', () => void load(false));
