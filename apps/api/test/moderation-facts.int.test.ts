@@ -3,14 +3,13 @@
 // on the forums database before the transaction; a forum with the phases off pays nothing; the
 // statements use migration 12's indexes.
 import { appendNewPost, ContentMovedError, decodeSnapshot, moderationFactsSql, postFromRow, postSql } from '@parley/data';
-import { makeEvent } from '@parley/domain';
 import t from 'tap';
 import { countQueries } from '../../../test/harness/query-count.ts';
 import { allPhasesOff, moderationEnv } from './moderation-env.ts';
 
 const verbs = (statements: string[]) => statements.map((s) => s.split(': ')[1].split(' ')[0]);
 
-t.test('the default rules add no statement on the shard (the insert reads the facts) and one on a forums database apart; all phases off add none', async (t) => {
+t.test('the default rules add no statement on the shard (the placement reads the facts) and one on a forums database apart; all phases off add none', async (t) => {
   const on = await moderationEnv(t, {});
   const shard = await on.api.contentAlias({ threadId: on.thread.id });
   await on.say('warm the forum cache');
@@ -93,7 +92,7 @@ t.test('the insert checks the thread and the parent again: what changed after th
       editTokenHash: null, notify: false, message: 'late', html: '<p>late</p>', status: 'approved', moderationReasons: [], authorIp: null,
     };
     const post = postSql.newPostRecord({ id: String(rows[0].id), ancestors: rows[0].ancestors as string[], at: rows[0].at as Date }, p);
-    return appendNewPost(ex, { actor: 'test', post, event: makeEvent('PostCreated', post), authorEmail: p.authorEmail, editTokenHash: null, authorIp: null, requestedParentId: parentId, byModerator: false });
+    return appendNewPost(ex, 'test', post, p);
   });
   const count = async () => (await elsewhere(`SELECT (SELECT count(*) FROM posts WHERE thread_id = $1)::int AS posts, (SELECT count(*) FROM events WHERE thread_id = $1)::int AS events`, [env.thread.id])).rows[0];
   const before = await count();

@@ -96,7 +96,7 @@ export function contextOf(r: FactsRequest, plan: FactsPlan, content: ContentFact
   };
 }
 
-/** The facts' values for `authorFacts` and, after the insert's own, `insertPostJudged` (which shares $1 and $2). */
+/** The facts' values for `authorFacts` and, after the placement's own, `placePostJudged` (which shares $1 and $2). */
 export function factsValues(r: FactsRequest, plan: FactsPlan, withBans: boolean): unknown[] {
   return moderationFactsSql.authorFactsValues({
     threadId: r.threadId,

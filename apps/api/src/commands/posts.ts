@@ -88,13 +88,10 @@ export async function createPost(
     })
     : { status: initialStatus({ preModeration: forum.settings.preModeration, byModerator }), reasons: [], message, html: rendered };
   const editToken = cred.kind === 'user' ? undefined : newToken('edit');
+  // where the comment goes and who posts it, then what the verdict makes of it
+  const placing = { threadId, forumId: forum.id, parentId, maxDepth: forum.settings.maxDepth, byModerator, userId: cred.kind === 'user' ? cred.user.id : null };
   const newPost = (v: Verdict): postSql.NewPost => ({
-    threadId,
-    forumId: forum.id,
-    parentId,
-    maxDepth: forum.settings.maxDepth,
-    byModerator,
-    userId: cred.kind === 'user' ? cred.user.id : null,
+    ...placing,
     authorName,
     authorEmail: guest?.email ?? null,
     editTokenHash: editToken ? hashToken(editToken) : null,
@@ -111,14 +108,11 @@ export async function createPost(
     ? () => locator.write((fresh) => locator.threadRoute(threadId, { fresh }), async (route) => {
       const place = await judging.placeOn(route);
       return s.db.tx(route, async (ex) => {
-        const placing = newPost({ status: 'approved', reasons: [], message, html: rendered });
         const { rows } = await ex.query(place.statement, [...postSql.placePostValues(placing), ...place.factValues]);
         if (rows[0]?.id == null) return undefined;
         const p = newPost(judging.verdict(rows[0]));
         const post = postSql.newPostRecord({ id: String(rows[0].id), ancestors: rows[0].ancestors as string[], at: rows[0].at as Date }, p);
-        const logged = await appendNewPost(ex, {
-          actor, post, event: makeEvent('PostCreated', post), authorEmail: p.authorEmail, editTokenHash: p.editTokenHash, authorIp: p.authorIp ?? null, requestedParentId: parentId, byModerator,
-        });
+        const logged = await appendNewPost(ex, actor, post, p);
         return logged && { post, seq: logged.seq };
       });
     })

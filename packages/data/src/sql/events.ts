@@ -5,26 +5,44 @@
 import type { Executor } from '../db.ts';
 import { encodeSnapshot } from '../codec.ts';
 import { eventColumns, type LoggedEvent, type ThreadEvent } from '../logged-event.ts';
-import { publishedStatuses, type ParleyEvent, type PostRecord } from '@parley/domain';
+import { makeEvent, publishedStatuses, type ParleyEvent, type PostCreated, type PostRecord } from '@parley/domain';
+import { parentVisibleTo, threadOpen, type NewPost } from './posts.ts';
 
 export async function appendThreadEvent<E extends ParleyEvent>(
   ex: Executor,
   e: { threadId: string; actor: string; postId?: string | null; event: E },
 ): Promise<ThreadEvent & LoggedEvent<E>> {
   const snapshot = encodeSnapshot(e.event.snapshot);
-  const { rows } = await ex.query<{ id: string; seq: string; at: Date; forum_id: string }>(
+  const { rows } = await ex.query<AppendedRow>(
     appendThreadEventSql,
     [e.threadId, e.event.type, e.event.version, e.actor, e.postId ?? null, snapshot],
   );
+  const logged = await appended(ex, rows, { ...e, snapshot });
+  if (!logged) throw new Error(`thread ${e.threadId} vanished inside a write`);
+  return logged;
+}
+
+type AppendedRow = { id: string; seq: string; at: Date; forum_id: string };
+
+/**
+ * The event an append wrote, recorded for the publish after the commit; undefined when it wrote
+ * none and no fence explains it (the caller says what that means); ContentMovedError when a forum
+ * move fenced the thread's forum.
+ */
+async function appended<E extends ParleyEvent>(
+  ex: Executor,
+  rows: AppendedRow[],
+  e: { threadId: string; actor: string; postId?: string | null; event: E; snapshot: Uint8Array },
+): Promise<(ThreadEvent & LoggedEvent<E>) | undefined> {
   if (rows.length === 0) {
     const fence = await ex.query<{ to_shard: number; forum_id: string }>(fencedThread, [e.threadId]);
     if (fence.rows.length) throw new ContentMovedError(e.threadId, String(fence.rows[0].forum_id), fence.rows[0].to_shard);
-    throw new Error(`thread ${e.threadId} vanished inside a write`);
+    return undefined;
   }
   const r = rows[0];
   const logged = {
     id: String(r.id), forumId: r.forum_id, threadId: e.threadId, seq: Number(r.seq), type: e.event.type, version: e.event.version,
-    actor: e.actor, at: r.at, postId: e.postId ?? null, event: e.event, snapshot,
+    actor: e.actor, at: r.at, postId: e.postId ?? null, event: e.event, snapshot: e.snapshot,
   };
   ex.record?.(logged);
   return logged;
@@ -55,46 +73,35 @@ const fencedThread = `SELECT f.to_shard, f.forum_id FROM threads t JOIN forum_fe
  * appends here, so this is the one place a forum move's fence stops writes: a thread of a fenced
  * forum has nothing to update, the insert of the event inserts nothing, and the write rolls back.
  */
-export const appendThreadEventSql = {
-  name: 'parley_append_thread_event',
-  text: `WITH t AS (UPDATE threads SET last_seq = last_seq + 1
-       WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM forum_fences f WHERE f.forum_id = threads.forum_id)
+export const appendThreadEventSql = { name: 'parley_append_thread_event', text: `WITH ${appendingEvent()}` };
+
+/** The thread's next sequence number and the event ($1-$6 as above), when `gate` (SQL) holds too. */
+function appendingEvent(gate = 'true'): string {
+  return `t AS (UPDATE threads SET last_seq = last_seq + 1
+       WHERE id = $1 AND ${gate} AND NOT EXISTS (SELECT 1 FROM forum_fences f WHERE f.forum_id = threads.forum_id)
        RETURNING forum_id, last_seq)
      INSERT INTO events (forum_id, thread_id, seq, type, schema_version, actor, post_id, snapshot)
      SELECT t.forum_id, $1, t.last_seq, $2, $3, $4, $5, $6 FROM t
-     RETURNING id, seq, at, forum_id`,
-};
+     RETURNING id, seq, at, forum_id`;
+}
 
 /**
  * A judged comment and its `PostCreated` event in one statement (the comment was placed and judged
  * on `placePostJudged`'s row, in the same transaction): the post is inserted with every column
- * given (`newPostRecord`, which is also the snapshot), the thread and the parent checked again as
- * `insertPost` checks them, then the event appended as `appendThreadEventSql` appends it. Nothing
- * (undefined) when the check refused it; ContentMovedError when the forum is being moved.
+ * given (`post`, from `newPostRecord`, which is also the snapshot), the thread and the parent
+ * checked again as `insertPost` checks them, then the event appended as `appendThreadEvent`
+ * appends it. Undefined when the check refused it; ContentMovedError when the forum is being moved.
  */
-export async function appendNewPost(
-  ex: Executor,
-  e: { actor: string; post: PostRecord; event: ParleyEvent; authorEmail: string | null; editTokenHash: Buffer | null; authorIp: string | null; requestedParentId: string | null; byModerator: boolean },
-): Promise<(ThreadEvent & LoggedEvent<ParleyEvent>) | undefined> {
-  const p = e.post;
-  const snapshot = encodeSnapshot(e.event.snapshot);
-  const { rows } = await ex.query<{ id: string; seq: string; at: Date; forum_id: string }>(appendNewPostSql, [
-    p.threadId, e.event.type, e.event.version, e.actor, p.id, snapshot,
-    p.forumId, p.parentId, p.depth, p.path, p.authorUserId, p.authorName, e.authorEmail, e.editTokenHash, p.notify, p.message, p.html,
-    p.status, JSON.stringify(p.moderationReasons), e.authorIp, e.requestedParentId, publishedStatuses, e.byModerator,
+export async function appendNewPost(ex: Executor, actor: string, post: PostRecord, asked: NewPost): Promise<(ThreadEvent & LoggedEvent<PostCreated>) | undefined> {
+  const event = makeEvent<PostCreated>('PostCreated', post);
+  const snapshot = encodeSnapshot(event.snapshot);
+  const p = post;
+  const { rows } = await ex.query<AppendedRow>(appendNewPostSql, [
+    p.threadId, event.type, event.version, actor, p.id, snapshot,
+    p.forumId, p.parentId, p.depth, p.path, p.authorUserId, p.authorName, asked.authorEmail, asked.editTokenHash, p.notify, p.message, p.html,
+    p.status, JSON.stringify(p.moderationReasons), asked.authorIp ?? null, asked.parentId, publishedStatuses, asked.byModerator,
   ]);
-  if (rows.length === 0) {
-    const fence = await ex.query<{ to_shard: number; forum_id: string }>(fencedThread, [p.threadId]);
-    if (fence.rows.length) throw new ContentMovedError(p.threadId, String(fence.rows[0].forum_id), fence.rows[0].to_shard);
-    return undefined;
-  }
-  const r = rows[0];
-  const logged = {
-    id: String(r.id), forumId: r.forum_id, threadId: p.threadId, seq: Number(r.seq), type: e.event.type, version: e.event.version,
-    actor: e.actor, at: r.at, postId: p.id, event: e.event, snapshot,
-  };
-  ex.record?.(logged);
-  return logged;
+  return appended(ex, rows, { threadId: p.threadId, actor, postId: p.id, event, snapshot });
 }
 
 /**
@@ -110,16 +117,11 @@ const appendNewPostSql = {
        INSERT INTO posts (id, thread_id, forum_id, parent_id, depth, path, author_user_id, author_name, author_email, edit_token_hash, notify,
                           message, html, status, initial_status, moderation_reasons, author_ip, prev_status, flag_count, revision, score, reply_count, created_at, edited_at)
        SELECT $5::bigint, $1, $7, $8::bigint, $9::int, $10::bigint[], $11::bigint, $12, $13, $14, $15, $16, $17, $18, $18, $19::jsonb, $20::inet, NULL, 0, 1, 0, 0, now(), NULL
-       WHERE EXISTS (SELECT 1 FROM threads WHERE id = $1 AND status = 'open')
+       WHERE ${threadOpen('$1')}
          AND ($21::bigint IS NULL OR EXISTS (SELECT 1 FROM posts pp WHERE pp.id = $21::bigint AND pp.thread_id = $1
-               AND (pp.status = ANY($22::text[]) OR $23::boolean OR (pp.status = 'shadowed' AND pp.author_user_id = $11::bigint))))
+               AND ${parentVisibleTo('pp', { statuses: '$22', byModerator: '$23', userId: '$11' })}))
        RETURNING id),
-     t AS (UPDATE threads SET last_seq = last_seq + 1
-       WHERE id = $1 AND EXISTS (SELECT 1 FROM ins) AND NOT EXISTS (SELECT 1 FROM forum_fences f WHERE f.forum_id = threads.forum_id)
-       RETURNING forum_id, last_seq)
-     INSERT INTO events (forum_id, thread_id, seq, type, schema_version, actor, post_id, snapshot)
-     SELECT t.forum_id, $1, t.last_seq, $2, $3, $4, $5, $6 FROM t
-     RETURNING id, seq, at, forum_id`,
+     ${appendingEvent('EXISTS (SELECT 1 FROM ins)')}`,
 };
 
 /** Events with no thread (forum and account events). */

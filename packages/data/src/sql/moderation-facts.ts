@@ -51,8 +51,8 @@ function authorFactsText(kind: AuthorKind, withBans: boolean, at: (n: number) =>
 /**
  * The same facts as a part of another statement whose own parameters come first: `$1` (thread)
  * and `$2` (forum) are shared, the facts' `$3`… follow the statement's last one, `after`. The
- * insert of a new comment reads them this way (posts.ts `insertPostJudged`): in its snapshot,
- * before the new row, at no round trip of their own.
+ * placement of a new comment reads them this way (posts.ts `placePostJudged`), in its
+ * transaction, at no round trip of their own.
  */
 export function authorFactsAfter(kind: AuthorKind, withBans: boolean, after: number): string {
   return authorFactsText(kind, withBans, (n) => `$${n <= 2 ? n : n - 2 + after}`);

@@ -13,20 +13,32 @@ import { postColumns } from './rows.ts';
  * (`placeReply` applies the same number; a test pins that both agree). No row means a check
  * failed; the caller then reads why. Arguments by name: `insertPostValues`.
  */
+/** Whether parent `pp` takes a reply from this poster: published, or the poster moderates, or it is the poster's own shadowed post. */
+export const parentVisibleTo = (pp: string, $: { statuses: string; byModerator: string; userId: string }): string =>
+  `(${pp}.status = ANY(${$.statuses}::text[]) OR ${$.byModerator}::boolean OR (${pp}.status = 'shadowed' AND ${pp}.author_user_id = ${$.userId}::bigint))`;
+
+/** The thread takes new comments. */
+export const threadOpen = (thread: string): string => `EXISTS (SELECT 1 FROM threads WHERE id = ${thread} AND status = 'open')`;
+
+/**
+ * `ancestors`: the new post's path without its own id, the parent's first `keep` ids ('{}' for a
+ * top-level post; null when the parent is missing, in another thread or not visible to the poster).
+ */
+const placed = ($: { thread: string; parent: string; keep: string; statuses: string; byModerator: string; userId: string }): string =>
+  `placed AS (SELECT CASE WHEN ${$.parent}::bigint IS NULL THEN '{}'::bigint[]
+      ELSE (SELECT pp.path[1 : ${$.keep}::int] FROM posts pp
+            WHERE pp.id = ${$.parent}::bigint AND pp.thread_id = ${$.thread} AND ${parentVisibleTo('pp', $)}) END AS ancestors)`;
+
 export const insertPost = {
   name: 'parley_insert_post',
-  text: `WITH placed AS (
-    SELECT CASE WHEN $3::bigint IS NULL THEN '{}'::bigint[]
-      ELSE (SELECT pp.path[1 : $4::int] FROM posts pp
-            WHERE pp.id = $3::bigint AND pp.thread_id = $1
-              AND (pp.status = ANY($14::text[]) OR $5::boolean OR (pp.status = 'shadowed' AND pp.author_user_id = $6))) END AS ancestors
-  ), n AS (SELECT nextval(pg_get_serial_sequence('posts', 'id')) AS id)
+  text: `WITH ${placed({ thread: '$1', parent: '$3', keep: '$4', statuses: '$14', byModerator: '$5', userId: '$6' })},
+  n AS (SELECT nextval(pg_get_serial_sequence('posts', 'id')) AS id)
   INSERT INTO posts (id, thread_id, forum_id, parent_id, depth, path, author_user_id, author_name, author_email,
                      edit_token_hash, notify, message, html, status, initial_status, moderation_reasons, author_ip)
   SELECT n.id, $1, $2, placed.ancestors[cardinality(placed.ancestors)], cardinality(placed.ancestors),
          placed.ancestors || n.id, $6, $7, $8, $9, $10, $11, $12, $13, $13, $15::jsonb, $16::inet
   FROM placed, n
-  WHERE placed.ancestors IS NOT NULL AND EXISTS (SELECT 1 FROM threads WHERE id = $1 AND status = 'open')
+  WHERE placed.ancestors IS NOT NULL AND ${threadOpen('$1')}
   RETURNING ${postColumns}`,
 };
 
@@ -51,10 +63,7 @@ const placeJudged: Record<string, { name: string; text: string }> = Object.fromE
   (['user', 'guest'] as const).flatMap((kind) => [false, true].map((withBans) => [`${kind}${withBans ? '+bans' : ''}`, {
     name: `parley_place_post_judged_${kind}${withBans ? '_bans' : ''}`,
     text: `WITH facts AS (${authorFactsAfter(kind, withBans, PLACE_PARAMS)}),
-  placed AS (SELECT CASE WHEN $3::bigint IS NULL THEN '{}'::bigint[]
-      ELSE (SELECT pp.path[1 : $4::int] FROM posts pp
-            WHERE pp.id = $3::bigint AND pp.thread_id = $1
-              AND (pp.status = ANY($5::text[]) OR $6::boolean OR (pp.status = 'shadowed' AND pp.author_user_id = $7::bigint))) END AS ancestors)
+  ${placed({ thread: '$1', parent: '$3', keep: '$4', statuses: '$5', byModerator: '$6', userId: '$7' })}
   SELECT placed.ancestors,
     CASE WHEN placed.ancestors IS NOT NULL AND facts.thread_status = 'open' THEN nextval(pg_get_serial_sequence('posts', 'id')) END AS id,
     now() AS at, facts.*
